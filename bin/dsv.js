@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Entry point for `npx dsv …`: makes sure the pinned dependencies (and Node 24) are installed,
+// then runs the TypeScript CLI on the pinned Node, forwarding arguments, stdio, signals and exit code.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureDeps, pinnedNode, projectRoot } from '../scripts/ensure-deps.mjs';
+
+ensureDeps();
+const child = spawn(pinnedNode, [join(projectRoot, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code, signal) => {
+  if (signal) process.kill(process.pid, signal);
+  else process.exit(code ?? 1);
+});

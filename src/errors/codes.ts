@@ -1,0 +1,49 @@
+// The one registry of stable error codes: each code carries its category and HTTP status (DESIGN §11).
+// docs/error-codes.md is checked against this table by src/errors/registry.test.ts.
+
+export type ErrorCategory = 'invalid' | 'auth' | 'missing' | 'conflict' | 'limit' | 'unavailable' | 'bug';
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly category: ErrorCategory;
+  /** Default message: safe to show, never contains secret material (I-G2). */
+  readonly message: string;
+  /** Whether a client may retry the same request unchanged. */
+  readonly retriable: boolean;
+}
+
+const spec = (status: number, category: ErrorCategory, message: string, retriable = false): ErrorSpec => ({
+  status,
+  category,
+  message,
+  retriable,
+});
+
+export const ERROR_CODES = {
+  DSV_INPUT_INVALID: spec(400, 'invalid', 'Invalid request'),
+  DSV_INPUT_MALFORMED_JSON: spec(400, 'invalid', 'Malformed JSON request body'),
+  DSV_ENV_INVALID: spec(400, 'invalid', 'Invalid .env file'),
+  DSV_AUTH_REQUIRED: spec(401, 'auth', 'Authentication required'),
+  DSV_AUTH_FORBIDDEN: spec(403, 'auth', 'Permission denied'),
+  DSV_ROUTE_NOT_FOUND: spec(404, 'missing', 'Not found'),
+  DSV_SECRET_NOT_FOUND: spec(404, 'missing', 'Secret not found'),
+  DSV_METHOD_NOT_ALLOWED: spec(405, 'invalid', 'Method not allowed'),
+  DSV_SECRET_EXISTS: spec(409, 'conflict', 'Secret already exists'),
+  DSV_WRITE_CONFLICT: spec(409, 'conflict', 'Another write on this secret is in progress', true),
+  DSV_VALUE_TOO_LARGE: spec(413, 'limit', 'Secret value too large'),
+  DSV_MEDIA_TYPE_UNSUPPORTED: spec(415, 'invalid', 'Unsupported media type'),
+  DSV_LOG_UNAVAILABLE: spec(503, 'unavailable', 'Commit log unavailable', true),
+  DSV_WRITE_QUORUM_FAILED: spec(503, 'unavailable', 'Not enough nodes stored the secret', true),
+  DSV_DELETE_QUORUM_FAILED: spec(503, 'unavailable', 'Not enough nodes confirmed the delete', true),
+  DSV_INSUFFICIENT_SHARDS: spec(503, 'unavailable', 'Insufficient secret parts to reconstruct', true),
+  DSV_INTEGRITY_FAILED: spec(503, 'unavailable', 'No combination of secret parts passed the integrity check', true),
+  DSV_NODE_UNAVAILABLE: spec(503, 'unavailable', 'Node is not serving', true),
+  DSV_PEER_REJECTED: spec(403, 'auth', 'Peer request rejected'),
+  DSV_INTERNAL: spec(500, 'bug', 'Internal error'),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, value);
+}

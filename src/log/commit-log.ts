@@ -1,0 +1,44 @@
+// The commit-log port: totally ordered, durable, replayable partitions (DESIGN §5; I-L1..I-L3).
+
+/** One record as stored in a partition. Records are immutable once appended (I-L3). */
+export interface LogRecord {
+  readonly partition: number;
+  /** Dense, 0-based position within the partition (I-L1: total order within a partition). */
+  readonly offset: number;
+  /** Routing key (the tenant for data partitions); informational for consumers. */
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+export interface AppendResult {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface ReadOptions {
+  /** Return at most this many records. */
+  readonly maxRecords: number;
+  /**
+   * Long-poll: when no record at or after `fromOffset` exists yet, wait up to this long for one.
+   * 0 answers at once.
+   */
+  readonly maxWaitMs: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface CommitLog {
+  /** Number of partitions, fixed for the life of the log. Partition ids are 0 … partitionCount-1. */
+  readonly partitionCount: number;
+  /**
+   * Appends one record. Resolves only once the record is durable (I-L2: acknowledged ⇒ durable).
+   * Rejects with DsvError('DSV_LOG_UNAVAILABLE') when the log cannot take it; then nothing was published
+   * that a consumer will ever see … except where the underlying broker cannot tell (a timeout after send),
+   * which callers treat as "outcome unknown" and resolve through the state machine.
+   */
+  append(partition: number, key: string, value: Uint8Array): Promise<AppendResult>;
+  /** Reads records in offset order starting at `fromOffset`. An empty array means "nothing yet". */
+  read(partition: number, fromOffset: number, options: ReadOptions): Promise<LogRecord[]>;
+  /** The offset the next appended record of `partition` will get (the "high watermark"). */
+  endOffset(partition: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+// log — the commit-log context: the port, its adapters' factory type, and the conformance suite entry.
+// Invariants: I-L1 total order within a partition; I-L2 acknowledged ⇒ durable; I-L3 records immutable.
+export type { AppendResult, CommitLog, LogRecord, ReadOptions } from './commit-log.ts';
