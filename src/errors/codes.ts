@@ -36,7 +36,12 @@ export const ERROR_CODES = {
   DSV_WRITE_QUORUM_FAILED: spec(503, 'unavailable', 'Not enough nodes stored the secret', true),
   DSV_DELETE_QUORUM_FAILED: spec(503, 'unavailable', 'Not enough nodes confirmed the delete', true),
   DSV_INSUFFICIENT_SHARDS: spec(503, 'unavailable', 'Insufficient secret parts to reconstruct', true),
-  DSV_INTEGRITY_FAILED: spec(503, 'unavailable', 'No combination of secret parts passed the integrity check', true),
+  DSV_INTEGRITY_FAILED: spec(
+    503,
+    'unavailable',
+    'No combination of secret parts passed the integrity check',
+    true,
+  ),
   DSV_NODE_UNAVAILABLE: spec(503, 'unavailable', 'Node is not serving', true),
   DSV_PEER_REJECTED: spec(403, 'auth', 'Peer request rejected'),
   DSV_INTERNAL: spec(500, 'bug', 'Internal error'),
