@@ -45,6 +45,18 @@ export const ERROR_CODES = {
   DSV_NODE_UNAVAILABLE: spec(503, 'unavailable', 'Node is not serving', true),
   DSV_PEER_REJECTED: spec(403, 'auth', 'Peer request rejected'),
   DSV_INTERNAL: spec(500, 'bug', 'Internal error'),
+  DSV_SHARD_UNREADABLE: spec(503, 'unavailable', 'A stored secret part could not be opened on this node'),
+  DSV_KEK_UNAVAILABLE: spec(
+    503,
+    'unavailable',
+    "This node's key-encryption key is unavailable (sealed)",
+    true,
+  ),
+  DSV_KEY_UNWRAP_FAILED: spec(
+    503,
+    'unavailable',
+    'A data key could not be unwrapped by the key-encryption key',
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
