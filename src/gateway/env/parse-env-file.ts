@@ -1,0 +1,55 @@
+// Parses a whole .env transform file into operations, or one DSV_ENV_INVALID error naming the line (§10).
+import {
+  contentRequired,
+  duplicateKey,
+  invalidEntry,
+  noOperations,
+  tooManyOperations,
+} from './env-errors.ts';
+import { MAX_ENV_OPERATIONS, type EnvOperation, type ParseEnvOptions } from './env-operation.ts';
+import { isBlankEnv, splitEnvLines, trimEnv } from './env-text.ts';
+import { parseActionLine } from './parse-action-line.ts';
+import { parseExpressionLine } from './parse-expression-line.ts';
+
+const BOM = '\uFEFF';
+
+/**
+ * Strict and pure: the first bad line (in file order) fails the whole file, so nothing is ever applied from
+ * a file that does not parse. `content` may be undefined or null (missing field); both are "required".
+ */
+export function parseEnvFile(
+  content: string | null | undefined,
+  options: ParseEnvOptions = {},
+): EnvOperation[] {
+  if (typeof content !== 'string') throw contentRequired();
+  // A byte-order mark would otherwise become part of the first key (the original's behaviour).
+  const text = content.startsWith(BOM) ? content.slice(BOM.length) : content;
+  if (isBlankEnv(text)) throw contentRequired();
+
+  const maxOperations = options.maxOperations ?? MAX_ENV_OPERATIONS;
+  const operations: EnvOperation[] = [];
+  const seenKeys = new Set<string>();
+  for (const [index, rawLine] of splitEnvLines(text).entries()) {
+    const trimmed = trimEnv(rawLine);
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const line = index + 1;
+    const operation = parseEnvLine(trimmed, line);
+    // One operation per key keeps the batch's meaning independent of execution order.
+    if (seenKeys.has(operation.key)) throw duplicateKey(operation.key, line);
+    seenKeys.add(operation.key);
+    if (operations.length >= maxOperations) throw tooManyOperations(maxOperations, line);
+    operations.push(operation);
+  }
+  if (operations.length === 0) throw noOperations();
+  return operations;
+}
+
+/** `trimmed` is a non-blank, non-comment line; the key is the trimmed text before its first `=`. */
+function parseEnvLine(trimmed: string, line: number): EnvOperation {
+  const equals = trimmed.indexOf('=');
+  if (equals <= 0) throw invalidEntry(line, 'missing-key');
+  const key = trimEnv(trimmed.slice(0, equals));
+  if (isBlankEnv(key)) throw invalidEntry(line, 'missing-key');
+  const rest = trimmed.slice(equals + 1);
+  return parseExpressionLine(key, rest, line) ?? parseActionLine(key, rest, line);
+}
