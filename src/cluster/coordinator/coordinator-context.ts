@@ -1,0 +1,107 @@
+// What every coordinator protocol needs: cluster parameters, the log, this node's view, and the holders.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DsvError, isDsvError } from '../../errors/index.ts';
+import type { CommitLog } from '../../log/index.ts';
+import { encodeEntry, type LogEntry, type SecretKey } from '../../secrets/index.ts';
+import type { ShardStore } from '../../shards/index.ts';
+import type { ViewStore, WriteRecord } from '../../view/index.ts';
+import type { LogApplier } from '../applier.ts';
+import type { Membership } from '../membership.ts';
+import { holdersFor, partitionForTenant } from '../placement.ts';
+import type { ShardHolder } from '../shard-holder.ts';
+
+/** DESIGN §4: n shards, threshold k, write quorum W (k ≤ W ≤ n), repair buffer r. */
+export interface ClusterParams {
+  readonly nodeIds: readonly string[];
+  readonly n: number;
+  readonly k: number;
+  readonly w: number;
+  readonly r: number;
+}
+
+export interface CoordinatorTimeouts {
+  /** Waiting for this node (or a holder) to apply a record. */
+  readonly applyMs: number;
+  /** One peer request (stage, read). */
+  readonly peerMs: number;
+  /** A pending write older than this in log time is aborted (DESIGN §5). */
+  readonly pendingWriteMs: number;
+}
+
+export interface CoordinatorContext {
+  readonly nodeId: string;
+  readonly params: ClusterParams;
+  readonly timeouts: CoordinatorTimeouts;
+  readonly log: CommitLog;
+  readonly applier: LogApplier;
+  readonly view: ViewStore;
+  readonly shards: ShardStore;
+  /** Every node of the cluster as a holder, this node included. */
+  readonly holders: ReadonlyMap<string, ShardHolder>;
+  readonly membership: Membership;
+  readonly logger: Logger;
+}
+
+export const newWriteId = (): string => randomUUID();
+
+export function partitionOf(context: CoordinatorContext, tenant: string): number {
+  return partitionForTenant(tenant, context.log.partitionCount);
+}
+
+export function holdersOf(context: CoordinatorContext, key: SecretKey): ShardHolder[] {
+  return holdersFor(key, context.params.nodeIds, context.params.n).map((nodeId) => {
+    const holder = context.holders.get(nodeId);
+    if (!holder) throw new DsvError('DSV_INTERNAL', 'Placement named an unknown node');
+    return holder;
+  });
+}
+
+export function isUp(context: CoordinatorContext, nodeId: string): boolean {
+  return nodeId === context.nodeId || context.membership.isUp(nodeId);
+}
+
+/** Appends and waits until this node applied the record; returns its offset. */
+export async function appendAndApply(
+  context: CoordinatorContext,
+  partition: number,
+  entry: LogEntry,
+): Promise<number> {
+  let offset: number;
+  try {
+    ({ offset } = await context.log.append(
+      partition,
+      'tenant' in entry ? entry.tenant : '',
+      encodeEntry(entry),
+    ));
+  } catch (error) {
+    if (isDsvError(error)) throw error;
+    throw new DsvError('DSV_LOG_UNAVAILABLE', undefined, { cause: error });
+  }
+  await context.applier.waitApplied(partition, offset, context.timeouts.applyMs);
+  return offset;
+}
+
+export function writeRecord(context: CoordinatorContext, writeId: string): WriteRecord {
+  const record = context.view.write(writeId);
+  if (!record) throw new DsvError('DSV_INTERNAL', 'An applied write is missing from the view');
+  return record;
+}
+
+/** Best effort: a failed abort leaves the write pending until the log-time timeout aborts it anyway. */
+export async function appendAbort(
+  context: CoordinatorContext,
+  partition: number,
+  tenant: string,
+  writeId: string,
+  reason: 'quorum' | 'read-failed' | 'coordinator',
+): Promise<void> {
+  try {
+    await appendAndApply(context, partition, { type: 'abort', writeId, tenant, time: Date.now(), reason });
+  } catch (error) {
+    context.logger.warn(
+      { err: error, writeId },
+      'abort could not be appended; the pending-write timeout will',
+    );
+  }
+}

@@ -1,0 +1,7 @@
+// The coordinator: write and read protocols, read repair, anti-entropy (DESIGN §6–7).
+export { Coordinator } from './coordinator.ts';
+export type { BatchOp, BatchOpResult, BatchOptions } from './batch-types.ts';
+export type { ClusterParams, CoordinatorContext, CoordinatorTimeouts } from './coordinator-context.ts';
+export type { SecretVersionValue, VersionSelector } from './reader.ts';
+export { runAntiEntropy, type AntiEntropyReport } from './anti-entropy.ts';
+export { startPendingSweeper } from './pending-sweeper.ts';

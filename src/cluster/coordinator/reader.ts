@@ -1,0 +1,108 @@
+// Read protocol (DESIGN §7): catch up to the log's end (strong reads), resolve the version from the view,
+// fetch and combine shards, and schedule read repair for a latest-version read that found too few shards.
+import { DsvError } from '../../errors/index.ts';
+import type { SecretKey } from '../../secrets/index.ts';
+import type { VersionInfo } from '../../view/index.ts';
+import type { BatchOp, BatchOpResult } from './batch-types.ts';
+import { partitionOf, type CoordinatorContext } from './coordinator-context.ts';
+import { scheduleRepair } from './repairer.ts';
+import { fetchValue } from './shard-fetch.ts';
+
+export type VersionSelector =
+  { readonly version: number } | { readonly asOf: number } | { readonly latest: true };
+
+export interface SecretVersionValue extends VersionInfo {
+  readonly value: Uint8Array;
+}
+
+export async function catchUp(context: CoordinatorContext, tenant: string): Promise<void> {
+  await context.applier.catchUp(partitionOf(context, tenant), context.timeouts.applyMs);
+}
+
+/** Resolves a version from the local view (after catch-up); undefined when there is none. */
+export function resolveVersion(
+  context: CoordinatorContext,
+  key: SecretKey,
+  selector: VersionSelector,
+): VersionInfo | undefined {
+  const state = context.view.key(key);
+  if (!state?.live) return undefined;
+  if ('version' in selector) return context.view.version(key, selector.version);
+  if ('asOf' in selector) return context.view.versionAt(key, selector.asOf);
+  return context.view.version(key, state.latestVersion);
+}
+
+export async function readSecret(
+  context: CoordinatorContext,
+  key: SecretKey,
+  selector: VersionSelector,
+): Promise<SecretVersionValue> {
+  await catchUp(context, key.tenant);
+  const info = resolveVersion(context, key, selector);
+  if (!info) throw new DsvError('DSV_SECRET_NOT_FOUND');
+  return { ...info, value: await readVersionValue(context, key, info) };
+}
+
+/** Fetches one version's value; a latest-version read with too few shards triggers read repair (§7.4). */
+export async function readVersionValue(
+  context: CoordinatorContext,
+  key: SecretKey,
+  info: VersionInfo,
+): Promise<Uint8Array> {
+  const fetched = await fetchValue(context, key, info);
+  const { n, k, r } = context.params;
+  const isLatest = context.view.key(key)?.latestVersion === info.version;
+  if (isLatest) {
+    void fetched.shardCount.then((count) => {
+      // Repair when fewer than min(n, k + r) shards answered: the buffer above k is gone (design note 2026-11-21).
+      if (count < Math.min(n, k + r)) scheduleRepair(context, key, info.version, fetched.value);
+    });
+  }
+  return fetched.value;
+}
+
+/** Every version of a secret, oldest first, with values (v1 `/all`). */
+export async function readAllVersions(
+  context: CoordinatorContext,
+  key: SecretKey,
+): Promise<SecretVersionValue[]> {
+  await catchUp(context, key.tenant);
+  const versions = context.view.key(key)?.live ? context.view.versions(key) : [];
+  if (versions.length === 0) throw new DsvError('DSV_SECRET_NOT_FOUND');
+  return Promise.all(
+    versions.map(async (info) => ({ ...info, value: await readVersionValue(context, key, info) })),
+  );
+}
+
+/** Version metadata only (no shard is touched). */
+export async function readHistory(context: CoordinatorContext, key: SecretKey): Promise<VersionInfo[]> {
+  await catchUp(context, key.tenant);
+  const versions = context.view.key(key)?.live ? context.view.versions(key) : [];
+  if (versions.length === 0) throw new DsvError('DSV_SECRET_NOT_FOUND');
+  return versions;
+}
+
+/** A batch of reads only: resolved together after one catch-up, so they form one consistent snapshot. */
+export async function readSnapshot(
+  context: CoordinatorContext,
+  tenant: string,
+  ops: readonly BatchOp[],
+): Promise<BatchOpResult[]> {
+  await catchUp(context, tenant);
+  const resolved = ops.map((op, opIndex) => {
+    const key = { tenant, namespace: op.namespace, name: op.name };
+    const info = resolveVersion(
+      context,
+      key,
+      op.op === 'read' && op.version !== undefined ? { version: op.version } : { latest: true },
+    );
+    if (!info) throw new DsvError('DSV_SECRET_NOT_FOUND', undefined, { details: { opIndex } });
+    return { key, info };
+  });
+  return Promise.all(
+    resolved.map(async ({ key, info }) => ({
+      version: info.version,
+      value: await readVersionValue(context, key, info),
+    })),
+  );
+}

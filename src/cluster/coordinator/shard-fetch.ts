@@ -1,0 +1,67 @@
+// Read protocol core (DESIGN §7.2–7.4): ask every holder at once, combine the first k shares that verify,
+// report how many shards exist so the caller can decide on read repair.
+import { DsvError } from '../../errors/index.ts';
+import type { SecretKey } from '../../secrets/index.ts';
+import { reconstructSecret, type Share } from '../../sharing/index.ts';
+import type { VersionInfo } from '../../view/index.ts';
+import { holdersOf, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
+
+export interface FetchedValue {
+  readonly value: Uint8Array;
+  /** Resolves, after every holder answered or timed out, with the number of shards that were found. */
+  readonly shardCount: Promise<number>;
+}
+
+export async function fetchValue(
+  context: CoordinatorContext,
+  key: SecretKey,
+  version: VersionInfo,
+): Promise<FetchedValue> {
+  const { k } = context.params;
+  const partition = partitionOf(context, key.tenant);
+  const minOffset = context.applier.nextOffset(partition);
+  const identity = { ...key, version: version.version };
+  const shares: Share[] = [];
+  let settleCount: (count: number) => void = () => undefined;
+  const shardCount = new Promise<number>((resolve) => (settleCount = resolve));
+
+  const value = await new Promise<Uint8Array>((resolve, reject) => {
+    const holders = holdersOf(context, key);
+    let outstanding = holders.length;
+    let done = false;
+    let integrityFailed = false;
+    const tryCombine = () => {
+      if (done || shares.length < k) return;
+      try {
+        // I-C1: reconstructSecret verifies the tag inside the payload and never returns an unverified value.
+        resolve(reconstructSecret(identity, shares, k));
+        done = true;
+      } catch {
+        integrityFailed = true; // wait for more shares: another k-subset may verify
+      }
+    };
+    for (const holder of holders) {
+      holder
+        .read({ key, partition, minOffset, version: version.version, writeId: version.writeId })
+        .then((found) => {
+          if (found) shares.push({ x: found.index + 1, y: found.share });
+          if (holder.nodeId !== context.nodeId) context.membership.markSeen(holder.nodeId);
+          tryCombine();
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          outstanding -= 1;
+          if (outstanding > 0) return;
+          settleCount(shares.length);
+          if (!done) {
+            reject(
+              new DsvError(
+                integrityFailed && shares.length >= k ? 'DSV_INTEGRITY_FAILED' : 'DSV_INSUFFICIENT_SHARDS',
+              ),
+            );
+          }
+        });
+    }
+  });
+  return { value, shardCount };
+}

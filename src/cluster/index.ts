@@ -1,0 +1,14 @@
+// cluster — node identity, membership, peer transport and the coordinator (I-C1: reads never return a value
+// whose integrity check failed).
+export { LogApplier } from './applier.ts';
+export { LocalShardHolder } from './local-shard-holder.ts';
+export { Membership, type MembershipOptions, type PeerHealth, type PeerStatus } from './membership.ts';
+export { holdersFor, partitionForTenant, secretId } from './placement.ts';
+export type { ShardHolder, ShardReadRequest, StageRequest, StageShard } from './shard-holder.ts';
+export { buildPeerServer, type PeerServerOptions } from './peer/peer-server.ts';
+export {
+  RemoteShardHolder,
+  type PeerEndpoint,
+  type RemoteHolderOptions,
+} from './peer/remote-shard-holder.ts';
+export * from './coordinator/index.ts';

@@ -1,0 +1,109 @@
+// A peer node as a shard holder, over its peer API (HTTP on loopback in dev, mutual TLS in production).
+import { Pool, type Dispatcher } from 'undici';
+import { DsvError, isErrorCode } from '../../errors/index.ts';
+import type { ShardHolder, ShardReadRequest, StageRequest } from '../shard-holder.ts';
+import { fromBase64, PEER_TOKEN_HEADER, toBase64, type WireHealth } from './peer-wire.ts';
+
+export interface PeerEndpoint {
+  readonly nodeId: string;
+  /** Base URL of the peer API, e.g. http://127.0.0.1:9081 */
+  readonly url: string;
+}
+
+export interface RemoteHolderOptions {
+  readonly peerToken: string;
+  readonly requestTimeoutMs: number;
+  readonly tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer };
+}
+
+export class RemoteShardHolder implements ShardHolder {
+  readonly nodeId: string;
+  private readonly pool: Pool;
+  private readonly options: RemoteHolderOptions;
+
+  constructor(endpoint: PeerEndpoint, options: RemoteHolderOptions) {
+    this.nodeId = endpoint.nodeId;
+    this.options = options;
+    this.pool = new Pool(endpoint.url, {
+      connections: 16,
+      keepAliveTimeout: 10_000,
+      ...(options.tls ? { connect: { ...options.tls, rejectUnauthorized: true } } : {}),
+    });
+  }
+
+  async stage(request: StageRequest): Promise<void> {
+    await this.call('POST', '/peer/v1/stage', {
+      tenant: request.tenant,
+      partition: request.partition,
+      minOffset: request.minOffset,
+      shards: request.shards.map((shard) => ({ ...shard, share: toBase64(shard.share) })),
+    });
+  }
+
+  async read(request: ShardReadRequest): Promise<{ index: number; share: Uint8Array } | undefined> {
+    const body = (await this.call(
+      'POST',
+      '/peer/v1/read',
+      {
+        ...request.key,
+        partition: request.partition,
+        minOffset: request.minOffset,
+        version: request.version,
+        writeId: request.writeId,
+      },
+      [404],
+    )) as { index?: number; share?: string } | undefined;
+    if (!body || typeof body.index !== 'number' || typeof body.share !== 'string') return undefined;
+    return { index: body.index, share: fromBase64(body.share) };
+  }
+
+  async awaitApplied(partition: number, offset: number, timeoutMs: number): Promise<void> {
+    await this.call('POST', '/peer/v1/await-applied', { partition, offset, timeoutMs }, [], timeoutMs + 1000);
+  }
+
+  async health(timeoutMs: number): Promise<WireHealth> {
+    return (await this.call('GET', '/peer/v1/health', undefined, [], timeoutMs)) as WireHealth;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+
+  /** One request; a refused connection, a timeout or a 5xx is a DsvError the caller counts as "no answer". */
+  private async call(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body: unknown,
+    absentStatuses: readonly number[] = [],
+    timeoutMs = this.options.requestTimeoutMs,
+  ): Promise<unknown> {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.pool.request({
+        method,
+        path,
+        headers: {
+          [PEER_TOKEN_HEADER]: this.options.peerToken,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (error) {
+      throw new DsvError('DSV_NODE_UNAVAILABLE', `Peer ${this.nodeId} unreachable`, { cause: error });
+    }
+    const text = await response.body.text();
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
+    }
+    if (absentStatuses.includes(response.statusCode)) return undefined;
+    let code = 'DSV_NODE_UNAVAILABLE';
+    try {
+      code = String((JSON.parse(text) as { code?: unknown }).code ?? code);
+    } catch {
+      // keep the generic code
+    }
+    throw new DsvError(isErrorCode(code) ? code : 'DSV_NODE_UNAVAILABLE', `Peer ${this.nodeId} refused`);
+  }
+}

@@ -1,0 +1,18 @@
+// secrets — the secret model and its deterministic state machine (I-X1 same log prefix ⇒ same state,
+// I-X2 dense monotonic versions, I-X3 a committed version had ≥ W durable shards).
+export {
+  assertSecretKey,
+  decodeEntry,
+  encodeEntry,
+  type AbortEntry,
+  type AbortReason,
+  type CommitEntry,
+  type IntentEntry,
+  type IntentOp,
+  type LogEntry,
+  type RepairEntry,
+  type SecretKey,
+  type TickEntry,
+  type WriteOpKind,
+} from './log-entry.ts';
+export { SecretStateMachine, type ShardEffects, type StateMachineOptions } from './state-machine.ts';

@@ -1,0 +1,252 @@
+// The deterministic state machine (DESIGN §5): applies one log entry to the view and the shard store.
+// I-X1: it reads only the entry and the view (a function of the log prefix) — never a clock, never the node.
+import type { ShardStore } from '../shards/index.ts';
+import type { PlannedOp, RejectionCode, ViewStore, WriteRecord } from '../view/index.ts';
+import type { AbortEntry, CommitEntry, IntentEntry, LogEntry, RepairEntry, SecretKey } from './log-entry.ts';
+
+export type ShardEffects = Pick<
+  ShardStore,
+  'promote' | 'discardStaged' | 'destroyKey' | 'destroyVersionExcept'
+>;
+
+export interface StateMachineOptions {
+  /** A pending write older than this in log time is aborted by every node (DESIGN §5). */
+  readonly pendingTimeoutMs: number;
+}
+
+const keyOf = (tenant: string, op: { namespace: string; name: string }): SecretKey => ({
+  tenant,
+  namespace: op.namespace,
+  name: op.name,
+});
+
+export class SecretStateMachine {
+  private readonly view: ViewStore;
+  private readonly shards: ShardEffects;
+  private readonly options: StateMachineOptions;
+
+  constructor(view: ViewStore, shards: ShardEffects, options: StateMachineOptions) {
+    this.view = view;
+    this.shards = shards;
+    this.options = options;
+  }
+
+  /** Applies the record at `offset`. Runs inside the caller's transaction with the offset update (I-V2). */
+  apply(partition: number, offset: number, entry: LogEntry | undefined): void {
+    const applied = this.view.applied(partition);
+    const logTime = entry ? Math.max(applied.logTime, entry.time) : applied.logTime;
+    // Timeouts first: no commit is accepted once log time has passed its write's deadline.
+    for (const writeId of this.view.pendingWritesBefore(partition, logTime - this.options.pendingTimeoutMs)) {
+      this.abort(writeId, 'timeout');
+    }
+    if (entry) this.applyEntry(partition, offset, entry);
+    this.view.setApplied(partition, offset + 1, logTime);
+  }
+
+  private applyEntry(partition: number, offset: number, entry: LogEntry): void {
+    switch (entry.type) {
+      case 'intent':
+        return this.applyIntent(partition, offset, entry);
+      case 'repair':
+        return this.applyRepairIntent(partition, offset, entry);
+      case 'commit':
+        return this.applyCommit(entry);
+      case 'abort':
+        return this.applyAbort(entry);
+      case 'tick':
+        return;
+    }
+  }
+
+  private applyIntent(partition: number, offset: number, entry: IntentEntry): void {
+    const base = {
+      writeId: entry.writeId,
+      partition,
+      tenant: entry.tenant,
+      kind: 'batch' as const,
+      intentOffset: offset,
+      intentTime: entry.time,
+    };
+    if (this.view.write(entry.writeId)) return; // a replayed duplicate record changes nothing
+    if (entry.idempotencyKey !== undefined) {
+      const earlier = this.view.idempotentWrite(entry.tenant, entry.idempotencyKey);
+      if (earlier !== undefined) {
+        this.view.insertWrite({
+          ...base,
+          state: 'duplicate',
+          plan: [],
+          outcome: { state: 'duplicate', duplicateOf: earlier },
+        });
+        return;
+      }
+      this.view.rememberIdempotency(entry.tenant, entry.idempotencyKey, entry.writeId);
+    }
+    const planned = this.plan(entry);
+    if ('rejection' in planned) {
+      this.view.insertWrite({
+        ...base,
+        state: 'rejected',
+        plan: [],
+        outcome: { state: 'rejected', rejection: planned.rejection },
+      });
+      return;
+    }
+    for (const op of planned.plan) {
+      if (op.op === 'read') continue;
+      const key = keyOf(entry.tenant, op);
+      const state = this.view.key(key) ?? {
+        latestVersion: 0,
+        live: false,
+        pendingWrite: null,
+        lastValidFrom: 0,
+      };
+      this.view.putKey(key, { ...state, pendingWrite: entry.writeId });
+    }
+    this.view.insertWrite({ ...base, state: 'pending', plan: planned.plan, outcome: { state: 'pending' } });
+  }
+
+  /** Decides every op of an intent against the view; the first failing op rejects the whole intent. */
+  private plan(
+    entry: IntentEntry,
+  ): { plan: PlannedOp[] } | { rejection: { code: RejectionCode; opIndex: number } } {
+    const plan: PlannedOp[] = [];
+    const written = new Set<string>();
+    for (const [opIndex, op] of entry.ops.entries()) {
+      const key = keyOf(entry.tenant, op);
+      const state = this.view.key(key);
+      const reject = (code: RejectionCode) => ({ rejection: { code, opIndex } });
+      if (op.op === 'read') {
+        if (!state?.live) return reject('DSV_SECRET_NOT_FOUND');
+        const info = this.view.version(key, op.version ?? state.latestVersion);
+        if (!info) return reject('DSV_SECRET_NOT_FOUND');
+        plan.push({
+          op: 'read',
+          namespace: op.namespace,
+          name: op.name,
+          version: info.version,
+          writeId: info.writeId,
+        });
+        continue;
+      }
+      const identity = JSON.stringify([op.namespace, op.name]);
+      if (written.has(identity)) return reject('DSV_WRITE_CONFLICT');
+      written.add(identity);
+      if (op.op === 'create') {
+        if (state?.pendingWrite) return reject('DSV_WRITE_CONFLICT');
+        if (state?.live) return reject('DSV_SECRET_EXISTS');
+        // Versions restart at 1 after a delete: the delete destroyed the whole history (DESIGN §5).
+        plan.push({ op: 'create', namespace: op.namespace, name: op.name, version: 1 });
+        continue;
+      }
+      if (!state?.live) return reject('DSV_SECRET_NOT_FOUND');
+      if (state.pendingWrite) return reject('DSV_WRITE_CONFLICT');
+      const version = op.op === 'update' ? state.latestVersion + 1 : state.latestVersion;
+      plan.push({ op: op.op, namespace: op.namespace, name: op.name, version });
+    }
+    return { plan };
+  }
+
+  private applyRepairIntent(partition: number, offset: number, entry: RepairEntry): void {
+    if (this.view.write(entry.writeId)) return;
+    const key = keyOf(entry.tenant, entry);
+    const exists = this.view.version(key, entry.version) !== undefined;
+    const record: WriteRecord = {
+      writeId: entry.writeId,
+      partition,
+      tenant: entry.tenant,
+      kind: 'repair',
+      state: exists ? 'pending' : 'rejected',
+      intentOffset: offset,
+      intentTime: entry.time,
+      plan: [{ op: 'repair', namespace: entry.namespace, name: entry.name, version: entry.version }],
+      outcome: exists
+        ? { state: 'pending' }
+        : { state: 'rejected', rejection: { code: 'DSV_SECRET_NOT_FOUND', opIndex: 0 } },
+    };
+    // A repair takes no key lock: a concurrent update simply becomes a newer version (DESIGN §7.4).
+    this.view.insertWrite(record);
+  }
+
+  private applyCommit(entry: CommitEntry): void {
+    const write = this.view.write(entry.writeId);
+    if (write?.state !== 'pending') return; // whichever of commit/abort comes first wins (DESIGN §5)
+    if (write.kind === 'repair') return this.commitRepair(write, entry);
+    const unchanged = new Set(entry.unchanged ?? []);
+    for (const [index, op] of write.plan.entries()) {
+      if (op.op === 'read' || op.op === 'repair') continue;
+      const key = keyOf(write.tenant, op);
+      const state = this.view.key(key) ?? {
+        latestVersion: 0,
+        live: false,
+        pendingWrite: null,
+        lastValidFrom: 0,
+      };
+      if (op.op === 'delete') {
+        this.shards.destroyKey(key);
+        this.view.deleteVersions(key);
+        this.view.putKey(key, {
+          latestVersion: 0,
+          live: false,
+          pendingWrite: null,
+          lastValidFrom: state.lastValidFrom,
+        });
+        continue;
+      }
+      if (unchanged.has(index) && op.op === 'update') {
+        this.view.putKey(key, { ...state, pendingWrite: null });
+        continue;
+      }
+      // valid_from is strictly increasing per key, whatever the coordinators' clocks say (DESIGN §5).
+      const validFrom = Math.max(entry.time, state.lastValidFrom + 1);
+      if (state.live) this.view.closeVersion(key, state.latestVersion, validFrom);
+      this.view.insertVersion(key, {
+        version: op.version,
+        writeId: write.writeId,
+        validFrom,
+        validTo: null,
+        holders: entry.holders,
+      });
+      this.view.putKey(key, {
+        latestVersion: op.version,
+        live: true,
+        pendingWrite: null,
+        lastValidFrom: validFrom,
+      });
+    }
+    this.shards.promote(write.writeId);
+    this.view.finishWrite(write.writeId, {
+      state: 'committed',
+      unchanged: [...unchanged].sort((a, b) => a - b),
+    });
+  }
+
+  private commitRepair(write: WriteRecord, entry: CommitEntry): void {
+    const op = write.plan[0];
+    const key = op && keyOf(write.tenant, op);
+    if (op && key && this.view.version(key, op.version)) {
+      this.view.replaceVersionWrite(key, op.version, write.writeId, entry.holders);
+      this.shards.destroyVersionExcept(key, op.version, write.writeId);
+      this.shards.promote(write.writeId);
+    } else {
+      this.shards.discardStaged(write.writeId);
+    }
+    this.view.finishWrite(write.writeId, { state: 'committed' });
+  }
+
+  private applyAbort(entry: AbortEntry): void {
+    this.abort(entry.writeId, entry.reason);
+  }
+
+  private abort(writeId: string, reason: string): void {
+    const write = this.view.write(writeId);
+    if (write?.state !== 'pending') return;
+    for (const op of write.kind === 'batch' ? write.plan : []) {
+      if (op.op === 'read') continue;
+      const key = keyOf(write.tenant, op);
+      const state = this.view.key(key);
+      if (state?.pendingWrite === writeId) this.view.putKey(key, { ...state, pendingWrite: null });
+    }
+    this.shards.discardStaged(writeId); // I-S3
+    this.view.finishWrite(writeId, { state: 'aborted', abortReason: reason });
+  }
+}

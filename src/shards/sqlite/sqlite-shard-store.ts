@@ -1,0 +1,123 @@
+// ShardStore on the node's SQLite database; every shard goes through the ShardSealer seam (I-S1, I-S2).
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { SecretKey } from '../../secrets/log-entry.ts';
+import type { ShardSealer } from '../shard-sealer.ts';
+import type { SealedShard, ShardAddress, ShardState, ShardStore } from '../shard-store.ts';
+
+export class SqliteShardStore implements ShardStore {
+  private readonly db: DatabaseSync;
+  private readonly sealer: ShardSealer;
+  private readonly nodeId: string;
+  private readonly statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync, sealer: ShardSealer, nodeId: string) {
+    this.db = db;
+    this.sealer = sealer;
+    this.nodeId = nodeId;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS shards (
+        tenant    TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        version   INTEGER NOT NULL,
+        write_id  TEXT NOT NULL,
+        idx       INTEGER NOT NULL,
+        state     TEXT NOT NULL,
+        sealed    BLOB NOT NULL,
+        PRIMARY KEY (tenant, namespace, name, version, write_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS shards_by_write ON shards (write_id);
+    `);
+  }
+
+  get sealerKind(): string {
+    return this.sealer.kind;
+  }
+
+  private sql(text: string): StatementSync {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  private identity(address: ShardAddress, index: number) {
+    return { ...address.key, version: address.version, writeId: address.writeId, index, node: this.nodeId };
+  }
+
+  async seal(address: ShardAddress, index: number, share: Uint8Array): Promise<SealedShard> {
+    return { address, index, sealed: await this.sealer.seal(this.identity(address, index), share) };
+  }
+
+  put(shard: SealedShard, state: ShardState): void {
+    const { address, index, sealed } = shard;
+    const { key } = address;
+    // A retried stage of the same write replaces its own row; it can never touch another write's shard.
+    this.sql(
+      `INSERT INTO shards (tenant, namespace, name, version, write_id, idx, state, sealed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, namespace, name, version, write_id)
+       DO UPDATE SET idx = excluded.idx, sealed = excluded.sealed,
+         state = CASE WHEN shards.state = 'committed' THEN 'committed' ELSE excluded.state END`,
+    ).run(key.tenant, key.namespace, key.name, address.version, address.writeId, index, state, sealed);
+  }
+
+  async read(address: ShardAddress): Promise<{ index: number; share: Uint8Array } | undefined> {
+    const { key } = address;
+    const row = this.sql(
+      `SELECT idx, sealed FROM shards WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?
+       AND write_id = ? AND state = 'committed'`,
+    ).get(key.tenant, key.namespace, key.name, address.version, address.writeId);
+    if (!row) return undefined;
+    const index = Number(row.idx);
+    try {
+      const share = await this.sealer.open(this.identity(address, index), row.sealed as Uint8Array);
+      return { index, share };
+    } catch {
+      // I-S2 / I-C1: a shard that does not open under its identity counts as missing, never as data.
+      return undefined;
+    }
+  }
+
+  hasCommitted(address: ShardAddress): boolean {
+    const { key } = address;
+    return (
+      this.sql(
+        `SELECT 1 FROM shards WHERE tenant = ? AND namespace = ? AND name = ? AND version = ? AND write_id = ?
+         AND state = 'committed'`,
+      ).get(key.tenant, key.namespace, key.name, address.version, address.writeId) !== undefined
+    );
+  }
+
+  promote(writeId: string): void {
+    this.sql(`UPDATE shards SET state = 'committed' WHERE write_id = ? AND state = 'staged'`).run(writeId);
+  }
+
+  discardStaged(writeId: string): void {
+    this.sql(`DELETE FROM shards WHERE write_id = ? AND state = 'staged'`).run(writeId);
+  }
+
+  destroyKey(key: SecretKey): void {
+    this.sql('DELETE FROM shards WHERE tenant = ? AND namespace = ? AND name = ?').run(
+      key.tenant,
+      key.namespace,
+      key.name,
+    );
+  }
+
+  destroyVersionExcept(key: SecretKey, version: number, keepWriteId: string): void {
+    this.sql(
+      'DELETE FROM shards WHERE tenant = ? AND namespace = ? AND name = ? AND version = ? AND write_id <> ?',
+    ).run(key.tenant, key.namespace, key.name, version, keepWriteId);
+  }
+
+  counts(): Record<ShardState, number> {
+    const result: Record<ShardState, number> = { staged: 0, committed: 0 };
+    for (const row of this.sql('SELECT state, COUNT(*) AS c FROM shards GROUP BY state').all()) {
+      result[String(row.state) as ShardState] = Number(row.c);
+    }
+    return result;
+  }
+}

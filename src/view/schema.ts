@@ -1,0 +1,51 @@
+// The view's tables: each node's materialised metadata, a pure function of the log prefix (I-V1).
+import type { DatabaseSync } from 'node:sqlite';
+
+export function migrateView(db: DatabaseSync): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS view_applied (
+      partition   INTEGER PRIMARY KEY,
+      next_offset INTEGER NOT NULL,
+      log_time    INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS view_keys (
+      tenant          TEXT NOT NULL,
+      namespace       TEXT NOT NULL,
+      name            TEXT NOT NULL,
+      latest_version  INTEGER NOT NULL DEFAULT 0,
+      live            INTEGER NOT NULL DEFAULT 0,
+      pending_write   TEXT,
+      last_valid_from INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (tenant, namespace, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS view_versions (
+      tenant     TEXT NOT NULL,
+      namespace  TEXT NOT NULL,
+      name       TEXT NOT NULL,
+      version    INTEGER NOT NULL,
+      write_id   TEXT NOT NULL,
+      valid_from INTEGER NOT NULL,
+      valid_to   INTEGER,
+      holders    TEXT NOT NULL,
+      PRIMARY KEY (tenant, namespace, name, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS view_writes (
+      write_id      TEXT PRIMARY KEY,
+      partition     INTEGER NOT NULL,
+      tenant        TEXT NOT NULL,
+      kind          TEXT NOT NULL,
+      state         TEXT NOT NULL,
+      intent_offset INTEGER NOT NULL,
+      intent_time   INTEGER NOT NULL,
+      plan          TEXT NOT NULL,
+      outcome       TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS view_writes_pending ON view_writes (partition, state, intent_time);
+    CREATE TABLE IF NOT EXISTS view_idempotency (
+      tenant   TEXT NOT NULL,
+      idem_key TEXT NOT NULL,
+      write_id TEXT NOT NULL,
+      PRIMARY KEY (tenant, idem_key)
+    ) WITHOUT ROWID;
+  `);
+}

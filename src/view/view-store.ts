@@ -1,0 +1,260 @@
+// Reads and writes of the view tables. Synchronous (node:sqlite), so callers compose them in one transaction.
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { SecretKey } from '../secrets/log-entry.ts';
+import { migrateView } from './schema.ts';
+import type {
+  KeyState,
+  VersionInfo,
+  WriteRecord,
+  WriteState,
+  WriteOutcome,
+  PlannedOp,
+  WriteKind,
+} from './view-types.ts';
+
+type Row = Record<string, unknown>;
+
+const num = (value: unknown): number => Number(value);
+const str = (value: unknown): string => String(value);
+
+function toVersion(row: Row): VersionInfo {
+  return {
+    version: num(row.version),
+    writeId: str(row.write_id),
+    validFrom: num(row.valid_from),
+    validTo: row.valid_to === null ? null : num(row.valid_to),
+    holders: JSON.parse(str(row.holders)) as string[],
+  };
+}
+
+function toWrite(row: Row): WriteRecord {
+  return {
+    writeId: str(row.write_id),
+    partition: num(row.partition),
+    tenant: str(row.tenant),
+    kind: str(row.kind) as WriteKind,
+    state: str(row.state) as WriteState,
+    intentOffset: num(row.intent_offset),
+    intentTime: num(row.intent_time),
+    plan: JSON.parse(str(row.plan)) as PlannedOp[],
+    outcome: JSON.parse(str(row.outcome ?? '{}')) as WriteOutcome,
+  };
+}
+
+export class ViewStore {
+  readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+    migrateView(db);
+  }
+
+  private sql(text: string): StatementSync {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  applied(partition: number): { nextOffset: number; logTime: number } {
+    const row = this.sql('SELECT next_offset, log_time FROM view_applied WHERE partition = ?').get(partition);
+    return row
+      ? { nextOffset: num(row.next_offset), logTime: num(row.log_time) }
+      : { nextOffset: 0, logTime: 0 };
+  }
+
+  setApplied(partition: number, nextOffset: number, logTime: number): void {
+    this.sql(
+      `INSERT INTO view_applied (partition, next_offset, log_time) VALUES (?, ?, ?)
+       ON CONFLICT (partition) DO UPDATE SET next_offset = excluded.next_offset, log_time = excluded.log_time`,
+    ).run(partition, nextOffset, logTime);
+  }
+
+  key(key: SecretKey): KeyState | undefined {
+    const row = this.sql(
+      'SELECT latest_version, live, pending_write, last_valid_from FROM view_keys WHERE tenant = ? AND namespace = ? AND name = ?',
+    ).get(key.tenant, key.namespace, key.name);
+    if (!row) return undefined;
+    return {
+      latestVersion: num(row.latest_version),
+      live: num(row.live) === 1,
+      pendingWrite: row.pending_write === null ? null : str(row.pending_write),
+      lastValidFrom: num(row.last_valid_from),
+    };
+  }
+
+  putKey(key: SecretKey, state: KeyState): void {
+    this.sql(
+      `INSERT INTO view_keys (tenant, namespace, name, latest_version, live, pending_write, last_valid_from)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, namespace, name) DO UPDATE SET latest_version = excluded.latest_version,
+         live = excluded.live, pending_write = excluded.pending_write, last_valid_from = excluded.last_valid_from`,
+    ).run(
+      key.tenant,
+      key.namespace,
+      key.name,
+      state.latestVersion,
+      state.live ? 1 : 0,
+      state.pendingWrite,
+      state.lastValidFrom,
+    );
+  }
+
+  version(key: SecretKey, version: number): VersionInfo | undefined {
+    const row = this.sql(
+      'SELECT * FROM view_versions WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?',
+    ).get(key.tenant, key.namespace, key.name, version);
+    return row ? toVersion(row) : undefined;
+  }
+
+  /** The version valid at `time`: valid_from ≤ time < valid_to (or open-ended). */
+  versionAt(key: SecretKey, time: number): VersionInfo | undefined {
+    const row = this.sql(
+      `SELECT * FROM view_versions WHERE tenant = ? AND namespace = ? AND name = ? AND valid_from <= ?
+       AND (valid_to IS NULL OR valid_to > ?) ORDER BY version DESC LIMIT 1`,
+    ).get(key.tenant, key.namespace, key.name, time, time);
+    return row ? toVersion(row) : undefined;
+  }
+
+  versions(key: SecretKey): VersionInfo[] {
+    return this.sql(
+      'SELECT * FROM view_versions WHERE tenant = ? AND namespace = ? AND name = ? ORDER BY version ASC',
+    )
+      .all(key.tenant, key.namespace, key.name)
+      .map(toVersion);
+  }
+
+  insertVersion(key: SecretKey, info: VersionInfo): void {
+    this.sql(
+      `INSERT INTO view_versions (tenant, namespace, name, version, write_id, valid_from, valid_to, holders)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      key.tenant,
+      key.namespace,
+      key.name,
+      info.version,
+      info.writeId,
+      info.validFrom,
+      info.validTo,
+      JSON.stringify(info.holders),
+    );
+  }
+
+  closeVersion(key: SecretKey, version: number, validTo: number): void {
+    this.sql(
+      'UPDATE view_versions SET valid_to = ? WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?',
+    ).run(validTo, key.tenant, key.namespace, key.name, version);
+  }
+
+  replaceVersionWrite(key: SecretKey, version: number, writeId: string, holders: readonly string[]): void {
+    this.sql(
+      `UPDATE view_versions SET write_id = ?, holders = ?
+       WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?`,
+    ).run(writeId, JSON.stringify(holders), key.tenant, key.namespace, key.name, version);
+  }
+
+  deleteVersions(key: SecretKey): void {
+    this.sql('DELETE FROM view_versions WHERE tenant = ? AND namespace = ? AND name = ?').run(
+      key.tenant,
+      key.namespace,
+      key.name,
+    );
+  }
+
+  /** Every live version, for anti-entropy (DESIGN §7.5). */
+  allVersions(): Array<SecretKey & VersionInfo> {
+    return this.sql('SELECT * FROM view_versions ORDER BY tenant, namespace, name, version')
+      .all()
+      .map((row) => ({
+        tenant: str(row.tenant),
+        namespace: str(row.namespace),
+        name: str(row.name),
+        ...toVersion(row),
+      }));
+  }
+
+  /** Live secret names of a namespace in name order, for listing. */
+  names(tenant: string, namespace: string, prefix: string, after: string, limit: number): string[] {
+    return this.sql(
+      `SELECT name FROM view_keys WHERE tenant = ? AND namespace = ? AND live = 1 AND name > ?
+       AND substr(name, 1, ?) = ? ORDER BY name LIMIT ?`,
+    )
+      .all(tenant, namespace, after, prefix.length, prefix, limit)
+      .map((row) => str(row.name));
+  }
+
+  write(writeId: string): WriteRecord | undefined {
+    const row = this.sql('SELECT * FROM view_writes WHERE write_id = ?').get(writeId);
+    return row ? toWrite(row) : undefined;
+  }
+
+  insertWrite(record: WriteRecord): void {
+    this.sql(
+      `INSERT INTO view_writes (write_id, partition, tenant, kind, state, intent_offset, intent_time, plan, outcome)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      record.writeId,
+      record.partition,
+      record.tenant,
+      record.kind,
+      record.state,
+      record.intentOffset,
+      record.intentTime,
+      JSON.stringify(record.plan),
+      JSON.stringify(record.outcome),
+    );
+  }
+
+  finishWrite(writeId: string, outcome: WriteOutcome): void {
+    this.sql('UPDATE view_writes SET state = ?, outcome = ? WHERE write_id = ?').run(
+      outcome.state,
+      JSON.stringify(outcome),
+      writeId,
+    );
+  }
+
+  /** Pending writes of a partition whose intent is older than `before` (log time), oldest first. */
+  pendingWritesBefore(partition: number, before: number): string[] {
+    return this.sql(
+      `SELECT write_id FROM view_writes WHERE partition = ? AND state = 'pending' AND intent_time < ?
+       ORDER BY intent_offset`,
+    )
+      .all(partition, before)
+      .map((row) => str(row.write_id));
+  }
+
+  oldestPendingTime(partition: number): number | undefined {
+    const row = this.sql(
+      `SELECT MIN(intent_time) AS t FROM view_writes WHERE partition = ? AND state = 'pending'`,
+    ).get(partition);
+    return row?.t === null || row?.t === undefined ? undefined : num(row.t);
+  }
+
+  idempotentWrite(tenant: string, idempotencyKey: string): string | undefined {
+    const row = this.sql('SELECT write_id FROM view_idempotency WHERE tenant = ? AND idem_key = ?').get(
+      tenant,
+      idempotencyKey,
+    );
+    return row ? str(row.write_id) : undefined;
+  }
+
+  rememberIdempotency(tenant: string, idempotencyKey: string, writeId: string): void {
+    this.sql('INSERT INTO view_idempotency (tenant, idem_key, write_id) VALUES (?, ?, ?)').run(
+      tenant,
+      idempotencyKey,
+      writeId,
+    );
+  }
+
+  /** Count of live secrets, for status and quotas. */
+  liveSecretCount(tenant?: string): number {
+    const row =
+      tenant === undefined
+        ? this.sql('SELECT COUNT(*) AS c FROM view_keys WHERE live = 1').get()
+        : this.sql('SELECT COUNT(*) AS c FROM view_keys WHERE live = 1 AND tenant = ?').get(tenant);
+    return num(row?.c ?? 0);
+  }
+}

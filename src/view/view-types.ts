@@ -1,0 +1,55 @@
+// Row shapes of the view (DESIGN §5): keys, versions with validity intervals, and write outcomes.
+import type { IntentOp } from '../secrets/log-entry.ts';
+
+export interface KeyState {
+  readonly latestVersion: number;
+  readonly live: boolean;
+  readonly pendingWrite: string | null;
+  readonly lastValidFrom: number;
+}
+
+export interface VersionInfo {
+  readonly version: number;
+  readonly writeId: string;
+  readonly validFrom: number;
+  readonly validTo: number | null;
+  readonly holders: readonly string[];
+}
+
+export type WriteKind = 'batch' | 'repair';
+export type WriteState = 'pending' | 'committed' | 'aborted' | 'rejected' | 'duplicate';
+
+/** What the intent decided for each op: the version a write will create, the version a read resolved. */
+export interface PlannedOp {
+  readonly op: IntentOp['op'] | 'repair';
+  readonly namespace: string;
+  readonly name: string;
+  readonly version: number;
+  /** For reads: the write id whose shards hold `version`. */
+  readonly writeId?: string;
+}
+
+export type RejectionCode = 'DSV_SECRET_EXISTS' | 'DSV_SECRET_NOT_FOUND' | 'DSV_WRITE_CONFLICT';
+
+export interface WriteOutcome {
+  readonly state: WriteState;
+  /** Set when rejected: why, and which op. */
+  readonly rejection?: { readonly code: RejectionCode; readonly opIndex: number };
+  /** Set when the intent was a retry of an earlier write with the same idempotency key. */
+  readonly duplicateOf?: string;
+  /** Indexes of update ops that created no new version (value unchanged). */
+  readonly unchanged?: readonly number[];
+  readonly abortReason?: string;
+}
+
+export interface WriteRecord {
+  readonly writeId: string;
+  readonly partition: number;
+  readonly tenant: string;
+  readonly kind: WriteKind;
+  readonly state: WriteState;
+  readonly intentOffset: number;
+  readonly intentTime: number;
+  readonly plan: readonly PlannedOp[];
+  readonly outcome: WriteOutcome;
+}
