@@ -1,7 +1,7 @@
 // Sharing a secret version's value with its integrity tag, and reading it back verified (DESIGN §7, I-C1).
 import { DsvError } from '../errors/index.ts';
 import { checkIdentity, openPayload, sealPayload, type SecretIdentity } from './payload-tag.ts';
-import { checkThreshold, combineBytes, splitBytes, type Share } from './shamir.ts';
+import { checkThreshold, combineBytes, isList, splitBytes, type Share } from './shamir.ts';
 import { compatibleSubsets, distinctPoints, MAX_SUBSETS, usableShares } from './share-subsets.ts';
 
 /** Splits value ‖ tag(identity, value) into n shares with threshold k (DESIGN §6 step 4). */
@@ -26,7 +26,7 @@ export function splitSecret(identity: SecretIdentity, value: Uint8Array, n: numb
 export function reconstructSecret(identity: SecretIdentity, shares: readonly Share[], k: number): Uint8Array {
   checkThreshold(k, k);
   checkIdentity(identity);
-  if (!Array.isArray(shares)) throw new DsvError('DSV_INPUT_INVALID', 'the shares must be a list');
+  if (!isList(shares)) throw new DsvError('DSV_INPUT_INVALID', 'the shares must be a list');
   const usable = usableShares(shares);
   const points = distinctPoints(usable);
   if (points < k) {

@@ -38,8 +38,8 @@ function subsetsOf(n: number, k: number): number[][] {
   return result;
 }
 
-describe('splitBytes / combineBytes', () => {
-  it('produces the known-answer shares of "DSV!" for n = 5, k = 3 and a fixed random source', () => {
+void describe('splitBytes / combineBytes', () => {
+  void it('produces the known-answer shares of "DSV!" for n = 5, k = 3 and a fixed random source', () => {
     // Computed independently (Python, schoolbook GF(256)) and checked again below by the reference evaluator.
     const expected = ['d0a7ea55', '180e75ed', '8cfac999', '5b670b32', 'cf93b746'];
     const shares = splitBytes(secretDSV, 5, 3, patternRandom);
@@ -59,7 +59,7 @@ describe('splitBytes / combineBytes', () => {
     assert.deepEqual(reference, expected);
   });
 
-  it('combines every 3-subset of the known-answer shares back to "DSV!"', () => {
+  void it('combines every 3-subset of the known-answer shares back to "DSV!"', () => {
     const shares = ['d0a7ea55', '180e75ed', '8cfac999', '5b670b32', 'cf93b746'].map((y, i): Share => ({
       x: i + 1,
       y: Uint8Array.from(Buffer.from(y, 'hex')),
@@ -69,7 +69,7 @@ describe('splitBytes / combineBytes', () => {
     }
   });
 
-  it('reconstructs from every k-subset of n shares (n ≤ 10, any k)', () => {
+  void it('reconstructs from every k-subset of n shares (n ≤ 10, any k)', () => {
     const params = fc
       .integer({ min: 1, max: 10 })
       .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: n === 1 ? 1 : 2, max: n })));
@@ -83,7 +83,7 @@ describe('splitBytes / combineBytes', () => {
     );
   });
 
-  it('reveals nothing from k − 1 shares (k = 2): each share byte is a bijection of the coefficient', () => {
+  void it('reveals nothing from k − 1 shares (k = 2): each share byte is a bijection of the coefficient', () => {
     // For every secret byte s and every x, y = s + a·x runs over all 256 values as the coefficient a does,
     // so a single share is equally consistent with every secret.
     const coefficients = (length: number): Uint8Array => Uint8Array.from({ length }, (_, i) => i);
@@ -93,7 +93,7 @@ describe('splitBytes / combineBytes', () => {
     }
   });
 
-  it('reveals nothing from k − 1 shares (k = 2): one share is consistent with any candidate secret', () => {
+  void it('reveals nothing from k − 1 shares (k = 2): one share is consistent with any candidate secret', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 1, maxLength: 16 }),
@@ -114,19 +114,19 @@ describe('splitBytes / combineBytes', () => {
     );
   });
 
-  it('uses fresh randomness by default, and handles the empty secret', () => {
+  void it('uses fresh randomness by default, and handles the empty secret', () => {
     const secret = new Uint8Array(32).fill(7);
     assert.notDeepEqual(splitBytes(secret, 3, 2)[0]!.y, splitBytes(secret, 3, 2)[0]!.y);
     const empty = splitBytes(new Uint8Array(0), 3, 2);
     assert.deepEqual(combineBytes(empty.slice(1)), new Uint8Array(0));
   });
 
-  it('allows k = 1 only with a single holder, whose share is the secret', () => {
+  void it('allows k = 1 only with a single holder, whose share is the secret', () => {
     assert.deepEqual(splitBytes(secretDSV, 1, 1), [{ x: 1, y: secretDSV }]);
     assert.throws(() => splitBytes(secretDSV, 3, 1), { code: 'DSV_INPUT_INVALID' });
   });
 
-  it('rejects bad parameters with DSV_INPUT_INVALID', () => {
+  void it('rejects bad parameters with DSV_INPUT_INVALID', () => {
     for (const [n, k] of [
       [3, 0],
       [2, 3],
@@ -143,7 +143,7 @@ describe('splitBytes / combineBytes', () => {
     assert.equal(splitBytes(secretDSV, 255, 255).length, 255);
   });
 
-  it('refuses to combine duplicate, zero or out-of-range x, unequal lengths, or nothing', () => {
+  void it('refuses to combine duplicate, zero or out-of-range x, unequal lengths, or nothing', () => {
     const [a, b] = splitBytes(secretDSV, 2, 2);
     const cases: Share[][] = [
       [],
@@ -156,7 +156,7 @@ describe('splitBytes / combineBytes', () => {
     for (const shares of cases) assert.throws(() => combineBytes(shares), { code: 'DSV_INPUT_INVALID' });
   });
 
-  it('splits and combines 64 KiB into 3 shares within a few milliseconds', () => {
+  void it('splits and combines 64 KiB into 3 shares within a few milliseconds', () => {
     const secret = patternRandom(64 * 1024);
     splitBytes(secret, 3, 2); // warm-up
     const started = performance.now();

@@ -69,7 +69,7 @@ export function splitBytes(
  * reconstructSecret, whose integrity tag catches that (I-C1).
  */
 export function combineBytes(shares: readonly Share[]): Uint8Array {
-  if (!Array.isArray(shares) || shares.length === 0) throw invalid('at least one share is required');
+  if (!isList(shares) || shares.length === 0) throw invalid('at least one share is required');
   if (shares.length > MAX_SHARES) throw invalid(`at most ${MAX_SHARES} shares can be combined`);
   const seen = new Set<number>();
   const first = shares[0]!;
@@ -115,6 +115,11 @@ export function checkThreshold(n: number, k: number): void {
     throw invalid(`the share parameters must satisfy 1 ≤ k ≤ n ≤ ${MAX_SHARES}`);
   }
   if (k === 1 && n > 1) throw invalid('k = 1 would copy the secret to every holder; use k ≥ 2 when n > 1');
+}
+
+/** Array.isArray without narrowing a readonly array to any[] (callers past the type system may pass anything). */
+export function isList(value: unknown): boolean {
+  return Array.isArray(value);
 }
 
 function invalid(message: string): DsvError {
