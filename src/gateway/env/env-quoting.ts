@@ -19,12 +19,18 @@ export function quoteEnvString(text: string): string {
 }
 
 /**
- * `secret(NAME)`, quoting NAME only when the unquoted form would not parse back to it: a leading `"`, a line
- * break, or a tail that reads as a version pin. Key-derived names (from `enc`) are never blank.
+ * `secret(NAME)` or `secret(NAME, version=N)`, quoting NAME only when the unquoted form would not parse back
+ * to it: a leading `"`, a line break, a tail that reads as a pin, or (when pinned) trailing blanks, which
+ * the pin's separator absorbs. NAME must be non-empty (`secret()` does not parse).
  */
-export function formatSecretReference(name: string): string {
-  const quote = name.startsWith('"') || containsLineBreak(name) || findPinSuffix(name) !== undefined;
-  return `secret(${quote ? quoteEnvString(name) : name})`;
+export function formatSecretReference(name: string, version?: number): string {
+  const quote =
+    name.startsWith('"') ||
+    containsLineBreak(name) ||
+    findPinSuffix(name) !== undefined ||
+    (version !== undefined && /[ \t]$/.test(name));
+  const argument = quote ? quoteEnvString(name) : name;
+  return version === undefined ? `secret(${argument})` : `secret(${argument}, version=${version})`;
 }
 
 /**
