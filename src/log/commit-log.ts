@@ -23,9 +23,20 @@ export interface ReadOptions {
    * 0 answers at once.
    */
   readonly maxWaitMs: number;
+  /** Ends a long-poll at once: `read` rejects with `signal.reason` (also when already aborted). */
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Contract details every adapter shares (checked by `runCommitLogConformance`):
+ * - an invalid partition (not an integer in 0 … partitionCount-1), offset or option rejects with
+ *   DsvError('DSV_INPUT_INVALID'), and so does a key with a lone surrogate (it would not read back equal);
+ *   all methods reject, never throw synchronously;
+ * - `append` takes the key and value as they are at the call: mutating the caller's buffer afterwards does
+ *   not change the record, and mutating a value returned by `read` does not change what is read next (I-L3);
+ * - after `close()` (idempotent) every call rejects with DsvError('DSV_LOG_UNAVAILABLE'), and a long-poll in
+ *   progress ends with that error.
+ */
 export interface CommitLog {
   /** Number of partitions, fixed for the life of the log. Partition ids are 0 … partitionCount-1. */
   readonly partitionCount: number;

@@ -1,0 +1,69 @@
+// META.json of an embedded log directory: its format and partition count, checked on every open, plus the
+// directory fsync that makes newly created files durable.
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DsvError } from '../../errors/index.ts';
+
+const META_FILE = 'META.json';
+const FORMAT = 'dsv-embedded-commit-log';
+const VERSION = 1;
+
+interface LogMeta {
+  readonly format: string;
+  readonly version: number;
+  readonly partitionCount: number;
+}
+
+/** Writes META.json for a new directory; for an existing one, refuses a different partition count. */
+export async function checkOrWriteMeta(dir: string, partitionCount: number): Promise<void> {
+  const path = join(dir, META_FILE);
+  let text: string | undefined;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new DsvError('DSV_LOG_UNAVAILABLE', `Cannot read ${path}`, { cause: error });
+    }
+  }
+  if (text === undefined) {
+    const meta: LogMeta = { format: FORMAT, version: VERSION, partitionCount };
+    const temp = `${path}.tmp`;
+    await writeFile(temp, `${JSON.stringify(meta)}\n`, { mode: 0o600, flush: true });
+    await rename(temp, path);
+    return;
+  }
+  const meta = parseMeta(text, path);
+  if (meta.partitionCount !== partitionCount) {
+    // Records are routed by partition: opening with another count would send a tenant to a new partition.
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      `Commit log ${dir} has ${meta.partitionCount} partitions, not ${partitionCount}; the count is fixed`,
+      { details: { partitionCount: meta.partitionCount } },
+    );
+  }
+}
+
+function parseMeta(text: string, path: string): LogMeta {
+  try {
+    const meta = JSON.parse(text) as Partial<LogMeta>;
+    if (meta.format === FORMAT && meta.version === VERSION && Number.isSafeInteger(meta.partitionCount)) {
+      return meta as LogMeta;
+    }
+  } catch {
+    // reported below
+  }
+  throw new DsvError(
+    'DSV_LOG_CORRUPT',
+    `${path} is not a version ${VERSION} embedded commit log description`,
+  );
+}
+
+/** fsync of the directory itself, so files created in it survive a crash (I-L2). */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,208 @@
+// One partition of the embedded log: an append-only file, its offset index, a tail cache, and group commit.
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { DsvError } from '../../errors/index.ts';
+import type { LogRecord } from '../commit-log.ts';
+import { AppendSignal } from './append-signal.ts';
+import { readAt, writeAt } from './file-io.ts';
+import type { OffsetIndex } from './offset-index.ts';
+import { scanPartitionFile } from './partition-scan.ts';
+import { checkFrame, decodeFrame, encodeFrames, frameBytes } from './record-codec.ts';
+import { TailCache } from './tail-cache.ts';
+
+/** A group-commit batch stops growing here (one write + one fdatasync per batch). */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** One read from the file returns at most this much (but always at least one record). */
+const MAX_READ_BYTES = 4 * 1024 * 1024;
+const TAIL_CACHE_BYTES = 4 * 1024 * 1024;
+
+interface PendingAppend {
+  readonly key: string;
+  readonly keyBytes: Buffer;
+  readonly value: Uint8Array;
+  resolve(offset: number): void;
+  reject(error: unknown): void;
+}
+
+export class PartitionFile {
+  readonly partition: number;
+  readonly path: string;
+  /** Bytes of torn tail dropped when the file was opened (0 after a clean shutdown). */
+  readonly recoveredTailBytes: number;
+  readonly appended = new AppendSignal();
+  readonly #file: FileHandle;
+  readonly #index: OffsetIndex;
+  readonly #cache: TailCache;
+  /** End of the last acknowledged frame; the next batch is written here. */
+  #size: number;
+  #pending: PendingAppend[] = [];
+  #writing = false;
+  #drained: Promise<void> = Promise.resolve();
+  #failure: DsvError | undefined;
+  readonly #reads = new Set<Promise<unknown>>();
+
+  private constructor(
+    partition: number,
+    path: string,
+    file: FileHandle,
+    index: OffsetIndex,
+    size: number,
+    dropped: number,
+  ) {
+    this.partition = partition;
+    this.path = path;
+    this.#file = file;
+    this.#index = index;
+    this.#size = size;
+    this.recoveredTailBytes = dropped;
+    this.#cache = new TailCache(index.length, TAIL_CACHE_BYTES);
+  }
+
+  static async open(path: string, partition: number): Promise<PartitionFile> {
+    const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    try {
+      const { size } = await file.stat();
+      const { index, validEnd } = await scanPartitionFile({ file, fileSize: size, partition, path });
+      if (validEnd < size) {
+        // A torn tail holds only records whose append never resolved (I-L2); drop it before writing after it.
+        await file.truncate(validEnd);
+        await file.datasync();
+      }
+      return new PartitionFile(partition, path, file, index, validEnd, size - validEnd);
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+  }
+
+  /** The next offset; only acknowledged (synced) records count, so readers never see an unsynced one. */
+  get endOffset(): number {
+    return this.#index.length;
+  }
+
+  /** Queues a record for the next group-commit batch; resolves with its offset once it is on disk (I-L2). */
+  append(key: string, keyBytes: Buffer, value: Uint8Array): Promise<number> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    return new Promise<number>((resolve, reject) => {
+      // Copied now: a caller reusing its buffer must not change the record (I-L3).
+      this.#pending.push({ key, keyBytes, value: new Uint8Array(value), resolve, reject });
+      this.#kick();
+    });
+  }
+
+  #kick(): void {
+    if (this.#writing) return;
+    this.#writing = true;
+    // One turn of the event loop first, so appends issued together share the first batch as well.
+    this.#drained = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
+  }
+
+  /** Group commit: while a batch is being written and synced, new appends queue up for the next batch. */
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) await this.#writeBatch(this.#takeBatch());
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  #takeBatch(): PendingAppend[] {
+    let bytes = 0;
+    let count = 0;
+    for (const a of this.#pending) {
+      bytes += frameBytes(a.keyBytes.length, a.value.length);
+      if (count > 0 && bytes > MAX_BATCH_BYTES) break;
+      count++;
+    }
+    return this.#pending.splice(0, count);
+  }
+
+  async #writeBatch(batch: PendingAppend[]): Promise<void> {
+    if (this.#failure !== undefined) {
+      for (const a of batch) a.reject(this.#failure);
+      return;
+    }
+    const start = this.#size;
+    try {
+      await writeAt(this.#file, encodeFrames(batch.map((a) => ({ key: a.keyBytes, value: a.value }))), start);
+      await this.#file.datasync(); // I-L2: on disk before any append of the batch resolves
+    } catch (cause) {
+      // After a failed write or sync the file's state is unknown: refuse further appends until reopened
+      // (recovery re-validates the file), and try to take back the bytes no consumer may see.
+      this.#failure = new DsvError(
+        'DSV_LOG_UNAVAILABLE',
+        `Commit log partition ${this.partition} could not be written; reopen the log`,
+        { cause },
+      );
+      await this.#file
+        .truncate(start)
+        .then(() => this.#file.datasync())
+        .catch(() => undefined);
+      for (const a of batch) a.reject(this.#failure);
+      return;
+    }
+    let pos = start;
+    for (const a of batch) {
+      const offset = this.#index.length;
+      this.#index.push(pos);
+      this.#cache.add({ key: a.key, value: a.value });
+      pos += frameBytes(a.keyBytes.length, a.value.length);
+      this.#size = pos;
+      a.resolve(offset);
+    }
+    this.appended.notify();
+  }
+
+  /** Records from `from` on that are acknowledged now, at most `max`; `[]` when there are none yet. */
+  async read(from: number, max: number): Promise<LogRecord[]> {
+    if (from >= this.#index.length) return [];
+    if (from >= this.#cache.start) {
+      return this.#cache
+        .read(from, max)
+        .map((r, i) => ({ partition: this.partition, offset: from + i, ...r }));
+    }
+    const reading = this.#readFile(from, Math.min(from + max, this.#cache.start));
+    this.#reads.add(reading);
+    try {
+      return await reading;
+    } finally {
+      this.#reads.delete(reading);
+    }
+  }
+
+  async #readFile(from: number, stop: number): Promise<LogRecord[]> {
+    const first = this.#startOf(from);
+    let last = from + 1;
+    while (last < stop && this.#startOf(last + 1) - first <= MAX_READ_BYTES) last++;
+    const buf = await readAt(this.#file, first, this.#startOf(last) - first);
+    const records: LogRecord[] = [];
+    let at = 0;
+    for (let offset = from; offset < last; offset++) {
+      const check = checkFrame(buf, first, first + at, first + buf.length);
+      if (check.kind !== 'ok') {
+        throw new DsvError(
+          'DSV_LOG_CORRUPT',
+          `Commit log partition ${this.partition} (${this.path}): the record at offset ${offset} no longer ` +
+            `passes its integrity check; restore the file from a backup`,
+          { details: { partition: this.partition, offset } },
+        );
+      }
+      records.push({ partition: this.partition, offset, ...decodeFrame(buf, at) });
+      at = check.end - first;
+    }
+    return records;
+  }
+
+  /** File position where the frame of `offset` starts; the end of the file for the next offset. */
+  #startOf(offset: number): number {
+    return offset < this.#index.length ? this.#index.positionOf(offset) : this.#size;
+  }
+
+  /** Finishes queued appends and in-flight reads, wakes long-polls, then closes the file. */
+  async close(): Promise<void> {
+    while (this.#writing) await this.#drained;
+    await Promise.allSettled([...this.#reads]);
+    this.appended.notify();
+    await this.#file.close();
+  }
+}
