@@ -1,0 +1,109 @@
+// Where the unseal passphrase comes from: DSV_UNSEAL_PASSPHRASE, a passphrase file, or a no-echo TTY prompt.
+import { readFile } from 'node:fs/promises';
+import { DsvError } from '../../../errors/index.ts';
+
+export const PASSPHRASE_ENV = 'DSV_UNSEAL_PASSPHRASE';
+
+/** The terminal the prompt talks to; process.stdin / process.stderr in production. */
+export interface PassphraseTerminal {
+  readonly input: NodeJS.ReadableStream & {
+    readonly isTTY?: boolean;
+    setRawMode?: (mode: boolean) => unknown;
+  };
+  readonly output: NodeJS.WritableStream;
+}
+
+export interface PassphraseSources {
+  /** Environment to read DSV_UNSEAL_PASSPHRASE from (usually process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** A file holding the passphrase; one trailing newline is dropped. */
+  readonly file?: string;
+  /** Prompt on this terminal when neither of the above is given and its input is a TTY. */
+  readonly prompt?: PassphraseTerminal;
+}
+
+function sealed(message: string, cause?: unknown): DsvError {
+  return new DsvError(
+    'DSV_KEK_UNAVAILABLE',
+    `Unseal failed: ${message}`,
+    cause === undefined ? {} : { cause },
+  );
+}
+
+/**
+ * Resolves the passphrase, first source that is configured wins: env var, then file, then prompt.
+ * Errors name the source and the cause, never the passphrase.
+ */
+export async function resolvePassphrase(sources: PassphraseSources): Promise<string> {
+  const fromEnv = sources.env?.[PASSPHRASE_ENV];
+  if (fromEnv !== undefined) {
+    if (fromEnv === '') throw sealed(`${PASSPHRASE_ENV} is set but empty`);
+    return fromEnv;
+  }
+  if (sources.file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(sources.file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw sealed(`cannot read the passphrase file ${sources.file} (${code})`, error);
+    }
+    const passphrase = text.replace(/\r?\n$/, '');
+    if (passphrase === '') throw sealed(`the passphrase file ${sources.file} is empty`);
+    return passphrase;
+  }
+  const terminal = sources.prompt;
+  if (
+    terminal === undefined ||
+    terminal.input.isTTY !== true ||
+    typeof terminal.input.setRawMode !== 'function'
+  ) {
+    throw sealed(
+      `no unseal passphrase: set ${PASSPHRASE_ENV}, configure a passphrase file, or start on a terminal`,
+    );
+  }
+  const passphrase = await promptHidden(terminal, 'Unseal passphrase: ');
+  if (passphrase === '') throw sealed('the passphrase entered at the prompt is empty');
+  return passphrase;
+}
+
+/** Reads one line in raw mode without echoing it; Ctrl-C or end of input cancels. */
+function promptHidden(terminal: PassphraseTerminal, question: string): Promise<string> {
+  const { input, output } = terminal;
+  output.write(question);
+  input.setRawMode?.(true);
+  input.setEncoding('utf8');
+  input.resume();
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (): void => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.setRawMode?.(false);
+      input.pause();
+      output.write('\n');
+    };
+    const onEnd = (): void => {
+      finish();
+      reject(sealed('the terminal closed before a passphrase was entered'));
+    };
+    const onData = (chunk: string | Buffer): void => {
+      for (const ch of String(chunk)) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (ch === '\u0003') {
+          finish();
+          reject(sealed('the passphrase prompt was cancelled'));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') value = Array.from(value).slice(0, -1).join('');
+        else value += ch;
+      }
+    };
+    input.on('data', onData);
+    input.on('end', onEnd);
+  });
+}
