@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   DSV_VALUE_TOO_LARGE: spec(413, 'limit', 'Secret value too large'),
   DSV_MEDIA_TYPE_UNSUPPORTED: spec(415, 'invalid', 'Unsupported media type'),
   DSV_LOG_UNAVAILABLE: spec(503, 'unavailable', 'Commit log unavailable', true),
+  DSV_LOG_MISCONFIGURED: spec(503, 'unavailable', 'Commit log is misconfigured'),
   DSV_LOG_CORRUPT: spec(503, 'unavailable', 'Commit log storage is corrupt'),
   DSV_WRITE_QUORUM_FAILED: spec(503, 'unavailable', 'Not enough nodes stored the secret', true),
   DSV_DELETE_QUORUM_FAILED: spec(503, 'unavailable', 'Not enough nodes confirmed the delete', true),
