@@ -13,7 +13,10 @@ export interface Share {
 /** The most shares GF(256) allows: x runs over the non-zero field elements. */
 export const MAX_SHARES = 255;
 
-/** Source of the polynomials' random coefficients; only tests pass anything but crypto.randomBytes. */
+/**
+ * Source of the polynomials' random coefficients; only tests pass anything but crypto.randomBytes. The returned
+ * buffer is wiped after use, so it must be fresh.
+ */
 export type RandomSource = (length: number) => Uint8Array;
 
 const cryptoRandom: RandomSource = (length) => randomBytes(length);
