@@ -22,18 +22,18 @@ function failure(content: string | null | undefined, maxOperations?: number): Ds
 }
 const messageOf = (content: string | null | undefined): string => failure(content).message;
 
-describe('parseEnvFile errors', () => {
-  it('missing, empty or whitespace-only content: .env file content is required', () => {
+void describe('parseEnvFile errors', () => {
+  void it('missing, empty or whitespace-only content: .env file content is required', () => {
     for (const content of [undefined, null, '', '   ', '\n\r\n\t', '\uFEFF', ' \u2003 ']) {
       assert.equal(messageOf(content), '.env file content is required', JSON.stringify(content));
     }
   });
 
-  it('only comments and blank lines: .env file must include at least one operation', () => {
+  void it('only comments and blank lines: .env file must include at least one operation', () => {
     assert.equal(messageOf('# one\n\n  # two\r\n'), '.env file must include at least one operation');
   });
 
-  it('a repeated key names the key, also across forms and after trimming', () => {
+  void it('a repeated key names the key, also across forms and after trimming', () => {
     assert.equal(messageOf('Key1=new:val\nKey1=update:other'), 'Duplicate key in .env file: Key1');
     assert.equal(messageOf('A=enc(x)\n A =secret(Y)'), 'Duplicate key in .env file: A');
     const error = failure('# c\nA=get\n\nA = delete');
@@ -41,11 +41,11 @@ describe('parseEnvFile errors', () => {
     assert.deepEqual(error.details, { line: 4, key: 'A' });
   });
 
-  it('keys are case-sensitive, so A and a are different keys', () => {
+  void it('keys are case-sensitive, so A and a are different keys', () => {
     assert.equal(parseEnvFile('A=get\na=get').length, 2);
   });
 
-  it('an unknown action word is an action error', () => {
+  void it('an unknown action word is an action error', () => {
     assert.equal(messageOf('Key1=rename:x'), action(1));
     assert.equal(messageOf('Key1=replace:val'), action(1));
     assert.equal(messageOf('\n\n# c\nK=foo'), action(4));
@@ -54,7 +54,7 @@ describe('parseEnvFile errors', () => {
     assert.equal(messageOf('K=enc (x)'), action(1));
   });
 
-  it('malformed original entries are entry errors on their line', () => {
+  void it('malformed original entries are entry errors on their line', () => {
     const cases: Array<[string, number]> = [
       ['NOEQUALS', 1],
       ['A=get\nNOEQUALS', 2],
@@ -77,7 +77,7 @@ describe('parseEnvFile errors', () => {
     }
   });
 
-  it('malformed enc(...) and secret(...) are entry errors', () => {
+  void it('malformed enc(...) and secret(...) are entry errors', () => {
     const cases = [
       'K=enc(x',
       'K=enc(x) # comment',
@@ -100,12 +100,12 @@ describe('parseEnvFile errors', () => {
     for (const content of cases) assert.equal(messageOf(content), entry(1), content);
   });
 
-  it('the first bad line in file order decides, whatever follows', () => {
+  void it('the first bad line in file order decides, whatever follows', () => {
     assert.equal(messageOf('A=get\nB=bogus\nA=get\nC'), action(2));
     assert.equal(messageOf('A=get\nA=bogus'), action(2));
   });
 
-  it(`more than the operation limit (default ${MAX_ENV_OPERATIONS}) is refused at the first extra line`, () => {
+  void it(`more than the operation limit (default ${MAX_ENV_OPERATIONS}) is refused at the first extra line`, () => {
     const content = Array.from({ length: MAX_ENV_OPERATIONS + 1 }, (_, i) => `K${i}=get`).join('\n');
     const error = failure(content);
     assert.equal(error.message, `.env file must include at most ${MAX_ENV_OPERATIONS} operations`);
@@ -113,12 +113,12 @@ describe('parseEnvFile errors', () => {
     assert.equal(failure('A=get\n#\nB=get', 1).message, '.env file must include at most 1 operations');
   });
 
-  it('entry errors carry the line and a value-free reason for v2 clients', () => {
+  void it('entry errors carry the line and a value-free reason for v2 clients', () => {
     assert.deepEqual(failure('\nK=enc(x').details, { line: 2, reason: 'malformed-expression' });
     assert.deepEqual(failure('K=get:x').details, { line: 1, reason: 'invalid-version' });
   });
 
-  it('I-G2: no message quotes the value of the bad line', () => {
+  void it('I-G2: no message quotes the value of the bad line', () => {
     for (const content of ['K=enc("hunter2', 'K=get:hunter2', 'K=hunter2:x', 'hunter2', 'K=secret(hunter2']) {
       const error = failure(content);
       assert.ok(!error.message.includes('hunter2'), content);

@@ -14,7 +14,8 @@ const actionValue = oneLine.filter((text) => text === '' || text.charCodeAt(text
 const key = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
   .map((text) => text.replace(/[=\n\v\f\r\u0085\u2028\u2029]/g, '_').trim())
-  .filter((text) => /^[^#\s\x00-\x20]/.test(text) && /[^\s\x00-\x20]$/.test(text));
+  .filter((text) => text !== '' && !text.startsWith('#') && text.charCodeAt(0) > 0x20)
+  .filter((text) => text.charCodeAt(text.length - 1) > 0x20 && !/^\s|\s$/.test(text));
 const name = anyText.filter((text) => text !== '');
 const version = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
 
@@ -50,8 +51,8 @@ const draft: fc.Arbitrary<Draft> = fc.oneof(
 );
 const filler = fc.constantFrom('', '   ', '# comment', '  # x=new:y', '\t');
 
-describe('round trips', () => {
-  it('a file written from operations (any line breaks, comments, blanks) parses back to them', () => {
+void describe('round trips', () => {
+  void it('a file written from operations (any line breaks, comments, blanks) parses back to them', () => {
     const file = fc.uniqueArray(
       fc.tuple(key, draft, fc.array(filler, { maxLength: 2 }), fc.constantFrom(...LINE_BREAKS)),
       {
@@ -81,7 +82,7 @@ describe('round trips', () => {
     );
   });
 
-  it('unquoted enc(value) keeps any one-line value not starting with a quote', () => {
+  void it('unquoted enc(value) keeps any one-line value not starting with a quote', () => {
     fc.assert(
       fc.property(
         key,
@@ -95,7 +96,7 @@ describe('round trips', () => {
     );
   });
 
-  it('formatSecretReference(name, version) parses back to that name and version', () => {
+  void it('formatSecretReference(name, version) parses back to that name and version', () => {
     fc.assert(
       fc.property(key, name, fc.option(version, { nil: undefined }), (k, n, pin) => {
         const [op] = parseEnvFile(`${k}=${formatSecretReference(n, pin)}`);
@@ -109,7 +110,7 @@ describe('round trips', () => {
     );
   });
 
-  it('enc output is a reference that resolves the same secret: parse(render(parse(NAME=enc(v))))', () => {
+  void it('enc output is a reference that resolves the same secret: parse(render(parse(NAME=enc(v))))', () => {
     fc.assert(
       fc.property(key, anyText, (k, v) => {
         const created = parseEnvFile(`${k}=enc(${quoteEnvString(v)})`);
@@ -125,7 +126,7 @@ describe('round trips', () => {
     );
   });
 
-  it('rendered secret() values are one line each and decode back to the exact value', () => {
+  void it('rendered secret() values are one line each and decode back to the exact value', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.tuple(key, anyText), { minLength: 1, maxLength: 8, selector: ([k]) => k }),
@@ -145,7 +146,7 @@ describe('round trips', () => {
     );
   });
 
-  it('output lines follow file order and skip exactly the deletes', () => {
+  void it('output lines follow file order and skip exactly the deletes', () => {
     fc.assert(
       fc.property(
         fc.array(fc.constantFrom('new:v', 'update:v', 'get', 'delete', 'enc(v)', 'secret(S)'), {

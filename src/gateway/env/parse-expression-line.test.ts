@@ -11,8 +11,8 @@ const parseOne = (content: string): EnvOperation => {
 const valueOf = (content: string): string => (parseOne(content) as { value: string }).value;
 const nameOf = (content: string): string => (parseOne(content) as { name: string }).name;
 
-describe('enc(value)', () => {
-  it('creates the secret named KEY with output reference', () => {
+void describe('enc(value)', () => {
+  void it('creates the secret named KEY with output reference', () => {
     assert.deepEqual(parseOne('API_KEY=enc(abc123)'), {
       kind: 'create',
       line: 1,
@@ -22,35 +22,35 @@ describe('enc(value)', () => {
     });
   });
 
-  it('takes unquoted text verbatim up to the final ) of the line, :, =, ( and ) included', () => {
+  void it('takes unquoted text verbatim up to the final ) of the line, :, =, ( and ) included', () => {
     assert.equal(valueOf('A=enc(a:b=c(d)e))'), 'a:b=c(d)e)');
     assert.equal(valueOf('A=enc( spaced )'), ' spaced ');
     assert.equal(valueOf('A = enc(x)  '), 'x');
   });
 
-  it('accepts an empty value, unquoted or quoted', () => {
+  void it('accepts an empty value, unquoted or quoted', () => {
     assert.equal(valueOf('A=enc()'), '');
     assert.equal(valueOf('A=enc("")'), '');
   });
 
-  it('decodes a JSON-quoted value: newlines, quotes, backslashes, \\u escapes, parentheses', () => {
+  void it('decodes a JSON-quoted value: newlines, quotes, backslashes, \\u escapes, parentheses', () => {
     assert.equal(valueOf('A=enc("multi\\nline")'), 'multi\nline');
     assert.equal(valueOf('A=enc("say \\"hi\\" \\\\ (x)")'), 'say "hi" \\ (x)');
     assert.equal(valueOf('A=enc("\\u00e9\\ud83d\\udd11\\t")'), 'é🔑\t');
     assert.equal(valueOf('A=enc("a)" )'), 'a)');
   });
 
-  it('keeps Unicode text as written', () => {
+  void it('keeps Unicode text as written', () => {
     assert.equal(valueOf('A=enc(пароль 🔐)'), 'пароль 🔐');
   });
 
-  it('is case-sensitive: ENC(x) is read as an (invalid) action of the original grammar', () => {
+  void it('is case-sensitive: ENC(x) is read as an (invalid) action of the original grammar', () => {
     assert.throws(() => parseEnvFile('A=ENC(x)'), /Invalid \.env action on line 1/);
   });
 });
 
-describe('secret(NAME)', () => {
-  it('reads the latest version of NAME into key X, dotenv output', () => {
+void describe('secret(NAME)', () => {
+  void it('reads the latest version of NAME into key X, dotenv output', () => {
     assert.deepEqual(parseOne('X=secret(DB_PASS)'), {
       kind: 'get',
       line: 1,
@@ -60,7 +60,7 @@ describe('secret(NAME)', () => {
     });
   });
 
-  it('a trailing ", version=N" pins the version', () => {
+  void it('a trailing ", version=N" pins the version', () => {
     assert.deepEqual(parseOne('X=secret(DB_PASS, version=3)'), {
       kind: 'get',
       line: 1,
@@ -73,7 +73,7 @@ describe('secret(NAME)', () => {
     assert.equal((parseOne('X=secret(N ,  version = 2 )') as { version?: number }).version, 2);
   });
 
-  it('names may contain commas: only the trailing pin after the last comma counts', () => {
+  void it('names may contain commas: only the trailing pin after the last comma counts', () => {
     const op = parseOne('X=secret(a, b, version=1, version=4)') as { name: string; version?: number };
     assert.equal(op.name, 'a, b, version=1');
     assert.equal(op.version, 4);
@@ -83,7 +83,7 @@ describe('secret(NAME)', () => {
     assert.equal(nameOf('X=secret(a, Version=1)'), 'a, Version=1');
   });
 
-  it('a quoted name holds what unquoted text cannot: a leading quote, a line break, a pin-like tail', () => {
+  void it('a quoted name holds what unquoted text cannot: a leading quote, a line break, a pin-like tail', () => {
     assert.equal(nameOf('X=secret("name with ) paren")'), 'name with ) paren');
     assert.equal(nameOf('X=secret("\\"quoted")'), '"quoted');
     assert.equal(nameOf('X=secret("a\\nb")'), 'a\nb');
@@ -92,7 +92,7 @@ describe('secret(NAME)', () => {
     assert.deepEqual([pinned.name, pinned.version], ['a, version=2', 5]);
   });
 
-  it('names with slashes and Unicode are opaque text', () => {
+  void it('names with slashes and Unicode are opaque text', () => {
     assert.equal(nameOf('X=secret(team/app/db 🔑)'), 'team/app/db 🔑');
   });
 });
