@@ -1,0 +1,198 @@
+// The production commit log (DESIGN §2, §5): one Kafka topic, partitions keyed by tenant plus the control
+// partition; an idempotent acks=all producer; reads by low-level Fetch from any offset, without consumer groups.
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Admin, ProduceAcks, Producer, type BaseOptions } from '@platformatic/kafka';
+import { DsvError } from '../../errors/index.ts';
+import type { AppendResult, CommitLog, LogRecord, ReadOptions } from '../commit-log.ts';
+import { assertOffset, assertPartition, assertReadOptions, encodeRecordKey } from '../log-input.ts';
+import { logUnavailable } from './kafka-errors.ts';
+import { KafkaPartitionReader } from './kafka-partition-reader.ts';
+import { ensureTopic } from './kafka-topic.ts';
+
+/** Same bound as the embedded log, so both adapters refuse the same appends. */
+export const KAFKA_MAX_VALUE_BYTES = 16 * 1024 * 1024;
+/** Topic max.message.bytes: the largest value, the largest key and the record batch framing. */
+const MAX_MESSAGE_BYTES = KAFKA_MAX_VALUE_BYTES + 0x10000 + 4096;
+
+export interface KafkaCommitLogOptions {
+  /** `host:port` of one or more brokers. */
+  readonly bootstrap: readonly string[];
+  readonly topic: string;
+  readonly partitionCount: number;
+  /** Copies of each partition; 3 in production so one broker can fail (I-L2). */
+  readonly replicationFactor: number;
+  /** In-sync copies an acks=all append needs; 2 of 3 in production. */
+  readonly minInsyncReplicas: number;
+  readonly clientId?: string;
+  /** Create the topic when it does not exist (default true); an existing one is always verified. */
+  readonly create?: boolean;
+  /** TLS to the brokers (mutual TLS: include `cert` and `key`). */
+  readonly tls?: TlsOptions;
+  /** How often a failed request is retried before DSV_LOG_UNAVAILABLE (default 5, 300 ms apart). */
+  readonly retries?: number;
+  readonly retryDelayMs?: number;
+}
+
+export class KafkaCommitLog implements CommitLog {
+  readonly partitionCount: number;
+  readonly topic: string;
+  readonly #producer: Producer;
+  readonly #reader: KafkaPartitionReader;
+  /** Aborted by close(): ends long-polls with DSV_LOG_UNAVAILABLE. */
+  readonly #closed = new AbortController();
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    topic: string,
+    partitionCount: number,
+    producer: Producer,
+    reader: KafkaPartitionReader,
+  ) {
+    this.topic = topic;
+    this.partitionCount = partitionCount;
+    this.#producer = producer;
+    this.#reader = reader;
+  }
+
+  /**
+   * Connects, creates the topic if missing (unless `create: false`) and verifies it: partitions, replication
+   * factor, min.insync.replicas, unclean leader election off. Throws DSV_LOG_MISCONFIGURED naming what is
+   * wrong, or DSV_LOG_UNAVAILABLE when no broker answers.
+   */
+  static async open(options: KafkaCommitLogOptions): Promise<KafkaCommitLog> {
+    const clientId = options.clientId ?? 'dsv';
+    const base: BaseOptions = {
+      clientId,
+      bootstrapBrokers: [...options.bootstrap],
+      retries: options.retries ?? 5,
+      retryDelay: options.retryDelayMs ?? 300,
+      connectTimeout: 3000,
+      timeout: 10_000,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+    };
+    const admin = new Admin({ ...base, clientId: `${clientId}-admin` });
+    let topicId: string;
+    try {
+      topicId = await ensureTopic(
+        admin,
+        {
+          topic: options.topic,
+          partitionCount: options.partitionCount,
+          replicationFactor: options.replicationFactor,
+          minInsyncReplicas: options.minInsyncReplicas,
+          maxMessageBytes: MAX_MESSAGE_BYTES,
+        },
+        options.create ?? true,
+      );
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+    // Idempotent with acks=all: a retried send is never written twice, and an acknowledged record is on
+    // min.insync.replicas brokers (I-L2). The client allows one request in flight, so acks come in order.
+    const producer = new Producer({
+      ...base,
+      clientId: `${clientId}-producer`,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      autocreateTopics: false,
+    });
+    const reader = new KafkaPartitionReader(options.topic, topicId, {
+      ...base,
+      clientId: `${clientId}-reader`,
+    });
+    return new KafkaCommitLog(options.topic, options.partitionCount, producer, reader);
+  }
+
+  async append(partition: number, key: string, value: Uint8Array): Promise<AppendResult> {
+    this.#assertOpen();
+    assertPartition(partition, this.partitionCount);
+    const keyBytes = encodeRecordKey(key, value, KAFKA_MAX_VALUE_BYTES);
+    const copy = Buffer.from(value); // taken now: later changes to the caller's buffer do not count (I-L3)
+    try {
+      const result = await this.#producer.send({
+        messages: [{ topic: this.topic, partition, key: keyBytes, value: copy }],
+      });
+      const offset = result.offsets?.find((o) => o.partition === partition)?.offset;
+      if (offset === undefined) throw new Error('the broker answered without an offset');
+      return { partition, offset: Number(offset) };
+    } catch (error) {
+      this.#assertOpen();
+      throw logUnavailable(`appending to partition ${partition}`, error);
+    }
+  }
+
+  async read(partition: number, fromOffset: number, options: ReadOptions): Promise<LogRecord[]> {
+    this.#assertOpen();
+    assertPartition(partition, this.partitionCount);
+    assertOffset(fromOffset);
+    assertReadOptions(options);
+    const signal =
+      options.signal === undefined
+        ? this.#closed.signal
+        : AbortSignal.any([options.signal, this.#closed.signal]);
+    signal.throwIfAborted();
+    const deadline = performance.now() + options.maxWaitMs;
+    for (;;) {
+      const remaining = Math.max(0, deadline - performance.now());
+      const fetched = await untilAborted(
+        this.#reader.fetch(partition, fromOffset, remaining, options.maxRecords),
+        signal,
+      );
+      if (fetched.records.length > 0) return fetched.records;
+      const left = deadline - performance.now();
+      if (left <= 0) return [];
+      // Past the end (a caller ahead of the log): the broker answers at once, so wait here instead.
+      if (fetched.outOfRange) await sleep(Math.min(left, 250), undefined, { signal }).catch(() => undefined);
+      signal.throwIfAborted();
+    }
+  }
+
+  async endOffset(partition: number): Promise<number> {
+    this.#assertOpen();
+    assertPartition(partition, this.partitionCount);
+    try {
+      return await this.#reader.endOffset(partition);
+    } catch (error) {
+      this.#assertOpen();
+      throw error;
+    }
+  }
+
+  /** Ends long-polls (DSV_LOG_UNAVAILABLE) and closes every connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed.abort(new DsvError('DSV_LOG_UNAVAILABLE', 'Commit log is closed'));
+    await Promise.all([this.#producer.close().catch(() => undefined), this.#reader.close()]);
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) throw new DsvError('DSV_LOG_UNAVAILABLE', 'Commit log is closed');
+  }
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}

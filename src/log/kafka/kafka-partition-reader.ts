@@ -1,0 +1,145 @@
+// Reads a partition from an offset with low-level Fetch requests: manual assignment, no consumer group, no
+// offset commits — every node keeps its own applied offsets in SQLite (DESIGN §5, I-V2).
+import { Consumer, FetchIsolationLevels, ListOffsetTimestamps, type BaseOptions } from '@platformatic/kafka';
+import type { LogRecord } from '../commit-log.ts';
+import { kafkaErrorId, logUnavailable } from './kafka-errors.ts';
+
+/** Upper bound of one broker-side long-poll; longer waits loop, since the client times a request out. */
+const FETCH_SLICE_MS = 5_000;
+const PARTITION_MAX_BYTES = 1024 * 1024;
+/** Data-control batches (transaction markers) carry no records of ours. */
+const IS_CONTROL_BATCH = 0b10_0000;
+
+export interface FetchResult {
+  readonly records: LogRecord[];
+  /** The partition's high watermark as of this fetch. */
+  readonly highWatermark: number;
+  /** The offset is past the partition's end (OFFSET_OUT_OF_RANGE). */
+  readonly outOfRange: boolean;
+}
+
+/**
+ * A pool of consumers used only for Fetch and ListOffsets. One fetch at a time per consumer keeps its
+ * incremental fetch session (KIP-227) consistent; concurrent reads each take their own consumer.
+ */
+export class KafkaPartitionReader {
+  readonly #topic: string;
+  readonly #topicId: string;
+  readonly #clientOptions: BaseOptions;
+  readonly #idle: Consumer[] = [];
+  readonly #all = new Set<Consumer>();
+  #closed = false;
+
+  constructor(topic: string, topicId: string, clientOptions: BaseOptions) {
+    this.#topic = topic;
+    this.#topicId = topicId;
+    this.#clientOptions = clientOptions;
+  }
+
+  /** One Fetch request of at most `waitMs` (≤ FETCH_SLICE_MS) broker-side wait. */
+  async fetch(
+    partition: number,
+    fromOffset: number,
+    waitMs: number,
+    maxRecords: number,
+  ): Promise<FetchResult> {
+    const consumer = this.#take();
+    try {
+      const response = await consumer.fetch({
+        node: -1, // the library picks the partition leader from metadata (topic tracked below)
+        topics: [
+          {
+            topicId: this.#topicId,
+            partitions: [
+              {
+                partition,
+                fetchOffset: BigInt(fromOffset),
+                currentLeaderEpoch: -1,
+                lastFetchedEpoch: -1,
+                partitionMaxBytes: PARTITION_MAX_BYTES,
+              },
+            ],
+          },
+        ],
+        maxWaitTime: Math.min(Math.max(0, Math.round(waitMs)), FETCH_SLICE_MS),
+        minBytes: 1,
+        maxBytes: 4 * PARTITION_MAX_BYTES,
+        isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
+      });
+      const answer = response.responses
+        .flatMap((t) => t.partitions)
+        .find((p) => p.partitionIndex === partition);
+      if (!answer) return { records: [], highWatermark: -1, outOfRange: false };
+      const records: LogRecord[] = [];
+      for (const batch of answer.records ?? []) {
+        if ((batch.attributes & IS_CONTROL_BATCH) !== 0) continue;
+        for (const record of batch.records) {
+          const offset = Number(batch.firstOffset + BigInt(record.offsetDelta));
+          // A batch can start before the requested offset; the port returns from `fromOffset` on.
+          if (offset < fromOffset || records.length >= maxRecords) continue;
+          records.push({
+            partition,
+            offset,
+            key: record.key === null ? '' : record.key.toString('utf8'),
+            // A copy: the caller may mutate it without touching anything shared (I-L3).
+            value: record.value === null ? new Uint8Array(0) : new Uint8Array(record.value),
+          });
+        }
+      }
+      return { records, highWatermark: Number(answer.highWatermark), outOfRange: false };
+    } catch (error) {
+      if (kafkaErrorId(error, 'OFFSET_OUT_OF_RANGE'))
+        return { records: [], highWatermark: -1, outOfRange: true };
+      throw logUnavailable(`reading partition ${partition}`, error);
+    } finally {
+      this.#give(consumer);
+    }
+  }
+
+  /** The high watermark: the offset the next acknowledged record gets. */
+  async endOffset(partition: number): Promise<number> {
+    const consumer = this.#take();
+    try {
+      const offsets = await consumer.listOffsets({
+        topics: [this.#topic],
+        partitions: { [this.#topic]: [partition] },
+        timestamp: ListOffsetTimestamps.LATEST,
+        isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
+      });
+      const offset = offsets.get(this.#topic)?.[partition];
+      if (offset === undefined) throw new Error('no offset in the ListOffsets answer');
+      return Number(offset);
+    } catch (error) {
+      throw logUnavailable(`reading the end offset of partition ${partition}`, error);
+    } finally {
+      this.#give(consumer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#all];
+    this.#all.clear();
+    this.#idle.length = 0;
+    await Promise.all(all.map((c) => c.close(true).catch(() => undefined)));
+  }
+
+  #take(): Consumer {
+    const reused = this.#idle.pop();
+    if (reused) return reused;
+    const consumer = new Consumer({
+      ...this.#clientOptions,
+      // Required by the client, never used: this consumer never joins a group nor commits offsets.
+      groupId: `${this.#clientOptions.clientId}-unused-group`,
+      timeout: FETCH_SLICE_MS + 10_000,
+    });
+    consumer.topics.track(this.#topic);
+    this.#all.add(consumer);
+    return consumer;
+  }
+
+  #give(consumer: Consumer): void {
+    if (this.#closed || !this.#all.has(consumer)) return;
+    this.#idle.push(consumer);
+  }
+}
