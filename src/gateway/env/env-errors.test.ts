@@ -113,6 +113,15 @@ void describe('parseEnvFile errors', () => {
     assert.equal(failure('A=get\n#\nB=get', 1).message, '.env file must include at most 1 operations');
   });
 
+  void it('a cap that is not a positive integer is a configuration bug, never "no cap"', () => {
+    for (const maxOperations of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => parseEnvFile('A=get', { maxOperations }),
+        (error: unknown) => error instanceof DsvError && error.code === 'DSV_INTERNAL',
+      );
+    }
+  });
+
   void it('entry errors carry the line and a value-free reason for v2 clients', () => {
     assert.deepEqual(failure('\nK=enc(x').details, { line: 2, reason: 'malformed-expression' });
     assert.deepEqual(failure('K=get:x').details, { line: 1, reason: 'invalid-version' });

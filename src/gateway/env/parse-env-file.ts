@@ -1,4 +1,5 @@
 // Parses a whole .env transform file into operations, or one DSV_ENV_INVALID error naming the line (§10).
+import { DsvError } from '../../errors/index.ts';
 import {
   contentRequired,
   duplicateKey,
@@ -27,6 +28,10 @@ export function parseEnvFile(
   if (isBlankEnv(text)) throw contentRequired();
 
   const maxOperations = options.maxOperations ?? MAX_ENV_OPERATIONS;
+  if (!Number.isSafeInteger(maxOperations) || maxOperations < 1) {
+    // A misconfigured cap must not silently become "no cap" (NaN comparisons are always false).
+    throw new DsvError('DSV_INTERNAL', 'maxOperations must be a positive integer');
+  }
   const operations: EnvOperation[] = [];
   const seenKeys = new Set<string>();
   for (const [index, rawLine] of splitEnvLines(text).entries()) {
