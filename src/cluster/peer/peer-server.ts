@@ -3,6 +3,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { quietServerOptions } from '../../platform/fastify-options.ts';
 import { DsvError, toDsvError } from '../../errors/index.ts';
 import type { LocalShardHolder } from '../local-shard-holder.ts';
 import {
@@ -28,10 +29,7 @@ export interface PeerServerOptions {
 
 export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
   const app = Fastify({
-    loggerInstance: options.logger,
-    disableRequestLogging: true,
-    forceCloseConnections: true,
-    bodyLimit: 64 * 1024 * 1024,
+    ...quietServerOptions(options.logger, 64 * 1024 * 1024),
     ...(options.https ? { https: { ...options.https, requestCert: true, rejectUnauthorized: true } } : {}),
   }) as unknown as FastifyInstance;
   const expected = Buffer.from(options.peerToken, 'utf8');

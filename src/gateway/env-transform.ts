@@ -1,0 +1,80 @@
+// Executes a parsed .env file as one all-or-nothing batch (DESIGN §10) and renders the transformed file.
+import { DsvError } from '../errors/index.ts';
+import type { BatchOp, Coordinator } from '../cluster/index.ts';
+import { renderEnvOutput, type EnvOperation } from './env/index.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function toBatchOp(namespace: string, operation: EnvOperation, maxValueBytes: number): BatchOp {
+  switch (operation.kind) {
+    case 'create':
+    case 'update': {
+      const value = encoder.encode(operation.value);
+      if (value.length > maxValueBytes) {
+        throw new DsvError(
+          'DSV_VALUE_TOO_LARGE',
+          `Secret value too large (max ${maxValueBytes} bytes): ${operation.key}`,
+        );
+      }
+      return { op: operation.kind, namespace, name: operation.key, value };
+    }
+    case 'get':
+      return {
+        op: 'read',
+        namespace,
+        name: operation.name,
+        ...(operation.version === undefined ? {} : { version: operation.version }),
+      };
+    case 'delete':
+      return { op: 'delete', namespace, name: operation.key };
+  }
+}
+
+const secretNameOf = (operation: EnvOperation): string =>
+  operation.kind === 'get' ? operation.name : operation.key;
+
+/** Names the failing line's secret in the message, as the original did (`Secret not found: KEY`). */
+function explain(error: unknown, operations: readonly EnvOperation[]): unknown {
+  if (!(error instanceof DsvError)) return error;
+  const index = error.details?.opIndex;
+  const operation = typeof index === 'number' ? operations[index] : undefined;
+  if (!operation) return error;
+  const name = secretNameOf(operation);
+  switch (error.code) {
+    case 'DSV_SECRET_EXISTS':
+      return new DsvError(error.code, `Secret already exists: ${name}`, {
+        details: { line: operation.line },
+      });
+    case 'DSV_SECRET_NOT_FOUND':
+      return new DsvError(error.code, `Secret not found: ${name}`, { details: { line: operation.line } });
+    case 'DSV_WRITE_CONFLICT':
+      return new DsvError(error.code, `Another write on this secret is in progress: ${name}`, {
+        details: { line: operation.line },
+      });
+    default:
+      return error;
+  }
+}
+
+export async function transformEnv(
+  coordinator: Coordinator,
+  tenant: string,
+  namespace: string,
+  operations: readonly EnvOperation[],
+  maxValueBytes: number,
+): Promise<string> {
+  const ops = operations.map((operation) => toBatchOp(namespace, operation, maxValueBytes));
+  let results;
+  try {
+    results = await coordinator.batch(tenant, ops);
+  } catch (error) {
+    throw explain(error, operations);
+  }
+  const values = new Map<number, string>();
+  operations.forEach((operation, index) => {
+    const value = results[index]?.value;
+    if (operation.kind === 'get' && value) values.set(operation.line, decoder.decode(value));
+  });
+  return renderEnvOutput(operations, values);
+}

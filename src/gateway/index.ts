@@ -1,0 +1,15 @@
+// gateway — HTTP APIs, .env transform, authentication seam, error mapping (I-G1, I-G2).
+export {
+  buildPublicServer,
+  type ClusterStatusFigures,
+  type DevControl,
+  type PublicServerOptions,
+} from './public-server.ts';
+export {
+  DEV_TENANT,
+  devAnonymousAuthenticator,
+  refuseAnonymousAuthenticator,
+  type CallerIdentity,
+  type RequestAuthenticator,
+} from './tenancy.ts';
+export { transformEnv } from './env-transform.ts';

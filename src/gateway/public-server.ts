@@ -1,0 +1,68 @@
+// The public HTTP server of a node: v1 API, health, cluster status, and (dev mode only) node control.
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { quietServerOptions } from '../platform/fastify-options.ts';
+import { DsvError } from '../errors/index.ts';
+import { ERROR_CODE_HEADER, v1ErrorHandler } from './http-errors.ts';
+import { registerEnvRoute } from './v1/env-route.ts';
+import { registerSecretRoutes } from './v1/secret-routes.ts';
+import type { V1Context } from './v1/v1-context.ts';
+
+export interface ClusterStatusFigures {
+  readonly totalNodes: number;
+  readonly healthyNodes: number;
+  readonly suspectNodes: number;
+  readonly failedNodes: number;
+}
+
+/** Dev-only control of the in-process cluster (stop/start a node to watch reads survive and repair). */
+export interface DevControl {
+  stopNode(nodeId: string): Promise<void>;
+  startNode(nodeId: string): Promise<void>;
+  nodes(): Array<{ nodeId: string; running: boolean; url: string }>;
+}
+
+export interface PublicServerOptions extends V1Context {
+  readonly logger: Logger;
+  readonly clusterStatus: () => ClusterStatusFigures;
+  readonly nodeStatus: () => unknown;
+  readonly devControl?: DevControl;
+  readonly bodyLimitBytes: number;
+  readonly https?: { key: string | Buffer; cert: string | Buffer };
+}
+
+export async function buildPublicServer(options: PublicServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...quietServerOptions(options.logger, options.bodyLimitBytes),
+    exposeHeadRoutes: false,
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+  await app.register(multipart, { limits: { fileSize: options.bodyLimitBytes, files: 1, fields: 10 } });
+  app.setErrorHandler(v1ErrorHandler(options.logger));
+  app.setNotFoundHandler(async (_request, reply) =>
+    reply.status(404).header(ERROR_CODE_HEADER, 'DSV_ROUTE_NOT_FOUND').send({ message: 'Not found' }),
+  );
+
+  app.get('/health', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
+  app.get('/api/v1/cluster/status', async () => options.clusterStatus());
+  app.get('/api/v1/cluster/nodes', async () => options.nodeStatus());
+  registerSecretRoutes(app, options);
+  registerEnvRoute(app, options);
+
+  const dev = options.devControl;
+  if (dev) {
+    app.get('/api/dev/nodes', async () => dev.nodes());
+    app.post<{ Params: { nodeId: string; action: string } }>(
+      '/api/dev/nodes/:nodeId/:action',
+      async (request) => {
+        const { nodeId, action } = request.params;
+        if (action === 'stop') await dev.stopNode(nodeId);
+        else if (action === 'start') await dev.startNode(nodeId);
+        else throw new DsvError('DSV_ROUTE_NOT_FOUND');
+        return dev.nodes();
+      },
+    );
+  }
+  return app;
+}

@@ -1,0 +1,116 @@
+// `dsv dev`: N nodes in one process over one embedded commit log, each with real HTTP on loopback (§9).
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { DsvError } from '../errors/index.ts';
+import type { DevControl } from '../gateway/index.ts';
+import { EmbeddedCommitLog } from '../log/embedded/embedded-commit-log.ts';
+import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
+import { DsvNode, type NodeDependencies } from './dsv-node.ts';
+
+export interface DevClusterOptions {
+  readonly nodes: number;
+  /** Node i serves its public API on basePort + i and its peer API on peerBasePort + i. */
+  readonly basePort: number;
+  readonly peerBasePort?: number;
+  readonly dataDir: string;
+  readonly host?: string;
+  readonly partitions?: number;
+  readonly sharing?: SharingParams;
+  readonly logger: Logger;
+  readonly sealer: NodeDependencies['sealer'];
+  readonly pendingWriteMs?: number;
+  readonly membershipIntervalMs?: number;
+}
+
+export class DevCluster implements DevControl {
+  readonly nodesById = new Map<string, DsvNode>();
+  private readonly log: EmbeddedCommitLog;
+
+  private constructor(log: EmbeddedCommitLog) {
+    this.log = log;
+  }
+
+  static async start(options: DevClusterOptions): Promise<DevCluster> {
+    const dataDir = resolve(options.dataDir);
+    const host = options.host ?? '127.0.0.1';
+    const peerBasePort = options.peerBasePort ?? options.basePort + 1000;
+    const sharing = options.sharing ?? defaultSharingParams(options.nodes);
+    const log = await EmbeddedCommitLog.open({
+      dir: join(dataDir, 'log'),
+      partitionCount: options.partitions ?? 5,
+    });
+    const cluster = new DevCluster(log);
+    // One random peer secret per run: only this process's nodes can call each other's peer API.
+    const peerToken = randomBytes(32).toString('base64url');
+    const members = Array.from({ length: options.nodes }, (_, i) => ({
+      nodeId: `node-${i}`,
+      peerUrl: `http://${host}:${peerBasePort + i}`,
+    }));
+    for (const [i, member] of members.entries()) {
+      const node = new DsvNode(
+        {
+          nodeId: member.nodeId,
+          dataDir: join(dataDir, member.nodeId),
+          devMode: true,
+          publicListen: { host, port: options.basePort + i },
+          peerListen: { host, port: peerBasePort + i },
+          members,
+          sharing,
+          ...(options.pendingWriteMs
+            ? { timeouts: { applyMs: 10_000, peerMs: 5_000, pendingWriteMs: options.pendingWriteMs } }
+            : {}),
+          ...(options.membershipIntervalMs
+            ? {
+                membership: {
+                  intervalMs: options.membershipIntervalMs,
+                  suspectAfterMs: options.membershipIntervalMs * 2.5,
+                  failedAfterMs: options.membershipIntervalMs * 6,
+                },
+              }
+            : {}),
+        },
+        { log, logger: options.logger, peerToken, sealer: options.sealer, devControl: cluster },
+      );
+      cluster.nodesById.set(member.nodeId, node);
+    }
+    try {
+      await Promise.all([...cluster.nodesById.values()].map((node) => node.start()));
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  urls(): string[] {
+    return [...this.nodesById.values()].map((node) => node.publicUrl);
+  }
+
+  nodes(): Array<{ nodeId: string; running: boolean; url: string }> {
+    return [...this.nodesById.values()].map((node) => ({
+      nodeId: node.config.nodeId,
+      running: node.isRunning,
+      url: node.publicUrl,
+    }));
+  }
+
+  private node(nodeId: string): DsvNode {
+    const node = this.nodesById.get(nodeId);
+    if (!node) throw new DsvError('DSV_ROUTE_NOT_FOUND', `No node ${nodeId} in this dev cluster`);
+    return node;
+  }
+
+  async stopNode(nodeId: string): Promise<void> {
+    await this.node(nodeId).stop();
+  }
+
+  async startNode(nodeId: string): Promise<void> {
+    await this.node(nodeId).start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.nodesById.values()].map((node) => node.stop()));
+    await this.log.close();
+  }
+}

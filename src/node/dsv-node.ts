@@ -1,0 +1,200 @@
+// One DSV node: composes the contexts (the only place that picks adapters) and runs them until stopped.
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import {
+  buildPeerServer,
+  Coordinator,
+  LocalShardHolder,
+  LogApplier,
+  Membership,
+  RemoteShardHolder,
+  runAntiEntropy,
+  startPendingSweeper,
+  type ShardHolder,
+} from '../cluster/index.ts';
+import {
+  buildPublicServer,
+  devAnonymousAuthenticator,
+  refuseAnonymousAuthenticator,
+  type DevControl,
+} from '../gateway/index.ts';
+import type { CommitLog } from '../log/index.ts';
+import { SecretStateMachine } from '../secrets/index.ts';
+import { SqliteShardStore, type ShardSealer } from '../shards/index.ts';
+import { ViewStore } from '../view/index.ts';
+import { openNodeDatabase } from './database.ts';
+import { nodeConfigSchema, type NodeConfig, type NodeConfigInput } from './node-config.ts';
+import { nodeStatus, clusterFigures } from './node-status.ts';
+
+export interface NodeDependencies {
+  readonly log: CommitLog;
+  readonly logger: Logger;
+  /** Secret shared by the cluster's peers (dev); production adds mutual TLS on top. */
+  readonly peerToken: string;
+  /** Builds the at-rest sealer once the node's database is open (keys context, DESIGN §8). */
+  readonly sealer: (db: DatabaseSync, config: NodeConfig) => Promise<ShardSealer>;
+  readonly devControl?: DevControl;
+}
+
+interface Running {
+  readonly db: DatabaseSync;
+  readonly applier: LogApplier;
+  readonly membership: Membership;
+  readonly remotes: RemoteShardHolder[];
+  readonly publicServer: FastifyInstance;
+  readonly peerServer: FastifyInstance;
+  readonly stopSweeper: () => void;
+  readonly antiEntropy: AbortController;
+  readonly coordinator: Coordinator;
+}
+
+export class DsvNode {
+  readonly config: NodeConfig;
+  private readonly deps: NodeDependencies;
+  private running: Running | undefined;
+
+  constructor(config: NodeConfigInput, deps: NodeDependencies) {
+    this.config = nodeConfigSchema.parse(config);
+    this.deps = deps;
+  }
+
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
+  get publicUrl(): string {
+    return `http://${this.config.publicListen.host}:${this.config.publicListen.port}`;
+  }
+
+  get coordinator(): Coordinator | undefined {
+    return this.running?.coordinator;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { config, deps } = this;
+    const logger = deps.logger.child({ node: config.nodeId });
+    const db = openNodeDatabase(join(config.dataDir, 'node.sqlite'));
+    try {
+      const view = new ViewStore(db);
+      const shards = new SqliteShardStore(db, await deps.sealer(db, config), config.nodeId);
+      const machine = new SecretStateMachine(view, shards, {
+        pendingTimeoutMs: config.timeouts.pendingWriteMs,
+      });
+      const applier = new LogApplier(deps.log, view, machine, logger);
+      applier.start();
+      const local = new LocalShardHolder(config.nodeId, applier, view, shards, config.timeouts.applyMs);
+      const remotes = config.members
+        .filter((member) => member.nodeId !== config.nodeId)
+        .map(
+          (member) =>
+            new RemoteShardHolder(
+              { nodeId: member.nodeId, url: member.peerUrl },
+              {
+                peerToken: deps.peerToken,
+                requestTimeoutMs: config.timeouts.peerMs,
+              },
+            ),
+        );
+      const holders = new Map<string, ShardHolder>([
+        [config.nodeId, local],
+        ...remotes.map((remote) => [remote.nodeId, remote] as const),
+      ]);
+      const membership = new Membership(remotes, config.membership);
+      const context = {
+        nodeId: config.nodeId,
+        params: { nodeIds: config.members.map((member) => member.nodeId), ...config.sharing },
+        timeouts: config.timeouts,
+        log: deps.log,
+        applier,
+        view,
+        shards,
+        holders,
+        membership,
+        logger,
+      };
+      const coordinator = new Coordinator(context);
+      const peerServer = buildPeerServer({
+        holder: local,
+        peerToken: deps.peerToken,
+        logger,
+        health: () => ({ nodeId: config.nodeId, applied: appliedOffsets(applier, deps.log.partitionCount) }),
+      });
+      const publicServer = await buildPublicServer({
+        coordinator,
+        authenticator: config.devMode ? devAnonymousAuthenticator : refuseAnonymousAuthenticator,
+        limits: config.limits,
+        logger,
+        bodyLimitBytes: Math.max(1024 * 1024, config.limits.maxValueBytes * 4 + 65536),
+        clusterStatus: () => clusterFigures(config.members.length, membership),
+        nodeStatus: () => nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view),
+        ...(deps.devControl ? { devControl: deps.devControl } : {}),
+      });
+      await peerServer.listen(config.peerListen);
+      await publicServer.listen(config.publicListen);
+      membership.start();
+      const antiEntropy = new AbortController();
+      this.running = {
+        db,
+        applier,
+        membership,
+        remotes,
+        publicServer,
+        peerServer,
+        stopSweeper: startPendingSweeper(context, 2000),
+        antiEntropy,
+        coordinator,
+      };
+      this.scheduleAntiEntropy(context, antiEntropy.signal);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    this.running = undefined;
+    running.antiEntropy.abort();
+    running.stopSweeper();
+    running.membership.stop();
+    await Promise.allSettled([running.publicServer.close(), running.peerServer.close()]);
+    await running.applier.stop();
+    await Promise.allSettled(running.remotes.map((remote) => remote.close()));
+    running.db.close();
+  }
+
+  /** After replay, and then periodically, restore the shards this node should hold (DESIGN §7.5). */
+  private scheduleAntiEntropy(
+    context: ConstructorParameters<typeof Coordinator>[0],
+    signal: AbortSignal,
+  ): void {
+    const run = async () => {
+      try {
+        for (let partition = 0; partition < context.log.partitionCount; partition++) {
+          await context.applier.catchUp(partition, context.timeouts.applyMs);
+        }
+        const report = await runAntiEntropy(context, signal);
+        if (report.missing > 0) context.logger.info(report, 'anti-entropy pass');
+      } catch (error) {
+        if (!signal.aborted) context.logger.warn({ err: error }, 'anti-entropy pass failed');
+      }
+    };
+    // Give peers a moment to be seen by membership before the first pass.
+    const first = setTimeout(() => void run(), Math.min(3000, this.config.membership.intervalMs * 2));
+    const timer = setInterval(() => void run(), this.config.antiEntropyIntervalMs);
+    first.unref();
+    timer.unref();
+    signal.addEventListener('abort', () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    });
+  }
+}
+
+function appliedOffsets(applier: LogApplier, partitions: number): number[] {
+  return Array.from({ length: partitions }, (_, partition) => applier.nextOffset(partition));
+}

@@ -1,0 +1,49 @@
+// A node's configuration, validated with zod: identity, listeners, cluster membership and parameters.
+import { z } from 'zod';
+
+const listen = z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) });
+
+export const nodeConfigSchema = z.object({
+  nodeId: z.string().min(1).max(128),
+  dataDir: z.string().min(1),
+  devMode: z.boolean().default(false),
+  publicListen: listen,
+  peerListen: listen,
+  /** Every node of the cluster (this one included) and the base URL of its peer API. */
+  members: z.array(z.object({ nodeId: z.string().min(1), peerUrl: z.string().url() })).min(1),
+  sharing: z.object({
+    n: z.number().int().min(1).max(255),
+    k: z.number().int().min(1).max(255),
+    w: z.number().int().min(1).max(255),
+    r: z.number().int().min(0).max(254).default(1),
+  }),
+  limits: z
+    .object({
+      maxNameLength: z.number().int().min(1).max(65536).default(1024),
+      maxValueBytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(16 * 1024 * 1024)
+        .default(64 * 1024),
+    })
+    .default({ maxNameLength: 1024, maxValueBytes: 64 * 1024 }),
+  timeouts: z
+    .object({
+      applyMs: z.number().int().min(100).default(10_000),
+      peerMs: z.number().int().min(100).default(5_000),
+      pendingWriteMs: z.number().int().min(1000).default(30_000),
+    })
+    .default({ applyMs: 10_000, peerMs: 5_000, pendingWriteMs: 30_000 }),
+  membership: z
+    .object({
+      intervalMs: z.number().int().min(50).default(1000),
+      suspectAfterMs: z.number().int().min(100).default(2500),
+      failedAfterMs: z.number().int().min(200).default(6000),
+    })
+    .default({ intervalMs: 1000, suspectAfterMs: 2500, failedAfterMs: 6000 }),
+  antiEntropyIntervalMs: z.number().int().min(1000).default(30_000),
+});
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
