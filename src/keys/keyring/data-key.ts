@@ -1,0 +1,58 @@
+// An unwrapped DEK in memory: id and tenant are public, the bytes are reachable only through `key` (I-K1).
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { inspect } from 'node:util';
+
+export type DekState = 'active' | 'retired' | 'destroyed';
+
+export class DataKey {
+  readonly id: number;
+  readonly tenant: string;
+  readonly #key: Buffer;
+
+  constructor(id: number, tenant: string, key: Uint8Array) {
+    this.id = id;
+    this.tenant = tenant;
+    this.#key = Buffer.from(key);
+  }
+
+  /** The 32 key bytes. Pass them to the cipher only; never log, persist or put them in an error (I-K1). */
+  get key(): Uint8Array {
+    return this.#key;
+  }
+
+  /** Zero-fills the bytes; used when a tenant is crypto-shredded or the keyring closes. */
+  wipe(): void {
+    this.#key.fill(0);
+  }
+
+  toJSON(): { id: number; tenant: string } {
+    return { id: this.id, tenant: this.tenant };
+  }
+
+  [inspect.custom](): string {
+    return `DataKey { id: ${this.id}, tenant: ${JSON.stringify(this.tenant)} }`;
+  }
+}
+
+/**
+ * A MAC under the DEK itself over (id, tenant): the KEK port wraps without context, so this is what stops a
+ * wrapped DEK copied into another row of the database from being used as that row's key (I-K2).
+ */
+export function dekBinding(key: Uint8Array, id: number, tenant: string): Buffer {
+  const idBytes = Buffer.alloc(8);
+  idBytes.writeBigUInt64BE(BigInt(id));
+  const tenantBytes = Buffer.from(tenant, 'utf8');
+  const tenantLength = Buffer.alloc(4);
+  tenantLength.writeUInt32BE(tenantBytes.length);
+  return createHmac('sha256', key)
+    .update('dsv/keyring/dek-binding/v1')
+    .update(idBytes)
+    .update(tenantLength)
+    .update(tenantBytes)
+    .digest();
+}
+
+export function bindingMatches(key: Uint8Array, id: number, tenant: string, stored: Uint8Array): boolean {
+  const expected = dekBinding(key, id, tenant);
+  return stored.length === expected.length && timingSafeEqual(expected, stored);
+}

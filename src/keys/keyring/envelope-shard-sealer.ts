@@ -1,0 +1,36 @@
+// The ShardSealer the node uses at rest (DESIGN §8): AES-256-GCM envelopes under the tenant's keyring DEK.
+import { DsvError, isDsvError } from '../../errors/index.ts';
+import type { ShardIdentity, ShardSealer } from '../../shards/shard-sealer.ts';
+import { openEnvelope, peekKeyId, sealEnvelope } from '../envelope/shard-envelope.ts';
+import type { Keyring } from './keyring.ts';
+
+export class EnvelopeShardSealer implements ShardSealer {
+  readonly kind = 'envelope-aes-256-gcm';
+  readonly #keyring: Keyring;
+
+  constructor(keyring: Keyring) {
+    this.#keyring = keyring;
+  }
+
+  async seal(identity: ShardIdentity, share: Uint8Array): Promise<Uint8Array> {
+    const dek = await this.#keyring.activeKey(identity.tenant);
+    return sealEnvelope(dek.key, dek.id, identity, share);
+  }
+
+  /** Every failure, including an unreachable KEK, is DSV_SHARD_UNREADABLE: the read path treats it as missing. */
+  async open(identity: ShardIdentity, sealed: Uint8Array): Promise<Uint8Array> {
+    const keyId = peekKeyId(sealed);
+    let dek;
+    try {
+      dek = await this.#keyring.keyById(keyId);
+    } catch (error) {
+      throw new DsvError('DSV_SHARD_UNREADABLE', undefined, {
+        cause: error,
+        details: { reason: 'key-unavailable', ...(isDsvError(error) ? { keyError: error.code } : {}) },
+      });
+    }
+    // A key of another tenant never opens this tenant's shard, even before the AAD check would refuse it.
+    const key = dek !== undefined && dek.tenant === identity.tenant ? dek.key : undefined;
+    return openEnvelope((id) => (id === keyId ? key : undefined), identity, sealed);
+  }
+}

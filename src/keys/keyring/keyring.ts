@@ -1,0 +1,271 @@
+// The per-node DEK keyring (DESIGN §8): one active DEK per tenant, wrapped by the KEK, counted and rotated
+// well before 2^32 encryptions (I-K3), destroyable for crypto-shred. Unwrapped keys live only in memory (I-K1).
+import { randomBytes } from 'node:crypto';
+import type { DatabaseSync } from 'node:sqlite';
+import { DsvError } from '../../errors/index.ts';
+import type { KekProvider } from '../kek/kek-provider.ts';
+import { DataKey, bindingMatches, dekBinding } from './data-key.ts';
+import { atomically, migrateKeyring, toDekInfo, type DekInfo, type DekRow } from './keyring-schema.ts';
+
+/** Random 96-bit nonces stay safe for < 2^32 encryptions per key (NIST SP 800-38D §8.3); rotate at half. */
+export const DEFAULT_ROTATE_AFTER = 2 ** 31;
+export const DEFAULT_COUNTER_BLOCK = 1024;
+
+export interface KeyringOptions {
+  readonly db: DatabaseSync;
+  readonly kek: KekProvider;
+  /** Encryptions after which a tenant's DEK is replaced (I-K3); at most 2^31. Small values are for tests. */
+  readonly rotateAfter?: number;
+  /** Encryptions reserved per database write; a crash skips at most this many counter values. */
+  readonly counterBlock?: number;
+  readonly now?: () => number;
+}
+
+/** The in-memory counter of a tenant's active DEK: `next` < `reservedUpTo` may be used without a write. */
+interface ActiveCounter {
+  readonly key: DataKey;
+  next: number;
+  reservedUpTo: number;
+}
+
+export class Keyring {
+  readonly #db: DatabaseSync;
+  readonly #kek: KekProvider;
+  readonly #rotateAfter: number;
+  readonly #block: number;
+  readonly #now: () => number;
+  readonly #keys = new Map<number, DataKey>();
+  readonly #active = new Map<string, ActiveCounter>();
+  readonly #busy = new Map<string, Promise<void>>();
+
+  private constructor(options: KeyringOptions) {
+    this.#db = options.db;
+    this.#kek = options.kek;
+    this.#rotateAfter = options.rotateAfter ?? DEFAULT_ROTATE_AFTER;
+    this.#block = options.counterBlock ?? DEFAULT_COUNTER_BLOCK;
+    this.#now = options.now ?? Date.now;
+    if (
+      !Number.isInteger(this.#rotateAfter) ||
+      this.#rotateAfter < 1 ||
+      this.#rotateAfter > DEFAULT_ROTATE_AFTER
+    ) {
+      throw new DsvError('DSV_INTERNAL', 'rotateAfter must be an integer in 1..2^31 (I-K3)');
+    }
+    if (!Number.isInteger(this.#block) || this.#block < 1 || this.#block > 2 ** 20) {
+      throw new DsvError('DSV_INTERNAL', 'counterBlock must be an integer in 1..2^20');
+    }
+  }
+
+  /**
+   * Creates the tables and proves the KEK by unwrapping the newest live DEK, so a node with the wrong KEK
+   * refuses to start (sealed) instead of failing every read later.
+   */
+  static async open(options: KeyringOptions): Promise<Keyring> {
+    const keyring = new Keyring(options);
+    migrateKeyring(keyring.#db);
+    const newest = keyring.#db
+      .prepare(`SELECT wrapped FROM keys_deks WHERE state != 'destroyed' ORDER BY id DESC LIMIT 1`)
+      .get() as { wrapped: Uint8Array } | undefined;
+    if (newest !== undefined) {
+      try {
+        (await keyring.#kek.unwrap(newest.wrapped)).fill(0);
+      } catch (error) {
+        throw new DsvError(
+          'DSV_KEK_UNAVAILABLE',
+          `Unseal failed: the ${keyring.#kek.kind} key-encryption key does not unwrap this node's data keys`,
+          { cause: error },
+        );
+      }
+    }
+    return keyring;
+  }
+
+  /**
+   * The DEK to use for ONE encryption for `tenant`: every call counts (I-K3). Creates the tenant's first DEK,
+   * and replaces the DEK once it reaches `rotateAfter` encryptions.
+   */
+  async activeKey(tenant: string): Promise<DataKey> {
+    for (;;) {
+      const taken = this.#take(tenant);
+      if (taken !== undefined) return taken;
+      await this.#serialised(tenant, () => this.#refresh(tenant));
+    }
+  }
+
+  /** Rotates now: the new DEK takes new writes at once; the old one stays for reads (DESIGN §8). */
+  async rotate(tenant: string): Promise<DekInfo> {
+    await this.#serialised(tenant, () => this.#createDek(tenant));
+    const active = this.#active.get(tenant);
+    if (active === undefined) throw new DsvError('DSV_INTERNAL', 'Rotation left no active key');
+    return this.#info(active.key.id);
+  }
+
+  /** Any live DEK by id (active or retired), unwrapped once and cached; `undefined` if unknown or destroyed. */
+  async keyById(id: number): Promise<DataKey | undefined> {
+    const cached = this.#keys.get(id);
+    if (cached !== undefined) return cached;
+    const row = this.#db.prepare('SELECT * FROM keys_deks WHERE id = ?').get(id) as DekRow | undefined;
+    if (row === undefined || row.state === 'destroyed') return undefined;
+    const bytes = await this.#kek.unwrap(row.wrapped);
+    try {
+      if (bytes.length !== 32 || !bindingMatches(bytes, row.id, row.tenant, row.binding)) {
+        throw new DsvError('DSV_KEY_UNWRAP_FAILED', `Data key ${id} does not belong to its keyring row`);
+      }
+      // A destroy may have run while we awaited the KEK: never resurrect a shredded key into the cache.
+      const still = this.#db.prepare('SELECT state FROM keys_deks WHERE id = ?').get(id) as
+        { state: string } | undefined;
+      if (still === undefined || still.state === 'destroyed') return undefined;
+      const key = this.#keys.get(id) ?? new DataKey(row.id, row.tenant, bytes);
+      this.#keys.set(id, key);
+      return key;
+    } finally {
+      bytes.fill(0);
+    }
+  }
+
+  /**
+   * Crypto-shred (DESIGN §8): deletes every wrapped DEK of the tenant and wipes the unwrapped copies, so no
+   * envelope of the tenant opens again on this node. Returns how many keys were destroyed.
+   */
+  destroyTenant(tenant: string): number {
+    const db = this.#db;
+    const previous = (db.prepare('PRAGMA secure_delete').get() as { secure_delete: number }).secure_delete;
+    db.exec('PRAGMA secure_delete = ON'); // overwrite the freed bytes instead of leaving them in free pages
+    let destroyed: number;
+    try {
+      destroyed = atomically(db, () => {
+        const result = db
+          .prepare(
+            `UPDATE keys_deks SET state = 'destroyed', wrapped = X'', binding = X'', destroyed_at = ?
+             WHERE tenant = ? AND state != 'destroyed'`,
+          )
+          .run(this.#now(), tenant);
+        return Number(result.changes);
+      });
+    } finally {
+      db.exec(`PRAGMA secure_delete = ${previous}`);
+    }
+    for (const [id, key] of this.#keys) {
+      if (key.tenant !== tenant) continue;
+      key.wipe();
+      this.#keys.delete(id);
+    }
+    this.#active.delete(tenant);
+    // Old page images in the WAL still hold the wrapped bytes until a checkpoint truncates it; best effort.
+    if (!db.isTransaction) db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    return destroyed;
+  }
+
+  /** DEK metadata of a tenant, oldest first; no key bytes of any kind. */
+  list(tenant: string): DekInfo[] {
+    const rows = this.#db
+      .prepare('SELECT * FROM keys_deks WHERE tenant = ? ORDER BY id')
+      .all(tenant) as unknown[];
+    return (rows as DekRow[]).map(toDekInfo);
+  }
+
+  /** Wipes every unwrapped key; the KEK provider is closed by its owner. */
+  close(): void {
+    for (const key of this.#keys.values()) key.wipe();
+    this.#keys.clear();
+    this.#active.clear();
+  }
+
+  #info(id: number): DekInfo {
+    return toDekInfo(this.#db.prepare('SELECT * FROM keys_deks WHERE id = ?').get(id) as unknown as DekRow);
+  }
+
+  /** Synchronous fast path: counts one encryption on the cached active key, reserving a block when needed. */
+  #take(tenant: string): DataKey | undefined {
+    const active = this.#active.get(tenant);
+    if (active === undefined || active.next >= this.#rotateAfter) return undefined;
+    if (active.next >= active.reservedUpTo) {
+      // Reserve before use: after a crash the counter resumes past the block, never below it (I-K3).
+      const row = this.#db
+        .prepare(
+          `UPDATE keys_deks SET encryptions_reserved = encryptions_reserved + ?
+           WHERE id = ? AND state = 'active' RETURNING encryptions_reserved`,
+        )
+        .get(this.#block, active.key.id) as { encryptions_reserved: number } | undefined;
+      if (row === undefined) {
+        this.#active.delete(tenant); // retired or destroyed underneath us
+        return undefined;
+      }
+      active.reservedUpTo = row.encryptions_reserved;
+      active.next = Math.max(active.next, row.encryptions_reserved - this.#block);
+      if (active.next >= this.#rotateAfter) return undefined;
+    }
+    active.next += 1;
+    return active.key;
+  }
+
+  /** Loads the tenant's active DEK into the counter cache, or replaces it when missing or used up. */
+  async #refresh(tenant: string): Promise<void> {
+    const current = this.#active.get(tenant);
+    if (current !== undefined && current.next < this.#rotateAfter) return; // another caller already did it
+    const row = this.#db
+      .prepare(`SELECT * FROM keys_deks WHERE tenant = ? AND state = 'active'`)
+      .get(tenant) as DekRow | undefined;
+    if (row !== undefined && row.encryptions_reserved < this.#rotateAfter) {
+      const key = await this.keyById(row.id);
+      if (key === undefined) return; // destroyed meanwhile; the caller loops
+      // Resume at the persisted high-water mark: values up to it may have been used before a restart.
+      this.#active.set(tenant, {
+        key,
+        next: row.encryptions_reserved,
+        reservedUpTo: row.encryptions_reserved,
+      });
+      return;
+    }
+    await this.#createDek(tenant);
+  }
+
+  /** Creates, wraps and stores a new DEK, retiring the tenant's current one in the same transaction. */
+  async #createDek(tenant: string): Promise<void> {
+    const bytes = randomBytes(32);
+    try {
+      const wrapped = await this.#kek.wrap(bytes);
+      const now = this.#now();
+      const id = atomically(this.#db, () => {
+        this.#db
+          .prepare(
+            `UPDATE keys_deks SET state = 'retired', rotated_at = ? WHERE tenant = ? AND state = 'active'`,
+          )
+          .run(now, tenant);
+        const inserted = this.#db
+          .prepare(
+            `INSERT INTO keys_deks (tenant, state, kek_kind, wrapped, binding, created_at)
+             VALUES (?, 'active', ?, ?, X'', ?)`,
+          )
+          .run(tenant, this.#kek.kind, wrapped, now);
+        const newId = Number(inserted.lastInsertRowid);
+        if (newId > 0xffff_ffff) throw new DsvError('DSV_INTERNAL', 'Key ids exhausted (u32)');
+        this.#db
+          .prepare('UPDATE keys_deks SET binding = ? WHERE id = ?')
+          .run(dekBinding(bytes, newId, tenant), newId);
+        return newId;
+      });
+      const key = new DataKey(id, tenant, bytes);
+      this.#keys.set(id, key);
+      this.#active.set(tenant, { key, next: 0, reservedUpTo: 0 });
+    } finally {
+      bytes.fill(0);
+    }
+  }
+
+  /** One key change per tenant at a time; fast-path takes never wait. */
+  async #serialised(tenant: string, work: () => Promise<void>): Promise<void> {
+    const before = this.#busy.get(tenant) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#busy.set(tenant, settled);
+    try {
+      await mine;
+    } finally {
+      if (this.#busy.get(tenant) === settled) this.#busy.delete(tenant);
+    }
+  }
+}
