@@ -1,6 +1,6 @@
 // Fastify options every DSV server shares: our own logger, no per-request log lines (they could carry
 // names of secrets), connections closed on shutdown so a stopped node really stops.
-import { LogController, type FastifyServerOptions } from 'fastify';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 
 export function quietServerOptions(
