@@ -204,3 +204,30 @@ void describe('shard envelope', () => {
     );
   });
 });
+
+void describe('shard envelope known answer (docs/envelope.md)', () => {
+  void it('I-S2: opens the worked example of the documentation byte for byte', () => {
+    const docKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
+    const docIdentity: ShardIdentity = {
+      tenant: 'acme',
+      namespace: 'prod',
+      name: 'DB_PASSWORD',
+      version: 3,
+      writeId: 'w1',
+      index: 2,
+      node: 'node-b',
+    };
+    const envelope = Buffer.from(
+      '010000000007a0a1a2a3a4a5a6a7a8a9aaab95701d5f20b5b31cb2e403b717a0d0c38f58eb1f7b',
+      'hex',
+    );
+    assert.equal(
+      Buffer.from(encodeShardIdentity(docIdentity)).toString('hex'),
+      '0000000461636d650000000470726f640000000b44425f50415353574f52440000000000000003000000027731' +
+        '00000002000000066e6f64652d62',
+    );
+    assert.equal(peekKeyId(envelope), 7);
+    const opened = openEnvelope((id) => (id === 7 ? docKey : undefined), docIdentity, envelope);
+    assert.equal(Buffer.from(opened).toString(), 'share');
+  });
+});
