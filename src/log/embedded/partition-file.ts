@@ -101,6 +101,10 @@ export class PartitionFile {
   async #drain(): Promise<void> {
     try {
       while (this.#pending.length > 0) await this.#writeBatch(this.#takeBatch());
+    } catch (cause) {
+      // #writeBatch handles I/O errors itself; anything else is a bug, but must not leave appends hanging.
+      this.#failure = new DsvError('DSV_INTERNAL', 'Commit log writer failed', { cause });
+      for (const a of this.#pending.splice(0)) a.reject(this.#failure);
     } finally {
       this.#writing = false;
     }
