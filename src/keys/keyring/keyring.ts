@@ -5,6 +5,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { DsvError } from '../../errors/index.ts';
 import type { KekProvider } from '../kek/kek-provider.ts';
 import { DataKey, bindingMatches, dekBinding } from './data-key.ts';
+import { KeyQueue } from './key-queue.ts';
 import { atomically, migrateKeyring, toDekInfo, type DekInfo, type DekRow } from './keyring-schema.ts';
 
 /** Random 96-bit nonces stay safe for < 2^32 encryptions per key (NIST SP 800-38D §8.3); rotate at half. */
@@ -36,7 +37,8 @@ export class Keyring {
   readonly #now: () => number;
   readonly #keys = new Map<number, DataKey>();
   readonly #active = new Map<string, ActiveCounter>();
-  readonly #busy = new Map<string, Promise<void>>();
+  /** One key change per tenant at a time; fast-path takes never wait. */
+  readonly #queue = new KeyQueue();
 
   private constructor(options: KeyringOptions) {
     this.#db = options.db;
@@ -88,13 +90,13 @@ export class Keyring {
     for (;;) {
       const taken = this.#take(tenant);
       if (taken !== undefined) return taken;
-      await this.#serialised(tenant, () => this.#refresh(tenant));
+      await this.#queue.run(tenant, () => this.#refresh(tenant));
     }
   }
 
   /** Rotates now: the new DEK takes new writes at once; the old one stays for reads (DESIGN §8). */
   async rotate(tenant: string): Promise<DekInfo> {
-    await this.#serialised(tenant, () => this.#createDek(tenant));
+    await this.#queue.run(tenant, () => this.#createDek(tenant));
     const active = this.#active.get(tenant);
     if (active === undefined) throw new DsvError('DSV_INTERNAL', 'Rotation left no active key');
     return this.#info(active.key.id);
@@ -250,22 +252,6 @@ export class Keyring {
       this.#active.set(tenant, { key, next: 0, reservedUpTo: 0 });
     } finally {
       bytes.fill(0);
-    }
-  }
-
-  /** One key change per tenant at a time; fast-path takes never wait. */
-  async #serialised(tenant: string, work: () => Promise<void>): Promise<void> {
-    const before = this.#busy.get(tenant) ?? Promise.resolve();
-    const mine = before.then(work, work);
-    const settled = mine.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#busy.set(tenant, settled);
-    try {
-      await mine;
-    } finally {
-      if (this.#busy.get(tenant) === settled) this.#busy.delete(tenant);
     }
   }
 }
