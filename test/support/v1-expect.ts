@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import type { V1Response } from './v1-client.ts';
 
 /** Status and body text exactly, compared together so a failure shows both. */
-export function expectResponse(response: V1Response, status: number, body: string): void {
-  assert.deepEqual({ status: response.status, body: response.body }, { status, body });
+export function expectResponse(response: V1Response, status: number, body: string, label?: string): void {
+  assert.deepEqual({ status: response.status, body: response.body }, { status, body }, label);
 }
 
 /** An error: the status and exactly `{"message":"<message>"}`, nothing else in the body. */
-export function expectError(response: V1Response, status: number, message: string): void {
-  expectResponse(response, status, JSON.stringify({ message }));
+export function expectError(response: V1Response, status: number, message: string, label?: string): void {
+  expectResponse(response, status, JSON.stringify({ message }), label);
 }
 
 /** An error whose message text the contract leaves open: the status and a body of only `{"message": string}`. */
