@@ -50,7 +50,8 @@ export class Membership {
 
   health(nodeId: string): PeerHealth {
     const seen = this.lastSeen.get(nodeId);
-    const age = Date.now() - (seen ?? this.startedAt - this.options.failedAfterMs);
+    // A peer never seen yet is suspect (not failed) for one failure window after start: it may be booting.
+    const age = Date.now() - (seen ?? this.startedAt);
     if (seen !== undefined && age < this.options.suspectAfterMs) return 'healthy';
     return age < this.options.failedAfterMs ? 'suspect' : 'failed';
   }

@@ -22,7 +22,8 @@ import {
 } from '../gateway/index.ts';
 import type { CommitLog } from '../log/index.ts';
 import { SecretStateMachine } from '../secrets/index.ts';
-import { SqliteShardStore, type ShardSealer } from '../shards/index.ts';
+import { SqliteShardStore } from '../shards/index.ts';
+import type { OpenedSealer, SealerFactory } from './sealers.ts';
 import { ViewStore } from '../view/index.ts';
 import { openNodeDatabase } from './database.ts';
 import { nodeConfigSchema, type NodeConfig, type NodeConfigInput } from './node-config.ts';
@@ -34,12 +35,13 @@ export interface NodeDependencies {
   /** Secret shared by the cluster's peers (dev); production adds mutual TLS on top. */
   readonly peerToken: string;
   /** Builds the at-rest sealer once the node's database is open (keys context, DESIGN §8). */
-  readonly sealer: (db: DatabaseSync, config: NodeConfig) => Promise<ShardSealer>;
+  readonly sealer: SealerFactory;
   readonly devControl?: DevControl;
 }
 
 interface Running {
   readonly db: DatabaseSync;
+  readonly sealer: OpenedSealer;
   readonly applier: LogApplier;
   readonly membership: Membership;
   readonly remotes: RemoteShardHolder[];
@@ -77,9 +79,11 @@ export class DsvNode {
     const { config, deps } = this;
     const logger = deps.logger.child({ node: config.nodeId });
     const db = openNodeDatabase(join(config.dataDir, 'node.sqlite'));
+    let sealer: OpenedSealer | undefined;
     try {
       const view = new ViewStore(db);
-      const shards = new SqliteShardStore(db, await deps.sealer(db, config), config.nodeId);
+      sealer = await deps.sealer(db, config);
+      const shards = new SqliteShardStore(db, sealer.sealer, config.nodeId);
       const machine = new SecretStateMachine(view, shards, {
         pendingTimeoutMs: config.timeouts.pendingWriteMs,
       });
@@ -138,6 +142,7 @@ export class DsvNode {
       const antiEntropy = new AbortController();
       this.running = {
         db,
+        sealer,
         applier,
         membership,
         remotes,
@@ -149,6 +154,7 @@ export class DsvNode {
       };
       this.scheduleAntiEntropy(context, antiEntropy.signal);
     } catch (error) {
+      await sealer?.close();
       db.close();
       throw error;
     }
@@ -164,6 +170,7 @@ export class DsvNode {
     await Promise.allSettled([running.publicServer.close(), running.peerServer.close()]);
     await running.applier.stop();
     await Promise.allSettled(running.remotes.map((remote) => remote.close()));
+    await running.sealer.close();
     running.db.close();
   }
 

@@ -36,6 +36,8 @@ export interface RepairEntry {
   readonly namespace: string;
   readonly name: string;
   readonly version: number;
+  /** Compare-and-set: the repair applies only while the version is still shared under this write id. */
+  readonly baseWriteId: string;
 }
 
 export interface CommitEntry {

@@ -149,19 +149,33 @@ export class SecretStateMachine {
   private applyRepairIntent(partition: number, offset: number, entry: RepairEntry): void {
     if (this.view.write(entry.writeId)) return;
     const key = keyOf(entry.tenant, entry);
-    const exists = this.view.version(key, entry.version) !== undefined;
+    const current = this.view.version(key, entry.version);
+    // One repair per version at a time, and only of the sharing it was based on: two concurrent repairs
+    // would otherwise each destroy the other's shards on commit.
+    const accepted =
+      current !== undefined &&
+      current.writeId === entry.baseWriteId &&
+      !this.view.hasPendingRepair(entry.tenant, entry.namespace, entry.name, entry.version);
     const record: WriteRecord = {
       writeId: entry.writeId,
       partition,
       tenant: entry.tenant,
       kind: 'repair',
-      state: exists ? 'pending' : 'rejected',
+      state: accepted ? 'pending' : 'rejected',
       intentOffset: offset,
       intentTime: entry.time,
-      plan: [{ op: 'repair', namespace: entry.namespace, name: entry.name, version: entry.version }],
-      outcome: exists
+      plan: [
+        {
+          op: 'repair',
+          namespace: entry.namespace,
+          name: entry.name,
+          version: entry.version,
+          writeId: entry.baseWriteId,
+        },
+      ],
+      outcome: accepted
         ? { state: 'pending' }
-        : { state: 'rejected', rejection: { code: 'DSV_SECRET_NOT_FOUND', opIndex: 0 } },
+        : { state: 'rejected', rejection: { code: 'DSV_WRITE_CONFLICT', opIndex: 0 } },
     };
     // A repair takes no key lock: a concurrent update simply becomes a newer version (DESIGN §7.4).
     this.view.insertWrite(record);
@@ -223,7 +237,7 @@ export class SecretStateMachine {
   private commitRepair(write: WriteRecord, entry: CommitEntry): void {
     const op = write.plan[0];
     const key = op && keyOf(write.tenant, op);
-    if (op && key && this.view.version(key, op.version)) {
+    if (op && key && this.view.version(key, op.version)?.writeId === op.writeId) {
       this.view.replaceVersionWrite(key, op.version, write.writeId, entry.holders);
       this.shards.destroyVersionExcept(key, op.version, write.writeId);
       this.shards.promote(write.writeId);

@@ -38,9 +38,11 @@ export function migrateView(db: DatabaseSync): void {
       intent_offset INTEGER NOT NULL,
       intent_time   INTEGER NOT NULL,
       plan          TEXT NOT NULL,
-      outcome       TEXT
+      outcome       TEXT,
+      target        TEXT
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS view_writes_pending ON view_writes (partition, state, intent_time);
+    CREATE INDEX IF NOT EXISTS view_writes_repairs ON view_writes (tenant, target) WHERE target IS NOT NULL;
     CREATE TABLE IF NOT EXISTS view_idempotency (
       tenant   TEXT NOT NULL,
       idem_key TEXT NOT NULL,

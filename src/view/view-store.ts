@@ -193,8 +193,8 @@ export class ViewStore {
 
   insertWrite(record: WriteRecord): void {
     this.sql(
-      `INSERT INTO view_writes (write_id, partition, tenant, kind, state, intent_offset, intent_time, plan, outcome)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO view_writes (write_id, partition, tenant, kind, state, intent_offset, intent_time, plan, outcome, target)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       record.writeId,
       record.partition,
@@ -205,6 +205,9 @@ export class ViewStore {
       record.intentTime,
       JSON.stringify(record.plan),
       JSON.stringify(record.outcome),
+      record.kind === 'repair' && record.plan[0]
+        ? JSON.stringify([record.plan[0].namespace, record.plan[0].name, record.plan[0].version])
+        : null,
     );
   }
 
@@ -213,6 +216,14 @@ export class ViewStore {
       outcome.state,
       JSON.stringify(outcome),
       writeId,
+    );
+  }
+
+  hasPendingRepair(tenant: string, namespace: string, name: string, version: number): boolean {
+    return (
+      this.sql(
+        `SELECT 1 FROM view_writes WHERE tenant = ? AND kind = 'repair' AND state = 'pending' AND target = ?`,
+      ).get(tenant, JSON.stringify([namespace, name, version])) !== undefined
     );
   }
 

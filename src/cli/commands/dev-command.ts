@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DevCluster } from '../../node/dev-cluster.ts';
 import { createLogger } from '../../node/logger.ts';
-import { devSealer } from '../../node/sealers.ts';
+import { join } from 'node:path';
+import { PASSPHRASE_ENV, resolvePassphrase } from '../../keys/index.ts';
+import { ensureDevKeyFile, envelopeSealer, type KekSource } from '../../node/sealers.ts';
 
 function integer(min: number, max: number) {
   return (raw: string): number => {
@@ -30,7 +32,11 @@ export function registerDevCommand(program: Command): void {
         basePort: options.port,
         dataDir: options.dataDir,
         logger,
-        sealer: await devSealer(options.dataDir),
+        sealer: envelopeSealer(await devKekSource(options.dataDir)),
+      }).catch((error: unknown) => {
+        // Sealed start: say why and exit non-zero; never serve half-working (DESIGN §8).
+        console.error(`dsv dev: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(2);
       });
       for (const node of cluster.nodes()) console.log(`${node.nodeId}  ${node.url}`);
       console.log(`DSV dev cluster ready: ${options.nodes} nodes, data in ${options.dataDir}`);
@@ -47,6 +53,19 @@ export function registerDevCommand(program: Command): void {
       process.on('SIGTERM', () => void shutdown());
       if (process.stdin.isTTY) startConsole(cluster);
     });
+}
+
+/** DSV_UNSEAL_PASSPHRASE (or --passphrase-file) unseals; otherwise a dev key file beside the data. */
+async function devKekSource(dataDir: string): Promise<KekSource> {
+  if (process.env[PASSPHRASE_ENV] !== undefined) {
+    const passphrase = await resolvePassphrase({ env: process.env });
+    delete process.env[PASSPHRASE_ENV]; // children of this process must not inherit it
+    return { kind: 'passphrase', passphrase };
+  }
+  console.log(
+    `note: no ${PASSPHRASE_ENV} set — using a dev key file beside the data (no protection at rest)`,
+  );
+  return { kind: 'key-file', path: ensureDevKeyFile(join(dataDir, 'dev-kek.key')) };
 }
 
 function startConsole(cluster: DevCluster): void {

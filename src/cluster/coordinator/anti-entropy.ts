@@ -27,7 +27,7 @@ export async function runAntiEntropy(
     missing += 1;
     try {
       const { value } = await fetchValue(context, key, version);
-      if (await repairVersion(context, key, version.version, value)) repaired += 1;
+      if (await repairVersion(context, key, version.version, version.writeId, value)) repaired += 1;
     } catch (error) {
       context.logger.warn({ err: error }, 'anti-entropy could not restore a version yet');
     }

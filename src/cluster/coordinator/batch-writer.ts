@@ -17,7 +17,7 @@ import {
   writeRecord,
   type CoordinatorContext,
 } from './coordinator-context.ts';
-import { fetchValue } from './shard-fetch.ts';
+import { fetchVersionValue } from './shard-fetch.ts';
 import { readSnapshot } from './reader.ts';
 import { awaitDeleteQuorum } from './delete-quorum.ts';
 
@@ -72,7 +72,7 @@ export async function executeBatch(
       };
       results[index] = {
         version: planned.version,
-        value: (await fetchValue(context, key(planned), info)).value,
+        value: (await fetchVersionValue(context, key(planned), info)).value,
       };
     }
     unchanged = await findUnchanged(context, tenant, ops, verdict.plan);
@@ -146,7 +146,7 @@ async function findUnchanged(
     const key = { tenant, namespace: op.namespace, name: op.name };
     const latest = context.view.version(key, (plan[index]?.version ?? 1) - 1);
     if (!latest) continue;
-    const { value } = await fetchValue(context, key, latest);
+    const { value } = await fetchVersionValue(context, key, latest);
     if (value.length === op.value.length && timingSafeEqual(value, op.value)) unchanged.push(index);
   }
   return unchanged;

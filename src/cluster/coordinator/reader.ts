@@ -6,7 +6,7 @@ import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult } from './batch-types.ts';
 import { partitionOf, type CoordinatorContext } from './coordinator-context.ts';
 import { scheduleRepair } from './repairer.ts';
-import { fetchValue } from './shard-fetch.ts';
+import { fetchVersionValue } from './shard-fetch.ts';
 
 export type VersionSelector =
   { readonly version: number } | { readonly asOf: number } | { readonly latest: true };
@@ -49,13 +49,14 @@ export async function readVersionValue(
   key: SecretKey,
   info: VersionInfo,
 ): Promise<Uint8Array> {
-  const fetched = await fetchValue(context, key, info);
+  const fetched = await fetchVersionValue(context, key, info);
   const { n, k, r } = context.params;
   const isLatest = context.view.key(key)?.latestVersion === info.version;
   if (isLatest) {
     void fetched.shardCount.then((count) => {
       // Repair when fewer than min(n, k + r) shards answered: the buffer above k is gone (design note 2026-11-21).
-      if (count < Math.min(n, k + r)) scheduleRepair(context, key, info.version, fetched.value);
+      if (count < Math.min(n, k + r))
+        scheduleRepair(context, key, info.version, fetched.writeId, fetched.value);
     });
   }
   return fetched.value;

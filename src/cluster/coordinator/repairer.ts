@@ -19,6 +19,7 @@ export function scheduleRepair(
   context: CoordinatorContext,
   key: SecretKey,
   version: number,
+  baseWriteId: string,
   value: Uint8Array,
 ): void {
   const running = inFlight.get(context) ?? new Set<string>();
@@ -26,7 +27,7 @@ export function scheduleRepair(
   const id = JSON.stringify([key.tenant, key.namespace, key.name, version]);
   if (running.has(id)) return;
   running.add(id);
-  repairVersion(context, key, version, value)
+  repairVersion(context, key, version, baseWriteId, value)
     .catch((error: unknown) => context.logger.warn({ err: error }, 'read repair failed'))
     .finally(() => running.delete(id));
 }
@@ -35,6 +36,7 @@ export async function repairVersion(
   context: CoordinatorContext,
   key: SecretKey,
   version: number,
+  baseWriteId: string,
   value: Uint8Array,
 ): Promise<boolean> {
   const { n, k, w } = context.params;
@@ -49,6 +51,7 @@ export async function repairVersion(
     namespace: key.namespace,
     name: key.name,
     version,
+    baseWriteId,
   });
   if (writeRecord(context, writeId).state !== 'pending') return false;
   const shares = splitSecret({ ...key, version }, value, n, k);

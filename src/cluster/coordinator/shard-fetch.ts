@@ -8,6 +8,8 @@ import { holdersOf, partitionOf, type CoordinatorContext } from './coordinator-c
 
 export interface FetchedValue {
   readonly value: Uint8Array;
+  /** The write id whose shards produced the value (a concurrent repair may have moved it). */
+  readonly writeId: string;
   /** Resolves, after every holder answered or timed out, with the number of shards that were found. */
   readonly shardCount: Promise<number>;
 }
@@ -63,5 +65,32 @@ export async function fetchValue(
         });
     }
   });
-  return { value, shardCount };
+  return { value, writeId: version.writeId, shardCount };
+}
+
+/**
+ * fetchValue, tolerant of a concurrent repair: a repair commit replaces a version's shards under a new write
+ * id, so a reader that resolved the old id can find too few shards. It then catches up and, if the version's
+ * write id moved, tries again (bounded) — the value is the same, only its sharing changed (DESIGN §7.4).
+ */
+export async function fetchVersionValue(
+  context: CoordinatorContext,
+  key: SecretKey,
+  version: VersionInfo,
+): Promise<FetchedValue> {
+  let info = version;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetchValue(context, key, info);
+    } catch (error) {
+      const retriable =
+        error instanceof DsvError &&
+        (error.code === 'DSV_INSUFFICIENT_SHARDS' || error.code === 'DSV_INTEGRITY_FAILED');
+      if (!retriable || attempt >= 2) throw error;
+      await context.applier.catchUp(partitionOf(context, key.tenant), context.timeouts.applyMs);
+      const fresh = context.view.version(key, info.version);
+      if (!fresh || fresh.writeId === info.writeId) throw error;
+      info = fresh;
+    }
+  }
 }

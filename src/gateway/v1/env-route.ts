@@ -47,10 +47,10 @@ export function registerEnvRoute(app: FastifyInstance, context: V1Context): void
     url: `${SECRETS_PATH}/env`,
     handler: async (request, reply) => {
       if (request.method !== 'POST') return methodNotAllowed(request);
+      const { tenant } = await context.authenticator.authenticate(request);
       const { user, content } = await readEnvRequest(request);
       const namespace = requireUser(user, context.limits);
       const operations = parseEnvFile(typeof content === 'string' ? content : undefined);
-      const { tenant } = await context.authenticator.authenticate(request);
       const output = await transformEnv(
         context.coordinator,
         tenant,

@@ -40,13 +40,13 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
     method: [...ALL_METHODS],
     url: SECRETS_PATH,
     handler: async (request, reply) => {
+      const { tenant } = await context.authenticator.authenticate(request);
       if (request.method === 'POST') {
         requireJson(request);
         const body = requireObjectBody(request.body);
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.secretName, limits);
         const value = requireValue(body.secretValue, limits);
-        const { tenant } = await context.authenticator.authenticate(request);
         const result = await coordinator.write(tenant, { op: 'create', namespace, name, value });
         return text(reply, 201, `Secret created (version: ${result.version})`);
       }
@@ -56,7 +56,6 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.secretCurrentName, limits);
         const value = requireValue(body.secretUpdatedValue, limits);
-        const { tenant } = await context.authenticator.authenticate(request);
         const result = await coordinator.write(tenant, { op: 'update', namespace, name, value });
         return text(reply, 200, `Secret updated (version: ${result.version})`);
       }
@@ -65,7 +64,6 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const body = requireObjectBody(request.body);
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.deleteName, limits);
-        const { tenant } = await context.authenticator.authenticate(request);
         await coordinator.write(tenant, { op: 'delete', namespace, name });
         return reply.status(204).send();
       }
@@ -77,6 +75,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
     method: [...ALL_METHODS],
     url: `${SECRETS_PATH}/*`,
     handler: async (request, reply) => {
+      const { tenant } = await context.authenticator.authenticate(request);
       const target = parseSecretPath(request.raw.url ?? '');
       if (!target) throw new DsvError('DSV_ROUTE_NOT_FOUND');
       if (request.method !== 'GET') return methodNotAllowed(request);
@@ -84,7 +83,6 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
       const namespace = requireUser(query.user, limits);
       const name = requireName(target.name, limits);
       const version = target.all ? undefined : parseVersion(query.version);
-      const { tenant } = await context.authenticator.authenticate(request);
       const key = { tenant, namespace, name };
       if (target.all) {
         const versions = await coordinator.readAll(key);

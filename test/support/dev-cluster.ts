@@ -1,0 +1,57 @@
+// Starts a real in-process dev cluster (embedded log, SQLite, HTTP on loopback) in a temp dir for a test.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DevCluster } from '../../src/node/dev-cluster.ts';
+import { createLogger } from '../../src/node/logger.ts';
+import { ensureDevKeyFile, envelopeSealer } from '../../src/node/sealers.ts';
+import { freePortRange } from './free-ports.ts';
+import { waitFor } from './wait.ts';
+
+export interface TestCluster {
+  readonly cluster: DevCluster;
+  readonly urls: string[];
+  readonly dataDir: string;
+  /** Stops the cluster; removes its data unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startTestCluster(
+  options: { nodes?: number; dataDir?: string; pendingWriteMs?: number; membershipIntervalMs?: number } = {},
+): Promise<TestCluster> {
+  const nodes = options.nodes ?? 3;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dsv-test-'));
+  const basePort = await freePortRange(nodes);
+  const peerBasePort = await freePortRange(nodes);
+  const cluster = await DevCluster.start({
+    nodes,
+    basePort,
+    peerBasePort,
+    dataDir,
+    logger: createLogger({ level: process.env.DSV_TEST_LOG_LEVEL ?? 'silent' }),
+    sealer: envelopeSealer({ kind: 'key-file', path: ensureDevKeyFile(join(dataDir, 'dev-kek.key')) }),
+    membershipIntervalMs: options.membershipIntervalMs ?? 200,
+    pendingWriteMs: options.pendingWriteMs ?? 3000,
+  });
+  // Ready means every node sees every peer healthy, as a user waiting for `ready` would expect.
+  await waitFor(async () => {
+    const figures = await Promise.all(
+      cluster
+        .urls()
+        .map(
+          async (url) =>
+            (await (await fetch(`${url}/api/v1/cluster/status`)).json()) as { healthyNodes: number },
+        ),
+    );
+    return figures.every((figure) => figure.healthyNodes === nodes);
+  }, 10_000);
+  return {
+    cluster,
+    urls: cluster.urls(),
+    dataDir,
+    stop: async ({ keepData = false } = {}) => {
+      await cluster.stop();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
