@@ -21,7 +21,7 @@ describe('cluster failures (3 nodes, n=3 k=2 W=2)', () => {
   const shardCount = (nodeId: string) =>
     test.cluster.nodesById.get(nodeId)?.coordinator?.context.shards.counts().committed ?? -1;
 
-  it('I-C1: one node down — reads succeed on the others, writes still reach W=2', async () => {
+  it('I-X3: one node down — reads succeed on the others, writes still reach W=2', async () => {
     assert.equal((await v1.create(node(0), user, 'one-down', 'v1-value')).status, 201);
     await test.cluster.stopNode('node-2');
     const read = await v1.read(node(1), user, 'one-down');
@@ -31,7 +31,7 @@ describe('cluster failures (3 nodes, n=3 k=2 W=2)', () => {
     assert.equal((await v1.read(node(1), user, 'one-down')).body, 'v2-value');
   });
 
-  it('two nodes down — reads and writes answer a stable 503, every time', async () => {
+  it('I-C1: two nodes down — reads answer a stable 503 (never a guess), writes 503 too', async () => {
     await test.cluster.stopNode('node-1');
     for (let attempt = 0; attempt < 5; attempt++) {
       const read = await v1.read(node(0), user, 'one-down');

@@ -81,6 +81,19 @@ const entryArb: fc.Arbitrary<LogEntry> = fc.oneof(
 );
 
 describe('secret state machine', () => {
+  it('I-V1: the view is a function of the log alone: two nodes replaying one log agree', () => {
+    fc.assert(
+      fc.property(fc.array(entryArb, { maxLength: 40 }), (entries) => {
+        const first = machine();
+        const second = machine();
+        applyAll(first, entries);
+        applyAll(second, entries);
+        assert.deepEqual(dump(first.db), dump(second.db));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('I-X1: the same log prefix gives the same state, whatever the transaction batching', () => {
     fc.assert(
       fc.property(fc.array(entryArb, { maxLength: 60 }), fc.integer({ min: 1, max: 7 }), (entries, batch) => {

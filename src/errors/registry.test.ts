@@ -1,0 +1,62 @@
+// Drift tests: docs/error-codes.md and docs/invariants.md must match the code (STYLE: fastify's drift test).
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ERROR_CODES } from './codes.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tableRows = (file: string) =>
+  readFileSync(join(root, file), 'utf8')
+    .split('\n')
+    .filter((line) => /^\| (DSV_|I-)/.test(line))
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+
+describe('docs/error-codes.md', () => {
+  const rows = tableRows('docs/error-codes.md');
+
+  it('lists every registered code exactly once, with its category and status', () => {
+    const documented = new Map(rows.map(([code, category, status]) => [code, { category, status }]));
+    assert.equal(documented.size, rows.length, 'a code is documented twice');
+    for (const [code, spec] of Object.entries(ERROR_CODES)) {
+      assert.deepEqual(documented.get(code), { category: spec.category, status: String(spec.status) }, code);
+    }
+    assert.deepEqual([...documented.keys()].sort(), Object.keys(ERROR_CODES).sort());
+  });
+
+  it('5xx other than 503 is only the bug category', () => {
+    for (const [code, spec] of Object.entries(ERROR_CODES)) {
+      if (spec.status >= 500 && spec.status !== 503) assert.equal(spec.category, 'bug', code);
+    }
+  });
+});
+
+describe('docs/invariants.md', () => {
+  const rows = tableRows('docs/invariants.md');
+  const paths = (cell: string) => [...cell.matchAll(/`([^`]+\.(?:ts|md))`/g)].map((match) => match[1] ?? '');
+
+  it('names only files that exist', () => {
+    for (const [id, , enforced = '', tests = ''] of rows) {
+      for (const path of [...paths(enforced), ...paths(tests)])
+        assert.ok(existsSync(join(root, path)), `${id}: ${path}`);
+    }
+  });
+
+  it('each named test file has a test citing the invariant id', () => {
+    for (const [id = '', , , tests = ''] of rows) {
+      for (const path of paths(tests)) {
+        const text = readFileSync(join(root, path), 'utf8');
+        assert.ok(
+          text.includes(`'${id}:`) || text.includes(`"${id}:`) || text.includes(`\`${id}:`),
+          `${path} cites no ${id} test`,
+        );
+      }
+    }
+  });
+});
