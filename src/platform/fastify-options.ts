@@ -3,10 +3,14 @@
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 
-export function quietServerOptions(
-  logger: Logger,
-  bodyLimit: number,
-): FastifyServerOptions & { loggerInstance: Logger } {
+export interface QuietServerOptions {
+  readonly loggerInstance: Logger;
+  readonly logController: LogController;
+  readonly forceCloseConnections: boolean;
+  readonly bodyLimit: number;
+}
+
+export function quietServerOptions(logger: Logger, bodyLimit: number): QuietServerOptions {
   return {
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
