@@ -100,7 +100,8 @@ export class RemoteShardHolder implements ShardHolder {
     if (absentStatuses.includes(response.statusCode)) return undefined;
     let code = 'DSV_NODE_UNAVAILABLE';
     try {
-      code = String((JSON.parse(text) as { code?: unknown }).code ?? code);
+      const parsed = JSON.parse(text) as { code?: unknown };
+      if (typeof parsed.code === 'string') code = parsed.code;
     } catch {
       // keep the generic code
     }

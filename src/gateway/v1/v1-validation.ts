@@ -46,7 +46,8 @@ export function requireValue(value: unknown, limits: V1Limits): Uint8Array {
 /** `?version=`: absent → latest; non-numeric → 400; 0, negative or unknown → 404 (API-V1.md). */
 export function parseVersion(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
-  const text = String(raw).trim();
+  if (typeof raw !== 'string') throw new DsvError('DSV_INPUT_INVALID', 'Version must be a number');
+  const text = raw.trim();
   if (!/^[+-]?\d+$/.test(text)) throw new DsvError('DSV_INPUT_INVALID', 'Version must be a number');
   const version = Number(text);
   if (!Number.isSafeInteger(version) || version <= 0)
