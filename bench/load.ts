@@ -1,0 +1,109 @@
+// The bounded load generator: closed-loop workers over keep-alive undici pools, stopped by time and by count.
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { planRequest, type KeyState, type WorkloadSpec } from './workload.ts';
+
+export interface LoadResult {
+  /** Latencies (ms) of the correct answers that completed inside the measured window. */
+  readonly latenciesMs: number[];
+  /** Length of the measured window actually run (ms); ends early when maxRequests is reached. */
+  readonly measuredMs: number;
+  readonly okInWindow: number;
+  readonly issued: number;
+  /** Every wrong answer, warm-up included: label → count. A benchmark of 503s is worthless. */
+  readonly errors: Record<string, number>;
+  /** Key states after the run (a PUT run hands its values to the GET run that checks them). */
+  readonly keys: KeyState[];
+}
+
+export function validateSpec(spec: WorkloadSpec): void {
+  const fail = (why: string) => {
+    throw new Error(`invalid workload: ${why}`);
+  };
+  if (spec.origins.length === 0) fail('no origins');
+  if (!Number.isInteger(spec.concurrency) || spec.concurrency < 1) fail('concurrency must be ≥ 1');
+  if (!(spec.durationMs > 0) || spec.warmupMs < 0) fail('duration must be > 0, warm-up ≥ 0');
+  if (!(spec.maxRequests > 0)) fail('maxRequests must be > 0');
+  if (spec.kind !== 'http-get' && spec.keys.length === 0) fail('no keys');
+  if (spec.kind === 'v1-put' && spec.keys.length < spec.concurrency) fail('a PUT run needs ≥ 1 key per worker');
+}
+
+/** A short, value-free description of a transport failure (timeouts, refused connections). */
+function transportFault(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return `transport: ${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'}`;
+}
+
+/** Error bodies are `{"message"}` without secret material (I-G2); success bodies may be values, never shown. */
+function statusFault(status: number, body: string): string {
+  if (status < 400) return `HTTP ${status}`;
+  return `HTTP ${status} ${body.replace(/\s+/g, ' ').slice(0, 80)}`;
+}
+
+export async function runLoad(spec: WorkloadSpec): Promise<LoadResult> {
+  validateSpec(spec);
+  const pools = spec.origins.map(
+    (origin) =>
+      new Pool(origin, {
+        connections: spec.concurrency,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        headersTimeout: spec.requestTimeoutMs,
+        bodyTimeout: spec.requestTimeoutMs,
+      }),
+  );
+  const keys = spec.keys.map((key) => ({ ...key }));
+  const latenciesMs: number[] = [];
+  const errors: Record<string, number> = {};
+  const start = performance.now();
+  const measureFrom = start + spec.warmupMs;
+  const measureTo = measureFrom + spec.durationMs;
+  let issued = 0;
+  let okInWindow = 0;
+
+  const worker = async (id: number): Promise<void> => {
+    for (let seq = 0; ; seq++) {
+      if (performance.now() >= measureTo || issued >= spec.maxRequests) return;
+      const n = issued++;
+      const planned = planRequest(spec, keys, id, seq, n);
+      const pool = pools[n % pools.length]!;
+      const began = performance.now();
+      let fault: string | undefined;
+      let text = '';
+      try {
+        const response = await pool.request({
+          method: planned.method,
+          path: planned.path,
+          headers: { accept: 'application/json', 'content-type': 'application/json' },
+          ...(planned.body === undefined ? {} : { body: planned.body }),
+        });
+        text = await response.body.text();
+        fault =
+          response.statusCode === planned.expectStatus
+            ? planned.check(text)
+            : statusFault(response.statusCode, text);
+      } catch (error) {
+        fault = transportFault(error);
+      }
+      const ended = performance.now();
+      if (fault !== undefined) {
+        planned.onFailure();
+        errors[fault] = (errors[fault] ?? 0) + 1;
+        continue;
+      }
+      planned.onSuccess(text);
+      if (ended >= measureFrom && ended <= measureTo) {
+        latenciesMs.push(ended - began);
+        okInWindow += 1;
+      }
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: spec.concurrency }, (_, id) => worker(id)));
+  } finally {
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+  const measuredMs = Math.max(0, Math.min(performance.now(), measureTo) - measureFrom);
+  return { latenciesMs, measuredMs, okInWindow, issued, errors, keys };
+}

@@ -1,0 +1,72 @@
+// `npm run bench`: parses the mode, runs it under a watchdog, prints figures with same-run ratios, cleans up.
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { CleanupStack } from './cleanup.ts';
+import { runEmbeddedMode } from './embedded-mode.ts';
+import { parseOptions, USAGE, type BenchOptions } from './options.ts';
+import { printFigures } from './results.ts';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+
+/** Every row has its own bounds; this only catches a stuck run so the bench always stops by itself. */
+function watchdogMs(options: BenchOptions): number {
+  const rows = options.concurrencies.length * (options.plainBaseline ? 6 : 4);
+  return 90_000 + rows * (options.warmupMs + options.durationMs + 15_000);
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!options) {
+    out(USAGE);
+    return 0;
+  }
+  if (options.mode === 'kafka') {
+    out('bench: --mode kafka (Kafka broker + 3 node processes) is not available yet.');
+    return 0;
+  }
+  const cleanup = new CleanupStack();
+  const stopOn = (why: string, code: number) => {
+    progress(`${why}; cleaning up`);
+    void cleanup.runAll().finally(() => process.exit(code));
+  };
+  const watchdog = setTimeout(() => stopOn('watchdog: the run took too long', 3), watchdogMs(options));
+  const onSignal = (signal: NodeJS.Signals) => stopOn(`got ${signal}`, 130);
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  try {
+    out(`DSV bench — mode ${options.mode}: 3-node dev cluster in this process (embedded log, SQLite, HTTP on`);
+    out(`loopback), load from a worker thread over keep-alive undici pools, round robin over the nodes.`);
+    out(
+      `node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), load average ${load()}; ` +
+        `warm-up ${options.warmupMs / 1000} s, measured ${options.durationMs / 1000} s per row; values ${100} B.`,
+    );
+    out('');
+    const figures = await runEmbeddedMode(options, cleanup, progress);
+    const errors = printFigures(figures, out);
+    out(`load average at the end ${load()}. Read the ratios, not the absolute figures: the machine is shared.`);
+    return errors === 0 ? 0 : 1;
+  } catch (error) {
+    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  } finally {
+    await cleanup.runAll();
+    clearTimeout(watchdog);
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
+
+process.exitCode = await main();
+// Everything was closed above; if a handle still holds the process, say which and stop anyway.
+setTimeout(() => {
+  progress(`leftover handles after cleanup: ${process.getActiveResourcesInfo().join(', ')}; exiting`);
+  process.exit(process.exitCode ?? 1);
+}, 5_000).unref();
