@@ -148,6 +148,39 @@ describe('v1 concurrency across nodes', () => {
     }
   });
 
+  it('DESIGN §10: 12 concurrent .env files on one key — each is applied whole or not at all', async () => {
+    const user = uniqueUser('race-env');
+    await v1.create(cluster.node(0), user, 'SHARED', 'initial');
+    const files = Array.from({ length: 12 }, (_, i) => `SHARED=update:file-${i}\nOWN_${i}=new:own-${i}`);
+    const responses = await Promise.all(files.map((file, i) => v1.env(cluster.node(i), user, file)));
+    const applied: number[] = [];
+    for (const [i, response] of responses.entries()) {
+      if (response.status === 200) {
+        expectResponse(response, 200, `SHARED=file-${i}\nOWN_${i}=own-${i}`);
+        expectResponse(await v1.read(cluster.node(i + 1), user, `OWN_${i}`), 200, `own-${i}`);
+        applied.push(i);
+      } else {
+        expectResponse(
+          response,
+          409,
+          JSON.stringify({ message: 'Another write on this secret is in progress: SHARED' }),
+          `file ${i}`,
+        );
+        expectError(await v1.read(cluster.node(i + 1), user, `OWN_${i}`), 404, 'Secret not found');
+      }
+    }
+    assert.ok(applied.length >= 1, 'at least one file must win');
+    const all = JSON.parse((await v1.readAll(cluster.node(2), user, 'SHARED')).body) as Record<
+      string,
+      string
+    >;
+    assert.deepEqual(
+      Object.values(all).slice(1).sort(),
+      applied.map((i) => `file-${i}`).sort(),
+      'exactly the applied files made versions',
+    );
+  });
+
   it('read-your-writes: 200 concurrent flows create on one node and read at once on another', async () => {
     const user = uniqueUser('ryw');
     const results = await Promise.all(

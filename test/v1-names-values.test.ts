@@ -126,6 +126,15 @@ describe('v1 names, users and values', () => {
     }
   });
 
+  it('a name of 1024 non-ASCII characters works through the path; 1025 characters is 400', async () => {
+    const user = uniqueUser('long');
+    const name = 'ключ'.repeat(256);
+    expectResponse(await v1.create(cluster.node(0), user, name, 'long'), 201, CREATED);
+    expectResponse(await v1.raw(dsvcReadUrl(cluster.node(1), user, name), {}), 200, 'long');
+    expectErrorShape(await v1.create(cluster.node(2), user, `${name}x`, 'v'), 400);
+    expectErrorShape(await v1.read(cluster.node(2), user, `${name}x`), 400);
+  });
+
   it('a value of exactly 64 KiB with line breaks and multi-byte UTF-8 round-trips byte for byte', async () => {
     const user = uniqueUser('big');
     const value = valueOfBytes(MAX_VALUE_BYTES);
@@ -168,6 +177,8 @@ describe('v1 names, users and values', () => {
     expectResponse(await v1.create(cluster.node(2), user, 'k', 'small'), 201, CREATED);
     expectErrorShape(await v1.update(cluster.node(0), user, 'k', 'x'.repeat(MAX_VALUE_BYTES + 1)), 413);
     expectResponse(await v1.readAll(cluster.node(1), user, 'k'), 200, '{"1":"small"}');
+    // A body past the server's body limit is refused before parsing, still as 413 {"message"}.
+    expectErrorShape(await v1.create(cluster.node(0), user, 'huge', 'x'.repeat(2 * 1024 * 1024)), 413);
   });
 
   it('dsvc-style percent-encoding leaves only unreserved characters bare', () => {

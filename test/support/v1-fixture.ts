@@ -7,6 +7,8 @@ export interface V1Fixture {
   /** The public URL of node `i` (taken modulo the node count, so flows can spread with `node(i)`). */
   node(i: number): string;
   readonly urls: readonly string[];
+  /** The running test cluster (for dev control: stopping and starting nodes). */
+  readonly started: TestCluster;
 }
 
 /** Polls `/api/v1/cluster/status` on every node until each one sees all nodes healthy. */
@@ -39,10 +41,11 @@ export function useV1Cluster(options: { nodes?: number } = {}): V1Fixture {
   after(async () => {
     await started?.stop();
   });
-  const urls = (): readonly string[] => {
+  const running = (): TestCluster => {
     if (!started) throw new Error('the cluster is not started (use the fixture inside a test)');
-    return started.urls;
+    return started;
   };
+  const urls = (): readonly string[] => running().urls;
   return {
     node: (i) => {
       const all = urls();
@@ -50,6 +53,9 @@ export function useV1Cluster(options: { nodes?: number } = {}): V1Fixture {
     },
     get urls() {
       return urls();
+    },
+    get started() {
+      return running();
     },
   };
 }
