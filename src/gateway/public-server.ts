@@ -1,10 +1,10 @@
 // The public HTTP server of a node: v1 API, health, cluster status, and (dev mode only) node control.
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { quietServerOptions } from '../platform/fastify-options.ts';
 import { DsvError } from '../errors/index.ts';
-import { ERROR_CODE_HEADER, v1ErrorHandler } from './http-errors.ts';
+import { ERROR_CODE_HEADER, fromFrameworkError, v1ErrorHandler } from './http-errors.ts';
 import { registerEnvRoute } from './v1/env-route.ts';
 import { registerSecretRoutes } from './v1/secret-routes.ts';
 import type { V1Context } from './v1/v1-context.ts';
@@ -36,6 +36,16 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   const app = Fastify({
     ...quietServerOptions(options.logger, options.bodyLimitBytes),
     exposeHeadRoutes: false,
+    // Errors Fastify raises before routing (a malformed URL) get the v1 error body too.
+    frameworkErrors: (error, _request, frameworkReply) => {
+      const dsv = fromFrameworkError(error);
+      const reply = frameworkReply as unknown as FastifyReply;
+      void reply
+        .status(dsv.status)
+        .header(ERROR_CODE_HEADER, dsv.code)
+        .type('application/json; charset=utf-8')
+        .send({ message: dsv.code === 'DSV_INPUT_INVALID' ? 'Malformed request URL' : dsv.message });
+    },
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   await app.register(multipart, { limits: { fileSize: options.bodyLimitBytes, files: 1, fields: 10 } });

@@ -76,11 +76,28 @@ export class DevCluster implements DevControl {
     }
     try {
       await Promise.all([...cluster.nodesById.values()].map((node) => node.start()));
+      await cluster.awaitMembership(10_000);
     } catch (error) {
       await cluster.stop();
       throw error;
     }
     return cluster;
+  }
+
+  /** Ready means every running node has seen every other running node answer (bounded wait). */
+  async awaitMembership(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const running = [...this.nodesById.values()].filter((node) => node.isRunning);
+    const ids = new Set(running.map((node) => node.config.nodeId));
+    while (Date.now() < deadline) {
+      const allSeen = running.every((node) =>
+        (node.coordinator?.context.membership.statuses() ?? [])
+          .filter((peer) => ids.has(peer.nodeId))
+          .every((peer) => peer.health === 'healthy'),
+      );
+      if (allSeen) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   urls(): string[] {

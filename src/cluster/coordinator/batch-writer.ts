@@ -29,6 +29,7 @@ export async function executeBatch(
 ): Promise<BatchOpResult[]> {
   if (!ops.some((op) => op.op !== 'read')) return readSnapshot(context, tenant, ops);
   checkQuorumReachable(context, tenant, ops);
+  if (ops.some((op) => op.op === 'delete')) await probeDeleteHolders(context, tenant, ops);
   const partition = partitionOf(context, tenant);
   const writeId = newWriteId();
   const intentOps: IntentOp[] = ops.map((op) =>
@@ -109,8 +110,10 @@ export async function executeBatch(
   }
   const deletes = verdict.plan.filter((planned) => planned.op === 'delete').map(key);
   if (deletes.length > 0) await awaitDeleteQuorum(context, partition, commitOffset, deletes);
-  for (const index of unchanged)
-    results[index] = { version: verdict.plan[index]?.version ?? 0, unchanged: true };
+  // An unchanged update answers with the latest version, which it left in place (DESIGN §5).
+  for (const index of unchanged) {
+    results[index] = { version: (verdict.plan[index]?.version ?? 1) - 1, unchanged: true };
+  }
   return results;
 }
 
@@ -122,6 +125,32 @@ function checkQuorumReachable(context: CoordinatorContext, tenant: string, ops: 
     const up = holdersOf(context, { tenant, ...op }).filter((holder) => isUp(context, holder.nodeId)).length;
     if (op.op === 'delete' && up < n - k + 1) throw new DsvError('DSV_DELETE_QUORUM_FAILED');
     if (op.op !== 'delete' && up < w) throw new DsvError('DSV_WRITE_QUORUM_FAILED');
+  }
+}
+
+/**
+ * A published delete will happen, whatever the answer says; so before publishing one, ask its holders now
+ * (membership may not have noticed a node die yet) and refuse with nothing done when fewer than n − k + 1
+ * answer. A 503 for a delete then means "not deleted" in all but a sub-second window.
+ */
+async function probeDeleteHolders(
+  context: CoordinatorContext,
+  tenant: string,
+  ops: readonly BatchOp[],
+): Promise<void> {
+  const { n, k } = context.params;
+  const partition = partitionOf(context, tenant);
+  for (const op of ops) {
+    if (op.op !== 'delete') continue;
+    const answers = await Promise.all(
+      holdersOf(context, { tenant, ...op }).map((holder) =>
+        holder.awaitApplied(partition, -1, 0).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (answers.filter(Boolean).length < n - k + 1) throw new DsvError('DSV_DELETE_QUORUM_FAILED');
   }
 }
 
@@ -212,10 +241,11 @@ async function awaitEarlierWrite(context: CoordinatorContext, writeId: string): 
     throwIfRejected(earlier);
     if (earlier.state === 'committed') {
       const unchanged = new Set(earlier.outcome.unchanged ?? []);
-      return earlier.plan.map((planned, index) => ({
-        version: planned.version,
-        ...(unchanged.has(index) ? { unchanged: true } : {}),
-      }));
+      return earlier.plan.map((planned, index) =>
+        unchanged.has(index)
+          ? { version: planned.version - 1, unchanged: true }
+          : { version: planned.version },
+      );
     }
     if (earlier.state === 'aborted')
       throw new DsvError('DSV_WRITE_QUORUM_FAILED', 'The original request did not complete');

@@ -33,6 +33,17 @@ function parseSecretPath(rawUrl: string): { name: string; all: boolean } | undef
   }
 }
 
+/**
+ * API-V1 lists one 409 body for POST. A create that loses to another pending create gets it too, with the
+ * precise code (DSV_WRITE_CONFLICT) in the header: the original's scripts grep the message.
+ */
+export function asV1CreateConflict(error: unknown): unknown {
+  if (error instanceof DsvError && error.code === 'DSV_WRITE_CONFLICT') {
+    return new DsvError('DSV_WRITE_CONFLICT', 'Secret already exists', { cause: error });
+  }
+  return error;
+}
+
 export function registerSecretRoutes(app: FastifyInstance, context: V1Context): void {
   const { coordinator, limits } = context;
 
@@ -47,7 +58,11 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.secretName, limits);
         const value = requireValue(body.secretValue, limits);
-        const result = await coordinator.write(tenant, { op: 'create', namespace, name, value });
+        const result = await coordinator
+          .write(tenant, { op: 'create', namespace, name, value })
+          .catch((error: unknown) => {
+            throw asV1CreateConflict(error);
+          });
         return text(reply, 201, `Secret created (version: ${result.version})`);
       }
       if (request.method === 'PUT') {
