@@ -39,7 +39,8 @@ export async function startBenchCluster(options: {
   const deadline = Date.now() + (options.readyMs ?? 20_000);
   try {
     while (!(await healthyEverywhere(urls, nodes))) {
-      if (Date.now() > deadline) throw new Error(`cluster not healthy within ${options.readyMs ?? 20_000} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`cluster not healthy within ${options.readyMs ?? 20_000} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } catch (error) {

@@ -10,6 +10,7 @@ import { runLoadInWorker } from './load-in-worker.ts';
 import type { LoadResult } from './load.ts';
 import { startLoopbackServer } from './loopback-server.ts';
 import { plainSealerFactory } from './plain-sealer.ts';
+import { measureEnvelopeSealer } from './sealer-micro.ts';
 import { measurement, pooled, type Measurement } from './measurement.ts';
 import type { BenchOptions } from './options.ts';
 import type { RunFigures } from './results.ts';
@@ -31,7 +32,12 @@ export async function runEmbeddedMode(
   cleanup: CleanupStack,
   progress: (line: string) => void,
 ): Promise<RunFigures> {
-  const spec = (kind: WorkloadKind, origins: string[], concurrency: number, keys: KeyState[]): WorkloadSpec => ({
+  const spec = (
+    kind: WorkloadKind,
+    origins: string[],
+    concurrency: number,
+    keys: KeyState[],
+  ): WorkloadSpec => ({
     kind,
     origins,
     concurrency,
@@ -53,13 +59,18 @@ export async function runEmbeddedMode(
     for (const conc of options.concurrencies) {
       progress(`baseline: HTTP GET loopback #${round}, concurrency ${conc}`);
       const result = await runLoadInWorker(spec('http-get', [loopback.url], conc, []));
-      baselineRuns.push({ concurrency: conc, result, measured: measurement('HTTP GET', `loopback #${round}`, conc, result) });
+      baselineRuns.push({
+        concurrency: conc,
+        result,
+        measured: measurement('HTTP GET', `loopback #${round}`, conc, result),
+      });
     }
   };
   await measureBaseline(1);
 
+  const keyFile = ensureDevKeyFile(join(dataDir, 'dev-kek.key'));
   const sealers: Array<[string, SealerFactory]> = [
-    ['envelope', envelopeSealer({ kind: 'key-file', path: ensureDevKeyFile(join(dataDir, 'dev-kek.key')) })],
+    ['envelope', envelopeSealer({ kind: 'key-file', path: keyFile })],
   ];
   if (options.plainBaseline) sealers.push(['plain', plainSealerFactory]);
   const keyCount = Math.max(64, ...options.concurrencies);
@@ -88,9 +99,16 @@ export async function runEmbeddedMode(
 
   // Rows interleave the clusters (envelope, plain, envelope, …) so slow drift of a shared machine hits both.
   const rows: Measurement[] = [];
-  for (const [operation, kind] of [['PUT', 'v1-put'], ['GET', 'v1-get']] as const) {
+  // Rows alternate which cluster goes first (A B, B A, …) so warm-up and slow drift of a shared machine
+  // favour neither side of the encrypted/plain ratio.
+  let pair = 0;
+  for (const [operation, kind] of [
+    ['PUT', 'v1-put'],
+    ['GET', 'v1-get'],
+  ] as const) {
     for (const conc of options.concurrencies) {
-      for (const target of targets) {
+      const order = pair++ % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
         progress(`${operation} ${target.label}, concurrency ${conc}`);
         const result = await runLoadInWorker(spec(kind, target.urls, conc, target.keys));
         target.keys = result.keys;
@@ -99,16 +117,25 @@ export async function runEmbeddedMode(
     }
   }
   await measureBaseline(2);
+  progress('envelope sealer alone (seal/open of one shard)');
+  const sealerMicro = await measureEnvelopeSealer(dataDir, keyFile);
 
   const baseline = new Map<number, Measurement>();
   for (const conc of options.concurrencies) {
-    baseline.set(conc, pooled('loopback', baselineRuns.filter((run) => run.concurrency === conc)));
+    baseline.set(
+      conc,
+      pooled(
+        'loopback',
+        baselineRuns.filter((run) => run.concurrency === conc),
+      ),
+    );
   }
   return {
     baselineRuns: baselineRuns.map((run) => run.measured),
     baseline,
     rows,
     mainTarget: 'envelope',
+    sealerMicro,
     ...(options.plainBaseline ? { plainTarget: 'plain' } : {}),
   };
 }

@@ -25,7 +25,8 @@ export function validateSpec(spec: WorkloadSpec): void {
   if (!(spec.durationMs > 0) || spec.warmupMs < 0) fail('duration must be > 0, warm-up ≥ 0');
   if (!(spec.maxRequests > 0)) fail('maxRequests must be > 0');
   if (spec.kind !== 'http-get' && spec.keys.length === 0) fail('no keys');
-  if (spec.kind === 'v1-put' && spec.keys.length < spec.concurrency) fail('a PUT run needs ≥ 1 key per worker');
+  if (spec.kind === 'v1-put' && spec.keys.length < spec.concurrency)
+    fail('a PUT run needs ≥ 1 key per worker');
 }
 
 /** A short, value-free description of a transport failure (timeouts, refused connections). */

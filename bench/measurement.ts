@@ -31,7 +31,10 @@ export function measurement(
 }
 
 /** Pools several runs of one workload (e.g. the baseline before and after) into one reference figure. */
-export function pooled(target: string, runs: readonly { concurrency: number; result: LoadResult }[]): Measurement {
+export function pooled(
+  target: string,
+  runs: readonly { concurrency: number; result: LoadResult }[],
+): Measurement {
   const first = runs[0];
   if (!first) throw new Error('nothing to pool');
   const latencies = runs.flatMap((run) => run.result.latenciesMs);

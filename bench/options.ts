@@ -26,7 +26,8 @@ export class UsageError extends Error {
 function seconds(raw: string | undefined, fallback: number, max: number, what: string): number {
   if (raw === undefined) return fallback * 1000;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > max) throw new UsageError(`${what} must be 0..${max} s`);
+  if (!Number.isFinite(value) || value < 0 || value > max)
+    throw new UsageError(`${what} must be 0..${max} s`);
   return value * 1000;
 }
 
@@ -46,7 +47,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     allowPositionals: false,
   });
   if (values.help) return undefined;
-  if (values.mode !== 'embedded' && values.mode !== 'kafka') throw new UsageError(`unknown mode ${values.mode}`);
+  if (values.mode !== 'embedded' && values.mode !== 'kafka')
+    throw new UsageError(`unknown mode ${values.mode}`);
   const durationMs = seconds(values.duration, 4, 60, '--duration');
   if (durationMs === 0) throw new UsageError('--duration must be > 0');
   const concurrencies = values.concurrency.split(',').map((part) => Number(part.trim()));

@@ -14,7 +14,9 @@ const show = (cell: Cell) => (typeof cell === 'number' ? formatNumber(cell) : ce
 /** Text columns align left, numeric ones right. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const text = rows.map((row) => row.map(show));
-  const widths = headers.map((header, i) => Math.max(header.length, ...text.map((row) => (row[i] ?? '').length)));
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...text.map((row) => (row[i] ?? '').length)),
+  );
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] !== 'string'));
   const line = (cells: readonly string[], header: boolean) =>
     cells

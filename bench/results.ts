@@ -1,7 +1,8 @@
 // Prints a run's measurements: the main table, the ratios against the same-run baselines, and every error.
 import type { Measurement, Operation } from './measurement.ts';
 import { errorCount } from './measurement.ts';
-import { formatTable } from './report.ts';
+import { formatNumber, formatTable } from './report.ts';
+import type { SealerMicro } from './sealer-micro.ts';
 import { ratio } from './stats.ts';
 
 export interface RunFigures {
@@ -13,6 +14,7 @@ export interface RunFigures {
   /** The target whose rows are "DSV as configured" (ratios vs HTTP), and the one that prices encryption. */
   readonly mainTarget: string;
   readonly plainTarget?: string;
+  readonly sealerMicro?: SealerMicro;
 }
 
 const find = (rows: readonly Measurement[], op: Operation, target: string, conc: number) =>
@@ -23,7 +25,18 @@ export function printFigures(figures: RunFigures, out: (line: string) => void): 
   const all = [...figures.baselineRuns, ...rows];
   out(
     formatTable(
-      ['workload', 'target', 'conc', 'ok', 'errors', 'p50 ms', 'p99 ms', 'req/s', 'p50 / RTT p50', 'req/s / HTTP'],
+      [
+        'workload',
+        'target',
+        'conc',
+        'ok',
+        'errors',
+        'p50 ms',
+        'p99 ms',
+        'req/s',
+        'p50 / RTT p50',
+        'req/s / HTTP',
+      ],
       all.map((row) => {
         const base = baseline.get(row.concurrency);
         return [
@@ -77,6 +90,15 @@ export function printFigures(figures: RunFigures, out: (line: string) => void): 
   }
   out(formatTable(['ratio (same run)', 'conc', 'value'], ratioRows));
   out('');
+  const micro = figures.sealerMicro;
+  if (micro) {
+    out(
+      `envelope sealer alone (${micro.operations} ops each, keyring on SQLite): ` +
+        `seal ${formatNumber(micro.sealMicros)} µs, open ${formatNumber(micro.openMicros)} µs per shard ` +
+        `(a write seals n shards, a read opens at least k).`,
+    );
+    out('');
+  }
   return printErrors(all, out);
 }
 

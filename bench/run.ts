@@ -43,7 +43,9 @@ async function main(): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => stopOn(`got ${signal}`, 130);
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    out(`DSV bench — mode ${options.mode}: 3-node dev cluster in this process (embedded log, SQLite, HTTP on`);
+    out(
+      `DSV bench — mode ${options.mode}: 3-node dev cluster in this process (embedded log, SQLite, HTTP on`,
+    );
     out(`loopback), load from a worker thread over keep-alive undici pools, round robin over the nodes.`);
     out(
       `node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), load average ${load()}; ` +
@@ -52,7 +54,9 @@ async function main(): Promise<number> {
     out('');
     const figures = await runEmbeddedMode(options, cleanup, progress);
     const errors = printFigures(figures, out);
-    out(`load average at the end ${load()}. Read the ratios, not the absolute figures: the machine is shared.`);
+    out(
+      `load average at the end ${load()}. Read the ratios, not the absolute figures: the machine is shared.`,
+    );
     return errors === 0 ? 0 : 1;
   } catch (error) {
     progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -35,7 +35,16 @@ describe('bench report', () => {
     assert.equal(formatNumber(12.5), '12.5');
     assert.equal(formatNumber(12345.6), '12346');
     assert.equal(formatNumber(Number.NaN), '–');
-    const table = formatTable(['name', 'ms'], [['a', 1.5], ['long name', 20]]);
-    assert.equal(table, ['name      | ms', '----------|----', 'a         | 1.5', 'long name |  20'].join('\n'));
+    const table = formatTable(
+      ['name', 'ms'],
+      [
+        ['a', 1.5],
+        ['long name', 20],
+      ],
+    );
+    assert.equal(
+      table,
+      ['name      | ms', '----------|----', 'a         | 1.5', 'long name |  20'].join('\n'),
+    );
   });
 });

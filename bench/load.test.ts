@@ -1,0 +1,127 @@
+// Tests of the bounded load generator against real loopback servers and a real 3-node dev cluster.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ensureDevKeyFile, envelopeSealer } from '../src/node/sealers.ts';
+import { startBenchCluster, type BenchCluster } from './embedded-cluster.ts';
+import { runLoadInWorker } from './load-in-worker.ts';
+import { runLoad } from './load.ts';
+import { startLoopbackServer } from './loopback-server.ts';
+import type { KeyState, WorkloadSpec } from './workload.ts';
+
+const base = {
+  concurrency: 2,
+  warmupMs: 0,
+  durationMs: 300,
+  maxRequests: 1_000_000,
+  requestTimeoutMs: 2_000,
+  user: 'bench',
+  keys: [],
+  valueBytes: 100,
+} satisfies Partial<WorkloadSpec>;
+
+describe('bench load generator', () => {
+  it('stops at maxRequests and counts every correct answer', async () => {
+    const server = await startLoopbackServer();
+    try {
+      const result = await runLoad({
+        ...base,
+        kind: 'http-get',
+        origins: [server.url],
+        durationMs: 10_000,
+        maxRequests: 50,
+      });
+      assert.equal(result.issued, 50);
+      assert.equal(result.okInWindow, 50);
+      assert.deepEqual(result.errors, {});
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts a wrong status as an error, never as a measured sample', async () => {
+    let n = 0;
+    const flaky = createServer((_request, response) => {
+      const fail = n++ % 2 === 1;
+      response.writeHead(fail ? 503 : 200, { 'content-type': 'text/plain' });
+      response.end(fail ? '{"message":"Insufficient secret parts to reconstruct"}' : 'ok');
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const address = flaky.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const result = await runLoad({
+        ...base,
+        concurrency: 1,
+        kind: 'http-get',
+        origins: [`http://127.0.0.1:${port}`],
+        maxRequests: 20,
+        durationMs: 10_000,
+      });
+      assert.equal(result.okInWindow, 10);
+      assert.equal(result.latenciesMs.length, 10);
+      assert.deepEqual(result.errors, {
+        'HTTP 503 {"message":"Insufficient secret parts to reconstruct"}': 10,
+      });
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
+  });
+
+  it('a run in a worker thread is bounded by its duration', async () => {
+    const server = await startLoopbackServer();
+    try {
+      const started = Date.now();
+      const result = await runLoadInWorker({ ...base, kind: 'http-get', origins: [server.url] });
+      assert.ok(Date.now() - started < 5_000);
+      assert.ok(result.okInWindow > 0);
+      assert.ok(result.measuredMs > 250 && result.measuredMs <= 300);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('bench workloads against a real 3-node cluster', () => {
+  let dataDir = '';
+  let cluster: BenchCluster;
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'dsv-bench-test-'));
+    const path = ensureDevKeyFile(join(dataDir, 'dev-kek.key'));
+    cluster = await startBenchCluster({ dataDir, sealer: envelopeSealer({ kind: 'key-file', path }) });
+  });
+  after(async () => {
+    await cluster.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('I-X2: create, update and read answer as API-V1 says, versions dense per key', async () => {
+    const keys: KeyState[] = Array.from({ length: 4 }, (_, i) => ({
+      name: `k/${i}`,
+      value: undefined,
+      version: undefined,
+    }));
+    const spec = { ...base, origins: cluster.urls, keys };
+    const created = await runLoad({ ...spec, kind: 'v1-create', maxRequests: 4, durationMs: 10_000 });
+    assert.deepEqual(created.errors, {});
+    assert.ok(created.keys.every((key) => key.version === 1));
+    const updated = await runLoad({ ...spec, kind: 'v1-put', keys: created.keys });
+    assert.deepEqual(updated.errors, {});
+    assert.ok(updated.keys.every((key) => (key.version ?? 0) > 1));
+    const read = await runLoad({ ...spec, kind: 'v1-get', keys: updated.keys });
+    assert.deepEqual(read.errors, {});
+    assert.ok(read.okInWindow > 0);
+  });
+
+  it('a second create of the same key is counted as an error (409), not measured', async () => {
+    const keys: KeyState[] = [{ name: 'dup', value: undefined, version: undefined }];
+    const spec = { ...base, concurrency: 1, origins: cluster.urls, keys, durationMs: 10_000 };
+    const result = await runLoad({ ...spec, kind: 'v1-create', maxRequests: 2 });
+    assert.equal(result.okInWindow, 1);
+    assert.deepEqual(result.errors, { 'HTTP 409 {"message":"Secret already exists"}': 1 });
+  });
+});
