@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   DSV_ROUTE_NOT_FOUND: spec(404, 'missing', 'Not found'),
   DSV_SECRET_NOT_FOUND: spec(404, 'missing', 'Secret not found'),
   DSV_METHOD_NOT_ALLOWED: spec(405, 'invalid', 'Method not allowed'),
+  DSV_TENANT_SHREDDED: spec(410, 'missing', 'The tenant has been crypto-shredded; its data is gone'),
   DSV_SECRET_EXISTS: spec(409, 'conflict', 'Secret already exists'),
   DSV_WRITE_CONFLICT: spec(409, 'conflict', 'Another write on this secret is in progress', true),
   DSV_VALUE_TOO_LARGE: spec(413, 'limit', 'Secret value too large'),

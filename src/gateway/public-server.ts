@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { quietServerOptions } from '../platform/fastify-options.ts';
 import { DsvError } from '../errors/index.ts';
 import { ERROR_CODE_HEADER, fromFrameworkError, v1ErrorHandler } from './http-errors.ts';
+import { registerAdminRoutes } from './admin/admin-routes.ts';
 import { registerEnvRoute } from './v1/env-route.ts';
 import { registerSecretRoutes } from './v1/secret-routes.ts';
 import type { V1Context } from './v1/v1-context.ts';
@@ -27,6 +28,7 @@ export interface PublicServerOptions extends V1Context {
   readonly logger: Logger;
   readonly clusterStatus: () => ClusterStatusFigures;
   readonly nodeStatus: () => unknown;
+  readonly keyStatus: () => unknown;
   readonly devControl?: DevControl;
   readonly bodyLimitBytes: number;
   readonly https?: { key: string | Buffer; cert: string | Buffer };
@@ -58,6 +60,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   app.get('/api/v1/cluster/status', async () => options.clusterStatus());
   app.get('/api/v1/cluster/nodes', async () => options.nodeStatus());
   registerSecretRoutes(app, options);
+  registerAdminRoutes(app, options);
   registerEnvRoute(app, options);
 
   const dev = options.devControl;

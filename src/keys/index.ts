@@ -28,4 +28,6 @@ export {
   Keyring,
   type KeyringOptions,
 } from './keyring/keyring.ts';
-export { EnvelopeShardSealer } from './keyring/envelope-shard-sealer.ts';
+export { EnvelopeShardSealer, type SealGate } from './keyring/envelope-shard-sealer.ts';
+export { EpochRotation, type TenantKeyState } from './rotation/epoch-rotation.ts';
+export { RewrapWorker, type RewrapOptions, type TenantKeyStatus } from './rotation/rewrap-worker.ts';

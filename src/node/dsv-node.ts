@@ -21,6 +21,7 @@ import {
   type DevControl,
 } from '../gateway/index.ts';
 import type { CommitLog } from '../log/index.ts';
+import { RewrapWorker } from '../keys/index.ts';
 import { SecretStateMachine } from '../secrets/index.ts';
 import { SqliteShardStore } from '../shards/index.ts';
 import type { OpenedSealer, SealerFactory } from './sealers.ts';
@@ -42,6 +43,7 @@ export interface NodeDependencies {
 interface Running {
   readonly db: DatabaseSync;
   readonly sealer: OpenedSealer;
+  readonly rewrap: RewrapWorker | undefined;
   readonly applier: LogApplier;
   readonly membership: Membership;
   readonly remotes: RemoteShardHolder[];
@@ -70,6 +72,11 @@ export class DsvNode {
     return `http://${this.config.publicListen.host}:${this.config.publicListen.port}`;
   }
 
+  /** Runs one rewrap pass now (tests and `dsv keys status --wait` use the background one). */
+  async rewrapNow(): Promise<number> {
+    return (await this.running?.rewrap?.tick()) ?? 0;
+  }
+
   get coordinator(): Coordinator | undefined {
     return this.running?.coordinator;
   }
@@ -82,11 +89,16 @@ export class DsvNode {
     let sealer: OpenedSealer | undefined;
     try {
       const view = new ViewStore(db);
-      sealer = await deps.sealer(db, config);
+      sealer = await deps.sealer(db, config, view);
+      const keyring = sealer.keyring;
       const shards = new SqliteShardStore(db, sealer.sealer, config.nodeId);
       const machine = new SecretStateMachine(view, shards, {
         pendingTimeoutMs: config.timeouts.pendingWriteMs,
+        ...(keyring
+          ? { keys: { destroyTenantKeys: (tenant: string) => void keyring.destroyTenant(tenant) } }
+          : {}),
       });
+      const rewrap = keyring ? new RewrapWorker(shards, keyring, logger, config.rewrap) : undefined;
       const applier = new LogApplier(deps.log, view, machine, logger);
       applier.start();
       const local = new LocalShardHolder(config.nodeId, applier, view, shards, config.timeouts.applyMs);
@@ -134,15 +146,18 @@ export class DsvNode {
         bodyLimitBytes: Math.max(1024 * 1024, config.limits.maxValueBytes * 4 + 65536),
         clusterStatus: () => clusterFigures(config.members.length, membership),
         nodeStatus: () => nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view),
+        keyStatus: () => ({ nodeId: config.nodeId, tenants: rewrap?.status() ?? [] }),
         ...(deps.devControl ? { devControl: deps.devControl } : {}),
       });
       await peerServer.listen(config.peerListen);
       await publicServer.listen(config.publicListen);
       membership.start();
+      rewrap?.start();
       const antiEntropy = new AbortController();
       this.running = {
         db,
         sealer,
+        rewrap,
         applier,
         membership,
         remotes,
@@ -165,6 +180,7 @@ export class DsvNode {
     if (!running) return;
     this.running = undefined;
     running.antiEntropy.abort();
+    running.rewrap?.stop();
     running.stopSweeper();
     running.membership.stop();
     await Promise.allSettled([running.publicServer.close(), running.peerServer.close()]);

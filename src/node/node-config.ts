@@ -43,6 +43,13 @@ export const nodeConfigSchema = z.object({
     })
     .default({ intervalMs: 1000, suspectAfterMs: 2500, failedAfterMs: 6000 }),
   antiEntropyIntervalMs: z.number().int().min(1000).default(30_000),
+  /** Background rewrap after a key rotation: shards per tick and tick interval (the rate limit). */
+  rewrap: z
+    .object({
+      batch: z.number().int().min(1).default(200),
+      intervalMs: z.number().int().min(10).default(1000),
+    })
+    .default({ batch: 200, intervalMs: 1000 }),
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

@@ -4,16 +4,29 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { EnvelopeShardSealer, Keyring, LocalKekProvider, type KekProvider } from '../keys/index.ts';
+import {
+  EnvelopeShardSealer,
+  EpochRotation,
+  Keyring,
+  LocalKekProvider,
+  type KekProvider,
+  type TenantKeyState,
+} from '../keys/index.ts';
 import type { ShardSealer } from '../shards/index.ts';
 import type { NodeConfig } from './node-config.ts';
 
 export interface OpenedSealer {
   readonly sealer: ShardSealer;
+  /** Present when the sealer uses a keyring: crypto-shred, rotation status and rewrap need it. */
+  readonly keyring?: Keyring;
   close(): Promise<void>;
 }
 
-export type SealerFactory = (db: DatabaseSync, config: NodeConfig) => Promise<OpenedSealer>;
+export type SealerFactory = (
+  db: DatabaseSync,
+  config: NodeConfig,
+  tenants: TenantKeyState,
+) => Promise<OpenedSealer>;
 
 export type KekSource =
   | { readonly kind: 'passphrase'; readonly passphrase: string }
@@ -21,7 +34,7 @@ export type KekSource =
 
 /** A node refuses to start (sealed) when its KEK cannot be obtained: the provider or keyring throws. */
 export function envelopeSealer(source: KekSource): SealerFactory {
-  return async (db, config) => {
+  return async (db, config, tenants) => {
     const kek: KekProvider =
       source.kind === 'passphrase'
         ? await LocalKekProvider.fromPassphrase({ dataDir: config.dataDir, passphrase: source.passphrase })
@@ -29,7 +42,8 @@ export function envelopeSealer(source: KekSource): SealerFactory {
     try {
       const keyring = await Keyring.open({ db, kek });
       return {
-        sealer: new EnvelopeShardSealer(keyring),
+        sealer: new EnvelopeShardSealer(keyring, new EpochRotation(db, keyring, tenants)),
+        keyring,
         close: async () => {
           keyring.close();
           await kek.close();

@@ -9,10 +9,17 @@ export {
   type CommitEntry,
   type IntentEntry,
   type IntentOp,
+  type KeysRotateEntry,
+  type TenantShredEntry,
   type LogEntry,
   type RepairEntry,
   type SecretKey,
   type TickEntry,
   type WriteOpKind,
 } from './log-entry.ts';
-export { SecretStateMachine, type ShardEffects, type StateMachineOptions } from './state-machine.ts';
+export {
+  SecretStateMachine,
+  type KeyEffects,
+  type ShardEffects,
+  type StateMachineOptions,
+} from './state-machine.ts';

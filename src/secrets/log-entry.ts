@@ -67,7 +67,25 @@ export interface TickEntry {
   readonly time: number;
 }
 
-export type LogEntry = IntentEntry | RepairEntry | CommitEntry | AbortEntry | TickEntry;
+/**
+ * Rotate the tenant's data key (DESIGN §8). Appended to the tenant's own partition, so it is ordered with
+ * the tenant's writes: every node switches at the same point, and every seal after it uses a newer DEK.
+ */
+export interface KeysRotateEntry {
+  readonly type: 'keys-rotate';
+  readonly tenant: string;
+  readonly time: number;
+}
+
+/** Crypto-shred the tenant (DESIGN §8): every node destroys its DEKs, shards and metadata on apply. */
+export interface TenantShredEntry {
+  readonly type: 'tenant-shred';
+  readonly tenant: string;
+  readonly time: number;
+}
+
+export type LogEntry =
+  IntentEntry | RepairEntry | CommitEntry | AbortEntry | TickEntry | KeysRotateEntry | TenantShredEntry;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -76,7 +94,7 @@ export function encodeEntry(entry: LogEntry): Uint8Array {
   return encoder.encode(JSON.stringify(entry));
 }
 
-const KNOWN_TYPES = new Set(['intent', 'repair', 'commit', 'abort', 'tick']);
+const KNOWN_TYPES = new Set(['intent', 'repair', 'commit', 'abort', 'tick', 'keys-rotate', 'tenant-shred']);
 
 /**
  * Decodes a record. A record that is not a DSV entry is returned as `undefined` and skipped by every node

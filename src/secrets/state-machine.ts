@@ -6,12 +6,18 @@ import type { AbortEntry, CommitEntry, IntentEntry, LogEntry, RepairEntry, Secre
 
 export type ShardEffects = Pick<
   ShardStore,
-  'promote' | 'discardStaged' | 'destroyKey' | 'destroyVersionExcept'
+  'promote' | 'discardStaged' | 'destroyKey' | 'destroyVersionExcept' | 'destroyTenant'
 >;
+
+/** The node's keyring, as far as applying a record touches it (crypto-shred is synchronous on purpose). */
+export interface KeyEffects {
+  destroyTenantKeys(tenant: string): void;
+}
 
 export interface StateMachineOptions {
   /** A pending write older than this in log time is aborted by every node (DESIGN §5). */
   readonly pendingTimeoutMs: number;
+  readonly keys?: KeyEffects;
 }
 
 const keyOf = (tenant: string, op: { namespace: string; name: string }): SecretKey => ({
@@ -55,7 +61,22 @@ export class SecretStateMachine {
         return this.applyAbort(entry);
       case 'tick':
         return;
+      case 'keys-rotate':
+        // The record's own offset is the epoch: a seal on this node after applying it needs a newer DEK.
+        if (!this.view.isShredded(entry.tenant)) this.view.setKeyEpoch(entry.tenant, offset + 1);
+        return;
+      case 'tenant-shred':
+        return this.shred(entry.tenant, offset);
     }
+  }
+
+  /** Crypto-shred (DESIGN §8): pending writes abort, shards and metadata go, then the tenant's DEKs. */
+  private shred(tenant: string, offset: number): void {
+    for (const writeId of this.view.shredTenant(tenant, offset)) {
+      this.view.finishWrite(writeId, { state: 'aborted', abortReason: 'shredded' });
+    }
+    this.shards.destroyTenant(tenant);
+    this.options.keys?.destroyTenantKeys(tenant);
   }
 
   private applyIntent(partition: number, offset: number, entry: IntentEntry): void {
@@ -81,7 +102,9 @@ export class SecretStateMachine {
       }
       this.view.rememberIdempotency(entry.tenant, entry.idempotencyKey, entry.writeId);
     }
-    const planned = this.plan(entry);
+    const planned = this.view.isShredded(entry.tenant)
+      ? { rejection: { code: 'DSV_TENANT_SHREDDED' as const, opIndex: 0 } }
+      : this.plan(entry);
     if ('rejection' in planned) {
       this.view.insertWrite({
         ...base,

@@ -18,4 +18,6 @@ export interface ShardSealer {
   seal(identity: ShardIdentity, share: Uint8Array): Promise<Uint8Array>;
   /** Rejects (never returns other bytes) when the sealed bytes do not open under this identity. */
   open(identity: ShardIdentity, sealed: Uint8Array): Promise<Uint8Array>;
+  /** Which data key sealed these bytes (for rewrap and retirement), when the sealer uses keys. */
+  keyIdOf?(sealed: Uint8Array): number | undefined;
 }

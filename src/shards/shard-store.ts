@@ -15,6 +15,11 @@ export interface SealedShard {
   readonly sealed: Uint8Array;
 }
 
+/** A stored shard as rewrap sees it (DESIGN §8: a background rewrap re-encrypts old shards). */
+export interface StoredSealedShard extends SealedShard {
+  readonly keyId: number | null;
+}
+
 export interface ShardStore {
   /** The sealer's kind, for status output. */
   readonly sealerKind: string;
@@ -37,6 +42,16 @@ export interface ShardStore {
   destroyKey(key: SecretKey): void;
   /** Repair commit: the version's shards of any other write id go. */
   destroyVersionExcept(key: SecretKey, version: number, keepWriteId: string): void;
+  /** Crypto-shred: every shard of the tenant, staged or not. */
+  destroyTenant(tenant: string): void;
+  /** Shard counts per tenant and data key id, for rotation progress and DEK retirement. */
+  keyUsage(): Array<{ tenant: string; keyId: number | null; shards: number }>;
+  /** Up to `limit` shards of `tenant` sealed under a key other than `keyId`. */
+  sealedUnderOtherKeys(tenant: string, keyId: number, limit: number): StoredSealedShard[];
+  /** Re-seals one shard under the active key: compare-and-set on the old bytes, so a concurrent change wins. */
+  reseal(shard: StoredSealedShard, share: Uint8Array): Promise<boolean>;
+  /** Opens a stored shard (for rewrap); rejects when it does not open. */
+  open(shard: SealedShard): Promise<Uint8Array>;
   /** Count of shards by state, for status. */
   counts(): Record<ShardState, number>;
 }

@@ -43,6 +43,11 @@ export function migrateView(db: DatabaseSync): void {
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS view_writes_pending ON view_writes (partition, state, intent_time);
     CREATE INDEX IF NOT EXISTS view_writes_repairs ON view_writes (tenant, target) WHERE target IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS view_tenants (
+      tenant        TEXT PRIMARY KEY,
+      key_epoch     INTEGER NOT NULL DEFAULT 0,
+      shredded_at   INTEGER
+    ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS view_idempotency (
       tenant   TEXT NOT NULL,
       idem_key TEXT NOT NULL,

@@ -260,6 +260,48 @@ export class ViewStore {
     );
   }
 
+  /** The log position of the tenant's latest key rotation (0 if none): seals after it need a newer DEK. */
+  keyEpoch(tenant: string): number {
+    const row = this.sql('SELECT key_epoch FROM view_tenants WHERE tenant = ?').get(tenant);
+    return row ? num(row.key_epoch) : 0;
+  }
+
+  isShredded(tenant: string): boolean {
+    const row = this.sql('SELECT shredded_at FROM view_tenants WHERE tenant = ?').get(tenant);
+    return row !== undefined && row.shredded_at !== null;
+  }
+
+  setKeyEpoch(tenant: string, epoch: number): void {
+    this.sql(
+      `INSERT INTO view_tenants (tenant, key_epoch) VALUES (?, ?)
+       ON CONFLICT (tenant) DO UPDATE SET key_epoch = excluded.key_epoch`,
+    ).run(tenant, epoch);
+  }
+
+  /** Crypto-shred: the tenant's metadata goes; the tenant name stays marked so it is never reused. */
+  shredTenant(tenant: string, at: number): string[] {
+    const pending = this.sql(`SELECT write_id FROM view_writes WHERE tenant = ? AND state = 'pending'`)
+      .all(tenant)
+      .map((row) => str(row.write_id));
+    this.sql('DELETE FROM view_versions WHERE tenant = ?').run(tenant);
+    this.sql('DELETE FROM view_keys WHERE tenant = ?').run(tenant);
+    this.sql(
+      `INSERT INTO view_tenants (tenant, shredded_at) VALUES (?, ?)
+       ON CONFLICT (tenant) DO UPDATE SET shredded_at = excluded.shredded_at`,
+    ).run(tenant, at);
+    return pending;
+  }
+
+  /** Tenants that have (had) secrets and are not shredded. */
+  tenants(): string[] {
+    return this.sql(
+      `SELECT DISTINCT tenant FROM view_keys WHERE tenant NOT IN (SELECT tenant FROM view_tenants WHERE shredded_at IS NOT NULL)
+       ORDER BY tenant`,
+    )
+      .all()
+      .map((row) => str(row.tenant));
+  }
+
   /** Count of live secrets, for status and quotas. */
   liveSecretCount(tenant?: string): number {
     const row =

@@ -29,7 +29,8 @@ export interface PlannedOp {
   readonly writeId?: string;
 }
 
-export type RejectionCode = 'DSV_SECRET_EXISTS' | 'DSV_SECRET_NOT_FOUND' | 'DSV_WRITE_CONFLICT';
+export type RejectionCode =
+  'DSV_SECRET_EXISTS' | 'DSV_SECRET_NOT_FOUND' | 'DSV_WRITE_CONFLICT' | 'DSV_TENANT_SHREDDED';
 
 export interface WriteOutcome {
   readonly state: WriteState;

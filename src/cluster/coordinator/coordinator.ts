@@ -3,6 +3,7 @@ import type { SecretKey } from '../../secrets/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult, BatchOptions } from './batch-types.ts';
 import { executeBatch } from './batch-writer.ts';
+import { rotateTenantKeys, shredTenant, type AdminOutcome } from './tenant-admin.ts';
 import type { CoordinatorContext } from './coordinator-context.ts';
 import {
   catchUp,
@@ -39,6 +40,14 @@ export class Coordinator {
 
   history(key: SecretKey): Promise<VersionInfo[]> {
     return readHistory(this.context, key);
+  }
+
+  rotateKeys(tenant?: string): Promise<AdminOutcome[]> {
+    return rotateTenantKeys(this.context, tenant);
+  }
+
+  shredTenant(tenant: string): Promise<AdminOutcome> {
+    return shredTenant(this.context, tenant);
   }
 
   async list(

@@ -5,3 +5,4 @@ export type { ClusterParams, CoordinatorContext, CoordinatorTimeouts } from './c
 export type { SecretVersionValue, VersionSelector } from './reader.ts';
 export { runAntiEntropy, type AntiEntropyReport } from './anti-entropy.ts';
 export { startPendingSweeper } from './pending-sweeper.ts';
+export type { AdminOutcome } from './tenant-admin.ts';

@@ -15,8 +15,10 @@ export interface SecretVersionValue extends VersionInfo {
   readonly value: Uint8Array;
 }
 
+/** Strong read: apply everything appended before now; a shredded tenant answers a stable 410 (DESIGN §8). */
 export async function catchUp(context: CoordinatorContext, tenant: string): Promise<void> {
   await context.applier.catchUp(partitionOf(context, tenant), context.timeouts.applyMs);
+  if (context.view.isShredded(tenant)) throw new DsvError('DSV_TENANT_SHREDDED');
 }
 
 /** Resolves a version from the local view (after catch-up); undefined when there is none. */

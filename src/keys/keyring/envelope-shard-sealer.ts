@@ -4,17 +4,36 @@ import type { ShardIdentity, ShardSealer } from '../../shards/shard-sealer.ts';
 import { openEnvelope, peekKeyId, sealEnvelope } from '../envelope/shard-envelope.ts';
 import type { Keyring } from './keyring.ts';
 
+/** Hooks around a seal: logged rotations take effect first, and shredded tenants get no key. */
+export interface SealGate {
+  beforeSeal(tenant: string): Promise<void>;
+  afterSeal(tenant: string): void;
+}
+
 export class EnvelopeShardSealer implements ShardSealer {
   readonly kind = 'envelope-aes-256-gcm';
   readonly #keyring: Keyring;
+  readonly #gate: SealGate | undefined;
 
-  constructor(keyring: Keyring) {
+  constructor(keyring: Keyring, gate?: SealGate) {
     this.#keyring = keyring;
+    this.#gate = gate;
   }
 
   async seal(identity: ShardIdentity, share: Uint8Array): Promise<Uint8Array> {
+    await this.#gate?.beforeSeal(identity.tenant);
     const dek = await this.#keyring.activeKey(identity.tenant);
-    return sealEnvelope(dek.key, dek.id, identity, share);
+    const sealed = sealEnvelope(dek.key, dek.id, identity, share);
+    this.#gate?.afterSeal(identity.tenant);
+    return sealed;
+  }
+
+  keyIdOf(sealed: Uint8Array): number | undefined {
+    try {
+      return peekKeyId(sealed);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Every failure, including an unreachable KEK, is DSV_SHARD_UNREADABLE: the read path treats it as missing. */

@@ -158,6 +158,43 @@ export class Keyring {
     return destroyed;
   }
 
+  /**
+   * Retires a rotated-away DEK for good once nothing references it (DESIGN §8): its wrapped bytes are
+   * overwritten like a shred. The active DEK is never destroyed this way. Returns whether a key was destroyed.
+   */
+  destroyKey(id: number): boolean {
+    const db = this.#db;
+    const previous = (db.prepare('PRAGMA secure_delete').get() as { secure_delete: number }).secure_delete;
+    db.exec('PRAGMA secure_delete = ON');
+    let changed: number;
+    try {
+      changed = Number(
+        db
+          .prepare(
+            `UPDATE keys_deks SET state = 'destroyed', wrapped = X'', binding = X'', destroyed_at = ?
+             WHERE id = ? AND state = 'retired'`,
+          )
+          .run(this.#now(), id).changes,
+      );
+    } finally {
+      db.exec(`PRAGMA secure_delete = ${previous}`);
+    }
+    const cached = this.#keys.get(id);
+    if (changed > 0 && cached !== undefined) {
+      cached.wipe();
+      this.#keys.delete(id);
+    }
+    return changed > 0;
+  }
+
+  /** The tenant's active DEK id without counting an encryption (status, rewrap), or undefined. */
+  activeKeyId(tenant: string): number | undefined {
+    const row = this.#db
+      .prepare(`SELECT id FROM keys_deks WHERE tenant = ? AND state = 'active'`)
+      .get(tenant) as { id: number } | undefined;
+    return row?.id;
+  }
+
   /** DEK metadata of a tenant, oldest first; no key bytes of any kind. */
   list(tenant: string): DekInfo[] {
     const rows = this.#db

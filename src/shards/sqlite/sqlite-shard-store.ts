@@ -2,7 +2,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { SecretKey } from '../../secrets/log-entry.ts';
 import type { ShardSealer } from '../shard-sealer.ts';
-import type { SealedShard, ShardAddress, ShardState, ShardStore } from '../shard-store.ts';
+import type { SealedShard, ShardAddress, ShardState, ShardStore, StoredSealedShard } from '../shard-store.ts';
 
 export class SqliteShardStore implements ShardStore {
   private readonly db: DatabaseSync;
@@ -24,9 +24,11 @@ export class SqliteShardStore implements ShardStore {
         idx       INTEGER NOT NULL,
         state     TEXT NOT NULL,
         sealed    BLOB NOT NULL,
+        key_id    INTEGER,
         PRIMARY KEY (tenant, namespace, name, version, write_id)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS shards_by_write ON shards (write_id);
+      CREATE INDEX IF NOT EXISTS shards_by_key ON shards (tenant, key_id);
     `);
   }
 
@@ -56,12 +58,22 @@ export class SqliteShardStore implements ShardStore {
     const { key } = address;
     // A retried stage of the same write replaces its own row; it can never touch another write's shard.
     this.sql(
-      `INSERT INTO shards (tenant, namespace, name, version, write_id, idx, state, sealed)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO shards (tenant, namespace, name, version, write_id, idx, state, sealed, key_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant, namespace, name, version, write_id)
-       DO UPDATE SET idx = excluded.idx, sealed = excluded.sealed,
+       DO UPDATE SET idx = excluded.idx, sealed = excluded.sealed, key_id = excluded.key_id,
          state = CASE WHEN shards.state = 'committed' THEN 'committed' ELSE excluded.state END`,
-    ).run(key.tenant, key.namespace, key.name, address.version, address.writeId, index, state, sealed);
+    ).run(
+      key.tenant,
+      key.namespace,
+      key.name,
+      address.version,
+      address.writeId,
+      index,
+      state,
+      sealed,
+      this.sealer.keyIdOf?.(sealed) ?? null,
+    );
   }
 
   async read(address: ShardAddress): Promise<{ index: number; share: Uint8Array } | undefined> {
@@ -111,6 +123,63 @@ export class SqliteShardStore implements ShardStore {
     this.sql(
       'DELETE FROM shards WHERE tenant = ? AND namespace = ? AND name = ? AND version = ? AND write_id <> ?',
     ).run(key.tenant, key.namespace, key.name, version, keepWriteId);
+  }
+
+  destroyTenant(tenant: string): void {
+    this.sql('DELETE FROM shards WHERE tenant = ?').run(tenant);
+  }
+
+  keyUsage(): Array<{ tenant: string; keyId: number | null; shards: number }> {
+    return this.sql(
+      'SELECT tenant, key_id, COUNT(*) AS c FROM shards GROUP BY tenant, key_id ORDER BY tenant, key_id',
+    )
+      .all()
+      .map((row) => ({
+        tenant: String(row.tenant),
+        keyId: row.key_id === null ? null : Number(row.key_id),
+        shards: Number(row.c),
+      }));
+  }
+
+  sealedUnderOtherKeys(tenant: string, keyId: number, limit: number): StoredSealedShard[] {
+    return this.sql(
+      `SELECT namespace, name, version, write_id, idx, sealed, key_id FROM shards
+       WHERE tenant = ? AND (key_id IS NULL OR key_id <> ?) LIMIT ?`,
+    )
+      .all(tenant, keyId, limit)
+      .map((row) => ({
+        address: {
+          key: { tenant, namespace: String(row.namespace), name: String(row.name) },
+          version: Number(row.version),
+          writeId: String(row.write_id),
+        },
+        index: Number(row.idx),
+        sealed: row.sealed as Uint8Array,
+        keyId: row.key_id === null ? null : Number(row.key_id),
+      }));
+  }
+
+  async open(shard: SealedShard): Promise<Uint8Array> {
+    return this.sealer.open(this.identity(shard.address, shard.index), shard.sealed);
+  }
+
+  async reseal(shard: StoredSealedShard, share: Uint8Array): Promise<boolean> {
+    const fresh = await this.seal(shard.address, shard.index, share);
+    const { key } = shard.address;
+    const result = this.sql(
+      `UPDATE shards SET sealed = ?, key_id = ? WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?
+       AND write_id = ? AND sealed = ?`,
+    ).run(
+      fresh.sealed,
+      this.sealer.keyIdOf?.(fresh.sealed) ?? null,
+      key.tenant,
+      key.namespace,
+      key.name,
+      shard.address.version,
+      shard.address.writeId,
+      shard.sealed,
+    );
+    return Number(result.changes) === 1;
   }
 
   counts(): Record<ShardState, number> {

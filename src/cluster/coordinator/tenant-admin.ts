@@ -1,0 +1,56 @@
+// Tenant-scoped key administration through the log (DESIGN §8): rotation and crypto-shred records go to
+// the tenant's own partition, so they are ordered with its writes and every node acts at the same point.
+import { DsvError } from '../../errors/index.ts';
+import { appendAndApply, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
+
+export interface AdminOutcome {
+  readonly tenant: string;
+  /** Nodes that confirmed they applied the record (this one included). */
+  readonly confirmedNodes: string[];
+}
+
+/** Appends one record for the tenant and waits (bounded) for every reachable node to apply it. */
+async function appendEverywhere(
+  context: CoordinatorContext,
+  tenant: string,
+  type: 'keys-rotate' | 'tenant-shred',
+): Promise<AdminOutcome> {
+  const partition = partitionOf(context, tenant);
+  const offset = await appendAndApply(context, partition, { type, tenant, time: Date.now() });
+  const confirmed: string[] = [];
+  await Promise.all(
+    [...context.holders.values()].map(async (holder) => {
+      try {
+        await holder.awaitApplied(partition, offset, context.timeouts.applyMs);
+        confirmed.push(holder.nodeId);
+      } catch {
+        // a node that is down applies the record when it replays the log
+      }
+    }),
+  );
+  return { tenant, confirmedNodes: confirmed.sort() };
+}
+
+/** Every data partition applied up to its end, so `view.tenants()` is complete. */
+async function catchUpAll(context: CoordinatorContext): Promise<void> {
+  for (let partition = 0; partition < context.log.partitionCount; partition++) {
+    await context.applier.catchUp(partition, context.timeouts.applyMs);
+  }
+}
+
+export async function rotateTenantKeys(
+  context: CoordinatorContext,
+  tenant?: string,
+): Promise<AdminOutcome[]> {
+  await catchUpAll(context);
+  const tenants = tenant === undefined ? context.view.tenants() : [tenant];
+  if (tenant !== undefined && context.view.isShredded(tenant)) throw new DsvError('DSV_TENANT_SHREDDED');
+  const outcomes: AdminOutcome[] = [];
+  for (const each of tenants) outcomes.push(await appendEverywhere(context, each, 'keys-rotate'));
+  return outcomes;
+}
+
+export async function shredTenant(context: CoordinatorContext, tenant: string): Promise<AdminOutcome> {
+  if (!tenant) throw new DsvError('DSV_INPUT_INVALID', 'Tenant is required');
+  return appendEverywhere(context, tenant, 'tenant-shred');
+}

@@ -1,0 +1,30 @@
+// Key and tenant administration (DESIGN §8–9): rotate data keys, rewrap status, crypto-shred. Every call is
+// authenticated first (I-G1); until tokens and policies exist, only a dev-mode node allows them.
+import type { FastifyInstance } from 'fastify';
+import { DsvError } from '../../errors/index.ts';
+import type { V1Context } from '../v1/v1-context.ts';
+
+export interface AdminContext extends V1Context {
+  readonly keyStatus: () => unknown;
+}
+
+export function registerAdminRoutes(app: FastifyInstance, context: AdminContext): void {
+  app.post<{ Body: { tenant?: unknown } | undefined }>('/api/admin/keys/rotate', async (request) => {
+    await context.authenticator.authenticate(request);
+    const tenant = request.body?.tenant;
+    if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) {
+      throw new DsvError('DSV_INPUT_INVALID', 'tenant must be a non-empty string');
+    }
+    return { rotated: await context.coordinator.rotateKeys(tenant) };
+  });
+
+  app.get('/api/admin/keys/status', async (request) => {
+    await context.authenticator.authenticate(request);
+    return context.keyStatus();
+  });
+
+  app.post<{ Params: { tenant: string } }>('/api/admin/tenants/:tenant/shred', async (request) => {
+    await context.authenticator.authenticate(request);
+    return { shredded: await context.coordinator.shredTenant(request.params.tenant) };
+  });
+}
