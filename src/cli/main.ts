@@ -1,6 +1,8 @@
 // The `dsv` command line: one program, subcommands per job (commander).
 import { Command } from 'commander';
 import { registerDevCommand } from './commands/dev-command.ts';
+import { registerKeysCommand } from './commands/keys-command.ts';
+import { registerTenantCommand } from './commands/tenant-command.ts';
 
 const program = new Command();
 program
@@ -10,5 +12,7 @@ program
   .showHelpAfterError();
 
 registerDevCommand(program);
+registerKeysCommand(program);
+registerTenantCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,87 @@
+// `dsv keys rotate|status`: data-key rotation through the log, and rewrap progress on every node.
+import type { Command } from 'commander';
+import { callNode, DEFAULT_URL, reportAndExit } from '../admin-client.ts';
+
+interface TenantKeys {
+  tenant: string;
+  activeKeyId: number | null;
+  rewrapPercent: number;
+  shards: number;
+  keys: Array<{ id: number; state: string; shards: number }>;
+}
+
+export function registerKeysCommand(program: Command): void {
+  const keys = program.command('keys').description('data-key rotation and status');
+
+  keys
+    .command('rotate')
+    .description('rotate the data key of one tenant (or all): every node switches at the same log position')
+    .option('--tenant <tenant>', 'only this tenant (default: every tenant)')
+    .option('--url <url>', 'any node of the cluster', DEFAULT_URL)
+    .option('--json', 'machine-readable output')
+    .action(async (options: { tenant?: string; url: string; json?: boolean }) => {
+      try {
+        const result = (await callNode(
+          options.url,
+          'POST',
+          '/api/admin/keys/rotate',
+          options.tenant ? { tenant: options.tenant } : {},
+        )) as {
+          rotated: Array<{ tenant: string; confirmedNodes: string[] }>;
+        };
+        if (options.json) return console.log(JSON.stringify(result));
+        for (const entry of result.rotated) {
+          console.log(`rotated ${entry.tenant}: applied on ${entry.confirmedNodes.join(', ')}`);
+        }
+        if (result.rotated.length === 0) console.log('no tenants to rotate');
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+
+  keys
+    .command('status')
+    .description("each node's data keys per tenant and the background rewrap's progress")
+    .option('--url <url...>', 'nodes to ask', [DEFAULT_URL])
+    .option('--wait', 'poll until the rewrap reaches 100 % on every node, showing progress')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { url: string[]; wait?: boolean; json?: boolean }) => {
+      try {
+        for (;;) {
+          const statuses = await Promise.all(
+            options.url.map(
+              async (url) =>
+                (await callNode(url, 'GET', '/api/admin/keys/status')) as {
+                  nodeId: string;
+                  tenants: TenantKeys[];
+                },
+            ),
+          );
+          const done = statuses.every((status) =>
+            status.tenants.every((tenant) => tenant.rewrapPercent === 100),
+          );
+          if (options.json) console.log(JSON.stringify(statuses));
+          else printStatus(statuses);
+          if (!options.wait || done) return;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+}
+
+function printStatus(statuses: Array<{ nodeId: string; tenants: TenantKeys[] }>): void {
+  for (const status of statuses) {
+    for (const tenant of status.tenants) {
+      const bar = '#'.repeat(Math.round(tenant.rewrapPercent / 5)).padEnd(20, '.');
+      const old = tenant.keys
+        .filter((key) => key.state === 'retired')
+        .map((key) => `${key.id}(${key.shards})`);
+      console.log(
+        `${status.nodeId}  ${tenant.tenant}  active key ${tenant.activeKeyId ?? '-'}  [${bar}] ${tenant.rewrapPercent}%` +
+          (old.length > 0 ? `  retiring: ${old.join(' ')}` : ''),
+      );
+    }
+  }
+}
