@@ -32,6 +32,10 @@ export interface KafkaCommitLogOptions {
   /** How often a failed request is retried before DSV_LOG_UNAVAILABLE (default 5, 300 ms apart). */
   readonly retries?: number;
   readonly retryDelayMs?: number;
+  /** How long the brokers may take to acknowledge an append (acks=all) or admin request; default 10 s. */
+  readonly requestTimeoutMs?: number;
+  /** Upper bound of one append, retries included (default 30 s); after it the outcome is unknown. */
+  readonly appendTimeoutMs?: number;
 }
 
 export class KafkaCommitLog implements CommitLog {
@@ -43,12 +47,16 @@ export class KafkaCommitLog implements CommitLog {
   readonly #closed = new AbortController();
   #closing: Promise<void> | undefined;
 
+  readonly #appendTimeoutMs: number;
+
   private constructor(
     topic: string,
     partitionCount: number,
     producer: Producer,
     reader: KafkaPartitionReader,
+    appendTimeoutMs: number,
   ) {
+    this.#appendTimeoutMs = appendTimeoutMs;
     this.topic = topic;
     this.partitionCount = partitionCount;
     this.#producer = producer;
@@ -68,7 +76,7 @@ export class KafkaCommitLog implements CommitLog {
       retries: options.retries ?? 5,
       retryDelay: options.retryDelayMs ?? 300,
       connectTimeout: 3000,
-      timeout: 10_000,
+      timeout: options.requestTimeoutMs ?? 10_000,
       ...(options.tls === undefined ? {} : { tls: options.tls }),
     };
     const admin = new Admin({ ...base, clientId: `${clientId}-admin` });
@@ -92,6 +100,8 @@ export class KafkaCommitLog implements CommitLog {
     // min.insync.replicas brokers (I-L2). The client allows one request in flight, so acks come in order.
     const producer = new Producer({
       ...base,
+      // The client turns retries ≤ 1 of an idempotent producer into "retry forever"; an append must end.
+      retries: Math.max(2, options.retries ?? 5),
       clientId: `${clientId}-producer`,
       idempotent: true,
       acks: ProduceAcks.ALL,
@@ -101,7 +111,9 @@ export class KafkaCommitLog implements CommitLog {
       ...base,
       clientId: `${clientId}-reader`,
     });
-    return new KafkaCommitLog(options.topic, options.partitionCount, producer, reader);
+    await initProducer(producer);
+    const appendTimeoutMs = options.appendTimeoutMs ?? 30_000;
+    return new KafkaCommitLog(options.topic, options.partitionCount, producer, reader, appendTimeoutMs);
   }
 
   async append(partition: number, key: string, value: Uint8Array): Promise<AppendResult> {
@@ -110,9 +122,10 @@ export class KafkaCommitLog implements CommitLog {
     const keyBytes = encodeRecordKey(key, value, KAFKA_MAX_VALUE_BYTES);
     const copy = Buffer.from(value); // taken now: later changes to the caller's buffer do not count (I-L3)
     try {
-      const result = await this.#producer.send({
+      const sending = this.#producer.send({
         messages: [{ topic: this.topic, partition, key: keyBytes, value: copy }],
       });
+      const result = await untilAborted(sending, AbortSignal.timeout(this.#appendTimeoutMs));
       const offset = result.offsets?.find((o) => o.partition === partition)?.offset;
       if (offset === undefined) throw new Error('the broker answered without an offset');
       return { partition, offset: Number(offset) };
@@ -172,6 +185,26 @@ export class KafkaCommitLog implements CommitLog {
 
   #assertOpen(): void {
     if (this.#closing !== undefined) throw new DsvError('DSV_LOG_UNAVAILABLE', 'Commit log is closed');
+  }
+}
+
+/**
+ * Gets the producer id now, so an opened log is ready to append: right after a cluster starts, brokers
+ * refuse InitProducerId for a while (producer-id blocks not yet allocated by the controller).
+ */
+async function initProducer(producer: Producer): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await producer.initIdempotentProducer({});
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await producer.close().catch(() => undefined);
+        throw logUnavailable('initialising the idempotent producer', error);
+      }
+      await sleep(500);
+    }
   }
 }
 
