@@ -1,5 +1,5 @@
-// Embedded mode: loopback HTTP baseline, then PUT and GET against real in-process 3-node clusters (envelope
-// encryption as configured in `dsv dev`, and a pass-through sealer to price it), all in one run.
+// Embedded mode: PUT and GET against real in-process 3-node clusters (envelope encryption as in `dsv dev`,
+// and a pass-through sealer to price it), each interleaved in time with a loopback HTTP baseline.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,20 +9,25 @@ import { startBenchCluster } from './embedded-cluster.ts';
 import { runLoadInWorker } from './load-in-worker.ts';
 import type { LoadResult } from './load.ts';
 import { startLoopbackServer } from './loopback-server.ts';
-import { plainSealerFactory } from './plain-sealer.ts';
-import { measureEnvelopeSealer } from './sealer-micro.ts';
-import { measurement, pooled, type Measurement } from './measurement.ts';
+import { pooled, type MeasuredGroup } from './measurement.ts';
 import type { BenchOptions } from './options.ts';
+import { plainSealerFactory } from './plain-sealer.ts';
 import type { RunFigures } from './results.ts';
+import { measureEnvelopeSealer } from './sealer-micro.ts';
 import type { KeyState, WorkloadKind, WorkloadSpec } from './workload.ts';
 
 const USER = 'bench';
 const VALUE_BYTES = 100;
 const MAX_REQUESTS = 1_000_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Each row is measured in this many slices, rotating which target goes first (drift hits all alike). */
+export const SLICES = 4;
+/** Warm-up of the later slices: enough to reopen keep-alive connections, the code is already warm. */
+const RESLICE_WARMUP_MS = 250;
 
 interface Target {
   readonly label: string;
+  readonly kind: 'loopback' | 'cluster';
   readonly urls: string[];
   keys: KeyState[];
 }
@@ -32,21 +37,16 @@ export async function runEmbeddedMode(
   cleanup: CleanupStack,
   progress: (line: string) => void,
 ): Promise<RunFigures> {
-  const spec = (
-    kind: WorkloadKind,
-    origins: string[],
-    concurrency: number,
-    keys: KeyState[],
-  ): WorkloadSpec => ({
+  const spec = (kind: WorkloadKind, target: Target, concurrency: number, slice: number): WorkloadSpec => ({
     kind,
-    origins,
+    origins: target.urls,
     concurrency,
-    warmupMs: options.warmupMs,
-    durationMs: options.durationMs,
+    warmupMs: slice === 0 ? options.warmupMs : Math.min(options.warmupMs, RESLICE_WARMUP_MS),
+    durationMs: options.durationMs / SLICES,
     maxRequests: MAX_REQUESTS,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     user: USER,
-    keys,
+    keys: target.keys,
     valueBytes: VALUE_BYTES,
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'dsv-bench-'));
@@ -54,39 +54,30 @@ export async function runEmbeddedMode(
   const loopback = await startLoopbackServer();
   cleanup.defer('stop loopback server', () => loopback.close());
 
-  const baselineRuns: Array<{ concurrency: number; result: LoadResult; measured: Measurement }> = [];
-  const measureBaseline = async (round: number) => {
-    for (const conc of options.concurrencies) {
-      progress(`baseline: HTTP GET loopback #${round}, concurrency ${conc}`);
-      const result = await runLoadInWorker(spec('http-get', [loopback.url], conc, []));
-      baselineRuns.push({
-        concurrency: conc,
-        result,
-        measured: measurement('HTTP GET', `loopback #${round}`, conc, result),
-      });
-    }
-  };
-  await measureBaseline(1);
-
   const keyFile = ensureDevKeyFile(join(dataDir, 'dev-kek.key'));
   const sealers: Array<[string, SealerFactory]> = [
     ['envelope', envelopeSealer({ kind: 'key-file', path: keyFile })],
   ];
   if (options.plainBaseline) sealers.push(['plain', plainSealerFactory]);
   const keyCount = Math.max(64, ...options.concurrencies);
-  const targets: Target[] = [];
+  const targets: Target[] = [{ label: 'loopback', kind: 'loopback', urls: [loopback.url], keys: [] }];
   for (const [label, sealer] of sealers) {
     progress(`starting 3-node cluster (${label} at rest)`);
     const cluster = await startBenchCluster({ dataDir: join(dataDir, label), sealer });
     cleanup.defer(`stop ${label} cluster`, () => cluster.stop());
-    const fresh = Array.from({ length: keyCount }, (_, i) => ({
-      name: `bench-key-${String(i).padStart(4, '0')}`,
-      value: undefined,
-      version: undefined,
-    }));
+    const target: Target = {
+      label,
+      kind: 'cluster',
+      urls: cluster.urls,
+      keys: Array.from({ length: keyCount }, (_, i) => ({
+        name: `bench-key-${String(i).padStart(4, '0')}`,
+        value: undefined,
+        version: undefined,
+      })),
+    };
     // Seeding is a bounded create run: exactly one POST per key, every answer checked.
     const seeded = await runLoadInWorker({
-      ...spec('v1-create', cluster.urls, 8, fresh),
+      ...spec('v1-create', target, 8, 0),
       warmupMs: 0,
       durationMs: 60_000,
       maxRequests: keyCount,
@@ -94,48 +85,48 @@ export async function runEmbeddedMode(
     if (Object.keys(seeded.errors).length > 0 || seeded.keys.some((key) => key.version !== 1)) {
       throw new Error(`seeding the ${label} cluster failed: ${JSON.stringify(seeded.errors)}`);
     }
-    targets.push({ label, urls: cluster.urls, keys: seeded.keys });
+    target.keys = seeded.keys;
+    targets.push(target);
   }
 
-  // Rows interleave the clusters (envelope, plain, envelope, …) so slow drift of a shared machine hits both.
-  const rows: Measurement[] = [];
-  // Rows alternate which cluster goes first (A B, B A, …) so warm-up and slow drift of a shared machine
-  // favour neither side of the encrypted/plain ratio.
-  let pair = 0;
+  const groups: MeasuredGroup[] = [];
   for (const [operation, kind] of [
     ['PUT', 'v1-put'],
     ['GET', 'v1-get'],
   ] as const) {
     for (const conc of options.concurrencies) {
-      const order = pair++ % 2 === 0 ? targets : [...targets].reverse();
-      for (const target of order) {
-        progress(`${operation} ${target.label}, concurrency ${conc}`);
-        const result = await runLoadInWorker(spec(kind, target.urls, conc, target.keys));
-        target.keys = result.keys;
-        rows.push(measurement(operation, target.label, conc, result));
+      progress(
+        `${operation} at concurrency ${conc}: ${SLICES} interleaved slices of ${targets.length} targets`,
+      );
+      const slices = new Map<string, LoadResult[]>(targets.map((target) => [target.label, []]));
+      for (let slice = 0; slice < SLICES; slice++) {
+        const shift = slice % targets.length;
+        for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
+          const result = await runLoadInWorker(
+            spec(target.kind === 'loopback' ? 'http-get' : kind, target, conc, slice),
+          );
+          target.keys = result.keys;
+          slices.get(target.label)!.push(result);
+        }
       }
+      const [baseline, ...clusters] = targets.map((target) =>
+        pooled(
+          target.kind === 'loopback' ? 'HTTP GET' : operation,
+          target.label,
+          conc,
+          slices.get(target.label)!,
+        ),
+      );
+      groups.push({ operation, concurrency: conc, baseline: baseline!, rows: clusters });
     }
   }
-  await measureBaseline(2);
   progress('envelope sealer alone (seal/open of one shard)');
   const sealerMicro = await measureEnvelopeSealer(dataDir, keyFile);
-
-  const baseline = new Map<number, Measurement>();
-  for (const conc of options.concurrencies) {
-    baseline.set(
-      conc,
-      pooled(
-        'loopback',
-        baselineRuns.filter((run) => run.concurrency === conc),
-      ),
-    );
-  }
   return {
-    baselineRuns: baselineRuns.map((run) => run.measured),
-    baseline,
-    rows,
+    groups,
     mainTarget: 'envelope',
-    sealerMicro,
     ...(options.plainBaseline ? { plainTarget: 'plain' } : {}),
+    slices: SLICES,
+    sealerMicro,
   };
 }

@@ -1,4 +1,4 @@
-// One measured row of the benchmark, and how a workload run becomes one (shared by every mode).
+// Measured rows of the benchmark, and how runs of one workload become one (shared by every mode).
 import type { LoadResult } from './load.ts';
 import { summarise, type Summary } from './stats.ts';
 
@@ -6,7 +6,7 @@ export type Operation = 'HTTP GET' | 'GET' | 'PUT';
 
 export interface Measurement {
   readonly operation: Operation;
-  /** The target: 'loopback #1', 'envelope', 'plain', … */
+  /** The target: 'loopback', 'envelope', 'plain', … */
   readonly target: string;
   readonly concurrency: number;
   readonly summary: Summary;
@@ -14,38 +14,38 @@ export interface Measurement {
   readonly issued: number;
 }
 
-export function measurement(
+/**
+ * One DSV workload at one concurrency, measured in slices interleaved in time with the loopback baseline
+ * (and the other targets), so every ratio divides figures taken under the same machine load.
+ */
+export interface MeasuredGroup {
+  readonly operation: Exclude<Operation, 'HTTP GET'>;
+  readonly concurrency: number;
+  readonly baseline: Measurement;
+  readonly rows: readonly Measurement[];
+}
+
+/** Pools the slices of one target into one row: all samples, summed windows, summed errors. */
+export function pooled(
   operation: Operation,
   target: string,
   concurrency: number,
-  result: LoadResult,
+  slices: readonly LoadResult[],
 ): Measurement {
+  const errors: Record<string, number> = {};
+  for (const slice of slices) {
+    for (const [what, count] of Object.entries(slice.errors)) errors[what] = (errors[what] ?? 0) + count;
+  }
   return {
     operation,
     target,
     concurrency,
-    summary: summarise(result.latenciesMs, result.measuredMs),
-    errors: result.errors,
-    issued: result.issued,
-  };
-}
-
-/** Pools several runs of one workload (e.g. the baseline before and after) into one reference figure. */
-export function pooled(
-  target: string,
-  runs: readonly { concurrency: number; result: LoadResult }[],
-): Measurement {
-  const first = runs[0];
-  if (!first) throw new Error('nothing to pool');
-  const latencies = runs.flatMap((run) => run.result.latenciesMs);
-  const measuredMs = runs.reduce((sum, run) => sum + run.result.measuredMs, 0);
-  return {
-    operation: 'HTTP GET',
-    target,
-    concurrency: first.concurrency,
-    summary: summarise(latencies, measuredMs),
-    errors: {},
-    issued: runs.reduce((sum, run) => sum + run.result.issued, 0),
+    summary: summarise(
+      slices.flatMap((slice) => slice.latenciesMs),
+      slices.reduce((sum, slice) => sum + slice.measuredMs, 0),
+    ),
+    errors,
+    issued: slices.reduce((sum, slice) => sum + slice.issued, 0),
   };
 }
 

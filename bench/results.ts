@@ -1,28 +1,41 @@
 // Prints a run's measurements: the main table, the ratios against the same-run baselines, and every error.
-import type { Measurement, Operation } from './measurement.ts';
-import { errorCount } from './measurement.ts';
+import { errorCount, type MeasuredGroup, type Measurement } from './measurement.ts';
 import { formatNumber, formatTable } from './report.ts';
 import type { SealerMicro } from './sealer-micro.ts';
 import { ratio } from './stats.ts';
 
 export interface RunFigures {
-  /** Baseline runs in the order measured (before and after the DSV rows, to expose drift). */
-  readonly baselineRuns: readonly Measurement[];
-  /** Pooled baseline per concurrency: the reference every ratio divides by. */
-  readonly baseline: ReadonlyMap<number, Measurement>;
-  readonly rows: readonly Measurement[];
-  /** The target whose rows are "DSV as configured" (ratios vs HTTP), and the one that prices encryption. */
+  readonly groups: readonly MeasuredGroup[];
+  /** The target that is "DSV as configured" (ratios vs HTTP), and the one that prices encryption. */
   readonly mainTarget: string;
   readonly plainTarget?: string;
+  readonly slices: number;
   readonly sealerMicro?: SealerMicro;
 }
 
-const find = (rows: readonly Measurement[], op: Operation, target: string, conc: number) =>
-  rows.find((row) => row.operation === op && row.target === target && row.concurrency === conc);
+const rowOf = (group: MeasuredGroup, target: string | undefined) =>
+  group.rows.find((row) => row.target === target)?.summary;
 
 export function printFigures(figures: RunFigures, out: (line: string) => void): number {
-  const { baseline, rows } = figures;
-  const all = [...figures.baselineRuns, ...rows];
+  const lines: Array<Array<string | number>> = [];
+  for (const group of figures.groups) {
+    const base = group.baseline.summary;
+    for (const row of [group.baseline, ...group.rows]) {
+      lines.push([
+        row.operation,
+        row.target,
+        row.concurrency,
+        row.summary.count,
+        errorCount(row),
+        row.summary.p50Ms,
+        // A p99 of fewer than 100 samples is just the maximum: say so rather than print it as a p99.
+        row.summary.count >= 100 ? row.summary.p99Ms : 'n < 100',
+        row.summary.perSecond,
+        ratio(row.summary.p50Ms, base.p50Ms),
+        ratio(row.summary.perSecond, base.perSecond),
+      ]);
+    }
+  }
   out(
     formatTable(
       [
@@ -37,58 +50,43 @@ export function printFigures(figures: RunFigures, out: (line: string) => void): 
         'p50 / RTT p50',
         'req/s / HTTP',
       ],
-      all.map((row) => {
-        const base = baseline.get(row.concurrency);
-        return [
-          row.operation,
-          row.target,
-          row.concurrency,
-          row.summary.count,
-          errorCount(row),
-          row.summary.p50Ms,
-          row.summary.p99Ms,
-          row.summary.perSecond,
-          ratio(row.summary.p50Ms, base?.summary.p50Ms ?? Number.NaN),
-          ratio(row.summary.perSecond, base?.summary.perSecond ?? Number.NaN),
-        ];
-      }),
+      lines,
     ),
   );
   out('');
-  const concurrencies = [...baseline.keys()];
-  const ratioRows: Array<Array<string | number>> = [];
-  const main = figures.mainTarget;
-  for (const conc of concurrencies) {
-    const base = baseline.get(conc)!.summary;
-    const get = find(rows, 'GET', main, conc)?.summary;
-    const put = find(rows, 'PUT', main, conc)?.summary;
-    ratioRows.push([`GET p50 / HTTP RTT p50`, conc, ratio(get?.p50Ms ?? NaN, base.p50Ms)]);
-    ratioRows.push([`PUT p50 / HTTP RTT p50`, conc, ratio(put?.p50Ms ?? NaN, base.p50Ms)]);
-    ratioRows.push([`GET req/s / HTTP req/s`, conc, ratio(get?.perSecond ?? NaN, base.perSecond)]);
-    ratioRows.push([`PUT req/s / HTTP req/s`, conc, ratio(put?.perSecond ?? NaN, base.perSecond)]);
-  }
-  const plain = figures.plainTarget;
-  if (plain) {
-    for (const op of ['PUT', 'GET'] as const) {
-      for (const conc of concurrencies) {
-        const enc = find(rows, op, main, conc)?.summary;
-        const raw = find(rows, op, plain, conc)?.summary;
-        ratioRows.push([`${op} p50 ${main} / ${plain}`, conc, ratio(enc?.p50Ms ?? NaN, raw?.p50Ms ?? NaN)]);
-        ratioRows.push([
-          `${op} req/s ${main} / ${plain}`,
-          conc,
-          ratio(enc?.perSecond ?? NaN, raw?.perSecond ?? NaN),
-        ]);
-      }
+  const ratios: Array<Array<string | number>> = [];
+  const { mainTarget: main, plainTarget: plain } = figures;
+  for (const group of figures.groups) {
+    const base = group.baseline.summary;
+    const dsv = rowOf(group, main);
+    const op = group.operation;
+    ratios.push([`${op} p50 / HTTP RTT p50`, group.concurrency, ratio(dsv?.p50Ms ?? NaN, base.p50Ms)]);
+    ratios.push([
+      `${op} req/s / HTTP req/s`,
+      group.concurrency,
+      ratio(dsv?.perSecond ?? NaN, base.perSecond),
+    ]);
+    if (plain !== undefined) {
+      const raw = rowOf(group, plain);
+      ratios.push([
+        `${op} p50 ${main} / ${plain}`,
+        group.concurrency,
+        ratio(dsv?.p50Ms ?? NaN, raw?.p50Ms ?? NaN),
+      ]);
+      ratios.push([
+        `${op} req/s ${main} / ${plain}`,
+        group.concurrency,
+        ratio(dsv?.perSecond ?? NaN, raw?.perSecond ?? NaN),
+      ]);
     }
   }
-  for (const conc of concurrencies) {
-    const runs = figures.baselineRuns.filter((run) => run.concurrency === conc);
-    const first = runs[0]?.summary.p50Ms ?? NaN;
-    const last = runs[runs.length - 1]?.summary.p50Ms ?? NaN;
-    if (runs.length > 1) ratioRows.push([`baseline drift: last / first p50`, conc, ratio(last, first)]);
+  // How much the machine moved during the run: the same baseline measured beside each group.
+  for (const conc of new Set(figures.groups.map((group) => group.concurrency))) {
+    const p50s = figures.groups.filter((g) => g.concurrency === conc).map((g) => g.baseline.summary.p50Ms);
+    if (p50s.length > 1)
+      ratios.push(['HTTP RTT p50 spread: max / min', conc, Math.max(...p50s) / Math.min(...p50s)]);
   }
-  out(formatTable(['ratio (same run)', 'conc', 'value'], ratioRows));
+  out(formatTable(['ratio (same run, interleaved)', 'conc', 'value'], ratios));
   out('');
   const micro = figures.sealerMicro;
   if (micro) {
@@ -99,7 +97,10 @@ export function printFigures(figures: RunFigures, out: (line: string) => void): 
     );
     out('');
   }
-  return printErrors(all, out);
+  return printErrors(
+    figures.groups.flatMap((group) => [group.baseline, ...group.rows]),
+    out,
+  );
 }
 
 /** Lists every wrong answer; returns how many there were (the run fails if any). */

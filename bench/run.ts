@@ -1,7 +1,7 @@
 // `npm run bench`: parses the mode, runs it under a watchdog, prints figures with same-run ratios, cleans up.
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { CleanupStack } from './cleanup.ts';
-import { runEmbeddedMode } from './embedded-mode.ts';
+import { runEmbeddedMode, SLICES } from './embedded-mode.ts';
 import { parseOptions, USAGE, type BenchOptions } from './options.ts';
 import { printFigures } from './results.ts';
 
@@ -12,10 +12,11 @@ const load = () =>
     .map((value) => value.toFixed(2))
     .join(' ');
 
-/** Every row has its own bounds; this only catches a stuck run so the bench always stops by itself. */
+/** Every slice has its own bounds; this only catches a stuck run so the bench always stops by itself. */
 function watchdogMs(options: BenchOptions): number {
-  const rows = options.concurrencies.length * (options.plainBaseline ? 6 : 4);
-  return 90_000 + rows * (options.warmupMs + options.durationMs + 15_000);
+  const groups = options.concurrencies.length * 2;
+  const targets = options.plainBaseline ? 3 : 2;
+  return 90_000 + groups * targets * (options.warmupMs + options.durationMs + SLICES * 3_000);
 }
 
 async function main(): Promise<number> {
@@ -49,7 +50,8 @@ async function main(): Promise<number> {
     out(`loopback), load from a worker thread over keep-alive undici pools, round robin over the nodes.`);
     out(
       `node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), load average ${load()}; ` +
-        `warm-up ${options.warmupMs / 1000} s, measured ${options.durationMs / 1000} s per row; values ${100} B.`,
+        `warm-up ${options.warmupMs / 1000} s, measured ${options.durationMs / 1000} s per row in ${SLICES} slices ` +
+        `interleaved with the loopback baseline; values 100 B.`,
     );
     out('');
     const figures = await runEmbeddedMode(options, cleanup, progress);
