@@ -1,10 +1,11 @@
 // Loads the pkcs11js N-API binding lazily: it is an optional dependency, so a node without it still starts.
 import { createRequire } from 'node:module';
+import type * as Pkcs11JsModule from 'pkcs11js';
 import { DsvError } from '../../../errors/index.ts';
 
 /** The pkcs11js module: the `PKCS11` class and the CK* constants. */
-export type Pkcs11Js = typeof import('pkcs11js');
-export type Pkcs11Lib = import('pkcs11js').PKCS11;
+export type Pkcs11Js = typeof Pkcs11JsModule;
+export type Pkcs11Lib = Pkcs11JsModule.PKCS11;
 /** A PKCS#11 handle (slot, session, object) as pkcs11js represents it: a CK_ULONG in a Buffer. */
 export type Handle = Buffer;
 
