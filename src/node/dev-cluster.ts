@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DsvError } from '../errors/index.ts';
 import type { DevControl } from '../gateway/index.ts';
-import { EmbeddedCommitLog } from '../log/embedded/embedded-commit-log.ts';
+import { EmbeddedCommitLog } from '../log/index.ts';
 import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
 import { DsvNode, type NodeDependencies } from './dsv-node.ts';
 
