@@ -21,6 +21,7 @@ export interface DevClusterOptions {
   readonly sealer: NodeDependencies['sealer'];
   readonly pendingWriteMs?: number;
   readonly membershipIntervalMs?: number;
+  readonly wrapPeer?: NodeDependencies['wrapPeer'];
 }
 
 export class DevCluster implements DevControl {
@@ -70,7 +71,14 @@ export class DevCluster implements DevControl {
               }
             : {}),
         },
-        { log, logger: options.logger, peerToken, sealer: options.sealer, devControl: cluster },
+        {
+          log,
+          logger: options.logger,
+          peerToken,
+          sealer: options.sealer,
+          devControl: cluster,
+          ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
+        },
       );
       cluster.nodesById.set(member.nodeId, node);
     }

@@ -29,6 +29,7 @@ import { ViewStore } from '../view/index.ts';
 import { openNodeDatabase } from './database.ts';
 import { nodeConfigSchema, type NodeConfig, type NodeConfigInput } from './node-config.ts';
 import { nodeStatus, clusterFigures } from './node-status.ts';
+import { loadNodeTls, requireMemberCertificate } from './tls/index.ts';
 
 export interface NodeDependencies {
   readonly log: CommitLog;
@@ -38,6 +39,8 @@ export interface NodeDependencies {
   /** Builds the at-rest sealer once the node's database is open (keys context, DESIGN §8). */
   readonly sealer: SealerFactory;
   readonly devControl?: DevControl;
+  /** Test seam: decorate each peer holder (seeded fault injection: dropped and delayed messages). */
+  readonly wrapPeer?: (holder: ShardHolder, from: string) => ShardHolder;
 }
 
 interface Running {
@@ -69,7 +72,8 @@ export class DsvNode {
   }
 
   get publicUrl(): string {
-    return `http://${this.config.publicListen.host}:${this.config.publicListen.port}`;
+    const scheme = this.config.tls?.publicCertFile === undefined ? 'http' : 'https';
+    return `${scheme}://${this.config.publicListen.host}:${this.config.publicListen.port}`;
   }
 
   /** Runs one rewrap pass now (tests and `dsv keys status --wait` use the background one). */
@@ -85,6 +89,9 @@ export class DsvNode {
     if (this.running) return;
     const { config, deps } = this;
     const logger = deps.logger.child({ node: config.nodeId });
+    // Loaded before anything opens: a node with broken TLS files never starts (DESIGN §2, mutual TLS).
+    const tls = config.tls ? loadNodeTls(config.tls) : undefined;
+    for (const warning of tls?.warnings ?? []) logger.warn(warning);
     const db = openNodeDatabase(join(config.dataDir, 'node.sqlite'));
     let sealer: OpenedSealer | undefined;
     try {
@@ -111,12 +118,14 @@ export class DsvNode {
               {
                 peerToken: deps.peerToken,
                 requestTimeoutMs: config.timeouts.peerMs,
+                ...(tls ? { tls: tls.peer } : {}),
               },
             ),
         );
+      const wrap = deps.wrapPeer ?? ((holder: ShardHolder) => holder);
       const holders = new Map<string, ShardHolder>([
         [config.nodeId, local],
-        ...remotes.map((remote) => [remote.nodeId, remote] as const),
+        ...remotes.map((remote) => [remote.nodeId, wrap(remote, config.nodeId)] as const),
       ]);
       const membership = new Membership(remotes, config.membership);
       const context = {
@@ -137,7 +146,10 @@ export class DsvNode {
         peerToken: deps.peerToken,
         logger,
         health: () => ({ nodeId: config.nodeId, applied: appliedOffsets(applier, deps.log.partitionCount) }),
+        ...(tls ? { https: tls.peer } : {}),
       });
+      // With TLS: a CA-signed client certificate that also names a member, beside the peer token (I-G1).
+      if (tls) requireMemberCertificate(peerServer, new Set(config.members.map((member) => member.nodeId)));
       const publicServer = await buildPublicServer({
         coordinator,
         authenticator: config.devMode ? devAnonymousAuthenticator : refuseAnonymousAuthenticator,
@@ -148,6 +160,7 @@ export class DsvNode {
         nodeStatus: () => nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view),
         keyStatus: () => ({ nodeId: config.nodeId, tenants: rewrap?.status() ?? [] }),
         ...(deps.devControl ? { devControl: deps.devControl } : {}),
+        ...(tls?.public ? { https: tls.public } : {}),
       });
       await peerServer.listen(config.peerListen);
       await publicServer.listen(config.publicListen);
