@@ -50,6 +50,31 @@ export const nodeConfigSchema = z.object({
       intervalMs: z.number().int().min(10).default(1000),
     })
     .default({ batch: 200, intervalMs: 1000 }),
+  /** Mutual TLS on the peer API (DESIGN §2): cluster CA, this node's certificate and key, PEM files. */
+  tls: z
+    .object({
+      caFile: z.string().min(1),
+      certFile: z.string().min(1),
+      keyFile: z.string().min(1),
+      /** Optional: serve the public API over TLS with this certificate and key. */
+      publicCertFile: z.string().min(1).optional(),
+      publicKeyFile: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** The production commit log (DESIGN §5); `dsv server` opens it, DsvNode is handed the opened log. */
+  log: z
+    .object({
+      kind: z.literal('kafka'),
+      bootstrap: z.array(z.string().regex(/^\S+:\d{1,5}$/, 'expected host:port')).min(1),
+      topic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/),
+      partitions: z.number().int().min(1).max(10_000),
+      replicationFactor: z.number().int().min(1).max(32),
+      minInsyncReplicas: z.number().int().min(1).max(32),
+    })
+    .refine((log) => log.minInsyncReplicas <= log.replicationFactor, {
+      message: 'minInsyncReplicas cannot exceed replicationFactor',
+    })
+    .optional(),
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
