@@ -32,15 +32,18 @@ export function ckrName(error: unknown): string | undefined {
   return typeof message === 'string' && /^CKR_[A-Z0-9_]+$/.test(message) ? message : undefined;
 }
 
-/** A CK_ULONG attribute value (native byte order) as a number. */
-export function readUlong(value: Buffer): number {
-  let result = 0n;
+/** A CK_ULONG (attribute value or handle) in native byte order. */
+export function readUlongBig(value: Buffer): bigint {
   const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  let result = 0n;
   for (let i = 0; i < value.length; i++) {
-    const byte = value[le ? value.length - 1 - i : i] ?? 0;
-    result = (result << 8n) | BigInt(byte);
+    result = (result << 8n) | BigInt(value[le ? value.length - 1 - i : i] ?? 0);
   }
-  return Number(result);
+  return result;
+}
+
+export function readUlong(value: Buffer): number {
+  return Number(readUlongBig(value));
 }
 
 /** A CK_BBOOL attribute value. */

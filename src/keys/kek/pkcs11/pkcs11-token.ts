@@ -1,6 +1,6 @@
 // Finds the token's slot and the KEK object on it, or generates the KEK inside the token when allowed.
 import { randomBytes } from 'node:crypto';
-import { readBool, readUlong, type Handle } from './pkcs11-binding.ts';
+import { readBool, readUlong, readUlongBig, type Handle } from './pkcs11-binding.ts';
 import { describeFailure, unavailable, type Pkcs11Module } from './pkcs11-module.ts';
 
 export const KEK_BYTES = 32;
@@ -12,15 +12,6 @@ export function tokenName(selector: TokenSelector): string {
   return 'tokenLabel' in selector ? `'${selector.tokenLabel}'` : `in slot ${selector.slot}`;
 }
 
-function handleValue(handle: Handle): bigint {
-  let value = 0n;
-  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  for (let i = 0; i < handle.length; i++) {
-    value = (value << 8n) | BigInt(handle[le ? handle.length - 1 - i : i] ?? 0);
-  }
-  return value;
-}
-
 /** The slot holding the selected token; token labels are blank-padded to 32 bytes by PKCS#11. */
 export function findSlot(module: Pkcs11Module, selector: TokenSelector): Handle {
   let slots: Handle[];
@@ -30,7 +21,7 @@ export function findSlot(module: Pkcs11Module, selector: TokenSelector): Handle 
     throw unavailable(describeFailure('C_GetSlotList', error), error);
   }
   const matches = slots.filter((slot) => {
-    if ('slot' in selector) return handleValue(slot) === BigInt(selector.slot);
+    if ('slot' in selector) return readUlongBig(slot) === BigInt(selector.slot);
     try {
       return module.lib.C_GetTokenInfo(slot).label.replace(/ +$/, '') === selector.tokenLabel;
     } catch {
