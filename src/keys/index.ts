@@ -31,3 +31,4 @@ export {
 export { EnvelopeShardSealer, type SealGate } from './keyring/envelope-shard-sealer.ts';
 export { EpochRotation, type TenantKeyState } from './rotation/epoch-rotation.ts';
 export { RewrapWorker, type RewrapOptions, type TenantKeyStatus } from './rotation/rewrap-worker.ts';
+export { Pkcs11KekProvider, type Pkcs11KekOptions } from './kek/pkcs11/index.ts';
