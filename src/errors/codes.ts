@@ -60,6 +60,8 @@ export const ERROR_CODES = {
     'unavailable',
     'A data key could not be unwrapped by the key-encryption key',
   ),
+  DSV_AUDIT_UNAVAILABLE: spec(503, 'unavailable', 'The audit trail could not be written', true),
+  DSV_AUDIT_CORRUPT: spec(503, 'unavailable', 'The audit trail fails its integrity check'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
