@@ -1,0 +1,122 @@
+// `dsv cluster init`: a cluster CA, one certificate, key, peer token and config file per node (DESIGN §2,
+// §12). Each node's config and its directory can be copied to its machine as they are.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { DsvError } from '../../errors/index.ts';
+import { defaultSharingParams, validateSharingParams, type SharingParams } from '../cluster-defaults.ts';
+import { createClusterCa, issueNodeCertificate, writePrivateFile, writePublicFile } from '../tls/index.ts';
+import { serverConfigSchema, type ServerConfigInput } from './server-config.ts';
+
+export interface ClusterInitOptions {
+  readonly nodes: number;
+  readonly dir: string;
+  /** Kafka bootstrap `host:port` list. */
+  readonly kafka: readonly string[];
+  /** Node i: public API on basePort + i, peer API on peerBasePort + i (default basePort + 1000). */
+  readonly basePort: number;
+  readonly peerBasePort?: number;
+  /** Host or IP each node is reached at by its peers (one per node); default 127.0.0.1 for all. */
+  readonly hosts?: readonly string[];
+  /** Address the servers bind; default 127.0.0.1 on a loopback cluster, 0.0.0.0 when hosts are given. */
+  readonly listenHost?: string;
+  readonly topic?: string;
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
+  readonly minInsyncReplicas?: number;
+  readonly sharing?: SharingParams;
+  /** 'passphrase' (default: env, file or prompt at start) or 'key-file' (a random key per node, 0600). */
+  readonly kek?: 'passphrase' | 'key-file';
+  /** Anonymous v1 access (dev only; `dsv dev --kafka` sets it). */
+  readonly devMode?: boolean;
+  /** Serve the public API over TLS with the node certificate (clients then trust ca/ca.crt). */
+  readonly publicTls?: boolean;
+}
+
+export interface ClusterInitResult {
+  readonly dir: string;
+  readonly caDir: string;
+  readonly configFiles: string[];
+  readonly sharing: SharingParams;
+}
+
+export const CA_DIR = 'ca';
+export const nodeConfigFile = (dir: string, index: number): string => join(dir, `node-${index}.json`);
+
+const urlHost = (host: string): string => (isIP(host) === 6 ? `[${host}]` : host);
+
+export async function initCluster(options: ClusterInitOptions): Promise<ClusterInitResult> {
+  const dir = resolve(options.dir);
+  const hosts = options.hosts ?? Array.from({ length: options.nodes }, () => '127.0.0.1');
+  if (hosts.length !== options.nodes) {
+    throw new DsvError('DSV_INPUT_INVALID', `--hosts lists ${hosts.length} hosts for ${options.nodes} nodes`);
+  }
+  const sharing = options.sharing ?? defaultSharingParams(options.nodes);
+  validateSharingParams(sharing, options.nodes);
+  const peerBasePort = options.peerBasePort ?? options.basePort + 1000;
+  if (Math.max(options.basePort, peerBasePort) + options.nodes > 65535) {
+    throw new DsvError('DSV_INPUT_INVALID', 'The port ranges run past 65535');
+  }
+  // Never overwrite: a second init would orphan every node's certificate and data keys.
+  if (existsSync(join(dir, CA_DIR)) || existsSync(nodeConfigFile(dir, 0))) {
+    throw new DsvError('DSV_INPUT_INVALID', `${dir} already holds a cluster (ca/ or node-0.json exists)`);
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ca = await createClusterCa();
+  writePublicFile(join(dir, CA_DIR, 'ca.crt'), ca.certPem);
+  writePrivateFile(join(dir, CA_DIR, 'ca.key'), ca.keyPem);
+
+  const listenHost = options.listenHost ?? (options.hosts ? '0.0.0.0' : '127.0.0.1');
+  const peerToken = randomBytes(32).toString('base64url');
+  const members = hosts.map((host, i) => ({
+    nodeId: `node-${i}`,
+    peerUrl: `https://${urlHost(host)}:${peerBasePort + i}`,
+  }));
+  const configFiles: string[] = [];
+  for (const [i, member] of members.entries()) {
+    const nodeDir = member.nodeId; // relative to the config file: copy node-i.json with node-i/
+    const at = (name: string): string => join(dir, nodeDir, name);
+    const leaf = await issueNodeCertificate(ca, member.nodeId, [hosts[i] ?? '127.0.0.1']);
+    writePublicFile(at('tls/ca.crt'), ca.certPem);
+    writePublicFile(at('tls/node.crt'), leaf.certPem);
+    writePrivateFile(at('tls/node.key'), leaf.keyPem);
+    writePrivateFile(at('peer-token'), `${peerToken}\n`);
+    if (options.kek === 'key-file') writePrivateFile(at('kek.key'), randomBytes(32).toString('hex'));
+    const config: ServerConfigInput = {
+      nodeId: member.nodeId,
+      dataDir: `${nodeDir}/data`,
+      devMode: options.devMode ?? false,
+      publicListen: { host: listenHost, port: options.basePort + i },
+      peerListen: { host: listenHost, port: peerBasePort + i },
+      members,
+      sharing,
+      log: {
+        kind: 'kafka',
+        bootstrap: [...options.kafka],
+        topic: options.topic ?? 'dsv-log',
+        partitions: options.partitions ?? 12,
+        replicationFactor: options.replicationFactor ?? 3,
+        minInsyncReplicas: options.minInsyncReplicas ?? 2,
+      },
+      tls: {
+        caFile: `${nodeDir}/tls/ca.crt`,
+        certFile: `${nodeDir}/tls/node.crt`,
+        keyFile: `${nodeDir}/tls/node.key`,
+        ...(options.publicTls
+          ? { publicCertFile: `${nodeDir}/tls/node.crt`, publicKeyFile: `${nodeDir}/tls/node.key` }
+          : {}),
+      },
+      peerTokenFile: `${nodeDir}/peer-token`,
+      kek:
+        options.kek === 'key-file'
+          ? { kind: 'key-file', path: `${nodeDir}/kek.key` }
+          : { kind: 'passphrase' },
+    };
+    serverConfigSchema.parse(config); // what we write must load
+    const file = nodeConfigFile(dir, i);
+    writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
+    configFiles.push(file);
+  }
+  return { dir, caDir: join(dir, CA_DIR), configFiles, sharing };
+}
