@@ -1,4 +1,5 @@
 // The records DSV appends to the commit log (DESIGN §5). They carry ids, times and keys, never a value.
+import { CONTROL_TYPES, type ControlEntry } from '../control/control-entry.ts';
 import { DsvError } from '../errors/index.ts';
 
 /** A secret's identity. Fields are kept apart everywhere; they are never joined with a separator (§4). */
@@ -85,7 +86,14 @@ export interface TenantShredEntry {
 }
 
 export type LogEntry =
-  IntentEntry | RepairEntry | CommitEntry | AbortEntry | TickEntry | KeysRotateEntry | TenantShredEntry;
+  | IntentEntry
+  | RepairEntry
+  | CommitEntry
+  | AbortEntry
+  | TickEntry
+  | KeysRotateEntry
+  | TenantShredEntry
+  | ControlEntry;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -105,7 +113,7 @@ export function decodeEntry(bytes: Uint8Array): LogEntry | undefined {
     const parsed: unknown = JSON.parse(decoder.decode(bytes));
     if (typeof parsed !== 'object' || parsed === null) return undefined;
     const type = (parsed as { type?: unknown }).type;
-    if (typeof type !== 'string' || !KNOWN_TYPES.has(type)) return undefined;
+    if (typeof type !== 'string' || (!KNOWN_TYPES.has(type) && !CONTROL_TYPES.has(type))) return undefined;
     if (typeof (parsed as { time?: unknown }).time !== 'number') return undefined;
     return parsed as LogEntry;
   } catch {

@@ -1,5 +1,6 @@
 // The deterministic state machine (DESIGN §5): applies one log entry to the view and the shard store.
 // I-X1: it reads only the entry and the view (a function of the log prefix) — never a clock, never the node.
+import type { ControlEntry } from '../control/control-entry.ts';
 import type { ShardStore } from '../shards/index.ts';
 import type { PlannedOp, RejectionCode, ViewStore, WriteRecord } from '../view/index.ts';
 import type { AbortEntry, CommitEntry, IntentEntry, LogEntry, RepairEntry, SecretKey } from './log-entry.ts';
@@ -14,10 +15,16 @@ export interface KeyEffects {
   destroyTenantKeys(tenant: string): void;
 }
 
+/** Control-plane records (tenants, tokens, policies) are applied by the control context, same transaction. */
+export interface ControlEffects {
+  apply(entry: ControlEntry): void;
+}
+
 export interface StateMachineOptions {
   /** A pending write older than this in log time is aborted by every node (DESIGN §5). */
   readonly pendingTimeoutMs: number;
   readonly keys?: KeyEffects;
+  readonly control?: ControlEffects;
 }
 
 const keyOf = (tenant: string, op: { namespace: string; name: string }): SecretKey => ({
@@ -67,6 +74,12 @@ export class SecretStateMachine {
         return;
       case 'tenant-shred':
         return this.shred(entry.tenant, offset);
+      case 'tenant-create':
+      case 'token-create':
+      case 'token-revoke':
+      case 'policy-put':
+      case 'policy-delete':
+        return this.options.control?.apply(entry);
     }
   }
 

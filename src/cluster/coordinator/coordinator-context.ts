@@ -68,12 +68,9 @@ export async function appendAndApply(
   entry: LogEntry,
 ): Promise<number> {
   let offset: number;
+  const routingKey = 'tenant' in entry && typeof entry.tenant === 'string' ? entry.tenant : '';
   try {
-    ({ offset } = await context.log.append(
-      partition,
-      'tenant' in entry ? entry.tenant : '',
-      encodeEntry(entry),
-    ));
+    ({ offset } = await context.log.append(partition, routingKey, encodeEntry(entry)));
   } catch (error) {
     if (isDsvError(error)) throw error;
     throw new DsvError('DSV_LOG_UNAVAILABLE', undefined, { cause: error });

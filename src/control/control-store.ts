@@ -1,0 +1,143 @@
+// The control view: tenants, token hashes and policies, as applied from the control partition (I-V1).
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { ControlEntry, PolicyRule } from './control-entry.ts';
+
+export interface TokenRecord {
+  readonly accessor: string;
+  readonly tokenHash: string;
+  readonly tenant: string | null;
+  readonly policies: readonly string[];
+  readonly displayName: string;
+  readonly expiresAt: number | null;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+export class ControlStore {
+  private readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS control_tenants (tenant TEXT PRIMARY KEY, created_at INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS control_tokens (
+        accessor     TEXT PRIMARY KEY,
+        token_hash   TEXT NOT NULL UNIQUE,
+        tenant       TEXT,
+        policies     TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        expires_at   INTEGER,
+        created_at   INTEGER NOT NULL,
+        revoked_at   INTEGER
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS control_policies (
+        tenant TEXT NOT NULL,
+        name   TEXT NOT NULL,
+        rules  TEXT NOT NULL,
+        PRIMARY KEY (tenant, name)
+      ) WITHOUT ROWID;
+    `);
+  }
+
+  private sql(text: string): StatementSync {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** Applies one control record; deterministic and idempotent on replay (I-X1). */
+  apply(entry: ControlEntry): void {
+    switch (entry.type) {
+      case 'tenant-create':
+        this.sql('INSERT OR IGNORE INTO control_tenants (tenant, created_at) VALUES (?, ?)').run(entry.tenant, entry.time);
+        return;
+      case 'token-create':
+        if (entry.tenant !== null && !this.tenantExists(entry.tenant)) return;
+        this.sql(
+          `INSERT OR IGNORE INTO control_tokens
+           (accessor, token_hash, tenant, policies, display_name, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          entry.accessor,
+          entry.tokenHash,
+          entry.tenant,
+          JSON.stringify(entry.policies),
+          entry.displayName,
+          entry.expiresAt,
+          entry.time,
+        );
+        return;
+      case 'token-revoke':
+        this.sql('UPDATE control_tokens SET revoked_at = ? WHERE accessor = ? AND revoked_at IS NULL').run(
+          entry.time,
+          entry.accessor,
+        );
+        return;
+      case 'policy-put':
+        if (!this.tenantExists(entry.tenant)) return;
+        this.sql(
+          `INSERT INTO control_policies (tenant, name, rules) VALUES (?, ?, ?)
+           ON CONFLICT (tenant, name) DO UPDATE SET rules = excluded.rules`,
+        ).run(entry.tenant, entry.name, JSON.stringify(entry.rules));
+        return;
+      case 'policy-delete':
+        this.sql('DELETE FROM control_policies WHERE tenant = ? AND name = ?').run(entry.tenant, entry.name);
+        return;
+    }
+  }
+
+  tenantExists(tenant: string): boolean {
+    return this.sql('SELECT 1 FROM control_tenants WHERE tenant = ?').get(tenant) !== undefined;
+  }
+
+  tenants(): string[] {
+    return this.sql('SELECT tenant FROM control_tenants ORDER BY tenant')
+      .all()
+      .map((row) => String(row.tenant));
+  }
+
+  tokenByHash(tokenHash: string): TokenRecord | undefined {
+    const row = this.sql('SELECT * FROM control_tokens WHERE token_hash = ?').get(tokenHash);
+    return row ? toToken(row) : undefined;
+  }
+
+  tokenByAccessor(accessor: string): TokenRecord | undefined {
+    const row = this.sql('SELECT * FROM control_tokens WHERE accessor = ?').get(accessor);
+    return row ? toToken(row) : undefined;
+  }
+
+  tokens(tenant: string | null): TokenRecord[] {
+    const rows =
+      tenant === null
+        ? this.sql('SELECT * FROM control_tokens ORDER BY created_at').all()
+        : this.sql('SELECT * FROM control_tokens WHERE tenant = ? ORDER BY created_at').all(tenant);
+    return rows.map(toToken);
+  }
+
+  policy(tenant: string, name: string): PolicyRule[] | undefined {
+    const row = this.sql('SELECT rules FROM control_policies WHERE tenant = ? AND name = ?').get(tenant, name);
+    return row ? (JSON.parse(String(row.rules)) as PolicyRule[]) : undefined;
+  }
+
+  policies(tenant: string): Array<{ name: string; rules: PolicyRule[] }> {
+    return this.sql('SELECT name, rules FROM control_policies WHERE tenant = ? ORDER BY name')
+      .all(tenant)
+      .map((row) => ({ name: String(row.name), rules: JSON.parse(String(row.rules)) as PolicyRule[] }));
+  }
+}
+
+function toToken(row: Record<string, unknown>): TokenRecord {
+  return {
+    accessor: String(row.accessor),
+    tokenHash: String(row.token_hash),
+    tenant: row.tenant === null ? null : String(row.tenant),
+    policies: JSON.parse(String(row.policies)) as string[],
+    displayName: String(row.display_name),
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    createdAt: Number(row.created_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+  };
+}
