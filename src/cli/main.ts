@@ -1,7 +1,11 @@
 // The `dsv` command line: one program, subcommands per job (commander).
 import { Command } from 'commander';
+import { registerClusterCommand } from './commands/cluster-command.ts';
 import { registerDevCommand } from './commands/dev-command.ts';
+import { registerDevKafkaMode } from './commands/dev-kafka-command.ts';
 import { registerKeysCommand } from './commands/keys-command.ts';
+import { registerServerCommand } from './commands/server-command.ts';
+import { registerStatusCommand } from './commands/status-command.ts';
 import { registerTenantCommand } from './commands/tenant-command.ts';
 
 const program = new Command();
@@ -12,6 +16,10 @@ program
   .showHelpAfterError();
 
 registerDevCommand(program);
+registerDevKafkaMode(program);
+registerClusterCommand(program);
+registerServerCommand(program);
+registerStatusCommand(program);
 registerKeysCommand(program);
 registerTenantCommand(program);
 

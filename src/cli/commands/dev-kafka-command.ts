@@ -1,0 +1,136 @@
+// `dsv dev --kafka`: a real multi-process cluster on this machine — a local Kafka broker, `dsv cluster
+// init` files, and one `dsv server` process per node with mutual TLS between them (DESIGN §2, §9).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DsvError } from '../../errors/index.ts';
+import { PASSPHRASE_ENV } from '../../keys/index.ts';
+import { startLocalKafka, type LocalKafka } from '../../log/kafka/local-kafka.ts';
+import { initCluster, loadServerConfig, nodeConfigFile, type ServerConfig } from '../../node/server/index.ts';
+import { NodeProcesses } from '../../node/server/node-processes.ts';
+
+interface DevKafkaOptions {
+  readonly nodes: number;
+  readonly port: number;
+  readonly dataDir: string;
+}
+
+/**
+ * Adds `--kafka` to the existing `dsv dev` command. When it is given, this hook runs the multi-process cluster
+ * and never returns (the process exits on Ctrl-C), so the in-process dev action does not run.
+ */
+export function registerDevKafkaMode(program: Command): void {
+  const dev = program.commands.find((command) => command.name() === 'dev');
+  if (!dev) throw new Error('register the dev command first');
+  dev.option('--kafka', 'run each node as its own process on a local Kafka broker, mutual TLS between nodes');
+  dev.hook('preAction', async (command) => {
+    const options = command.opts<DevKafkaOptions & { kafka?: boolean }>();
+    if (!options.kafka) return;
+    // The in-process dev cluster keeps a different layout; do not share its default directory.
+    const dataDir =
+      command.getOptionValueSource('dataDir') === 'default' ? '.dsv/dev-kafka' : options.dataDir;
+    await runDevKafka({ nodes: options.nodes, port: options.port, dataDir });
+  });
+}
+
+async function runDevKafka(options: DevKafkaOptions): Promise<never> {
+  const dataDir = resolve(options.dataDir);
+  const clusterDir = join(dataDir, 'cluster');
+  const started = Date.now();
+  let kafka: LocalKafka | undefined;
+  let nodes: NodeProcesses | undefined;
+  let stopping = false;
+  const shutdown = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      console.log('stopping nodes…');
+      await nodes?.stop();
+      console.log('stopping Kafka…');
+      await kafka?.stop();
+      console.log('stopped');
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  try {
+    kafka = await startLocalKafka({
+      brokers: 1,
+      dataDir: join(dataDir, 'kafka'),
+      log: (line) => console.error(line),
+    });
+    console.log(`kafka   ${kafka.bootstrap.join(',')}  (1 broker, data in ${join(dataDir, 'kafka')})`);
+    const configs = await clusterConfigs(clusterDir, options, kafka.bootstrap);
+    const env: NodeJS.ProcessEnv = { ...process.env, DSV_LOG_LEVEL: process.env.DSV_LOG_LEVEL ?? 'warn' };
+    delete process.env[PASSPHRASE_ENV]; // only the node processes need it
+    nodes = NodeProcesses.spawn(
+      configs.map((config, i) => ({
+        nodeId: config.nodeId,
+        configFile: nodeConfigFile(clusterDir, i),
+        publicUrl: `http://${config.publicListen.host}:${config.publicListen.port}`,
+      })),
+      {
+        kafka: kafka.bootstrap,
+        env,
+        events: {
+          onLine: (nodeId, line) => console.error(`[${nodeId}] ${line}`),
+          onUnexpectedExit: (nodeId, pid, code, signal) =>
+            console.error(`${nodeId} (pid ${pid}) exited unexpectedly (${signal ?? `code ${code}`})`),
+        },
+      },
+    );
+    await nodes.awaitReady(120_000);
+  } catch (error) {
+    console.error(`dsv dev --kafka: ${error instanceof Error ? error.message : String(error)}`);
+    return shutdown(error instanceof DsvError && error.code === 'DSV_KEK_UNAVAILABLE' ? 2 : 1);
+  }
+  for (const node of nodes.list()) console.log(`${node.nodeId}  ${node.publicUrl}  pid ${node.pid}`);
+  console.log('dev mode: anonymous v1 access is allowed; nodes call each other over mutual TLS');
+  console.log(`cluster files (CA, certificates, node configs) in ${clusterDir}`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    `DSV dev cluster ready: ${options.nodes} node processes on Kafka in ${seconds}s, data in ${options.dataDir}`,
+  );
+  console.log('Ctrl-C stops the nodes and the broker.');
+  return new Promise<never>(() => undefined); // runs until a signal calls shutdown
+}
+
+/** First run: `dsv cluster init` into the data dir (dev mode, key files). Later runs reuse those files. */
+async function clusterConfigs(
+  clusterDir: string,
+  options: DevKafkaOptions,
+  bootstrap: readonly string[],
+): Promise<ServerConfig[]> {
+  if (!existsSync(nodeConfigFile(clusterDir, 0))) {
+    await initCluster({
+      nodes: options.nodes,
+      dir: clusterDir,
+      kafka: bootstrap,
+      basePort: options.port,
+      partitions: 5,
+      replicationFactor: 1,
+      minInsyncReplicas: 1,
+      kek: process.env[PASSPHRASE_ENV] === undefined ? 'key-file' : 'passphrase',
+      devMode: true,
+    });
+    if (process.env[PASSPHRASE_ENV] === undefined) {
+      console.log(
+        `note: no ${PASSPHRASE_ENV} set — each node keeps a random key file (no protection at rest)`,
+      );
+    }
+  }
+  const configs = Array.from({ length: options.nodes }, (_, i) => nodeConfigFile(clusterDir, i))
+    .filter((file) => existsSync(file))
+    .map((file) => loadServerConfig(file));
+  const first = configs[0];
+  if (configs.length !== options.nodes || first?.members.length !== options.nodes) {
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      `${clusterDir} holds another cluster size; use another --data-dir`,
+    );
+  }
+  if (first.publicListen.port !== options.port) {
+    throw new DsvError('DSV_INPUT_INVALID', `${clusterDir} was set up for --port ${first.publicListen.port}`);
+  }
+  return configs;
+}

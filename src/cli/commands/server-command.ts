@@ -1,0 +1,71 @@
+// `dsv server --config F`: runs one production node until SIGINT/SIGTERM; exits non-zero, saying why, when
+// the config, TLS files or commit log are wrong (1) or the node cannot unseal (2).
+import { Option, type Command } from 'commander';
+import { DsvError } from '../../errors/index.ts';
+import { createLogger } from '../../node/logger.ts';
+import { loadServerConfig, startServerNode, type ServerNode } from '../../node/server/index.ts';
+import { list } from './cluster-command.ts';
+
+const SEALED = new Set(['DSV_KEK_UNAVAILABLE', 'DSV_KEY_UNWRAP_FAILED']);
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('run one node of a cluster from its config file (written by dsv cluster init)')
+    .requiredOption('--config <file>', 'the node config file, e.g. cluster/node-0.json')
+    .option('--kafka <host:port,…>', "override the config's Kafka bootstrap brokers", list)
+    // `dsv dev --kafka` starts nodes with this: a node whose parent dies (stdin closes) stops too.
+    .addOption(new Option('--exit-with-parent').hideHelp())
+    .action(async (options: { config: string; kafka?: string[]; exitWithParent?: boolean }) => {
+      const logger = createLogger({ level: process.env.DSV_LOG_LEVEL ?? 'info' });
+      let server: ServerNode;
+      try {
+        const config = loadServerConfig(options.config);
+        server = await startServerNode(config, {
+          logger,
+          ...(options.kafka ? { kafkaBootstrap: options.kafka } : {}),
+          ...(process.stdin.isTTY && !options.exitWithParent
+            ? { terminal: { input: process.stdin, output: process.stderr } }
+            : {}),
+        });
+      } catch (error) {
+        const code = error instanceof DsvError ? error.code : undefined;
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`dsv server: ${code ? `[${code}] ` : ''}${message}`);
+        process.exit(code !== undefined && SEALED.has(code) ? 2 : 1);
+      }
+      const { config } = server.node;
+      const peerUrl = config.members.find((member) => member.nodeId === config.nodeId)?.peerUrl ?? '';
+      console.log(
+        `${config.nodeId}  ${server.node.publicUrl}  peer ${peerUrl} (mutual TLS)  pid ${process.pid}`,
+      );
+      console.log(
+        config.devMode
+          ? `${config.nodeId}: dev mode — anonymous v1 access is allowed`
+          : `${config.nodeId}: anonymous v1 access is refused (production mode)`,
+      );
+      console.log(`${config.nodeId} ready`);
+      let stopping = false;
+      const shutdown = (why: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`${config.nodeId}: ${why}, stopping…`);
+        server.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(
+              `dsv server: stop failed: ${error instanceof Error ? error.message : String(error)}`,
+            );
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      if (options.exitWithParent) {
+        process.stdin.on('end', () => shutdown('parent gone'));
+        process.stdin.on('close', () => shutdown('parent gone'));
+        process.stdin.resume();
+      }
+    });
+}

@@ -1,0 +1,135 @@
+// N `dsv server` child processes on one machine (`dsv dev --kafka`): spawn on the pinned Node, wait until
+// every node sees every peer, report a child that dies, stop them all (SIGTERM, then SIGKILL).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DsvError } from '../../errors/index.ts';
+
+/** The CLI entry the children run (src/cli/main.ts), on this process's Node binary (the pinned Node 24). */
+const CLI_MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+
+export interface NodeProcessSpec {
+  readonly nodeId: string;
+  readonly configFile: string;
+  readonly publicUrl: string;
+}
+
+export interface NodeProcessEvents {
+  /** A line the child wrote to stderr (its logs and error messages). */
+  readonly onLine: (nodeId: string, line: string) => void;
+  /** A child exited while it was not being stopped. */
+  readonly onUnexpectedExit: (
+    nodeId: string,
+    pid: number,
+    code: number | null,
+    signal: string | null,
+  ) => void;
+}
+
+interface Child {
+  readonly spec: NodeProcessSpec;
+  readonly process: ChildProcess;
+  readonly exited: Promise<void>;
+  alive: boolean;
+}
+
+export class NodeProcesses {
+  readonly #children: Child[];
+  #stopping = false;
+
+  private constructor(children: Child[]) {
+    this.#children = children;
+  }
+
+  static spawn(
+    specs: readonly NodeProcessSpec[],
+    options: { kafka: readonly string[]; env: NodeJS.ProcessEnv; events: NodeProcessEvents },
+  ): NodeProcesses {
+    const children: Child[] = [];
+    const cluster = new NodeProcesses(children);
+    for (const spec of specs) {
+      const args = [
+        CLI_MAIN,
+        'server',
+        '--config',
+        spec.configFile,
+        '--kafka',
+        options.kafka.join(','),
+        '--exit-with-parent',
+      ];
+      // Own process group: Ctrl-C reaches only the parent, which stops nodes before the broker.
+      const child = spawn(process.execPath, args, {
+        env: options.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+      const entry: Child = {
+        spec,
+        process: child,
+        alive: true,
+        exited: new Promise((resolve) => {
+          child.once('exit', (code, signal) => {
+            entry.alive = false;
+            if (!cluster.#stopping)
+              options.events.onUnexpectedExit(spec.nodeId, child.pid ?? -1, code, signal);
+            resolve();
+          });
+        }),
+      };
+      child.stdout?.resume(); // its own "ready" lines: the parent reports readiness itself
+      if (child.stderr) {
+        createInterface({ input: child.stderr }).on('line', (line) =>
+          options.events.onLine(spec.nodeId, line),
+        );
+      }
+      children.push(entry);
+    }
+    return cluster;
+  }
+
+  list(): Array<NodeProcessSpec & { pid: number; alive: boolean }> {
+    return this.#children.map((child) => ({
+      ...child.spec,
+      pid: child.process.pid ?? -1,
+      alive: child.alive,
+    }));
+  }
+
+  /** Ready: every node answers /health and counts every node healthy in /api/v1/cluster/status. */
+  async awaitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const total = this.#children.length;
+    while (Date.now() < deadline) {
+      const dead = this.#children.find((child) => !child.alive);
+      if (dead) throw new DsvError('DSV_NODE_UNAVAILABLE', `${dead.spec.nodeId} exited while starting`);
+      const ready = await Promise.all(this.#children.map((child) => nodeReady(child.spec.publicUrl, total)));
+      if (ready.every(Boolean)) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new DsvError('DSV_NODE_UNAVAILABLE', `the nodes did not see each other within ${timeoutMs} ms`);
+  }
+
+  /** SIGTERM every child, SIGKILL whatever is left after `graceMs`. Idempotent. */
+  async stop(graceMs = 15_000): Promise<void> {
+    this.#stopping = true;
+    for (const child of this.#children) if (child.alive) child.process.kill('SIGTERM');
+    const all = Promise.all(this.#children.map((child) => child.exited));
+    const timer = setTimeout(() => {
+      for (const child of this.#children) if (child.alive) child.process.kill('SIGKILL');
+    }, graceMs);
+    await all;
+    clearTimeout(timer);
+  }
+}
+
+async function nodeReady(url: string, total: number): Promise<boolean> {
+  try {
+    const health = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2000) });
+    if (!health.ok) return false;
+    const status = await fetch(new URL('/api/v1/cluster/status', url), { signal: AbortSignal.timeout(2000) });
+    const figures = (await status.json()) as { healthyNodes?: unknown };
+    return figures.healthyNodes === total;
+  } catch {
+    return false;
+  }
+}
