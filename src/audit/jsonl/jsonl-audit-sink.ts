@@ -1,0 +1,184 @@
+// AuditSink on append-only JSON-lines files: one chain per node, group commit (one write + fdatasync per
+// batch), durable before any append resolves (I-A1).
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DsvError, toDsvError } from '../../errors/index.ts';
+import {
+  canonicalJson,
+  checkAuditInput,
+  sealRecord,
+  type AuditReceipt,
+  type AuditRecord,
+  type AuditRecordInput,
+} from '../audit-record.ts';
+import type { AuditSink } from '../audit-sink.ts';
+import type { ChainState } from '../chain-check.ts';
+import { AuditDirLock } from './audit-dir-lock.ts';
+import { openNewestSegment, segmentName, syncDir, type RecoveredTail } from './audit-segments.ts';
+
+export interface JsonlAuditSinkOptions {
+  /** The node's audit directory, `<dataDir>/audit`; created if missing. */
+  readonly dir: string;
+  /** The node id written into every record. */
+  readonly node: string;
+  /** A new segment starts once the current one reaches this size (default 64 MiB). */
+  readonly segmentBytes?: number;
+}
+
+interface PendingAppend {
+  readonly input: AuditRecordInput;
+  resolve(receipt: AuditReceipt): void;
+  reject(error: unknown): void;
+}
+
+export class JsonlAuditSink implements AuditSink {
+  readonly dir: string;
+  readonly node: string;
+  /** What recovery dropped when the trail was opened (a torn last line after a crash), if anything. */
+  readonly recovered: RecoveredTail | undefined;
+  readonly #lock: AuditDirLock;
+  readonly #segmentBytes: number;
+  #file: FileHandle;
+  #segment: number;
+  #size: number;
+  #state: ChainState;
+  #pending: PendingAppend[] = [];
+  #writing = false;
+  #drained: Promise<void> = Promise.resolve();
+  #failure: DsvError | undefined;
+  #closed = false;
+
+  private constructor(options: JsonlAuditSinkOptions, lock: AuditDirLock, opened: OpenedState) {
+    this.dir = options.dir;
+    this.node = options.node;
+    this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.#lock = lock;
+    this.#file = opened.file;
+    this.#segment = opened.number;
+    this.#size = opened.size;
+    this.#state = opened.state;
+    this.recovered = opened.recovered;
+  }
+
+  static async open(options: JsonlAuditSinkOptions): Promise<JsonlAuditSink> {
+    await mkdir(options.dir, { recursive: true, mode: 0o700 });
+    const lock = await AuditDirLock.acquire(options.dir);
+    try {
+      return new JsonlAuditSink(options, lock, await openNewestSegment(options.dir));
+    } catch (error) {
+      await lock.release();
+      if (error instanceof DsvError) throw error;
+      throw new DsvError('DSV_AUDIT_UNAVAILABLE', `Cannot open the audit trail in ${options.dir}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** The seq the next record will get and the hash it will chain to. */
+  get head(): ChainState {
+    return this.#state;
+  }
+
+  append(input: AuditRecordInput): Promise<AuditReceipt> {
+    if (this.#closed) return Promise.reject(new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit trail is closed'));
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    try {
+      checkAuditInput(input, this.node);
+    } catch (error) {
+      return Promise.reject(toDsvError(error));
+    }
+    return new Promise<AuditReceipt>((resolve, reject) => {
+      this.#pending.push({ input: { ...input }, resolve, reject });
+      this.#kick();
+    });
+  }
+
+  #kick(): void {
+    if (this.#writing) return;
+    this.#writing = true;
+    // One turn of the event loop first, so appends issued together share one write and one sync.
+    this.#drained = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) await this.#writeBatch(this.#pending.splice(0, 4096));
+    } catch (cause) {
+      this.#failure = new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit writer failed', { cause });
+      for (const a of this.#pending.splice(0)) a.reject(this.#failure);
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  /** Seqs and hashes are given in queue order, one batch at a time: the chain is linear. */
+  async #writeBatch(batch: PendingAppend[]): Promise<void> {
+    if (this.#failure !== undefined) return batch.forEach((a) => a.reject(this.#failure));
+    const records: AuditRecord[] = [];
+    let state = this.#state;
+    for (const { input } of batch) {
+      const record = sealRecord({
+        seq: state.nextSeq,
+        time: (input.time ?? new Date()).toISOString(),
+        requestId: input.requestId,
+        node: this.node,
+        tenant: input.tenant,
+        accessor: input.accessor,
+        operation: input.operation,
+        pathHmac: input.pathHmac,
+        outcome: input.outcome,
+        status: input.status,
+        prevHash: state.prevHash,
+      });
+      records.push(record);
+      state = { nextSeq: record.seq + 1, prevHash: record.hash };
+    }
+    const bytes = Buffer.from(records.map((r) => `${canonicalJson(r)}\n`).join(''));
+    try {
+      if (this.#size >= this.#segmentBytes) await this.#rotate();
+      await writeAll(this.#file, bytes, this.#size);
+      await this.#file.datasync(); // durable before any append of the batch resolves (I-A1)
+    } catch (cause) {
+      // The file's state is unknown: refuse further appends (reopening re-checks the chain) and try to take
+      // back the bytes of records nobody was told about.
+      this.#failure = new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit trail could not be written', { cause });
+      await this.#file
+        .truncate(this.#size)
+        .then(() => this.#file.datasync())
+        .catch(() => undefined);
+      return batch.forEach((a) => a.reject(this.#failure));
+    }
+    this.#size += bytes.length;
+    this.#state = state;
+    batch.forEach((a, i) => a.resolve({ seq: records[i]?.seq ?? -1, hash: records[i]?.hash ?? '' }));
+  }
+
+  /** Starts the next segment; the chain continues across files (prevHash of its first record). */
+  async #rotate(): Promise<void> {
+    const next = this.#segment + 1;
+    const file = await open(join(this.dir, segmentName(next)), 'wx', 0o600);
+    await syncDir(this.dir);
+    await this.#file.close();
+    this.#file = file;
+    this.#segment = next;
+    this.#size = 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#writing) await this.#drained;
+    await this.#file.close().catch(() => undefined);
+    await this.#lock.release();
+  }
+}
+
+type OpenedState = Awaited<ReturnType<typeof openNewestSegment>>;
+
+async function writeAll(file: FileHandle, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
