@@ -10,6 +10,7 @@ export function migrateKeyring(db: DatabaseSync): void {
       tenant TEXT NOT NULL,
       state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'destroyed')),
       kek_kind TEXT NOT NULL,
+      kek_ref TEXT,
       wrapped BLOB NOT NULL,
       binding BLOB NOT NULL,
       encryptions_reserved INTEGER NOT NULL DEFAULT 0,
@@ -20,6 +21,29 @@ export function migrateKeyring(db: DatabaseSync): void {
     CREATE UNIQUE INDEX IF NOT EXISTS keys_deks_one_active ON keys_deks (tenant) WHERE state = 'active';
     CREATE INDEX IF NOT EXISTS keys_deks_by_tenant ON keys_deks (tenant, id);
   `);
+  migrateKekRotation(db);
+}
+
+/**
+ * KEK rotation (DESIGN §8): `kek_ref` names the KEK that wrapped a row (NULL: written before refs existed, or
+ * by a provider without one); `keys_kek_staged` holds each DEK's wrap under the NEXT KEK until one
+ * transaction swaps them in. A destroyed DEK loses its staged wrap in the same statement (crypto-shred).
+ */
+function migrateKekRotation(db: DatabaseSync): void {
+  const columns = db.prepare('PRAGMA table_info(keys_deks)').all() as Array<{ name: string }>;
+  if (!columns.some((column) => column.name === 'kek_ref')) {
+    db.exec('ALTER TABLE keys_deks ADD COLUMN kek_ref TEXT');
+  }
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS keys_kek_staged (
+      dek_id INTEGER PRIMARY KEY REFERENCES keys_deks (id) ON DELETE CASCADE,
+      kek_ref TEXT NOT NULL,
+      wrapped BLOB NOT NULL
+    ) STRICT;
+    CREATE TRIGGER IF NOT EXISTS keys_kek_staged_forget AFTER UPDATE OF state ON keys_deks
+      WHEN NEW.state = 'destroyed'
+      BEGIN DELETE FROM keys_kek_staged WHERE dek_id = NEW.id; END;
+  `);
 }
 
 export interface DekRow {
@@ -27,6 +51,7 @@ export interface DekRow {
   readonly tenant: string;
   readonly state: DekState;
   readonly kek_kind: string;
+  readonly kek_ref: string | null;
   readonly wrapped: Uint8Array;
   readonly binding: Uint8Array;
   readonly encryptions_reserved: number;

@@ -5,6 +5,8 @@ import type { DatabaseSync } from 'node:sqlite';
 import { DsvError } from '../../errors/index.ts';
 import type { KekProvider } from '../kek/kek-provider.ts';
 import { DataKey, bindingMatches, dekBinding } from './data-key.ts';
+import { checkKekOwnsKeys } from './kek-check.ts';
+import { kekRefOf } from './kek-ref.ts';
 import { KeyQueue } from './key-queue.ts';
 import { atomically, migrateKeyring, toDekInfo, type DekInfo, type DekRow } from './keyring-schema.ts';
 
@@ -59,26 +61,14 @@ export class Keyring {
   }
 
   /**
-   * Creates the tables and proves the KEK by unwrapping the newest live DEK, so a node with the wrong KEK
-   * refuses to start (sealed) instead of failing every read later.
+   * Creates the tables and proves the KEK owns every live DEK (their `kek_ref`s, then a real unwrap), so a
+   * node with the wrong KEK — or mid KEK rotation with the wrong secret — refuses to start (sealed) instead of
+   * failing every read later (`kek-check.ts`).
    */
   static async open(options: KeyringOptions): Promise<Keyring> {
     const keyring = new Keyring(options);
     migrateKeyring(keyring.#db);
-    const newest = keyring.#db
-      .prepare(`SELECT wrapped FROM keys_deks WHERE state != 'destroyed' ORDER BY id DESC LIMIT 1`)
-      .get() as { wrapped: Uint8Array } | undefined;
-    if (newest !== undefined) {
-      try {
-        (await keyring.#kek.unwrap(newest.wrapped)).fill(0);
-      } catch (error) {
-        throw new DsvError(
-          'DSV_KEK_UNAVAILABLE',
-          `Unseal failed: the ${keyring.#kek.kind} key-encryption key does not unwrap this node's data keys`,
-          { cause: error },
-        );
-      }
-    }
+    await checkKekOwnsKeys(keyring.#db, keyring.#kek);
     return keyring;
   }
 
@@ -273,10 +263,10 @@ export class Keyring {
           .run(now, tenant);
         const inserted = this.#db
           .prepare(
-            `INSERT INTO keys_deks (tenant, state, kek_kind, wrapped, binding, created_at)
-             VALUES (?, 'active', ?, ?, X'', ?)`,
+            `INSERT INTO keys_deks (tenant, state, kek_kind, kek_ref, wrapped, binding, created_at)
+             VALUES (?, 'active', ?, ?, ?, X'', ?)`,
           )
-          .run(tenant, this.#kek.kind, wrapped, now);
+          .run(tenant, this.#kek.kind, kekRefOf(this.#kek) ?? null, wrapped, now);
         const newId = Number(inserted.lastInsertRowid);
         if (newId > 0xffff_ffff) throw new DsvError('DSV_INTERNAL', 'Key ids exhausted (u32)');
         this.#db

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { DsvError } from '../../../errors/index.ts';
 
 export const KEK_FILE_NAME = 'kek.json';
+/** The new KEK's file while a KEK rotation is in progress; renamed over kek.json once the keyring commits. */
+export const NEXT_KEK_FILE_NAME = 'kek.next.json';
 /** Floors and ceilings: a tampered file can neither weaken the KDF nor make unseal exhaust memory. */
 export const SCRYPT_MIN_LOG2N = 15;
 export const SCRYPT_MAX_LOG2N = 22;
@@ -58,9 +60,9 @@ export function checkScryptParams(params: ScryptParams): void {
   }
 }
 
-/** Reads the verifier file, or `undefined` when the node has never been unsealed. */
-export async function readKekFile(dataDir: string): Promise<KekFile | undefined> {
-  const path = join(dataDir, KEK_FILE_NAME);
+/** Reads a verifier file (kek.json by default), or `undefined` when it does not exist. */
+export async function readKekFile(dataDir: string, name = KEK_FILE_NAME): Promise<KekFile | undefined> {
+  const path = join(dataDir, name);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -91,10 +93,11 @@ export function newSalt(): Buffer {
 /**
  * Writes the file once: temp file, fsync, then link() so a concurrent or crashed first start can never leave
  * a half-written or overwritten verifier. Returns the file that won (ours, or one that appeared meanwhile).
+ * The directory is fsynced too: DEKs wrapped under this KEK must never outlive the salt that derives it.
  */
-export async function createKekFile(dataDir: string, file: KekFile): Promise<KekFile> {
+export async function createKekFile(dataDir: string, file: KekFile, name = KEK_FILE_NAME): Promise<KekFile> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const path = join(dataDir, KEK_FILE_NAME);
+  const path = join(dataDir, name);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const body = {
     format: 'dsv-local-kek',
@@ -112,12 +115,13 @@ export async function createKekFile(dataDir: string, file: KekFile): Promise<Kek
   }
   try {
     await link(temp, path);
+    await syncDir(dataDir);
     return file;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
       throw new DsvError('DSV_KEK_UNAVAILABLE', `Unseal failed: cannot write ${path}`, { cause: error });
     }
-    const winner = await readKekFile(dataDir);
+    const winner = await readKekFile(dataDir, name);
     if (winner === undefined) throw new DsvError('DSV_KEK_UNAVAILABLE', `Unseal failed: ${path} vanished`);
     return winner;
   } finally {
@@ -127,4 +131,14 @@ export async function createKekFile(dataDir: string, file: KekFile): Promise<Kek
 
 export function verifierMatches(expected: Buffer, actual: Buffer): boolean {
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** Makes a directory's entries (a created, renamed or removed kek file) durable before anything depends on them. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -4,15 +4,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../../../errors/index.ts';
 import type { KekProvider } from '../kek-provider.ts';
-import { computeVerifier, deriveWrapKey } from './kek-derivation.ts';
+import { computeVerifier, deriveWrapKey, localKekRef } from './kek-derivation.ts';
 import {
   DEFAULT_SCRYPT,
   KEK_FILE_NAME,
+  NEXT_KEK_FILE_NAME,
   checkScryptParams,
   createKekFile,
   newSalt,
   readKekFile,
   verifierMatches,
+  type KekFile,
   type ScryptParams,
 } from './kek-file.ts';
 import { unwrapWithKey, wrapWithKey } from './local-wrap-format.ts';
@@ -45,33 +47,76 @@ export interface PassphraseKekOptions {
   readonly passphrase: string | Uint8Array;
   /** Only used when kek.json is created; an existing file's parameters always win. */
   readonly scrypt?: ScryptParams;
+  /** Whether a node with neither kek.json nor kek.next.json gets a new kek.json (first start); default true. */
+  readonly create?: boolean;
 }
 
 export class LocalKekProvider implements KekProvider {
   readonly kind = 'local';
+  /** Which KEK this is, for the keyring's `kek_ref` (a hash of the verifier, never of the key; I-K1). */
+  readonly ref: string;
   #wrapKey: Buffer | undefined;
 
   private constructor(kek: Uint8Array) {
     this.#wrapKey = deriveWrapKey(kek);
+    this.ref = localKekRef(computeVerifier(kek));
   }
 
-  /** Derives the KEK with scrypt; creates dataDir/kek.json on first use, else checks the passphrase against it. */
+  /**
+   * Unseals with a passphrase. Checks it against kek.json, and — while a KEK rotation is in progress — against
+   * kek.next.json too: the keyring then decides which of the two KEKs owns the data keys (see
+   * docs/design/2026_11_21_implemented_key-rotation-and-shred.md, "Unseal rules"). Creates kek.json only
+   * on a first start, when neither file exists.
+   */
   static async fromPassphrase(options: PassphraseKekOptions): Promise<LocalKekProvider> {
     const secret = passphraseBytes(options.passphrase);
     try {
-      const existing = await readKekFile(options.dataDir);
-      if (existing === undefined) {
-        const params = options.scrypt ?? DEFAULT_SCRYPT;
-        checkScryptParams(params);
-        const salt = newSalt();
-        const kek = await scryptAsync(secret, salt, params);
-        const stored = await createKekFile(options.dataDir, { salt, params, verifier: computeVerifier(kek) });
-        // Another process may have created the file first: then our KEK must still match its verifier.
-        if (stored.salt.equals(salt)) return LocalKekProvider.#adopt(kek);
-        kek.fill(0);
-        return await LocalKekProvider.#unseal(secret, stored, options.dataDir);
+      const { dataDir } = options;
+      const current = await readKekFile(dataDir);
+      const next = await readKekFile(dataDir, NEXT_KEK_FILE_NAME);
+      if (current === undefined && next === undefined) {
+        if (options.create === false) {
+          throw new DsvError(
+            'DSV_KEK_UNAVAILABLE',
+            `Unseal failed: ${join(dataDir, KEK_FILE_NAME)} does not exist (is this node sealed by a key file?)`,
+          );
+        }
+        return await LocalKekProvider.#create(secret, dataDir, options.scrypt, KEK_FILE_NAME);
       }
-      return await LocalKekProvider.#unseal(secret, existing, options.dataDir);
+      for (const stored of [current, next]) {
+        if (stored === undefined) continue;
+        const provider = await LocalKekProvider.#unseal(secret, stored);
+        if (provider !== undefined) return provider;
+      }
+      const names = [current && KEK_FILE_NAME, next && NEXT_KEK_FILE_NAME].filter(Boolean).join(' or ');
+      throw new DsvError(
+        'DSV_KEK_UNAVAILABLE',
+        `Unseal failed: the passphrase does not match this node's key verifier (${names} in ${dataDir})`,
+      );
+    } finally {
+      secret.fill(0);
+    }
+  }
+
+  /**
+   * The KEK of exactly one verifier file, created (fresh salt) if absent: how a KEK rotation makes its target
+   * (kek.next.json). Never falls back to another file.
+   */
+  static async fromPassphraseFile(
+    options: Omit<PassphraseKekOptions, 'create'> & { readonly fileName: string },
+  ): Promise<LocalKekProvider> {
+    const secret = passphraseBytes(options.passphrase);
+    try {
+      const stored = await readKekFile(options.dataDir, options.fileName);
+      if (stored === undefined) {
+        return await LocalKekProvider.#create(secret, options.dataDir, options.scrypt, options.fileName);
+      }
+      const provider = await LocalKekProvider.#unseal(secret, stored);
+      if (provider !== undefined) return provider;
+      throw new DsvError(
+        'DSV_KEK_UNAVAILABLE',
+        `Unseal failed: the passphrase does not match this node's key verifier (${join(options.dataDir, options.fileName)})`,
+      );
     } finally {
       secret.fill(0);
     }
@@ -101,18 +146,35 @@ export class LocalKekProvider implements KekProvider {
     }
   }
 
-  static async #unseal(
+  /** First use of a verifier file: new salt, derive, write the file (or adopt one a racing start wrote). */
+  static async #create(
     secret: Buffer,
-    stored: { salt: Buffer; params: ScryptParams; verifier: Buffer },
     dataDir: string,
-  ) {
+    requested: ScryptParams | undefined,
+    fileName: string,
+  ): Promise<LocalKekProvider> {
+    const params = requested ?? DEFAULT_SCRYPT;
+    checkScryptParams(params);
+    const salt = newSalt();
+    const kek = await scryptAsync(secret, salt, params);
+    const stored = await createKekFile(dataDir, { salt, params, verifier: computeVerifier(kek) }, fileName);
+    // Another process may have created the file first: then our KEK must still match its verifier.
+    if (stored.salt.equals(salt)) return LocalKekProvider.#adopt(kek);
+    kek.fill(0);
+    const provider = await LocalKekProvider.#unseal(secret, stored);
+    if (provider !== undefined) return provider;
+    throw new DsvError(
+      'DSV_KEK_UNAVAILABLE',
+      `Unseal failed: the passphrase does not match this node's key verifier (${join(dataDir, fileName)})`,
+    );
+  }
+
+  /** The KEK if the passphrase matches this verifier file, else `undefined`. */
+  static async #unseal(secret: Buffer, stored: KekFile): Promise<LocalKekProvider | undefined> {
     const kek = await scryptAsync(secret, stored.salt, stored.params);
     if (!verifierMatches(stored.verifier, computeVerifier(kek))) {
       kek.fill(0);
-      throw new DsvError(
-        'DSV_KEK_UNAVAILABLE',
-        `Unseal failed: the passphrase does not match this node's key verifier (${join(dataDir, KEK_FILE_NAME)})`,
-      );
+      return undefined;
     }
     return LocalKekProvider.#adopt(kek);
   }

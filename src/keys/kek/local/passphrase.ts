@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { DsvError } from '../../../errors/index.ts';
 
 export const PASSPHRASE_ENV = 'DSV_UNSEAL_PASSPHRASE';
+/** The new passphrase of a KEK rotation (`dsv keys rotate-kek`). */
+export const NEW_PASSPHRASE_ENV = 'DSV_NEW_UNSEAL_PASSPHRASE';
 
 /** The terminal the prompt talks to; process.stdin / process.stderr in production. */
 export interface PassphraseTerminal {
@@ -20,6 +22,12 @@ export interface PassphraseSources {
   readonly file?: string;
   /** Prompt on this terminal when neither of the above is given and its input is a TTY. */
   readonly prompt?: PassphraseTerminal;
+  /** The environment variable to read; default DSV_UNSEAL_PASSPHRASE. */
+  readonly envName?: string;
+  /** What the prompt asks; default "Unseal passphrase". */
+  readonly question?: string;
+  /** Prompt twice and require the same answer (a new passphrase: a typo would seal the node for good). */
+  readonly confirm?: boolean;
 }
 
 function sealed(message: string, cause?: unknown): DsvError {
@@ -35,9 +43,10 @@ function sealed(message: string, cause?: unknown): DsvError {
  * Errors name the source and the cause, never the passphrase.
  */
 export async function resolvePassphrase(sources: PassphraseSources): Promise<string> {
-  const fromEnv = sources.env?.[PASSPHRASE_ENV];
+  const envName = sources.envName ?? PASSPHRASE_ENV;
+  const fromEnv = sources.env?.[envName];
   if (fromEnv !== undefined) {
-    if (fromEnv === '') throw sealed(`${PASSPHRASE_ENV} is set but empty`);
+    if (fromEnv === '') throw sealed(`${envName} is set but empty`);
     return fromEnv;
   }
   if (sources.file !== undefined) {
@@ -58,12 +67,14 @@ export async function resolvePassphrase(sources: PassphraseSources): Promise<str
     terminal.input.isTTY !== true ||
     typeof terminal.input.setRawMode !== 'function'
   ) {
-    throw sealed(
-      `no unseal passphrase: set ${PASSPHRASE_ENV}, configure a passphrase file, or start on a terminal`,
-    );
+    throw sealed(`no unseal passphrase: set ${envName}, configure a passphrase file, or start on a terminal`);
   }
-  const passphrase = await promptHidden(terminal, 'Unseal passphrase: ');
+  const question = sources.question ?? 'Unseal passphrase';
+  const passphrase = await promptHidden(terminal, `${question}: `);
   if (passphrase === '') throw sealed('the passphrase entered at the prompt is empty');
+  if (sources.confirm === true && (await promptHidden(terminal, `${question} (again): `)) !== passphrase) {
+    throw sealed('the two passphrases entered at the prompt differ');
+  }
   return passphrase;
 }
 
