@@ -1,7 +1,7 @@
 // The node audit secret `<dataDir>/audit/audit.key`: created once (0600) at first start, the root of the
 // per-tenant pathHmac keys. Not the KEK; must be backed up with the trail or its HMACs become uncheckable.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../errors/index.ts';
 import { errnoOf } from './jsonl/audit-dir-lock.ts';
@@ -14,14 +14,20 @@ const FORMAT = /^dsv-audit-key-v1 ([0-9a-f]{64})\n?$/;
 export async function loadOrCreateAuditSecret(dir: string): Promise<Buffer> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, AUDIT_KEY_FILE);
+  if (await stat(path).then(() => true, () => false)) return readAuditSecret(dir);
+  const secret = randomBytes(32);
+  // Written whole to a private temp file, then hard-linked into place: link fails with EEXIST atomically,
+  // so of two processes starting at once one creates and the other reads a complete key.
+  const temp = join(dir, `${AUDIT_KEY_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const secret = randomBytes(32);
-    // 'wx': of two processes starting at once, one creates and the other reads what it wrote.
-    await writeFile(path, `dsv-audit-key-v1 ${secret.toString('hex')}\n`, { flag: 'wx', mode: 0o600, flush: true });
+    await writeFile(temp, `dsv-audit-key-v1 ${secret.toString('hex')}\n`, { flag: 'wx', mode: 0o600, flush: true });
+    await link(temp, path);
     await syncDir(dir);
     return secret;
   } catch (error) {
     if (errnoOf(error) !== 'EEXIST') throw unavailable(`Cannot create the audit key ${path}`, error);
+  } finally {
+    await rm(temp, { force: true });
   }
   return readAuditSecret(dir);
 }
