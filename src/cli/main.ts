@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerClusterCommand } from './commands/cluster-command.ts';
 import { registerDevCommand } from './commands/dev-command.ts';
 import { registerDevKafkaMode } from './commands/dev-kafka-command.ts';
+import { registerKekCommand } from './commands/kek-command.ts';
 import { registerKeysCommand } from './commands/keys-command.ts';
 import { registerServerCommand } from './commands/server-command.ts';
 import { registerStatusCommand } from './commands/status-command.ts';
@@ -21,6 +22,7 @@ registerClusterCommand(program);
 registerServerCommand(program);
 registerStatusCommand(program);
 registerKeysCommand(program);
+registerKekCommand(program);
 registerTenantCommand(program);
 
 await program.parseAsync(process.argv);
