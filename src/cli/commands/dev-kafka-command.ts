@@ -1,6 +1,7 @@
 // `dsv dev --kafka`: a real multi-process cluster on this machine — a local Kafka broker, `dsv cluster
 // init` files, and one `dsv server` process per node with mutual TLS between them (DESIGN §2, §9).
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
@@ -54,13 +55,14 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   try {
+    await removePreviousRun(dataDir, clusterDir);
     kafka = await startLocalKafka({
       brokers: 1,
       dataDir: join(dataDir, 'kafka'),
       log: (line) => console.error(line),
     });
     console.log(`kafka   ${kafka.bootstrap.join(',')}  (1 broker, data in ${join(dataDir, 'kafka')})`);
-    const configs = await clusterConfigs(clusterDir, options, kafka.bootstrap);
+    const configs = await freshClusterConfigs(clusterDir, options, kafka.bootstrap);
     const env: NodeJS.ProcessEnv = { ...process.env, DSV_LOG_LEVEL: process.env.DSV_LOG_LEVEL ?? 'warn' };
     delete process.env[PASSPHRASE_ENV]; // only the node processes need it
     nodes = NodeProcesses.spawn(
@@ -95,42 +97,38 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   return new Promise<never>(() => undefined); // runs until a signal calls shutdown
 }
 
-/** First run: `dsv cluster init` into the data dir (dev mode, key files). Later runs reuse those files. */
-async function clusterConfigs(
+/**
+ * Every run starts fresh: the local broker launcher formats a new KRaft cluster id per start, so it cannot
+ * reopen an old log, and node state (applied offsets) without its log would be wrong. Only the two
+ * directories this command creates are removed.
+ */
+async function freshClusterConfigs(
   clusterDir: string,
   options: DevKafkaOptions,
   bootstrap: readonly string[],
 ): Promise<ServerConfig[]> {
-  if (!existsSync(nodeConfigFile(clusterDir, 0))) {
-    await initCluster({
-      nodes: options.nodes,
-      dir: clusterDir,
-      kafka: bootstrap,
-      basePort: options.port,
-      partitions: 5,
-      replicationFactor: 1,
-      minInsyncReplicas: 1,
-      kek: process.env[PASSPHRASE_ENV] === undefined ? 'key-file' : 'passphrase',
-      devMode: true,
-    });
-    if (process.env[PASSPHRASE_ENV] === undefined) {
-      console.log(
-        `note: no ${PASSPHRASE_ENV} set — each node keeps a random key file (no protection at rest)`,
-      );
-    }
+  await initCluster({
+    nodes: options.nodes,
+    dir: clusterDir,
+    kafka: bootstrap,
+    basePort: options.port,
+    partitions: 5,
+    replicationFactor: 1,
+    minInsyncReplicas: 1,
+    kek: process.env[PASSPHRASE_ENV] === undefined ? 'key-file' : 'passphrase',
+    devMode: true,
+  });
+  if (process.env[PASSPHRASE_ENV] === undefined) {
+    console.log(`note: no ${PASSPHRASE_ENV} set — each node keeps a random key file (no protection at rest)`);
   }
-  const configs = Array.from({ length: options.nodes }, (_, i) => nodeConfigFile(clusterDir, i))
-    .filter((file) => existsSync(file))
-    .map((file) => loadServerConfig(file));
-  const first = configs[0];
-  if (configs.length !== options.nodes || first?.members.length !== options.nodes) {
-    throw new DsvError(
-      'DSV_INPUT_INVALID',
-      `${clusterDir} holds another cluster size; use another --data-dir`,
-    );
+  return Array.from({ length: options.nodes }, (_, i) => loadServerConfig(nodeConfigFile(clusterDir, i)));
+}
+
+async function removePreviousRun(dataDir: string, clusterDir: string): Promise<void> {
+  const kafkaDir = join(dataDir, 'kafka');
+  if (existsSync(kafkaDir) || existsSync(clusterDir)) {
+    console.log(`note: dev --kafka starts fresh; removing the previous run in ${dataDir}`);
+    await rm(kafkaDir, { recursive: true, force: true });
+    await rm(clusterDir, { recursive: true, force: true });
   }
-  if (first.publicListen.port !== options.port) {
-    throw new DsvError('DSV_INPUT_INVALID', `${clusterDir} was set up for --port ${first.publicListen.port}`);
-  }
-  return configs;
 }
