@@ -2,7 +2,15 @@
 // partition that every node consumes. Tokens appear only as SHA-256 hashes (never the token itself).
 export type Capability = 'read' | 'create' | 'update' | 'delete' | 'list' | 'history' | 'admin';
 
-export const CAPABILITIES: readonly Capability[] = ['read', 'create', 'update', 'delete', 'list', 'history', 'admin'];
+export const CAPABILITIES: readonly Capability[] = [
+  'read',
+  'create',
+  'update',
+  'delete',
+  'list',
+  'history',
+  'admin',
+];
 
 /** One rule: namespace and name patterns (exact, or a prefix ending in `*`) and what they allow. */
 export interface PolicyRule {
@@ -52,7 +60,8 @@ export interface PolicyDeleteEntry {
   readonly time: number;
 }
 
-export type ControlEntry = TenantCreateEntry | TokenCreateEntry | TokenRevokeEntry | PolicyPutEntry | PolicyDeleteEntry;
+export type ControlEntry =
+  TenantCreateEntry | TokenCreateEntry | TokenRevokeEntry | PolicyPutEntry | PolicyDeleteEntry;
 
 export const CONTROL_TYPES: ReadonlySet<string> = new Set([
   'tenant-create',

@@ -53,7 +53,10 @@ export class ControlStore {
   apply(entry: ControlEntry): void {
     switch (entry.type) {
       case 'tenant-create':
-        this.sql('INSERT OR IGNORE INTO control_tenants (tenant, created_at) VALUES (?, ?)').run(entry.tenant, entry.time);
+        this.sql('INSERT OR IGNORE INTO control_tenants (tenant, created_at) VALUES (?, ?)').run(
+          entry.tenant,
+          entry.time,
+        );
         return;
       case 'token-create':
         if (entry.tenant !== null && !this.tenantExists(entry.tenant)) return;
@@ -118,7 +121,10 @@ export class ControlStore {
   }
 
   policy(tenant: string, name: string): PolicyRule[] | undefined {
-    const row = this.sql('SELECT rules FROM control_policies WHERE tenant = ? AND name = ?').get(tenant, name);
+    const row = this.sql('SELECT rules FROM control_policies WHERE tenant = ? AND name = ?').get(
+      tenant,
+      name,
+    );
     return row ? (JSON.parse(String(row.rules)) as PolicyRule[]) : undefined;
   }
 
@@ -133,7 +139,7 @@ function toToken(row: Record<string, unknown>): TokenRecord {
   return {
     accessor: String(row.accessor),
     tokenHash: String(row.token_hash),
-    tenant: row.tenant === null ? null : String(row.tenant),
+    tenant: typeof row.tenant === 'string' ? row.tenant : null,
     policies: JSON.parse(String(row.policies)) as string[],
     displayName: String(row.display_name),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),

@@ -11,7 +11,12 @@ export function patternMatches(pattern: string, value: string): boolean {
   return p.endsWith('*') ? v.startsWith(p.slice(0, -1)) : p === v;
 }
 
-export function ruleAllows(rule: PolicyRule, namespace: string, name: string, capability: Capability): boolean {
+export function ruleAllows(
+  rule: PolicyRule,
+  namespace: string,
+  name: string,
+  capability: Capability,
+): boolean {
   return (
     rule.capabilities.includes(capability) &&
     patternMatches(rule.namespace, namespace) &&
@@ -19,7 +24,12 @@ export function ruleAllows(rule: PolicyRule, namespace: string, name: string, ca
   );
 }
 
-export function allows(rules: readonly PolicyRule[], namespace: string, name: string, capability: Capability): boolean {
+export function allows(
+  rules: readonly PolicyRule[],
+  namespace: string,
+  name: string,
+  capability: Capability,
+): boolean {
   return rules.some((rule) => ruleAllows(rule, namespace, name, capability));
 }
 
@@ -34,7 +44,8 @@ export function parseRules(input: unknown): PolicyRule[] {
     let name = rule.name;
     if (typeof rule.path === 'string') {
       const slash = rule.path.indexOf('/');
-      if (slash <= 0) throw new DsvError('DSV_INPUT_INVALID', `rule ${index + 1}: path must be "namespace/name"`);
+      if (slash <= 0)
+        throw new DsvError('DSV_INPUT_INVALID', `rule ${index + 1}: path must be "namespace/name"`);
       namespace = rule.path.slice(0, slash);
       name = rule.path.slice(slash + 1);
     }
@@ -43,13 +54,27 @@ export function parseRules(input: unknown): PolicyRule[] {
     }
     for (const pattern of [namespace, name]) {
       if (pattern.indexOf('*') !== -1 && pattern.indexOf('*') !== pattern.length - 1) {
-        throw new DsvError('DSV_INPUT_INVALID', `rule ${index + 1}: '*' is allowed only at the end of a pattern`);
+        throw new DsvError(
+          'DSV_INPUT_INVALID',
+          `rule ${index + 1}: '*' is allowed only at the end of a pattern`,
+        );
       }
     }
     const capabilities = rule.capabilities;
-    if (!Array.isArray(capabilities) || capabilities.length === 0 || !capabilities.every((c) => CAPABILITIES.includes(c as Capability))) {
-      throw new DsvError('DSV_INPUT_INVALID', `rule ${index + 1}: capabilities must be some of ${CAPABILITIES.join(', ')}`);
+    if (
+      !Array.isArray(capabilities) ||
+      capabilities.length === 0 ||
+      !capabilities.every((c) => CAPABILITIES.includes(c as Capability))
+    ) {
+      throw new DsvError(
+        'DSV_INPUT_INVALID',
+        `rule ${index + 1}: capabilities must be some of ${CAPABILITIES.join(', ')}`,
+      );
     }
-    return { namespace: namespace.normalize('NFC'), name: name.normalize('NFC'), capabilities: [...new Set(capabilities as Capability[])] };
+    return {
+      namespace: namespace.normalize('NFC'),
+      name: name.normalize('NFC'),
+      capabilities: [...new Set(capabilities as Capability[])],
+    };
   });
 }

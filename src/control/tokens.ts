@@ -18,7 +18,11 @@ export function hashToken(token: string): string {
 
 /** A cheap shape check before any lookup, so garbage never reaches the store. */
 export function looksLikeToken(token: string): boolean {
-  return token.startsWith(TOKEN_PREFIX) && token.length === TOKEN_PREFIX.length + 43 && /^[A-Za-z0-9_-]+$/.test(token.slice(4));
+  return (
+    token.startsWith(TOKEN_PREFIX) &&
+    token.length === TOKEN_PREFIX.length + 43 &&
+    /^[A-Za-z0-9_-]+$/.test(token.slice(4))
+  );
 }
 
 /** Constant-time equality of two hex digests (the lookup found a row; confirm it without a timing leak). */

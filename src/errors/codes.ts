@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   DSV_SECRET_EXISTS: spec(409, 'conflict', 'Secret already exists'),
   DSV_WRITE_CONFLICT: spec(409, 'conflict', 'Another write on this secret is in progress', true),
   DSV_VALUE_TOO_LARGE: spec(413, 'limit', 'Secret value too large'),
+  DSV_QUOTA_RATE: spec(429, 'limit', 'Request rate quota exceeded', true),
+  DSV_QUOTA_SECRETS: spec(429, 'limit', 'Secret count quota exceeded'),
   DSV_MEDIA_TYPE_UNSUPPORTED: spec(415, 'invalid', 'Unsupported media type'),
   DSV_LOG_UNAVAILABLE: spec(503, 'unavailable', 'Commit log unavailable', true),
   DSV_LOG_MISCONFIGURED: spec(503, 'unavailable', 'Commit log is misconfigured'),

@@ -1,4 +1,5 @@
 // Executes a parsed .env file as one all-or-nothing batch (DESIGN §10) and renders the transformed file.
+import { requireCapability, type Caller } from '../control/token-authenticator.ts';
 import { DsvError } from '../errors/index.ts';
 import type { BatchOp, Coordinator } from '../cluster/index.ts';
 import { renderEnvOutput, type EnvOperation } from './env/index.ts';
@@ -33,6 +34,13 @@ function toBatchOp(namespace: string, operation: EnvOperation, maxValueBytes: nu
 
 const secretNameOf = (operation: EnvOperation): string =>
   operation.kind === 'get' ? operation.name : operation.key;
+
+const CAPABILITY_OF = { create: 'create', update: 'update', get: 'read', delete: 'delete' } as const;
+
+/** Every line of a .env file is authorised before anything is ordered (I-G1): one denial fails the file. */
+export function requireEnvCapability(caller: Caller, namespace: string, operation: EnvOperation): void {
+  requireCapability(caller, CAPABILITY_OF[operation.kind], namespace, secretNameOf(operation));
+}
 
 /** Names the failing line's secret in the message, as the original did (`Secret not found: KEY`). */
 function explain(error: unknown, operations: readonly EnvOperation[]): unknown {

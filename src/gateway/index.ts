@@ -5,11 +5,5 @@ export {
   type DevControl,
   type PublicServerOptions,
 } from './public-server.ts';
-export {
-  DEV_TENANT,
-  devAnonymousAuthenticator,
-  refuseAnonymousAuthenticator,
-  type CallerIdentity,
-  type RequestAuthenticator,
-} from './tenancy.ts';
+export { DEV_TENANT, requireAdmin, type Caller, type RequestAuthenticator } from './tenancy.ts';
 export { transformEnv } from './env-transform.ts';

@@ -6,6 +6,7 @@ import { quietServerOptions } from '../platform/fastify-options.ts';
 import { DsvError } from '../errors/index.ts';
 import { ERROR_CODE_HEADER, fromFrameworkError, v1ErrorHandler } from './http-errors.ts';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
+import { registerV2 } from './v2/v2-plugin.ts';
 import { registerEnvRoute } from './v1/env-route.ts';
 import { registerSecretRoutes } from './v1/secret-routes.ts';
 import type { V1Context } from './v1/v1-context.ts';
@@ -61,6 +62,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   app.get('/api/v1/cluster/nodes', async () => options.nodeStatus());
   registerSecretRoutes(app, options);
   registerAdminRoutes(app, options);
+  await registerV2(app, options, options.logger);
   registerEnvRoute(app, options);
 
   const dev = options.devControl;

@@ -1,29 +1,21 @@
-// Who is calling: the gateway's authentication seam. Dev mode maps anonymous v1 calls to a default tenant;
-// a production node refuses them until a token context is configured (DESIGN §9, I-G1).
+// Who is calling: the gateway's authentication port. The control context implements it with tokens and
+// policies; a dev-mode node lets calls without a token act on the default tenant (DESIGN §9, I-G1).
 import type { FastifyRequest } from 'fastify';
+import type { Caller } from '../control/token-authenticator.ts';
 import { DsvError } from '../errors/index.ts';
 
-export interface CallerIdentity {
-  readonly tenant: string;
-  /** Accessor id of the token used, for audit; 'anonymous-dev' in dev mode. */
-  readonly accessor: string;
-}
+export type { Caller };
 
 export interface RequestAuthenticator {
-  authenticate(request: FastifyRequest): Promise<CallerIdentity>;
+  /** Rejects with 401 (no or bad token); `tenant` is the tenant named by the API, if it names one. */
+  authenticate(request: FastifyRequest, tenant?: string): Promise<Caller>;
 }
 
 export const DEV_TENANT = 'default';
 
-export const devAnonymousAuthenticator: RequestAuthenticator = {
-  authenticate: async () => ({ tenant: DEV_TENANT, accessor: 'anonymous-dev' }),
-};
-
-export const refuseAnonymousAuthenticator: RequestAuthenticator = {
-  authenticate: async () => {
-    throw new DsvError(
-      'DSV_AUTH_REQUIRED',
-      'Authentication required: anonymous access is allowed in dev mode only',
-    );
-  },
-};
+/** Administration (keys, tenants, tokens, policies) needs a root token — or a token-less dev-mode call. */
+export function requireAdmin(caller: Caller): void {
+  if (!caller.root && caller.accessor !== 'anonymous-dev') {
+    throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied: administration needs a root token');
+  }
+}

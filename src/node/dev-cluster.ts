@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DsvError } from '../errors/index.ts';
-import type { DevControl } from '../gateway/index.ts';
+import { DEV_TENANT, type DevControl } from '../gateway/index.ts';
 import { EmbeddedCommitLog } from '../log/index.ts';
 import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
 import { DsvNode, type NodeDependencies } from './dsv-node.ts';
+
+const DEV_ROOT_NAME = 'dev root';
 
 export interface DevClusterOptions {
   readonly nodes: number;
@@ -22,6 +24,8 @@ export interface DevClusterOptions {
   readonly pendingWriteMs?: number;
   readonly membershipIntervalMs?: number;
   readonly wrapPeer?: NodeDependencies['wrapPeer'];
+  /** false runs the nodes as production nodes (no anonymous v1), for tests of authentication. */
+  readonly devMode?: boolean;
 }
 
 export class DevCluster implements DevControl {
@@ -53,7 +57,7 @@ export class DevCluster implements DevControl {
         {
           nodeId: member.nodeId,
           dataDir: join(dataDir, member.nodeId),
-          devMode: true,
+          devMode: options.devMode ?? true,
           publicListen: { host, port: options.basePort + i },
           peerListen: { host, port: peerBasePort + i },
           members,
@@ -106,6 +110,24 @@ export class DevCluster implements DevControl {
       if (allSeen) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /**
+   * A fresh root token for this run (printed once by `dsv dev`); earlier dev root tokens are revoked, so only
+   * the latest printed one works. The default tenant exists, so tenant tokens can be made for it.
+   */
+  async issueDevRootToken(): Promise<string> {
+    const coordinator = [...this.nodesById.values()].find((node) => node.isRunning)?.coordinator;
+    if (!coordinator) throw new DsvError('DSV_NODE_UNAVAILABLE');
+    const control = coordinator.context.control;
+    if (!control?.tenantExists(DEV_TENANT)) await coordinator.createTenant(DEV_TENANT);
+    for (const old of control?.tokens(null) ?? []) {
+      if (old.tenant === null && old.displayName === DEV_ROOT_NAME && old.revokedAt === null) {
+        await coordinator.revokeToken(old.accessor);
+      }
+    }
+    const created = await coordinator.createToken({ tenant: null, policies: [], displayName: DEV_ROOT_NAME });
+    return created.token;
   }
 
   urls(): string[] {

@@ -14,13 +14,10 @@ import {
   startPendingSweeper,
   type ShardHolder,
 } from '../cluster/index.ts';
-import {
-  buildPublicServer,
-  devAnonymousAuthenticator,
-  refuseAnonymousAuthenticator,
-  type DevControl,
-} from '../gateway/index.ts';
+import { buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index.ts';
 import type { CommitLog } from '../log/index.ts';
+import { ControlStore } from '../control/control-store.ts';
+import { TokenAuthenticator } from '../control/token-authenticator.ts';
 import { RewrapWorker } from '../keys/index.ts';
 import { SecretStateMachine } from '../secrets/index.ts';
 import { SqliteShardStore } from '../shards/index.ts';
@@ -98,9 +95,11 @@ export class DsvNode {
       const view = new ViewStore(db);
       sealer = await deps.sealer(db, config, view);
       const keyring = sealer.keyring;
+      const control = new ControlStore(db);
       const shards = new SqliteShardStore(db, sealer.sealer, config.nodeId);
       const machine = new SecretStateMachine(view, shards, {
         pendingTimeoutMs: config.timeouts.pendingWriteMs,
+        control,
         ...(keyring
           ? { keys: { destroyTenantKeys: (tenant: string) => void keyring.destroyTenant(tenant) } }
           : {}),
@@ -139,6 +138,7 @@ export class DsvNode {
         holders,
         membership,
         logger,
+        control,
       };
       const coordinator = new Coordinator(context);
       const peerServer = buildPeerServer({
@@ -152,7 +152,13 @@ export class DsvNode {
       if (tls) requireMemberCertificate(peerServer, new Set(config.members.map((member) => member.nodeId)));
       const publicServer = await buildPublicServer({
         coordinator,
-        authenticator: config.devMode ? devAnonymousAuthenticator : refuseAnonymousAuthenticator,
+        authenticator: new TokenAuthenticator({
+          store: control,
+          catchUp: () => applier.catchUp(deps.log.partitionCount - 1, config.timeouts.applyMs),
+          maxStalenessMs: 1000,
+          defaultTenant: DEV_TENANT,
+          allowAnonymous: config.devMode,
+        }),
         limits: config.limits,
         logger,
         bodyLimitBytes: Math.max(1024 * 1024, config.limits.maxValueBytes * 4 + 65536),

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DevCluster } from '../../src/node/dev-cluster.ts';
+import { DevCluster, type DevClusterOptions } from '../../src/node/dev-cluster.ts';
 import { createLogger } from '../../src/node/logger.ts';
 import { ensureDevKeyFile, envelopeSealer } from '../../src/node/sealers.ts';
 import { freePortRange } from './free-ports.ts';
@@ -17,7 +17,16 @@ export interface TestCluster {
 }
 
 export async function startTestCluster(
-  options: { nodes?: number; dataDir?: string; pendingWriteMs?: number; membershipIntervalMs?: number } = {},
+  options: {
+    nodes?: number;
+    dataDir?: string;
+    pendingWriteMs?: number;
+    membershipIntervalMs?: number;
+    /** Seeded fault injection on peer calls (src/cluster/testing). */
+    wrapPeer?: DevClusterOptions['wrapPeer'];
+    /** false: production nodes (no anonymous access), for authentication tests. */
+    devMode?: boolean;
+  } = {},
 ): Promise<TestCluster> {
   const nodes = options.nodes ?? 3;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dsv-test-'));
@@ -32,6 +41,8 @@ export async function startTestCluster(
     sealer: envelopeSealer({ kind: 'key-file', path: ensureDevKeyFile(join(dataDir, 'dev-kek.key')) }),
     membershipIntervalMs: options.membershipIntervalMs ?? 200,
     pendingWriteMs: options.pendingWriteMs ?? 3000,
+    ...(options.devMode === undefined ? {} : { devMode: options.devMode }),
+    ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
   });
   // Ready means every node sees every peer healthy, as a user waiting for `ready` would expect.
   await waitFor(async () => {

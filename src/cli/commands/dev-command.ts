@@ -38,7 +38,12 @@ export function registerDevCommand(program: Command): void {
         console.error(`dsv dev: ${error instanceof Error ? error.message : String(error)}`);
         process.exit(2);
       });
+      const rootToken = await cluster.issueDevRootToken();
       for (const node of cluster.nodes()) console.log(`${node.nodeId}  ${node.url}`);
+      console.log(`Root token: ${rootToken}`);
+      console.log(
+        '(shown once; a new one is made on every start. v1 calls without a token are allowed in dev mode.)',
+      );
       console.log(`DSV dev cluster ready: ${options.nodes} nodes, data in ${options.dataDir}`);
       console.log('Type "help" for node controls; Ctrl-C stops the cluster.');
       let stopping = false;

@@ -1,6 +1,7 @@
 // What every coordinator protocol needs: cluster parameters, the log, this node's view, and the holders.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { ControlStore } from '../../control/control-store.ts';
 import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { CommitLog } from '../../log/index.ts';
 import { encodeEntry, type LogEntry, type SecretKey } from '../../secrets/index.ts';
@@ -41,6 +42,8 @@ export interface CoordinatorContext {
   readonly holders: ReadonlyMap<string, ShardHolder>;
   readonly membership: Membership;
   readonly logger: Logger;
+  /** The control view (tenants, tokens, policies), when the node runs the control plane. */
+  readonly control?: ControlStore;
 }
 
 export const newWriteId = (): string => randomUUID();

@@ -4,6 +4,15 @@ import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult, BatchOptions } from './batch-types.ts';
 import { executeBatch } from './batch-writer.ts';
 import { rotateTenantKeys, shredTenant, type AdminOutcome } from './tenant-admin.ts';
+import {
+  createTenant,
+  createToken,
+  deletePolicy,
+  putPolicy,
+  revokeToken,
+  type CreatedToken,
+} from './control-admin.ts';
+import type { PolicyRule } from '../../control/control-entry.ts';
 import type { CoordinatorContext } from './coordinator-context.ts';
 import {
   catchUp,
@@ -44,6 +53,31 @@ export class Coordinator {
 
   rotateKeys(tenant?: string): Promise<AdminOutcome[]> {
     return rotateTenantKeys(this.context, tenant);
+  }
+
+  createTenant(tenant: string): Promise<void> {
+    return createTenant(this.context, tenant);
+  }
+
+  createToken(options: {
+    tenant: string | null;
+    policies: readonly string[];
+    ttlMs?: number;
+    displayName?: string;
+  }): Promise<CreatedToken> {
+    return createToken(this.context, options);
+  }
+
+  revokeToken(accessor: string): Promise<string[]> {
+    return revokeToken(this.context, accessor);
+  }
+
+  putPolicy(tenant: string, name: string, rules: readonly PolicyRule[]): Promise<void> {
+    return putPolicy(this.context, tenant, name, rules);
+  }
+
+  deletePolicy(tenant: string, name: string): Promise<void> {
+    return deletePolicy(this.context, tenant, name);
   }
 
   shredTenant(tenant: string): Promise<AdminOutcome> {

@@ -6,3 +6,4 @@ export type { SecretVersionValue, VersionSelector } from './reader.ts';
 export { runAntiEntropy, type AntiEntropyReport } from './anti-entropy.ts';
 export { startPendingSweeper } from './pending-sweeper.ts';
 export type { AdminOutcome } from './tenant-admin.ts';
+export { controlPartition, type CreatedToken } from './control-admin.ts';

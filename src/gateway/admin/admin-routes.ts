@@ -2,6 +2,7 @@
 // authenticated first (I-G1); until tokens and policies exist, only a dev-mode node allows them.
 import type { FastifyInstance } from 'fastify';
 import { DsvError } from '../../errors/index.ts';
+import { requireAdmin } from '../tenancy.ts';
 import type { V1Context } from '../v1/v1-context.ts';
 
 export interface AdminContext extends V1Context {
@@ -10,7 +11,7 @@ export interface AdminContext extends V1Context {
 
 export function registerAdminRoutes(app: FastifyInstance, context: AdminContext): void {
   app.post<{ Body: { tenant?: unknown } | undefined }>('/api/admin/keys/rotate', async (request) => {
-    await context.authenticator.authenticate(request);
+    requireAdmin(await context.authenticator.authenticate(request));
     const tenant = request.body?.tenant;
     if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) {
       throw new DsvError('DSV_INPUT_INVALID', 'tenant must be a non-empty string');
@@ -19,12 +20,12 @@ export function registerAdminRoutes(app: FastifyInstance, context: AdminContext)
   });
 
   app.get('/api/admin/keys/status', async (request) => {
-    await context.authenticator.authenticate(request);
+    requireAdmin(await context.authenticator.authenticate(request));
     return context.keyStatus();
   });
 
   app.post<{ Params: { tenant: string } }>('/api/admin/tenants/:tenant/shred', async (request) => {
-    await context.authenticator.authenticate(request);
+    requireAdmin(await context.authenticator.authenticate(request));
     return { shredded: await context.coordinator.shredTenant(request.params.tenant) };
   });
 }

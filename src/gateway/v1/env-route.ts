@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DsvError } from '../../errors/index.ts';
 import { parseEnvFile } from '../env/index.ts';
-import { transformEnv } from '../env-transform.ts';
+import { requireEnvCapability, transformEnv } from '../env-transform.ts';
 import { ALL_METHODS, SECRETS_PATH, type V1Context } from './v1-context.ts';
 import { methodNotAllowed } from './secret-routes.ts';
 import { requireObjectBody, requireUser } from './v1-validation.ts';
@@ -47,13 +47,14 @@ export function registerEnvRoute(app: FastifyInstance, context: V1Context): void
     url: `${SECRETS_PATH}/env`,
     handler: async (request, reply) => {
       if (request.method !== 'POST') return methodNotAllowed(request);
-      const { tenant } = await context.authenticator.authenticate(request);
+      const caller = await context.authenticator.authenticate(request);
       const { user, content } = await readEnvRequest(request);
       const namespace = requireUser(user, context.limits);
       const operations = parseEnvFile(typeof content === 'string' ? content : undefined);
+      for (const operation of operations) requireEnvCapability(caller, namespace, operation);
       const output = await transformEnv(
         context.coordinator,
-        tenant,
+        caller.tenant,
         namespace,
         operations,
         context.limits.maxValueBytes,

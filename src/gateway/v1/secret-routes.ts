@@ -1,5 +1,6 @@
 // v1 secret routes (API-V1.md): create, update, read, read all versions, delete — same wire, fixed behaviour.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requireCapability } from '../../control/token-authenticator.ts';
 import { DsvError } from '../../errors/index.ts';
 import { ALL_METHODS, SECRETS_PATH, type V1Context } from './v1-context.ts';
 import { parseVersion, requireName, requireObjectBody, requireUser, requireValue } from './v1-validation.ts';
@@ -51,13 +52,15 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
     method: [...ALL_METHODS],
     url: SECRETS_PATH,
     handler: async (request, reply) => {
-      const { tenant } = await context.authenticator.authenticate(request);
+      const caller = await context.authenticator.authenticate(request);
+      const { tenant } = caller;
       if (request.method === 'POST') {
         requireJson(request);
         const body = requireObjectBody(request.body);
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.secretName, limits);
         const value = requireValue(body.secretValue, limits);
+        requireCapability(caller, 'create', namespace, name);
         const result = await coordinator
           .write(tenant, { op: 'create', namespace, name, value })
           .catch((error: unknown) => {
@@ -71,6 +74,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.secretCurrentName, limits);
         const value = requireValue(body.secretUpdatedValue, limits);
+        requireCapability(caller, 'update', namespace, name);
         const result = await coordinator.write(tenant, { op: 'update', namespace, name, value });
         return text(reply, 200, `Secret updated (version: ${result.version})`);
       }
@@ -79,6 +83,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const body = requireObjectBody(request.body);
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.deleteName, limits);
+        requireCapability(caller, 'delete', namespace, name);
         await coordinator.write(tenant, { op: 'delete', namespace, name });
         return reply.status(204).send();
       }
@@ -90,7 +95,8 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
     method: [...ALL_METHODS],
     url: `${SECRETS_PATH}/*`,
     handler: async (request, reply) => {
-      const { tenant } = await context.authenticator.authenticate(request);
+      const caller = await context.authenticator.authenticate(request);
+      const { tenant } = caller;
       const target = parseSecretPath(request.raw.url ?? '');
       if (!target) throw new DsvError('DSV_ROUTE_NOT_FOUND');
       if (request.method !== 'GET') return methodNotAllowed(request);
@@ -98,6 +104,8 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
       const namespace = requireUser(query.user, limits);
       const name = requireName(target.name, limits);
       const version = target.all ? undefined : parseVersion(query.version);
+      requireCapability(caller, 'read', namespace, name);
+      if (target.all) requireCapability(caller, 'history', namespace, name);
       const key = { tenant, namespace, name };
       if (target.all) {
         const versions = await coordinator.readAll(key);

@@ -1,0 +1,107 @@
+// Authenticates `Authorization: Bearer <token>` against the control view and authorises by policy
+// (I-G1 before any shard is touched, I-T1 tenant from the token only, I-T2 default deny).
+import type { FastifyRequest } from 'fastify';
+import { DsvError } from '../errors/index.ts';
+import type { Capability, PolicyRule } from './control-entry.ts';
+import type { ControlStore, TokenRecord } from './control-store.ts';
+import { allows } from './policy.ts';
+import { hashToken, looksLikeToken, sameHash } from './tokens.ts';
+
+/** Who is calling and what they may do; every gateway route asks `can` before touching a secret. */
+export interface Caller {
+  readonly tenant: string;
+  readonly accessor: string;
+  readonly root: boolean;
+  can(capability: Capability, namespace: string, name: string): boolean;
+}
+
+export interface TokenAuthenticatorOptions {
+  readonly store: ControlStore;
+  /** Applies the control partition up to its end when the last catch-up is older than `maxStalenessMs`. */
+  readonly catchUp: () => Promise<void>;
+  readonly maxStalenessMs: number;
+  /** The tenant a root token acts on when the API carries none (v1: the default tenant). */
+  readonly defaultTenant: string;
+  /** Dev mode: a request without a token acts anonymously on the default tenant with every capability. */
+  readonly allowAnonymous: boolean;
+  readonly now?: () => number;
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export class TokenAuthenticator {
+  private readonly options: TokenAuthenticatorOptions;
+  private lastCatchUp = 0;
+
+  constructor(options: TokenAuthenticatorOptions) {
+    this.options = options;
+  }
+
+  async authenticate(request: FastifyRequest, tenantOverride?: string): Promise<Caller> {
+    const token = bearerToken(request);
+    if (token === undefined) {
+      if (this.options.allowAnonymous) return anonymous(this.options.defaultTenant);
+      throw new DsvError('DSV_AUTH_REQUIRED', 'Authentication required: send Authorization: Bearer <token>');
+    }
+    const now = (this.options.now ?? Date.now)();
+    if (now - this.lastCatchUp > this.options.maxStalenessMs) {
+      await this.options.catchUp();
+      this.lastCatchUp = now;
+    }
+    const record = looksLikeToken(token) ? this.options.store.tokenByHash(hashToken(token)) : undefined;
+    // One message for unknown, expired and revoked: a caller learns nothing about which it was.
+    if (
+      !record ||
+      !sameHash(record.tokenHash, hashToken(token)) ||
+      record.revokedAt !== null ||
+      expired(record, now)
+    ) {
+      throw new DsvError('DSV_AUTH_REQUIRED', 'Invalid, expired or revoked token');
+    }
+    return this.caller(record, tenantOverride);
+  }
+
+  private caller(record: TokenRecord, tenantOverride: string | undefined): Caller {
+    if (record.tenant === null) {
+      return {
+        tenant: tenantOverride ?? this.options.defaultTenant,
+        accessor: record.accessor,
+        root: true,
+        can: () => true,
+      };
+    }
+    if (tenantOverride !== undefined && tenantOverride !== record.tenant) {
+      throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied'); // I-T1: never another tenant
+    }
+    const rules: PolicyRule[] = record.policies.flatMap(
+      (name) => this.options.store.policy(record.tenant ?? '', name) ?? [],
+    );
+    return {
+      tenant: record.tenant,
+      accessor: record.accessor,
+      root: false,
+      can: (capability, namespace, name) => allows(rules, namespace, name, capability),
+    };
+  }
+}
+
+const expired = (record: TokenRecord, now: number): boolean =>
+  record.expiresAt !== null && now >= record.expiresAt;
+
+function anonymous(tenant: string): Caller {
+  return { tenant, accessor: 'anonymous-dev', root: false, can: () => true };
+}
+
+export function requireCapability(
+  caller: Caller,
+  capability: Capability,
+  namespace: string,
+  name: string,
+): void {
+  if (!caller.can(capability, namespace, name)) throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+}

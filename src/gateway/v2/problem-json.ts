@@ -1,0 +1,31 @@
+// v2 errors as RFC 9457 problem+json, carrying the stable DSV code; messages are safe by construction (I-G2).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ERROR_CODES } from '../../errors/index.ts';
+import { ERROR_CODE_HEADER, fromFrameworkError } from '../http-errors.ts';
+
+export function problemJsonHandler(logger: Logger) {
+  return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const dsv = fromFrameworkError(error);
+    if (dsv.status >= 500 && dsv.status !== 503) {
+      logger.error({ err: error, url: request.routeOptions.url, method: request.method }, 'request failed');
+    }
+    if (dsv.code === 'DSV_QUOTA_RATE' || dsv.status === 503) {
+      const retryAfter = dsv.details?.retryAfterSeconds;
+      reply.header('retry-after', String(typeof retryAfter === 'number' ? retryAfter : 1));
+    }
+    return reply
+      .status(dsv.status)
+      .header(ERROR_CODE_HEADER, dsv.code)
+      .type('application/problem+json; charset=utf-8')
+      .send({
+        type: `https://dsv.dev/errors/${dsv.code}`,
+        title: ERROR_CODES[dsv.code].message,
+        status: dsv.status,
+        code: dsv.code,
+        detail: dsv.message,
+        instance: request.id,
+        ...(dsv.details ? { details: dsv.details } : {}),
+      });
+  };
+}

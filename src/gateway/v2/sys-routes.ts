@@ -1,0 +1,118 @@
+// /v2/sys: administration of tenants, tokens and policies, through the control partition (DESIGN §9).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseRules } from '../../control/policy.ts';
+import { DsvError } from '../../errors/index.ts';
+import { requireAdmin, type Caller } from '../tenancy.ts';
+import type { V2Context } from './v2-context.ts';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function requireName(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !NAME.test(value)) {
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      `${what} must be 1-128 characters of letters, digits, '.', '_' or '-'`,
+    );
+  }
+  return value;
+}
+
+/** Root may act on any tenant it names; a tenant token acts on its own tenant, and needs `admin`. */
+function adminTenant(caller: Caller, requested: unknown): string {
+  if (caller.root || caller.accessor === 'anonymous-dev') {
+    return requested === undefined ? caller.tenant : requireName(requested, 'tenant');
+  }
+  if (requested !== undefined && requested !== caller.tenant)
+    throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+  if (!caller.can('admin', '*', '*')) throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+  return caller.tenant;
+}
+
+const ttlMs = (value: unknown): number | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10 * 365 * 86400) {
+    throw new DsvError('DSV_INPUT_INVALID', 'ttlSeconds must be a whole number of seconds, at most 10 years');
+  }
+  return value * 1000;
+};
+
+export function registerSysRoutes(app: FastifyInstance, context: V2Context): void {
+  const auth = (request: FastifyRequest) => context.authenticator.authenticate(request);
+
+  app.post<{ Body: { name?: unknown } }>('/sys/tenants', async (request, reply) => {
+    requireAdmin(await auth(request));
+    const name = requireName(request.body?.name, 'name');
+    await context.coordinator.createTenant(name);
+    return reply.status(201).send({ name });
+  });
+
+  app.get('/sys/tenants', async (request) => {
+    requireAdmin(await auth(request));
+    return { tenants: context.coordinator.context.control?.tenants() ?? [] };
+  });
+
+  app.post<{ Body: { tenant?: unknown; policies?: unknown; ttlSeconds?: unknown; displayName?: unknown } }>(
+    '/sys/tokens',
+    async (request, reply) => {
+      const caller = await auth(request);
+      const body = request.body ?? {};
+      const tenant = adminTenant(caller, body.tenant);
+      const policies = Array.isArray(body.policies) ? body.policies.map((p) => requireName(p, 'policy')) : [];
+      const ttl = ttlMs(body.ttlSeconds);
+      const created = await context.coordinator.createToken({
+        tenant,
+        policies,
+        ...(ttl === undefined ? {} : { ttlMs: ttl }),
+        displayName: typeof body.displayName === 'string' ? body.displayName.slice(0, 128) : '',
+      });
+      // The token is shown once, here; only its hash is stored.
+      return reply.status(201).send({
+        token: created.token,
+        accessor: created.accessor,
+        tenant: created.tenant,
+        policies: created.policies,
+        expiresAt: created.expiresAt === null ? null : new Date(created.expiresAt).toISOString(),
+      });
+    },
+  );
+
+  app.get('/sys/tokens/self', async (request) => {
+    const caller = await auth(request);
+    return { accessor: caller.accessor, tenant: caller.tenant, root: caller.root };
+  });
+
+  app.delete<{ Params: { accessor: string } }>('/sys/tokens/:accessor', async (request, reply) => {
+    const caller = await auth(request);
+    const token = context.coordinator.context.control?.tokenByAccessor(request.params.accessor);
+    if (!token) throw new DsvError('DSV_ROUTE_NOT_FOUND', 'No such token');
+    if (token.tenant === null) requireAdmin(caller);
+    else adminTenant(caller, token.tenant);
+    const confirmedNodes = await context.coordinator.revokeToken(token.accessor);
+    return reply.status(200).send({ accessor: token.accessor, revoked: true, confirmedNodes });
+  });
+
+  app.put<{ Params: { name: string }; Querystring: { tenant?: string }; Body: { rules?: unknown } }>(
+    '/sys/policies/:name',
+    async (request, reply) => {
+      const tenant = adminTenant(await auth(request), request.query.tenant);
+      const name = requireName(request.params.name, 'policy name');
+      const rules = parseRules(request.body?.rules);
+      await context.coordinator.putPolicy(tenant, name, rules);
+      return reply.status(200).send({ tenant, name, rules });
+    },
+  );
+
+  app.get<{ Querystring: { tenant?: string } }>('/sys/policies', async (request) => {
+    const tenant = adminTenant(await auth(request), request.query.tenant);
+    return { tenant, policies: context.coordinator.context.control?.policies(tenant) ?? [] };
+  });
+
+  app.delete<{ Params: { name: string }; Querystring: { tenant?: string } }>(
+    '/sys/policies/:name',
+    async (request, reply) => {
+      const tenant = adminTenant(await auth(request), request.query.tenant);
+      await context.coordinator.deletePolicy(tenant, requireName(request.params.name, 'policy name'));
+      return reply.status(204).send();
+    },
+  );
+}
