@@ -13,7 +13,8 @@ export class AuditPathHasher {
 
   /** `secret`: the node audit secret (32 bytes, `loadOrCreateAuditSecret`). Copied; never logged. */
   constructor(secret: Uint8Array) {
-    if (secret.length < 32) throw new DsvError('DSV_INPUT_INVALID', 'The audit secret must be 32 bytes or more');
+    if (secret.length < 32)
+      throw new DsvError('DSV_INPUT_INVALID', 'The audit secret must be 32 bytes or more');
     this.#secret = Buffer.from(secret);
   }
 

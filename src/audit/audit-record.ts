@@ -121,7 +121,12 @@ export function checkAuditInput(input: AuditRecordInput, node: string): void {
 /** Tenant ids come from the control context: printable, bounded, well-formed. */
 function isTenant(tenant: string): boolean {
   // eslint-disable-next-line no-control-regex
-  return tenant.length > 0 && tenant.length <= 256 && tenant.isWellFormed() && !/[\u0000-\u001f\u007f]/.test(tenant);
+  return (
+    tenant.length > 0 &&
+    tenant.length <= 256 &&
+    tenant.isWellFormed() &&
+    !/[\u0000-\u001f\u007f]/.test(tenant)
+  );
 }
 
 /**
@@ -135,7 +140,8 @@ export function parseRecordLine(line: string): { record: AuditRecord } | { probl
   } catch {
     return { problem: 'not JSON' };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { problem: 'not an object' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { problem: 'not an object' };
   const keys = Object.keys(value);
   if (keys.length !== AUDIT_FIELDS.length || keys.some((k, i) => k !== AUDIT_FIELDS[i]))
     return { problem: 'wrong fields' };

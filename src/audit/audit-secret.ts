@@ -14,13 +14,23 @@ const FORMAT = /^dsv-audit-key-v1 ([0-9a-f]{64})\n?$/;
 export async function loadOrCreateAuditSecret(dir: string): Promise<Buffer> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, AUDIT_KEY_FILE);
-  if (await stat(path).then(() => true, () => false)) return readAuditSecret(dir);
+  if (
+    await stat(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return readAuditSecret(dir);
   const secret = randomBytes(32);
   // Written whole to a private temp file, then hard-linked into place: link fails with EEXIST atomically,
   // so of two processes starting at once one creates and the other reads a complete key.
   const temp = join(dir, `${AUDIT_KEY_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(temp, `dsv-audit-key-v1 ${secret.toString('hex')}\n`, { flag: 'wx', mode: 0o600, flush: true });
+    await writeFile(temp, `dsv-audit-key-v1 ${secret.toString('hex')}\n`, {
+      flag: 'wx',
+      mode: 0o600,
+      flush: true,
+    });
     await link(temp, path);
     await syncDir(dir);
     return secret;

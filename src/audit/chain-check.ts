@@ -62,7 +62,11 @@ export function checkSegment(
     const record = parsed[i];
     if (record === undefined) {
       const result = parseRecordLine(lines[i] ?? '');
-      return breakAt(i, 'modified', `line is not a canonical audit record (${'problem' in result ? result.problem : ''})`);
+      return breakAt(
+        i,
+        'modified',
+        `line is not a canonical audit record (${'problem' in result ? result.problem : ''})`,
+      );
     }
     const { hash, ...unsealed } = record;
     if (hashRecord(unsealed) !== hash) return breakAt(i, 'modified', 'hash does not match the record');

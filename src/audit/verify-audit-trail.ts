@@ -53,8 +53,20 @@ export async function verifyAuditTrail(
     const last = files.at(-1) ?? '';
     const broken: BrokenLink =
       anchored === undefined
-        ? { seq: state.nextSeq, reason: 'removed', file: last, line: 0, detail: `the trail ends before seq ${expect.seq}` }
-        : { seq: expect.seq, reason: 'modified', file: last, line: 0, detail: `seq ${expect.seq} differs from the anchor` };
+        ? {
+            seq: state.nextSeq,
+            reason: 'removed',
+            file: last,
+            line: 0,
+            detail: `the trail ends before seq ${expect.seq}`,
+          }
+        : {
+            seq: expect.seq,
+            reason: 'modified',
+            file: last,
+            line: 0,
+            detail: `seq ${expect.seq} differs from the anchor`,
+          };
     return result(records, state, files, broken);
   }
   return result(records, state, files, undefined);

@@ -80,7 +80,8 @@ export class JsonlAuditSink implements AuditSink {
   }
 
   append(input: AuditRecordInput): Promise<AuditReceipt> {
-    if (this.#closed) return Promise.reject(new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit trail is closed'));
+    if (this.#closed)
+      return Promise.reject(new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit trail is closed'));
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     try {
       checkAuditInput(input, this.node);
@@ -141,7 +142,9 @@ export class JsonlAuditSink implements AuditSink {
     } catch (cause) {
       // The file's state is unknown: refuse further appends (reopening re-checks the chain) and try to take
       // back the bytes of records nobody was told about.
-      this.#failure = new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit trail could not be written', { cause });
+      this.#failure = new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit trail could not be written', {
+        cause,
+      });
       await this.#file
         .truncate(this.#size)
         .then(() => this.#file.datasync())

@@ -39,5 +39,10 @@ export const firstSegment = (dir: string): string => join(dir, segmentName(0));
 /** Rewrites a segment's complete lines through `edit` (the trailing newline is kept). */
 export async function editLines(file: string, edit: (lines: string[]) => string[]): Promise<void> {
   const lines = (await readFile(file, 'utf8')).split('\n').slice(0, -1);
-  await writeFile(file, edit(lines).map((line) => `${line}\n`).join(''));
+  await writeFile(
+    file,
+    edit(lines)
+      .map((line) => `${line}\n`)
+      .join(''),
+  );
 }
