@@ -8,61 +8,17 @@ import {
   type FinalState,
   type NodeFinalRead,
   type Operation,
-  type OperationKind,
-  type Outcome,
 } from './support/history/index.ts';
-
-const NODES = ['http://n0', 'http://n1', 'http://n2'];
-
-/** A tiny history builder: times are [start, end] in ms; ids count up. */
-function history() {
-  const ops: Operation[] = [];
-  const add = (
-    client: string,
-    op: OperationKind,
-    key: string,
-    [invokedAt, completedAt]: [number, number],
-    outcome: Outcome,
-    fields: { value?: string; version?: number } = {},
-  ): Operation => {
-    const operation = { id: ops.length, client, node: NODES[0] ?? '', op, key, ...fields, invokedAt, completedAt, outcome };
-    ops.push(operation);
-    return operation;
-  };
-  return {
-    ops,
-    write: (client: string, op: 'create' | 'update', key: string, t: [number, number], value: string, outcome: Outcome) =>
-      add(client, op, key, t, outcome, { value }),
-    read: (client: string, key: string, t: [number, number], outcome: Outcome) => add(client, 'read', key, t, outcome),
-    readVersion: (client: string, key: string, version: number, t: [number, number], outcome: Outcome) =>
-      add(client, 'readVersion', key, t, outcome, { version }),
-    remove: (client: string, key: string, t: [number, number], outcome: Outcome) => add(client, 'delete', key, t, outcome),
-  };
-}
-
-const ok = (version: number): Outcome => ({ type: 'ok', version });
-const got = (value: string): Outcome => ({ type: 'ok', value });
-const done: Outcome = { type: 'ok' };
-const fail = (status: number, code: string): Outcome => ({ type: 'fail', status, code });
-const unknown: Outcome = { type: 'unknown', reason: 'unavailable', status: 503, code: 'DSV_WRITE_QUORUM_FAILED' };
-
-/** Every node agrees on `values` (version i + 1 → values[i]); `[]` means the key does not exist. */
-function nodeRead(node: string, values: readonly string[]): NodeFinalRead {
-  return {
-    node,
-    all:
-      values.length === 0
-        ? { status: 404, code: 'DSV_SECRET_NOT_FOUND' }
-        : { status: 200, code: null, versions: new Map(values.map((value, i) => [i + 1, value])) },
-    byVersion: [
-      ...values.map((value, i) => ({ version: i + 1, status: 200, code: null, value })),
-      { version: values.length + 1, status: 404, code: 'DSV_SECRET_NOT_FOUND' },
-    ],
-  };
-}
-const finalOf = (entries: Record<string, readonly string[]>): FinalState => ({
-  keys: new Map(Object.entries(entries).map(([key, values]) => [key, NODES.map((node) => nodeRead(node, values))])),
-});
+import {
+  done,
+  fail,
+  finalOf,
+  got,
+  history,
+  nodeRead,
+  ok,
+  unknown,
+} from './support/history/history-builder.ts';
 
 const kinds = (ops: readonly Operation[], final: FinalState): AnomalyKind[] =>
   checkHistory(ops, final).anomalies.map((anomaly) => anomaly.kind);
@@ -115,9 +71,22 @@ describe('history checker', () => {
     const final = finalOf({ k: ['a', 'b'] });
     const [n0] = final.keys.get('k') ?? [];
     assert.ok(n0);
-    const gapped: NodeFinalRead = { ...n0, all: { status: 200, code: null, versions: new Map([[1, 'a'], [3, 'b']]) } };
+    const gapped: NodeFinalRead = {
+      ...n0,
+      all: {
+        status: 200,
+        code: null,
+        versions: new Map([
+          [1, 'a'],
+          [3, 'b'],
+        ]),
+      },
+    };
     const report = checkHistory(h.ops, { keys: new Map([['k', [gapped]]]) });
-    assert.ok(report.anomalies.some((a) => a.kind === 'version-gap'), JSON.stringify(report.anomalies));
+    assert.ok(
+      report.anomalies.some((a) => a.kind === 'version-gap'),
+      JSON.stringify(report.anomalies),
+    );
     const hidden: NodeFinalRead = {
       ...n0,
       byVersion: [...n0.byVersion.slice(0, 2), { version: 3, status: 200, code: null, value: 'b' }],
@@ -205,7 +174,12 @@ describe('history checker', () => {
     h.write('c4', 'update', 'k', [8, 9], 'x', fail(404, 'DSV_SECRET_NOT_FOUND'));
     // Overlapping in time is not stale: this read may be ordered before the update.
     h.read('c5', 'k', [2.5, 5], got('a'));
-    assert.deepEqual(kinds(h.ops, finalOf({ k: ['a', 'b'] })), ['stale-read', 'stale-read', 'stale-read', 'stale-read']);
+    assert.deepEqual(kinds(h.ops, finalOf({ k: ['a', 'b'] })), [
+      'stale-read',
+      'stale-read',
+      'stale-read',
+      'stale-read',
+    ]);
   });
 
   it('divergent-read: nodes disagree, or a read of version v returns another version’s value', () => {
@@ -223,12 +197,24 @@ describe('history checker', () => {
   it('server-error and unverifiable: a 500 is a bug; a final read that never succeeds is reported', () => {
     const h = history();
     h.write('c1', 'create', 'k', [0, 1], 'a', ok(1));
-    h.read('c2', 'k', [2, 3], { type: 'unknown', reason: 'unexpected answer', status: 500, code: 'DSV_INTERNAL' });
+    h.read('c2', 'k', [2, 3], {
+      type: 'unknown',
+      reason: 'unexpected answer',
+      status: 500,
+      code: 'DSV_INTERNAL',
+    });
     const final = finalOf({ k: ['a'] });
     const [n0, n1] = final.keys.get('k') ?? [];
     assert.ok(n0 && n1);
-    const down: NodeFinalRead = { node: 'http://n2', all: { status: 503, code: 'DSV_INSUFFICIENT_SHARDS' }, byVersion: [] };
-    assert.deepEqual(kinds(h.ops, { keys: new Map([['k', [n0, n1, down]]]) }), ['unverifiable', 'server-error']);
+    const down: NodeFinalRead = {
+      node: 'http://n2',
+      all: { status: 503, code: 'DSV_INSUFFICIENT_SHARDS' },
+      byVersion: [],
+    };
+    assert.deepEqual(kinds(h.ops, { keys: new Map([['k', [n0, n1, down]]]) }), [
+      'unverifiable',
+      'server-error',
+    ]);
   });
 
   it('classify: v1 answers map to ok / fail (definite) / unknown (may have happened)', () => {
@@ -237,7 +223,10 @@ describe('history checker', () => {
     assert.deepEqual(classify('update', answer(200, 'Secret updated (version: 7)')), ok(7));
     assert.deepEqual(classify('read', answer(200, 'v')), got('v'));
     assert.deepEqual(classify('delete', answer(204, '')), done);
-    assert.deepEqual(classify('update', answer(409, '{}', 'DSV_WRITE_CONFLICT')), fail(409, 'DSV_WRITE_CONFLICT'));
+    assert.deepEqual(
+      classify('update', answer(409, '{}', 'DSV_WRITE_CONFLICT')),
+      fail(409, 'DSV_WRITE_CONFLICT'),
+    );
     assert.equal(classify('update', answer(503, '{}', 'DSV_WRITE_QUORUM_FAILED')).type, 'unknown');
     assert.equal(classify('create', answer(200, 'Secret created (version: 1)')).type, 'unknown');
   });

@@ -57,7 +57,8 @@ export function checkFinalState(
     }
     versionOf.set(value, version);
     const write = writesByValue.get(value);
-    if (!write) report('phantom-value', `version ${version} holds a value no recorded write of this key sent`);
+    if (!write)
+      report('phantom-value', `version ${version} holds a value no recorded write of this key sent`);
     else if (write.outcome.type === 'fail') {
       report('aborted-value', `version ${version} holds the value of a failed write: ${describeOp(write)}`, [
         write.id,

@@ -26,7 +26,10 @@ export async function readFinalState(options: FinalStateOptions): Promise<FinalS
   const readOne = (url: string, key: string, version?: number) =>
     limit(() =>
       retrying(
-        () => (version === undefined ? client.readAll(url, options.user, key) : client.read(url, options.user, key, version)),
+        () =>
+          version === undefined
+            ? client.readAll(url, options.user, key)
+            : client.read(url, options.user, key, version),
         retryMs,
       ),
     );

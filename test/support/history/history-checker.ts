@@ -13,7 +13,12 @@ export function checkHistory(operations: readonly Operation[], final: FinalState
   for (const key of new Set([...byKey.keys(), ...final.keys.keys()])) {
     const ops = byKey.get(key) ?? [];
     const report = (kind: Anomaly['kind'], description: string, involved: readonly Operation[]) =>
-      anomalies.push({ kind, key, description: `${key}: ${description}`, operations: involved.map((op) => op.id) });
+      anomalies.push({
+        kind,
+        key,
+        description: `${key}: ${description}`,
+        operations: involved.map((op) => op.id),
+      });
     const writesByValue = new Map<string, Operation>();
     for (const op of ops) {
       if (op.value !== undefined) writesByValue.set(op.value, op);

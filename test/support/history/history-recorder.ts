@@ -126,8 +126,11 @@ export class HistoryRecorder {
       if (response === 'timeout') return { type: 'unknown', reason: `no answer within ${this.timeoutMs} ms` };
       return classify(op, response);
     } catch (error) {
-      const cause = (error as { cause?: { code?: unknown } }).cause;
-      return { type: 'unknown', reason: `connection: ${String(cause?.code ?? (error as Error).message)}` };
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      return {
+        type: 'unknown',
+        reason: `connection: ${typeof code === 'string' ? code : (error as Error).message}`,
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -142,7 +145,8 @@ export function classify(op: OperationKind, response: V1Response): Outcome {
     case 'create':
     case 'update': {
       const match = (op === 'create' ? CREATED : UPDATED).exec(body);
-      if (status === (op === 'create' ? 201 : 200) && match?.[1]) return { type: 'ok', version: Number(match[1]) };
+      if (status === (op === 'create' ? 201 : 200) && match?.[1])
+        return { type: 'ok', version: Number(match[1]) };
       break;
     }
     case 'read':

@@ -30,7 +30,9 @@ export function checkAcknowledgedWrites(ops: readonly Operation[], final: FinalV
   for (const write of acked) {
     const version = write.outcome.type === 'ok' ? (write.outcome.version ?? 0) : 0;
     if (write.op === 'create' && version !== 1) {
-      report('version-gap', `a create was acknowledged with version ${version}: ${describeOp(write)}`, [write]);
+      report('version-gap', `a create was acknowledged with version ${version}: ${describeOp(write)}`, [
+        write,
+      ]);
     }
     for (const other of byVersion.get(version) ?? []) {
       if (!deleteMayFallBetween(other, write, deletes) && !deleteMayFallBetween(write, other, deletes)) {
@@ -65,28 +67,35 @@ export function checkReadValues(
     const value = read.outcome.value ?? '';
     const write = writesByValue.get(value);
     if (!write || write.invokedAt > read.completedAt) {
-      report('phantom-value', `read returned a value no earlier write of this key sent: ${describeOp(read)}`, [
-        read,
-      ]);
+      report(
+        'phantom-value',
+        `read returned a value no earlier write of this key sent: ${describeOp(read)}`,
+        [read],
+      );
       continue;
     }
     if (write.outcome.type === 'fail') {
-      report('aborted-value', `read returned the value of a failed write: ${describeOp(read)} ← ${describeOp(write)}`, [
-        read,
-        write,
-      ]);
+      report(
+        'aborted-value',
+        `read returned the value of a failed write: ${describeOp(read)} ← ${describeOp(write)}`,
+        [read, write],
+      );
       continue;
     }
     const wrote = write.outcome.type === 'ok' ? write.outcome.version : final.versionOf.get(value);
     if (read.op === 'readVersion' && wrote !== undefined && wrote !== read.version) {
-      report('divergent-read', `read of version ${read.version} returned version ${wrote}'s value: ${describeOp(read)}`, [
-        read,
-        write,
-      ]);
+      report(
+        'divergent-read',
+        `read of version ${read.version} returned version ${wrote}'s value: ${describeOp(read)}`,
+        [read, write],
+      );
     }
     // A value a read saw was committed; on a key never deleted it must still be there at the end.
     if (neverDeleted && final.reference && write.outcome.type === 'unknown' && !final.versionOf.has(value)) {
-      report('vanished-value', `a value that was read is in no final version: ${describeOp(read)}`, [read, write]);
+      report('vanished-value', `a value that was read is in no final version: ${describeOp(read)}`, [
+        read,
+        write,
+      ]);
     }
   }
 }
