@@ -1,5 +1,6 @@
 // The `dsv` command line: one program, subcommands per job (commander).
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit-command.ts';
 import { registerClusterCommand } from './commands/cluster-command.ts';
 import { registerDevCommand } from './commands/dev-command.ts';
 import { registerDevKafkaMode } from './commands/dev-kafka-command.ts';
@@ -24,5 +25,6 @@ registerStatusCommand(program);
 registerKeysCommand(program);
 registerKekCommand(program);
 registerTenantCommand(program);
+registerAuditCommand(program);
 
 await program.parseAsync(process.argv);
