@@ -1,0 +1,99 @@
+// `dsv cluster init` output: files that load, keys 0600, peers on https, no overwrite, copyable node dirs.
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadNodeTls } from '../tls/index.ts';
+import { initCluster } from './cluster-init.ts';
+import { loadServerConfig } from './server-config.ts';
+
+describe('cluster init', () => {
+  const root = mkdtempSync(join(tmpdir(), 'dsv-init-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('writes a CA and, per node, a config that loads, a CA-issued certificate and 0600 secrets', async () => {
+    const dir = join(root, 'a');
+    const result = await initCluster({
+      nodes: 3,
+      dir,
+      kafka: ['kafka-1:9092', 'kafka-2:9092'],
+      basePort: 7000,
+    });
+    assert.deepEqual(result.sharing, { n: 3, k: 2, w: 2, r: 1 });
+    assert.equal(statSync(join(dir, 'ca', 'ca.key')).mode & 0o777, 0o600);
+    const configs = result.configFiles.map((file) => loadServerConfig(file));
+    for (const [i, config] of configs.entries()) {
+      assert.equal(config.nodeId, `node-${i}`);
+      assert.equal(config.devMode, false, 'production configs refuse anonymous v1');
+      assert.deepEqual([config.publicListen.port, config.peerListen.port], [7000 + i, 8000 + i]);
+      assert.deepEqual(config.log, {
+        kind: 'kafka',
+        bootstrap: ['kafka-1:9092', 'kafka-2:9092'],
+        topic: 'dsv-log',
+        partitions: 12,
+        replicationFactor: 3,
+        minInsyncReplicas: 2,
+      });
+      assert.deepEqual(config.kek, { kind: 'passphrase' });
+      assert.equal(loadNodeTls(config.tls).identity, config.nodeId);
+      for (const secret of [config.tls.keyFile, config.peerTokenFile]) {
+        assert.equal(statSync(secret).mode & 0o777, 0o600, secret);
+      }
+      assert.ok(config.members.every((member) => member.peerUrl.startsWith('https://127.0.0.1:')));
+    }
+    const tokens = configs.map((config) => readFileSync(config.peerTokenFile, 'utf8'));
+    assert.equal(new Set(tokens).size, 1, 'one peer token for the cluster');
+  });
+
+  it('refuses to overwrite an existing cluster', async () => {
+    const dir = join(root, 'a');
+    await assert.rejects(
+      initCluster({ nodes: 3, dir, kafka: ['k:9092'], basePort: 7000 }),
+      /already holds a cluster/,
+    );
+  });
+
+  it('with --hosts: peers are addressed by host, certificates name them, servers bind 0.0.0.0', async () => {
+    const dir = join(root, 'b');
+    const hosts = ['vault-0.internal', 'vault-1.internal', '10.1.2.3'];
+    const result = await initCluster({
+      nodes: 3,
+      dir,
+      kafka: ['k:9092'],
+      basePort: 8080,
+      hosts,
+      kek: 'key-file',
+    });
+    const config = loadServerConfig(result.configFiles[2] ?? '');
+    assert.deepEqual(
+      config.members.map((member) => member.peerUrl),
+      ['https://vault-0.internal:9080', 'https://vault-1.internal:9081', 'https://10.1.2.3:9082'],
+    );
+    assert.equal(config.peerListen.host, '0.0.0.0');
+    assert.equal(config.kek.kind, 'key-file');
+    assert.match(
+      new X509Certificate(readFileSync(config.tls.certFile)).subjectAltName ?? '',
+      /IP Address:10\.1\.2\.3/,
+    );
+  });
+
+  it('a node config copied elsewhere with its node directory still loads (paths are relative to it)', async () => {
+    const moved = join(root, 'moved');
+    cpSync(join(root, 'a', 'node-1'), join(moved, 'node-1'), { recursive: true });
+    cpSync(join(root, 'a', 'node-1.json'), join(moved, 'node-1.json'));
+    const config = loadServerConfig(join(moved, 'node-1.json'));
+    assert.equal(config.dataDir, join(moved, 'node-1', 'data'));
+    assert.equal(loadNodeTls(config.tls).identity, 'node-1');
+  });
+
+  it('a config file that does not validate is refused with every problem named', () => {
+    const file = join(root, 'bad.json');
+    writeFileSync(file, JSON.stringify({ nodeId: 'node-0', log: { kind: 'kafka', bootstrap: ['nope'] } }));
+    assert.throws(
+      () => loadServerConfig(file),
+      (error: Error) => /dataDir/.test(error.message) && /host:port/.test(error.message),
+    );
+  });
+});
