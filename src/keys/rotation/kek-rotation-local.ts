@@ -99,3 +99,24 @@ export async function installNextKek(nodeDir: string, secret: LocalKekSecret): P
   if (secret.kind === 'passphrase') await promoteNextKekFile(nodeDir);
   else await removeKekFiles(nodeDir, [KEK_FILE_NAME, NEXT_KEK_FILE_NAME]);
 }
+
+/** A re-run found `secret` already owning every row: only leftovers of abandoned rotations go (they own none). */
+export async function tidyFinishedKek(nodeDir: string, secret: LocalKekSecret): Promise<void> {
+  const leftovers = secret.kind === 'passphrase' ? [] : [KEK_FILE_NAME];
+  await removeKekFiles(nodeDir, [...leftovers, NEXT_KEK_FILE_NAME]);
+}
+
+/**
+ * Refuses a current KEK that does not own the keyring before anything is written (no kek.next.json appears
+ * for a mistyped key file). Rows without a ref are left to the unwrap in rewrapAll.
+ */
+export function assertOwnsKeyring(db: DatabaseSync, kek: LocalKekProvider): void {
+  const owned = kekOwnership(db, kek.ref);
+  if (owned.own + owned.legacy < owned.live) {
+    throw new DsvError(
+      'DSV_KEK_UNAVAILABLE',
+      `The current KEK given does not unwrap this node's data keys (${owned.foreign} of ${owned.live} are ` +
+        'wrapped by another KEK)',
+    );
+  }
+}

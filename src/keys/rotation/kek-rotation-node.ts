@@ -8,11 +8,13 @@ import type { LocalKekProvider } from '../kek/local/local-kek-provider.ts';
 import { migrateKeyring } from '../keyring/keyring-schema.ts';
 import { rewrapAll, type KekRewrapProgress, type KekRewrapSummary } from './kek-rotation.ts';
 import {
+  assertOwnsKeyring,
   installNextKek,
   openCurrentKek,
   openFinishedKek,
   openNextKek,
   settleCommittedRotation,
+  tidyFinishedKek,
   type LocalKekSecret,
 } from './kek-rotation-local.ts';
 
@@ -50,7 +52,7 @@ export async function rotateNodeKek(options: NodeKekRotationOptions): Promise<No
     const finished = await openFinishedKek(db, nodeDir, options.to);
     if (finished !== undefined) {
       opened.push(finished);
-      await installNextKek(nodeDir, options.to);
+      await tidyFinishedKek(nodeDir, options.to);
       const live = liveKeys(db);
       return {
         liveKeys: live,
@@ -64,6 +66,7 @@ export async function rotateNodeKek(options: NodeKekRotationOptions): Promise<No
     }
     const from = await openCurrentKek(nodeDir, options.from);
     opened.push(from);
+    assertOwnsKeyring(db, from);
     const to = await openNextKek(db, nodeDir, options.to, options.scrypt);
     opened.push(to);
     const summary = await rewrapAll(
