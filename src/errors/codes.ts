@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   DSV_TENANT_SHREDDED: spec(410, 'missing', 'The tenant has been crypto-shredded; its data is gone'),
   DSV_SECRET_EXISTS: spec(409, 'conflict', 'Secret already exists'),
   DSV_WRITE_CONFLICT: spec(409, 'conflict', 'Another write on this secret is in progress', true),
+  DSV_PRECONDITION_FAILED: spec(412, 'conflict', 'The secret is not at the version the request expected'),
   DSV_VALUE_TOO_LARGE: spec(413, 'limit', 'Secret value too large'),
   DSV_QUOTA_RATE: spec(429, 'limit', 'Request rate quota exceeded', true),
   DSV_QUOTA_SECRETS: spec(429, 'limit', 'Secret count quota exceeded'),
