@@ -42,6 +42,8 @@ export function v1ErrorHandler(logger: Logger) {
       // A bug: log the cause (never the request body, which may hold a value), answer without details.
       logger.error({ err: error, url: request.routeOptions.url, method: request.method }, 'request failed');
     }
+    const retryAfter = dsv.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return reply
       .status(dsv.status)
       .header(ERROR_CODE_HEADER, dsv.code)

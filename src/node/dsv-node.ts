@@ -18,6 +18,7 @@ import { buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index
 import type { CommitLog } from '../log/index.ts';
 import { ControlStore } from '../control/control-store.ts';
 import { TokenAuthenticator } from '../control/token-authenticator.ts';
+import { RateLimitedAuthenticator } from '../gateway/rate-limit.ts';
 import { RewrapWorker } from '../keys/index.ts';
 import { SecretStateMachine } from '../secrets/index.ts';
 import { SqliteShardStore } from '../shards/index.ts';
@@ -152,13 +153,16 @@ export class DsvNode {
       if (tls) requireMemberCertificate(peerServer, new Set(config.members.map((member) => member.nodeId)));
       const publicServer = await buildPublicServer({
         coordinator,
-        authenticator: new TokenAuthenticator({
-          store: control,
-          catchUp: () => applier.catchUp(deps.log.partitionCount - 1, config.timeouts.applyMs),
-          maxStalenessMs: 1000,
-          defaultTenant: DEV_TENANT,
-          allowAnonymous: config.devMode,
-        }),
+        authenticator: new RateLimitedAuthenticator(
+          new TokenAuthenticator({
+            store: control,
+            catchUp: () => applier.catchUp(deps.log.partitionCount - 1, config.timeouts.applyMs),
+            maxStalenessMs: 1000,
+            defaultTenant: DEV_TENANT,
+            allowAnonymous: config.devMode,
+          }),
+          (tenant) => view.quota(tenant).requestsPerSecond,
+        ),
         limits: config.limits,
         logger,
         bodyLimitBytes: Math.max(1024 * 1024, config.limits.maxValueBytes * 4 + 65536),

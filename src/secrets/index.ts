@@ -10,6 +10,7 @@ export {
   type IntentEntry,
   type IntentOp,
   type KeysRotateEntry,
+  type QuotaSetEntry,
   type TenantShredEntry,
   type LogEntry,
   type RepairEntry,

@@ -85,7 +85,18 @@ export interface TenantShredEntry {
   readonly time: number;
 }
 
+/** Tenant quotas (DESIGN §9): on the tenant's partition, so the secret-count limit is decided by the log. */
+export interface QuotaSetEntry {
+  readonly type: 'quota-set';
+  readonly tenant: string;
+  readonly time: number;
+  readonly maxSecrets: number | null;
+  readonly maxValueBytes: number | null;
+  readonly requestsPerSecond: number | null;
+}
+
 export type LogEntry =
+  | QuotaSetEntry
   | IntentEntry
   | RepairEntry
   | CommitEntry
@@ -102,7 +113,16 @@ export function encodeEntry(entry: LogEntry): Uint8Array {
   return encoder.encode(JSON.stringify(entry));
 }
 
-const KNOWN_TYPES = new Set(['intent', 'repair', 'commit', 'abort', 'tick', 'keys-rotate', 'tenant-shred']);
+const KNOWN_TYPES = new Set([
+  'intent',
+  'repair',
+  'commit',
+  'abort',
+  'tick',
+  'keys-rotate',
+  'tenant-shred',
+  'quota-set',
+]);
 
 /**
  * Decodes a record. A record that is not a DSV entry is returned as `undefined` and skipped by every node

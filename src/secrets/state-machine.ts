@@ -74,6 +74,13 @@ export class SecretStateMachine {
         return;
       case 'tenant-shred':
         return this.shred(entry.tenant, offset);
+      case 'quota-set':
+        this.view.setQuota(entry.tenant, {
+          maxSecrets: entry.maxSecrets,
+          maxValueBytes: entry.maxValueBytes,
+          requestsPerSecond: entry.requestsPerSecond,
+        });
+        return;
       case 'tenant-create':
       case 'token-create':
       case 'token-revoke':
@@ -178,6 +185,18 @@ export class SecretStateMachine {
       if (state.pendingWrite) return reject('DSV_WRITE_CONFLICT');
       const version = op.op === 'update' ? state.latestVersion + 1 : state.latestVersion;
       plan.push({ op: op.op, namespace: op.namespace, name: op.name, version });
+    }
+    // Quota on the number of secrets: decided here, in log order, so every node agrees (DESIGN §9).
+    const { maxSecrets } = this.view.quota(entry.tenant);
+    const creates = plan.filter((op) => op.op === 'create').length;
+    if (
+      maxSecrets !== null &&
+      creates > 0 &&
+      this.view.secretsCountedForQuota(entry.tenant) + creates > maxSecrets
+    ) {
+      return {
+        rejection: { code: 'DSV_QUOTA_SECRETS', opIndex: plan.findIndex((op) => op.op === 'create') },
+      };
     }
     return { plan };
   }

@@ -1,9 +1,11 @@
 // view — each node's materialised metadata, rebuilt from the log alone (I-V1, I-V2).
 export { ViewStore } from './view-store.ts';
+export { NO_QUOTA } from './view-types.ts';
 export type {
   KeyState,
   PlannedOp,
   RejectionCode,
+  TenantQuota,
   VersionInfo,
   WriteKind,
   WriteOutcome,

@@ -46,7 +46,8 @@ export function migrateView(db: DatabaseSync): void {
     CREATE TABLE IF NOT EXISTS view_tenants (
       tenant        TEXT PRIMARY KEY,
       key_epoch     INTEGER NOT NULL DEFAULT 0,
-      shredded_at   INTEGER
+      shredded_at   INTEGER,
+      quota         TEXT
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS view_idempotency (
       tenant   TEXT NOT NULL,

@@ -2,6 +2,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { SecretKey } from '../secrets/log-entry.ts';
 import { migrateView } from './schema.ts';
+import { NO_QUOTA, type TenantQuota } from './view-types.ts';
 import type {
   KeyState,
   VersionInfo,
@@ -290,6 +291,26 @@ export class ViewStore {
        ON CONFLICT (tenant) DO UPDATE SET shredded_at = excluded.shredded_at`,
     ).run(tenant, at);
     return pending;
+  }
+
+  quota(tenant: string): TenantQuota {
+    const row = this.sql('SELECT quota FROM view_tenants WHERE tenant = ?').get(tenant);
+    return row?.quota ? (JSON.parse(str(row.quota)) as TenantQuota) : NO_QUOTA;
+  }
+
+  setQuota(tenant: string, quota: TenantQuota): void {
+    this.sql(
+      `INSERT INTO view_tenants (tenant, quota) VALUES (?, ?)
+       ON CONFLICT (tenant) DO UPDATE SET quota = excluded.quota`,
+    ).run(tenant, JSON.stringify(quota));
+  }
+
+  /** Live secrets plus creates in flight: what a new create counts against `maxSecrets`. */
+  secretsCountedForQuota(tenant: string): number {
+    const row = this.sql(
+      'SELECT COUNT(*) AS c FROM view_keys WHERE tenant = ? AND (live = 1 OR pending_write IS NOT NULL)',
+    ).get(tenant);
+    return num(row?.c ?? 0);
   }
 
   /** Tenants that have (had) secrets and are not shredded. */

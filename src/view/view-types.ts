@@ -30,7 +30,20 @@ export interface PlannedOp {
 }
 
 export type RejectionCode =
-  'DSV_SECRET_EXISTS' | 'DSV_SECRET_NOT_FOUND' | 'DSV_WRITE_CONFLICT' | 'DSV_TENANT_SHREDDED';
+  | 'DSV_SECRET_EXISTS'
+  | 'DSV_SECRET_NOT_FOUND'
+  | 'DSV_WRITE_CONFLICT'
+  | 'DSV_TENANT_SHREDDED'
+  | 'DSV_QUOTA_SECRETS';
+
+/** A tenant's quotas; null = no limit beyond the node's own. */
+export interface TenantQuota {
+  readonly maxSecrets: number | null;
+  readonly maxValueBytes: number | null;
+  readonly requestsPerSecond: number | null;
+}
+
+export const NO_QUOTA: TenantQuota = { maxSecrets: null, maxValueBytes: null, requestsPerSecond: null };
 
 export interface WriteOutcome {
   readonly state: WriteState;

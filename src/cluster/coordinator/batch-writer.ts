@@ -28,6 +28,7 @@ export async function executeBatch(
   options: BatchOptions = {},
 ): Promise<BatchOpResult[]> {
   if (!ops.some((op) => op.op !== 'read')) return readSnapshot(context, tenant, ops);
+  checkValueQuota(context, tenant, ops);
   checkQuorumReachable(context, tenant, ops);
   if (ops.some((op) => op.op === 'delete')) await probeDeleteHolders(context, tenant, ops);
   const partition = partitionOf(context, tenant);
@@ -115,6 +116,23 @@ export async function executeBatch(
     results[index] = { version: (verdict.plan[index]?.version ?? 1) - 1, unchanged: true };
   }
   return results;
+}
+
+/** The tenant's value-size quota (DESIGN §9): refused before anything is published. */
+function checkValueQuota(context: CoordinatorContext, tenant: string, ops: readonly BatchOp[]): void {
+  const { maxValueBytes } = context.view.quota(tenant);
+  if (maxValueBytes === null) return;
+  for (const [opIndex, op] of ops.entries()) {
+    if ((op.op === 'create' || op.op === 'update') && op.value.length > maxValueBytes) {
+      throw new DsvError(
+        'DSV_VALUE_TOO_LARGE',
+        `Secret value too large (tenant quota: max ${maxValueBytes} bytes)`,
+        {
+          details: { opIndex },
+        },
+      );
+    }
+  }
 }
 
 /** Fail fast, before publishing anything, when too few holders are up to ever reach the quorum. */

@@ -3,7 +3,8 @@ import type { SecretKey } from '../../secrets/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult, BatchOptions } from './batch-types.ts';
 import { executeBatch } from './batch-writer.ts';
-import { rotateTenantKeys, shredTenant, type AdminOutcome } from './tenant-admin.ts';
+import { rotateTenantKeys, setTenantQuota, shredTenant, type AdminOutcome } from './tenant-admin.ts';
+import type { TenantQuota } from '../../view/index.ts';
 import {
   createTenant,
   createToken,
@@ -53,6 +54,10 @@ export class Coordinator {
 
   rotateKeys(tenant?: string): Promise<AdminOutcome[]> {
     return rotateTenantKeys(this.context, tenant);
+  }
+
+  setQuota(tenant: string, quota: TenantQuota): Promise<AdminOutcome> {
+    return setTenantQuota(this.context, tenant, quota);
   }
 
   createTenant(tenant: string): Promise<void> {

@@ -1,6 +1,8 @@
 // Tenant-scoped key administration through the log (DESIGN §8): rotation and crypto-shred records go to
 // the tenant's own partition, so they are ordered with its writes and every node acts at the same point.
 import { DsvError } from '../../errors/index.ts';
+import type { KeysRotateEntry, QuotaSetEntry, TenantShredEntry } from '../../secrets/index.ts';
+import type { TenantQuota } from '../../view/index.ts';
 import { appendAndApply, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
 
 export interface AdminOutcome {
@@ -12,11 +14,11 @@ export interface AdminOutcome {
 /** Appends one record for the tenant and waits (bounded) for every reachable node to apply it. */
 async function appendEverywhere(
   context: CoordinatorContext,
-  tenant: string,
-  type: 'keys-rotate' | 'tenant-shred',
+  entry: KeysRotateEntry | TenantShredEntry | QuotaSetEntry,
 ): Promise<AdminOutcome> {
+  const tenant = entry.tenant;
   const partition = partitionOf(context, tenant);
-  const offset = await appendAndApply(context, partition, { type, tenant, time: Date.now() });
+  const offset = await appendAndApply(context, partition, entry);
   const confirmed: string[] = [];
   await Promise.all(
     [...context.holders.values()].map(async (holder) => {
@@ -46,11 +48,27 @@ export async function rotateTenantKeys(
   const tenants = tenant === undefined ? context.view.tenants() : [tenant];
   if (tenant !== undefined && context.view.isShredded(tenant)) throw new DsvError('DSV_TENANT_SHREDDED');
   const outcomes: AdminOutcome[] = [];
-  for (const each of tenants) outcomes.push(await appendEverywhere(context, each, 'keys-rotate'));
+  for (const each of tenants) {
+    outcomes.push(await appendEverywhere(context, { type: 'keys-rotate', tenant: each, time: Date.now() }));
+  }
   return outcomes;
 }
 
 export async function shredTenant(context: CoordinatorContext, tenant: string): Promise<AdminOutcome> {
   if (!tenant) throw new DsvError('DSV_INPUT_INVALID', 'Tenant is required');
-  return appendEverywhere(context, tenant, 'tenant-shred');
+  return appendEverywhere(context, { type: 'tenant-shred', tenant, time: Date.now() });
+}
+
+/** Quotas go to the tenant's partition: the secret-count limit is then decided in log order (DESIGN §9). */
+export async function setTenantQuota(
+  context: CoordinatorContext,
+  tenant: string,
+  quota: TenantQuota,
+): Promise<AdminOutcome> {
+  for (const [field, value] of Object.entries(quota)) {
+    if (value !== null && (!Number.isInteger(value) || (value as number) < 0)) {
+      throw new DsvError('DSV_INPUT_INVALID', `${field} must be a whole number ≥ 0, or null for no limit`);
+    }
+  }
+  return appendEverywhere(context, { type: 'quota-set', tenant, time: Date.now(), ...quota });
 }

@@ -91,6 +91,35 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
     return reply.status(200).send({ accessor: token.accessor, revoked: true, confirmedNodes });
   });
 
+  app.put<{ Querystring: { tenant?: string }; Body: Record<string, unknown> | undefined }>(
+    '/sys/quotas',
+    async (request) => {
+      const caller = await auth(request);
+      requireAdmin(caller); // a tenant may not raise its own quota
+      const tenant = adminTenant(caller, request.query.tenant);
+      const body = request.body ?? {};
+      const field = (name: string): number | null => {
+        const value = body[name];
+        if (value === undefined || value === null) return null;
+        if (typeof value !== 'number')
+          throw new DsvError('DSV_INPUT_INVALID', `${name} must be a number or null`);
+        return value;
+      };
+      const quota = {
+        maxSecrets: field('maxSecrets'),
+        maxValueBytes: field('maxValueBytes'),
+        requestsPerSecond: field('requestsPerSecond'),
+      };
+      const outcome = await context.coordinator.setQuota(tenant, quota);
+      return { tenant, quota, confirmedNodes: outcome.confirmedNodes };
+    },
+  );
+
+  app.get<{ Querystring: { tenant?: string } }>('/sys/quotas', async (request) => {
+    const tenant = adminTenant(await auth(request), request.query.tenant);
+    return { tenant, quota: context.coordinator.context.view.quota(tenant) };
+  });
+
   app.put<{ Params: { name: string }; Querystring: { tenant?: string }; Body: { rules?: unknown } }>(
     '/sys/policies/:name',
     async (request, reply) => {
