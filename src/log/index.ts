@@ -3,6 +3,10 @@
 export type { AppendResult, CommitLog, LogRecord, ReadOptions } from './commit-log.ts';
 export { EmbeddedCommitLog, type EmbeddedCommitLogOptions } from './embedded/embedded-commit-log.ts';
 export { runCommitLogConformance, type CommitLogFactory } from './testing/conformance.ts';
-export { KafkaCommitLog, KAFKA_MAX_VALUE_BYTES, type KafkaCommitLogOptions } from './kafka/kafka-commit-log.ts';
+export {
+  KafkaCommitLog,
+  KAFKA_MAX_VALUE_BYTES,
+  type KafkaCommitLogOptions,
+} from './kafka/kafka-commit-log.ts';
 export { startLocalKafka, type LocalKafka, type StartLocalKafkaOptions } from './kafka/local-kafka.ts';
 export { ensureKafkaArtifacts, KAFKA_VERSION } from './kafka/kafka-artifacts.ts';
