@@ -40,7 +40,9 @@ describe('audit chain verifier', () => {
       assert.equal(result.records, 10);
       assert.equal(result.firstBrokenLink, undefined);
       assert.deepEqual(result.head, receipts[9]);
-      const first = JSON.parse((await readFile(firstSegment(dir), 'utf8')).split('\n')[0] ?? '') as AuditRecord;
+      const first = JSON.parse(
+        (await readFile(firstSegment(dir), 'utf8')).split('\n')[0] ?? '',
+      ) as AuditRecord;
       assert.equal(first.seq, 0);
       assert.equal(first.prevHash, '0'.repeat(64));
       const { hash, ...unsealed } = first;
@@ -94,7 +96,9 @@ describe('audit chain verifier', () => {
     const { dir, dispose } = await tempAuditDir();
     try {
       await writeTrail(dir, 3);
-      await editLines(firstSegment(dir), (lines) => lines.map((l, i) => (i === 1 ? l.replace(':', ': ') : l)));
+      await editLines(firstSegment(dir), (lines) =>
+        lines.map((l, i) => (i === 1 ? l.replace(':', ': ') : l)),
+      );
       assert.equal((await verifyAuditTrail(dir)).firstBrokenLink?.reason, 'modified');
       await writeFile(firstSegment(dir), '{"seq":0}\n');
       assert.equal((await verifyAuditTrail(dir)).firstBrokenLink?.reason, 'modified');
@@ -136,7 +140,9 @@ describe('audit chain verifier', () => {
       const result = await verifyAuditTrail(dir);
       assert.equal(result.records, 15);
       assert.ok(result.files.length >= 3, `segments: ${result.files.length}`);
-      const firstOfSecond = JSON.parse((await readFile(join(dir, segmentName(1)), 'utf8')).split('\n')[0] ?? '');
+      const firstOfSecond: unknown = JSON.parse(
+        (await readFile(join(dir, segmentName(1)), 'utf8')).split('\n')[0] ?? '',
+      );
       await unlink(join(dir, segmentName(1)));
       const broken = await verifyAuditTrail(dir);
       assert.equal(broken.firstBrokenLink?.reason, 'removed');
@@ -166,7 +172,10 @@ describe('audit chain verifier', () => {
             }
             await writeFile(firstSegment(dir), text);
             const result = await verifyAuditTrail(dir);
-            assert.deepEqual([result.firstBrokenLink?.seq, result.firstBrokenLink?.reason], [seq, edited.reason]);
+            assert.deepEqual(
+              [result.firstBrokenLink?.seq, result.firstBrokenLink?.reason],
+              [seq, edited.reason],
+            );
           },
         ),
         { numRuns: 60 },

@@ -23,7 +23,10 @@ describe('audit path HMAC', () => {
       const acme = hasher.pathHmac('acme', 'prod', 'db/password');
       assert.match(acme, /^[0-9a-f]{64}$/);
       assert.notEqual(acme, hasher.pathHmac('globex', 'prod', 'db/password'));
-      assert.equal(acme, new AuditPathHasher(await loadOrCreateAuditSecret(dir)).pathHmac('acme', 'prod', 'db/password'));
+      assert.equal(
+        acme,
+        new AuditPathHasher(await loadOrCreateAuditSecret(dir)).pathHmac('acme', 'prod', 'db/password'),
+      );
       assert.notEqual(acme, new AuditPathHasher(Buffer.alloc(32, 7)).pathHmac('acme', 'prod', 'db/password'));
       assert.notEqual(hasher.tenantKeyHex('acme'), hasher.tenantKeyHex('globex'));
     } finally {

@@ -1,7 +1,10 @@
 // JsonlAuditSink: a linear chain under concurrency, crash recovery of a torn tail, refusal of a broken chain.
 import assert from 'node:assert/strict';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { JsonlAuditSink, verifyAuditTrail, type AuditRecord } from '../src/audit/index.ts';
 import {
   editLines,
@@ -11,7 +14,44 @@ import {
   writeTrail,
 } from '../src/audit/testing/audit-fixtures.ts';
 
+const sinkModule = join(dirname(fileURLToPath(import.meta.url)), '..', 'src/audit/index.ts');
+
 describe('JsonlAuditSink', () => {
+  it('I-A2: a writer killed mid-stream (SIGKILL) leaves a trail that reopens and verifies', async () => {
+    const { dir, dispose } = await tempAuditDir();
+    try {
+      const writer = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '--eval',
+          `import { JsonlAuditSink } from ${JSON.stringify(sinkModule)};
+           const sink = await JsonlAuditSink.open({ dir: process.argv[1], node: 'node-0' });
+           console.log('open');
+           for (let i = 0; ; i++) {
+             await Promise.all(Array.from({ length: 50 }, (_, j) => sink.append({ requestId: 'r-' + i + '-' + j,
+               tenant: 'acme', accessor: 'acc', operation: 'secret.read', pathHmac: null, outcome: 'ok', status: 200 })));
+           }`,
+          dir,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise((resolve) => writer.stdout.once('data', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      writer.kill('SIGKILL');
+      await new Promise((resolve) => writer.once('exit', resolve));
+      const sink = await JsonlAuditSink.open({ dir, node: 'node-0' }); // takes over the dead writer's lock
+      const next = sink.head.nextSeq;
+      assert.ok(next > 0, 'the writer got records in');
+      assert.equal((await sink.append(sampleInput(0))).seq, next);
+      await sink.close();
+      const result = await verifyAuditTrail(dir);
+      assert.deepEqual([result.records, result.firstBrokenLink], [next + 1, undefined]);
+    } finally {
+      await dispose();
+    }
+  });
+
   it('I-A2: 1000 concurrent appends form one linear, verified chain', async () => {
     const { dir, dispose } = await tempAuditDir();
     try {
@@ -130,7 +170,11 @@ describe('JsonlAuditSink', () => {
         { tenant: 'acme\n{"seq":0}' },
         { status: 42 },
       ]) {
-        await assert.rejects(sink.append(sampleInput(0, bad)), { code: 'DSV_INPUT_INVALID' }, JSON.stringify(bad));
+        await assert.rejects(
+          sink.append(sampleInput(0, bad)),
+          { code: 'DSV_INPUT_INVALID' },
+          JSON.stringify(bad),
+        );
       }
       assert.equal((await sink.append(sampleInput(0))).seq, 0, 'a refused record takes no seq');
       await sink.close();

@@ -120,13 +120,7 @@ export function checkAuditInput(input: AuditRecordInput, node: string): void {
 
 /** Tenant ids come from the control context: printable, bounded, well-formed. */
 function isTenant(tenant: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return (
-    tenant.length > 0 &&
-    tenant.length <= 256 &&
-    tenant.isWellFormed() &&
-    !/[\u0000-\u001f\u007f]/.test(tenant)
-  );
+  return tenant.length > 0 && tenant.length <= 256 && tenant.isWellFormed() && !/\p{Cc}/u.test(tenant);
 }
 
 /**

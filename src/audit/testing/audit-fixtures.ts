@@ -6,7 +6,7 @@ import type { AuditReceipt, AuditRecordInput } from '../audit-record.ts';
 import { JsonlAuditSink } from '../jsonl/jsonl-audit-sink.ts';
 import { segmentName } from '../jsonl/audit-segments.ts';
 
-export async function tempAuditDir(): Promise<{ dir: string; dispose(): Promise<void> }> {
+export async function tempAuditDir(): Promise<{ dir: string; dispose: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'dsv-audit-'));
   return { dir: join(root, 'audit'), dispose: () => rm(root, { recursive: true, force: true }) };
 }
