@@ -1,8 +1,11 @@
 // Test support for KEK rotation: a keyring with live, retired and destroyed DEKs, and what opens under a KEK.
 import { createHash } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import type { KekProvider } from '../kek/kek-provider.ts';
+import { LocalKekProvider } from '../kek/local/local-kek-provider.ts';
 import { Keyring } from '../keyring/keyring.ts';
+import type { LocalKekSecret } from './kek-rotation-local.ts';
 
 /**
  * Fills a keyring: tenants a, b, c with one DEK each, a rotated twice (two retired DEKs), c crypto-shredded.
@@ -43,6 +46,21 @@ export async function openAllKeys(db: DatabaseSync, kek: KekProvider): Promise<M
     return keys;
   } finally {
     keyring.close();
+  }
+}
+
+/** A node's unseal path as the composition root runs it (src/node/sealers.ts): every live DEK, or a rejection. */
+export async function unsealNode(nodeDir: string, secret: LocalKekSecret): Promise<Map<number, Buffer>> {
+  const kek =
+    secret.kind === 'passphrase'
+      ? await LocalKekProvider.fromPassphrase({ dataDir: nodeDir, passphrase: secret.passphrase })
+      : await LocalKekProvider.fromKeyFile(secret.path);
+  const db = new DatabaseSync(join(nodeDir, 'node.sqlite'));
+  try {
+    return await openAllKeys(db, kek);
+  } finally {
+    db.close();
+    await kek.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { LocalKekProvider } from '../kek/local/local-kek-provider.ts';
-import { openAllKeys, seedKeyring, tableDigest } from './kek-rotation-fixture.ts';
+import { seedKeyring, tableDigest, unsealNode as unseal } from './kek-rotation-fixture.ts';
 import type { LocalKekSecret } from './kek-rotation-local.ts';
 import { rotateNodeKek, type NodeKekRotationOptions } from './kek-rotation-node.ts';
 
@@ -29,20 +29,6 @@ const openDb = (nodeDir: string) => {
   return db;
 };
 
-/** The node's unseal path exactly as the composition root runs it (src/node/sealers.ts). */
-async function unseal(nodeDir: string, secret: LocalKekSecret): Promise<Map<number, Buffer>> {
-  const kek =
-    secret.kind === 'passphrase'
-      ? await LocalKekProvider.fromPassphrase({ dataDir: nodeDir, passphrase: secret.passphrase })
-      : await LocalKekProvider.fromKeyFile(secret.path);
-  const db = openDb(nodeDir);
-  try {
-    return await openAllKeys(db, kek);
-  } finally {
-    db.close();
-    await kek.close();
-  }
-}
 const unseals = (nodeDir: string, secret: LocalKekSecret) =>
   unseal(nodeDir, secret).then(
     () => true,
