@@ -13,7 +13,13 @@ export type WriteOpKind = 'create' | 'update' | 'delete';
 
 /** One operation of an intent. `read` ops resolve a version at the intent's log position (.env snapshots). */
 export type IntentOp =
-  | { readonly op: WriteOpKind; readonly namespace: string; readonly name: string }
+  | {
+      readonly op: WriteOpKind;
+      readonly namespace: string;
+      readonly name: string;
+      /** Compare-and-set: the write applies only if the latest version is exactly this (DESIGN §9 If-Match). */
+      readonly expectedVersion?: number;
+    }
   | { readonly op: 'read'; readonly namespace: string; readonly name: string; readonly version?: number };
 
 export interface IntentEntry {

@@ -287,3 +287,35 @@ describe('secret state machine decisions (DESIGN §5)', () => {
     assert.equal(m.view.version(key, 1)?.writeId, 'r1');
   });
 });
+
+describe('compare-and-set (expectedVersion)', () => {
+  it('an update with the wrong expected version is rejected 412 in log order; the right one applies', () => {
+    const m = machine();
+    const update = (writeId: string, expectedVersion: number): LogEntry => ({
+      type: 'intent',
+      writeId,
+      tenant: 't',
+      time: 30,
+      coordinator: 'n',
+      ops: [{ op: 'update', namespace: 'ns', name: 'k', expectedVersion }],
+    });
+    const create: LogEntry = {
+      type: 'intent',
+      writeId: 'c',
+      tenant: 't',
+      time: 10,
+      coordinator: 'n',
+      ops: [{ op: 'create', namespace: 'ns', name: 'k' }],
+    };
+    applyAll(m, [
+      create,
+      { type: 'commit', writeId: 'c', tenant: 't', time: 20, holders: ['n'] },
+      update('u1', 1),
+      { type: 'commit', writeId: 'u1', tenant: 't', time: 40, holders: ['n'] },
+      update('u2', 1),
+    ]);
+    assert.equal(m.view.write('u1')?.state, 'committed');
+    assert.equal(m.view.write('u2')?.outcome.rejection?.code, 'DSV_PRECONDITION_FAILED');
+    assert.equal(m.view.key({ tenant: 't', namespace: 'ns', name: 'k' })?.latestVersion, 2);
+  });
+});

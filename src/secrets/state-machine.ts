@@ -183,6 +183,9 @@ export class SecretStateMachine {
       }
       if (!state?.live) return reject('DSV_SECRET_NOT_FOUND');
       if (state.pendingWrite) return reject('DSV_WRITE_CONFLICT');
+      if (op.expectedVersion !== undefined && op.expectedVersion !== state.latestVersion) {
+        return reject('DSV_PRECONDITION_FAILED');
+      }
       const version = op.op === 'update' ? state.latestVersion + 1 : state.latestVersion;
       plan.push({ op: op.op, namespace: op.namespace, name: op.name, version });
     }

@@ -34,7 +34,8 @@ export type RejectionCode =
   | 'DSV_SECRET_NOT_FOUND'
   | 'DSV_WRITE_CONFLICT'
   | 'DSV_TENANT_SHREDDED'
-  | 'DSV_QUOTA_SECRETS';
+  | 'DSV_QUOTA_SECRETS'
+  | 'DSV_PRECONDITION_FAILED';
 
 /** A tenant's quotas; null = no limit beyond the node's own. */
 export interface TenantQuota {

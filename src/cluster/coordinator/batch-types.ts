@@ -5,8 +5,15 @@ export type BatchOp =
       readonly namespace: string;
       readonly name: string;
       readonly value: Uint8Array;
+      /** update only: compare-and-set on the latest version, decided in log order (v2 If-Match). */
+      readonly expectedVersion?: number;
     }
-  | { readonly op: 'delete'; readonly namespace: string; readonly name: string }
+  | {
+      readonly op: 'delete';
+      readonly namespace: string;
+      readonly name: string;
+      readonly expectedVersion?: number;
+    }
   | { readonly op: 'read'; readonly namespace: string; readonly name: string; readonly version?: number };
 
 export interface BatchOpResult {

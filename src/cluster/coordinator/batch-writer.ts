@@ -41,7 +41,12 @@ export async function executeBatch(
           name: op.name,
           ...(op.version === undefined ? {} : { version: op.version }),
         }
-      : { op: op.op, namespace: op.namespace, name: op.name },
+      : {
+          op: op.op,
+          namespace: op.namespace,
+          name: op.name,
+          ...(op.expectedVersion === undefined ? {} : { expectedVersion: op.expectedVersion }),
+        },
   );
   const intentOffset = await appendAndApply(context, partition, {
     type: 'intent',
