@@ -17,8 +17,14 @@ export interface RegisterAuditOptions {
   readonly identify?: (request: FastifyRequest) => AuditCaller | undefined;
   /** What the request did; default: the note, failing closed (see `defaultClassify`). */
   readonly classify?: (request: FastifyRequest, reply: FastifyReply) => AuditClassification;
-  /** The 503 body when a secret-carrying response is refused; default v1 style `{"message": …}`. */
-  readonly renderUnavailable?: (error: DsvError) => { readonly contentType: string; readonly body: string };
+  /**
+   * The 503 body when a secret-carrying response is refused; default v1 style `{"message": …}`. Gets the
+   * request so one instance serving v1 and v2 can answer each in its own format (v2: problem+json).
+   */
+  readonly renderUnavailable?: (
+    error: DsvError,
+    request: FastifyRequest,
+  ) => { readonly contentType: string; readonly body: string };
   /** A non-secret response whose record failed still goes out; this hears about it (default: logs). */
   readonly onAuditFailure?: (error: DsvError, request: FastifyRequest, requestId: string) => void;
   readonly appendTimeoutMs?: number;
@@ -110,7 +116,7 @@ export function registerAudit(app: FastifyInstance, options: RegisterAuditOption
     // I-A1: the secret-carrying payload is dropped here, before Fastify has written a byte of it.
     destroyIfStream(payload);
     for (const header of BODY_HEADERS) void reply.removeHeader(header);
-    const { contentType, body } = render(appended.error);
+    const { contentType, body } = render(appended.error, request);
     void reply
       .code(503)
       .header(ERROR_CODE_HEADER, appended.error.code)
