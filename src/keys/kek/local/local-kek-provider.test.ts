@@ -125,6 +125,51 @@ void describe('LocalKekProvider unseal', () => {
     await b.close();
   });
 
+  void it('ref names the KEK by a hash of its verifier: stable across unseals, different per KEK', async () => {
+    const dataDir = await newDir();
+    const first = await LocalKekProvider.fromPassphrase({ dataDir, passphrase: 'pw', scrypt: FAST_SCRYPT });
+    const again = await LocalKekProvider.fromPassphrase({ dataDir, passphrase: 'pw' });
+    const other = await LocalKekProvider.fromPassphrase({
+      dataDir: await newDir(),
+      passphrase: 'pw',
+      scrypt: FAST_SCRYPT,
+    });
+    assert.match(first.ref, /^local:[0-9a-f]{32}$/);
+    assert.equal(again.ref, first.ref);
+    assert.notEqual(other.ref, first.ref, 'the same passphrase with another salt is another KEK');
+    for (const p of [first, again, other]) await p.close();
+  });
+
+  void it('during a KEK rotation the unseal checks kek.json, then kek.next.json, and creates neither', async () => {
+    const dataDir = await newDir();
+    await (
+      await LocalKekProvider.fromPassphrase({ dataDir, passphrase: 'old', scrypt: FAST_SCRYPT })
+    ).close();
+    const next = await LocalKekProvider.fromPassphraseFile({
+      dataDir,
+      passphrase: 'new',
+      fileName: 'kek.next.json',
+      scrypt: FAST_SCRYPT,
+    });
+    const viaUnseal = await LocalKekProvider.fromPassphrase({ dataDir, passphrase: 'new' });
+    assert.equal(viaUnseal.ref, next.ref);
+    await assert.rejects(LocalKekProvider.fromPassphrase({ dataDir, passphrase: 'neither' }), {
+      code: 'DSV_KEK_UNAVAILABLE',
+      message: /\(kek\.json or kek\.next\.json in /,
+    });
+    const keyFileNode = await newDir();
+    await assert.rejects(
+      LocalKekProvider.fromPassphrase({ dataDir: keyFileNode, passphrase: 'x', create: false }),
+      {
+        code: 'DSV_KEK_UNAVAILABLE',
+        message: /kek\.json does not exist/,
+      },
+    );
+    await assert.rejects(readFile(join(keyFileNode, 'kek.json')), { code: 'ENOENT' });
+    await next.close();
+    await viaUnseal.close();
+  });
+
   void it('a key file of the wrong size is refused with a clear error', async () => {
     const dir = await newDir();
     const path = join(dir, 'short.key');

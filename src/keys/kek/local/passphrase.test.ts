@@ -61,6 +61,32 @@ void describe('resolvePassphrase', () => {
     assert.deepEqual(t.rawModes, [true, false]);
   });
 
+  void it('a new passphrase: its own variable, or asked twice at the prompt and refused if the two differ', async () => {
+    const env = { DSV_UNSEAL_PASSPHRASE: 'old', DSV_NEW_UNSEAL_PASSPHRASE: 'new' };
+    assert.equal(await resolvePassphrase({ env, envName: 'DSV_NEW_UNSEAL_PASSPHRASE' }), 'new');
+    const same = terminal();
+    const asked = resolvePassphrase({
+      env: {},
+      prompt: same.term,
+      question: 'New unseal passphrase',
+      confirm: true,
+    });
+    same.input.write('n3w\r');
+    await new Promise((resolve) => setImmediate(resolve));
+    same.input.write('n3w\r');
+    assert.equal(await asked, 'n3w');
+    assert.equal(same.echoed(), 'New unseal passphrase: \nNew unseal passphrase (again): \n');
+    const differ = terminal();
+    const typo = resolvePassphrase({ env: {}, prompt: differ.term, confirm: true });
+    differ.input.write('one\r');
+    await new Promise((resolve) => setImmediate(resolve));
+    differ.input.write('two\r');
+    await assert.rejects(typo, {
+      code: 'DSV_KEK_UNAVAILABLE',
+      message: /the two passphrases entered at the prompt differ/,
+    });
+  });
+
   void it('Ctrl-C at the prompt cancels the unseal', async () => {
     const t = terminal();
     const pending = resolvePassphrase({ prompt: t.term });
