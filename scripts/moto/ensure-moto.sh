@@ -42,7 +42,10 @@ fi
 started=$SECONDS
 log "creating $venv and installing $(grep -v '^#' "$requirements" | tr '\n' ' ')(first run; about a minute)"
 rm -rf "$venv"
-"$python" -m venv "$venv"
+if ! "$python" -m venv "$venv"; then
+  log "$python -m venv failed: install the venv module (Debian: apt-get install python3-venv) or set PYTHON"
+  exit 1
+fi
 # --disable-pip-version-check / --no-input: quiet and never waits on a prompt in CI.
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
   -r "$requirements" -c "$constraints" >&2
