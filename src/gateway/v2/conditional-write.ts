@@ -63,37 +63,47 @@ export async function putSecret(
   idempotencyKey: string | undefined,
 ): Promise<PutOutcome> {
   const { tenant } = caller;
+  const options = (key: string | undefined) => (key === undefined ? {} : { idempotencyKey: key });
   const write = (op: 'create' | 'update', key: string | undefined) => {
     requireCapability(caller, op, target.namespace, target.name);
-    return coordinator.write(tenant, { op, ...target, value }, key === undefined ? {} : { idempotencyKey: key });
+    return coordinator.write(tenant, { op, ...target, value }, options(key));
   };
   if (condition.kind === 'absent') return outcome(await write('create', idempotencyKey));
   if (condition.kind === 'none') return upsert(coordinator, tenant, target, write, idempotencyKey);
 
   requireCapability(caller, 'update', target.namespace, target.name);
-  await checkPrecondition(coordinator, tenant, target, condition, idempotencyKey);
+  const expected = await expectedVersion(coordinator, tenant, target, condition, idempotencyKey);
+  return outcome(
+    await asPreconditionFailure(
+      coordinator.write(tenant, { op: 'update', ...target, value, ...expected }, options(idempotencyKey)),
+    ),
+  );
+}
+
+/** A conditional write the log found missing (deleted after our check) fails its condition: 412. */
+async function asPreconditionFailure<T>(write: Promise<T>): Promise<T> {
   try {
-    return outcome(await write('update', idempotencyKey));
+    return await write;
   } catch (error) {
-    // Deleted between the check and the intent: the log says it is missing, which fails the condition.
     if (codeOf(error) === 'DSV_SECRET_NOT_FOUND') throw new DsvError('DSV_PRECONDITION_FAILED');
     throw error;
   }
 }
 
 /**
- * Compare-and-set, decided after a catch-up to the log's end (the view then holds every write ordered
- * before this request). NOT exact: a write ordered between this check and our intent is not seen (see
- * README.md, "compare-and-set"); exactness needs the state machine to check an `expectedVersion`.
- * A retry of an idempotency key already in the log skips the check, so it answers as the first request did.
+ * Compare-and-set. After a catch-up to the log's end, the latest version must be one of the If-Match
+ * tags; that version then travels in the intent as `expectedVersion`, and the state machine rejects the
+ * write (412) if another write got ordered in between — the log decides, on every node alike (DESIGN §5).
+ * `If-Match: *` needs no expected version: an update of a missing secret is rejected by the log anyway.
+ * A retry whose idempotency key is already in the log skips the check: it answers as the first request did.
  */
-async function checkPrecondition(
+async function expectedVersion(
   coordinator: Coordinator,
   tenant: string,
   target: SecretTarget,
   condition: WriteCondition,
   idempotencyKey: string | undefined,
-): Promise<void> {
+): Promise<{ expectedVersion?: number }> {
   let latest: number | undefined;
   try {
     latest = (await coordinator.history({ tenant, ...target })).at(-1)?.version;
@@ -102,8 +112,9 @@ async function checkPrecondition(
   }
   const holds =
     latest !== undefined && (condition.kind !== 'versions' || condition.versions.includes(latest));
-  if (holds) return;
-  if (idempotencyKey !== undefined && coordinator.context.view.idempotentWrite(tenant, idempotencyKey)) return;
+  if (holds) return condition.kind === 'versions' && latest !== undefined ? { expectedVersion: latest } : {};
+  if (idempotencyKey !== undefined && coordinator.context.view.idempotentWrite(tenant, idempotencyKey))
+    return {};
   throw new DsvError(
     'DSV_PRECONDITION_FAILED',
     latest === undefined ? 'The secret does not exist' : `The latest version is ${latest}`,
@@ -124,7 +135,9 @@ async function upsert(
   write: (op: 'create' | 'update', key: string | undefined) => Promise<BatchOpResult>,
   idempotencyKey: string | undefined,
 ): Promise<PutOutcome> {
-  let op: 'create' | 'update' = coordinator.context.view.key({ tenant, ...target })?.live ? 'update' : 'create';
+  let op: 'create' | 'update' = coordinator.context.view.key({ tenant, ...target })?.live
+    ? 'update'
+    : 'create';
   for (let attempt = 1; ; attempt++) {
     const key =
       idempotencyKey === undefined || attempt === 1 ? idempotencyKey : `${idempotencyKey}\n${attempt}`;
@@ -138,16 +151,25 @@ async function upsert(
   }
 }
 
+/** Delete, optionally conditional (If-Match) with the same compare-and-set as `putSecret`. */
 export async function deleteSecret(
   coordinator: Coordinator,
   caller: Caller,
   target: SecretTarget,
+  condition: WriteCondition,
   idempotencyKey: string | undefined,
 ): Promise<void> {
   requireCapability(caller, 'delete', target.namespace, target.name);
-  await coordinator.write(
-    caller.tenant,
-    { op: 'delete', ...target },
-    idempotencyKey === undefined ? {} : { idempotencyKey },
+  if (condition.kind === 'absent') {
+    throw new DsvError('DSV_INPUT_INVALID', 'If-None-Match does not apply to a delete');
+  }
+  const options = idempotencyKey === undefined ? {} : { idempotencyKey };
+  if (condition.kind === 'none') {
+    await coordinator.write(caller.tenant, { op: 'delete', ...target }, options);
+    return;
+  }
+  const expected = await expectedVersion(coordinator, caller.tenant, target, condition, idempotencyKey);
+  await asPreconditionFailure(
+    coordinator.write(caller.tenant, { op: 'delete', ...target, ...expected }, options),
   );
 }

@@ -12,7 +12,8 @@ export interface NamePage {
   readonly next?: string;
 }
 
-const encodeCursor = (after: string): string => Buffer.from(JSON.stringify({ a: after })).toString('base64url');
+const encodeCursor = (after: string): string =>
+  Buffer.from(JSON.stringify({ a: after })).toString('base64url');
 
 function decodeCursor(cursor: string | undefined): string {
   if (cursor === undefined || cursor === '') return '';

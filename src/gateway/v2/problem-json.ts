@@ -23,9 +23,20 @@ export function problemJsonHandler(logger: Logger) {
         title: ERROR_CODES[dsv.code].message,
         status: dsv.status,
         code: dsv.code,
-        detail: dsv.message,
+        detail: validationDetail(error) ?? dsv.message,
         instance: request.id,
         ...(dsv.details ? { details: dsv.details } : {}),
       });
   };
+}
+
+/**
+ * Fastify's schema-validation message names the part, the field and the rule ("body must have required
+ * property 'value'"), never the data (Ajv messages hold schema text only), so it is safe to show (I-G2).
+ */
+function validationDetail(error: unknown): string | undefined {
+  const candidate = error as { validation?: unknown; message?: unknown } | null;
+  return candidate?.validation !== undefined && typeof candidate.message === 'string'
+    ? candidate.message
+    : undefined;
 }

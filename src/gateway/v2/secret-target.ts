@@ -19,12 +19,18 @@ export function canonicalPart(raw: unknown, what: 'namespace' | 'name', limits: 
   }
   const text = raw.normalize('NFC');
   if (text.length > limits.maxNameLength) {
-    throw new DsvError('DSV_INPUT_INVALID', `The ${what} is too long (max ${limits.maxNameLength} characters)`);
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      `The ${what} is too long (max ${limits.maxNameLength} characters)`,
+    );
   }
   return text;
 }
 
-export function secretTarget(params: { namespace?: unknown; name?: unknown }, limits: V2Limits): SecretTarget {
+export function secretTarget(
+  params: { namespace?: unknown; name?: unknown },
+  limits: V2Limits,
+): SecretTarget {
   return {
     namespace: canonicalPart(params.namespace, 'namespace', limits),
     name: canonicalPart(params.name, 'name', limits),

@@ -1,15 +1,28 @@
-// The v2 API as one encapsulated Fastify plugin under /v2: its own problem+json error handler, its routes.
+// The v2 API as one encapsulated Fastify plugin under /v2: its own problem+json error and not-found
+// handlers, the OpenAPI document generated from its routes, and the routes.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { DsvError } from '../../errors/index.ts';
+import { registerEnvRoutes } from './env-routes.ts';
+import { registerOpenApi, registerOpenApiRoute } from './openapi.ts';
 import { problemJsonHandler } from './problem-json.ts';
+import { registerSecretRoutes } from './secret-routes.ts';
 import { registerSysRoutes } from './sys-routes.ts';
 import type { V2Context } from './v2-context.ts';
 
 export async function registerV2(app: FastifyInstance, context: V2Context, logger: Logger): Promise<void> {
   await app.register(
     async (v2) => {
-      v2.setErrorHandler(problemJsonHandler(logger));
+      await registerOpenApi(v2);
+      const handler = problemJsonHandler(logger);
+      v2.setErrorHandler(handler);
+      v2.setNotFoundHandler(async (request, reply) =>
+        handler(new DsvError('DSV_ROUTE_NOT_FOUND'), request, reply),
+      );
+      registerSecretRoutes(v2, context);
+      registerEnvRoutes(v2, context);
       registerSysRoutes(v2, context);
+      registerOpenApiRoute(v2);
     },
     { prefix: '/v2' },
   );

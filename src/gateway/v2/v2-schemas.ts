@@ -67,6 +67,14 @@ export const WRITE_HEADERS = {
   },
 } as const;
 
+export const DELETE_HEADERS = {
+  type: 'object',
+  properties: {
+    'if-match': WRITE_HEADERS.properties['if-match'],
+    'idempotency-key': WRITE_HEADERS.properties['idempotency-key'],
+  },
+} as const;
+
 export const PUT_BODY = {
   type: 'object',
   required: ['value'],

@@ -1,0 +1,134 @@
+// The handlers of the v2 secret routes, given validated input; secret-routes.ts binds them to URLs and
+// schemas (and to the long-path fallback, which hands them the same input).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { noteAuditSubject } from '../../audit/index.ts';
+import type { VersionSelector } from '../../cluster/index.ts';
+import { requireCapability } from '../../control/token-authenticator.ts';
+import { DsvError } from '../../errors/index.ts';
+import type { Caller } from '../tenancy.ts';
+import { deleteSecret, parseWriteCondition, putSecret } from './conditional-write.ts';
+import { listNames } from './list-names.ts';
+import {
+  canonicalPart,
+  etagOf,
+  isoTime,
+  isoTimeOrNull,
+  secretPath,
+  secretTarget,
+  valueBytes,
+  type SecretTarget,
+} from './secret-target.ts';
+import { callerOf } from './v2-caller.ts';
+import type { V2Context } from './v2-context.ts';
+
+/** What a handler gets: path parameters (decoded, not yet canonical), query, headers and body. */
+export interface SecretRequestInput {
+  readonly params: { readonly namespace?: string; readonly name?: string };
+  readonly query: Record<string, unknown>;
+  readonly headers: Record<string, unknown>;
+  readonly body: unknown;
+}
+
+export type SecretHandler = (
+  context: V2Context,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: SecretRequestInput,
+) => Promise<unknown>;
+
+const decoder = new TextDecoder();
+const header = (input: SecretRequestInput, name: string): string | undefined => {
+  const value = input.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** Notes what the request does for the audit trail (I-A1); the caller was authenticated in `onRequest`. */
+function begin(
+  request: FastifyRequest,
+  operation: string,
+  carriesSecret: boolean,
+  target?: SecretTarget,
+): Caller {
+  noteAuditSubject(request, { operation, carriesSecret, ...(target ?? {}) });
+  return callerOf(request);
+}
+
+export function readSelector(query: { version?: unknown; asOf?: unknown }): VersionSelector {
+  if (query.version !== undefined && query.asOf !== undefined) {
+    throw new DsvError('DSV_INPUT_INVALID', 'version and asOf cannot be used together');
+  }
+  if (typeof query.version === 'number') return { version: query.version };
+  if (typeof query.asOf !== 'string') return { latest: true };
+  const asOf = Date.parse(query.asOf);
+  if (!Number.isFinite(asOf)) throw new DsvError('DSV_INPUT_INVALID', 'asOf must be an RFC 3339 time');
+  return { asOf };
+}
+
+export const putHandler: SecretHandler = async (context, request, reply, input) => {
+  const target = secretTarget(input.params, context.limits);
+  const caller = begin(request, 'secret.write', false, target);
+  const condition = parseWriteCondition(header(input, 'if-match'), header(input, 'if-none-match'));
+  const value = valueBytes((input.body as { value: string }).value, context.limits);
+  const key = header(input, 'idempotency-key');
+  const result = await putSecret(context.coordinator, caller, target, value, condition, key);
+  void reply.header('etag', etagOf(result.version));
+  if (result.created) {
+    void reply.header('location', secretPath(target));
+    return reply.status(201).send({ version: result.version, created: true });
+  }
+  return reply
+    .status(200)
+    .send({ version: result.version, ...(result.unchanged ? { unchanged: true } : {}) });
+};
+
+export const readHandler: SecretHandler = async (context, request, reply, input) => {
+  const target = secretTarget(input.params, context.limits);
+  const caller = begin(request, 'secret.read', true, target);
+  const selector = readSelector(input.query);
+  requireCapability(caller, 'read', target.namespace, target.name);
+  const found = await context.coordinator.read({ tenant: caller.tenant, ...target }, selector);
+  // A body with a secret value must never be stored by a cache.
+  return reply
+    .header('cache-control', 'no-store')
+    .header('etag', etagOf(found.version))
+    .send({
+      ...target,
+      value: decoder.decode(found.value),
+      version: found.version,
+      validFrom: isoTime(found.validFrom),
+      validTo: isoTimeOrNull(found.validTo),
+    });
+};
+
+export const versionsHandler: SecretHandler = async (context, request, reply, input) => {
+  const target = secretTarget(input.params, context.limits);
+  const caller = begin(request, 'secret.versions', false, target);
+  requireCapability(caller, 'history', target.namespace, target.name);
+  const versions = await context.coordinator.history({ tenant: caller.tenant, ...target });
+  return reply.send({
+    ...target,
+    versions: versions.map((info) => ({
+      version: info.version,
+      validFrom: isoTime(info.validFrom),
+      validTo: isoTimeOrNull(info.validTo),
+    })),
+  });
+};
+
+export const deleteHandler: SecretHandler = async (context, request, reply, input) => {
+  const target = secretTarget(input.params, context.limits);
+  const caller = begin(request, 'secret.delete', false, target);
+  const condition = parseWriteCondition(header(input, 'if-match'), undefined);
+  await deleteSecret(context.coordinator, caller, target, condition, header(input, 'idempotency-key'));
+  return reply.status(204).send();
+};
+
+export const listHandler: SecretHandler = async (context, request, reply, input) => {
+  const namespace = canonicalPart(input.params.namespace, 'namespace', context.limits);
+  const caller = begin(request, 'secret.list', false);
+  noteAuditSubject(request, { namespace });
+  const { prefix, limit, cursor } = input.query as { prefix: string; limit: number; cursor?: string };
+  return reply.send(
+    await listNames(context.coordinator, caller, namespace, prefix.normalize('NFC'), cursor, limit),
+  );
+};
