@@ -1,0 +1,264 @@
+// Runs one level-1 scenario against the real control plane (ControlStore applied record by record, as the
+// log would, and TokenAuthenticator) and against the reference model, and reports every disagreement.
+import { createHash } from 'node:crypto';
+import { DatabaseSync } from 'node:sqlite';
+import type { FastifyRequest } from 'fastify';
+import type { ControlEntry } from '../../src/control/control-entry.ts';
+import { ControlStore } from '../../src/control/control-store.ts';
+import { TokenAuthenticator, type Caller } from '../../src/control/token-authenticator.ts';
+import { hashToken } from '../../src/control/tokens.ts';
+import { DsvError } from '../../src/errors/index.ts';
+import { AuthzModel, type ModelCapability, type ModelToken } from './authz-model.ts';
+import { equivalentForms, nearPattern, trickVariants } from './authz-model-names.ts';
+import {
+  tenantName,
+  type CheckSpec,
+  type HeaderForm,
+  type Scenario,
+  type Step,
+} from './authz-model-scenario.ts';
+
+export interface RunTotals {
+  operations: number;
+  allowed: number;
+  equivalenceChecks: number;
+  trickChecks: number;
+  crossTenantAllows: number;
+  mismatches: string[];
+}
+
+export const emptyTotals = (): RunTotals => ({
+  operations: 0,
+  allowed: 0,
+  equivalenceChecks: 0,
+  trickChecks: 0,
+  crossTenantAllows: 0,
+  mismatches: [],
+});
+
+const DEFAULT_TENANT = 'default';
+
+/** Deterministic token-shaped secrets (`dsv.` + 43 base64url characters), so a failing case replays. */
+const tokenSecret = (index: number): string =>
+  `dsv.${createHash('sha256').update(`authz-model-${index}`).digest('base64url')}`;
+
+/** The header as sent, and the credential the model sees in it (RFC 6750: scheme is case-insensitive). */
+function header(
+  form: HeaderForm,
+  secret: string,
+): { value: string | undefined; credential: string | undefined } {
+  switch (form) {
+    case 'bearer':
+      return { value: `Bearer ${secret}`, credential: secret };
+    case 'bearer-lower':
+      return { value: `bearer ${secret}`, credential: secret };
+    case 'bearer-upper':
+      return { value: `BEARER ${secret}`, credential: secret };
+    case 'bearer-tab':
+      return { value: `Bearer\t ${secret}`, credential: secret };
+    case 'bearer-trailing':
+      return { value: `Bearer ${secret}  `, credential: secret };
+    case 'none':
+      return { value: undefined, credential: undefined };
+    case 'basic':
+      return { value: `Basic ${secret}`, credential: undefined };
+    case 'mangled': {
+      const last = secret.at(-1) === 'A' ? 'B' : 'A';
+      const mangled = secret.slice(0, -1) + last;
+      return { value: `Bearer ${mangled}`, credential: mangled };
+    }
+    case 'truncated':
+      return { value: `Bearer ${secret.slice(0, -1)}`, credential: secret.slice(0, -1) };
+  }
+}
+
+async function authenticate(
+  authenticator: TokenAuthenticator,
+  headerValue: string | undefined,
+  override: string | undefined,
+): Promise<Caller | 401 | 403> {
+  // A request is data here: the authenticator reads only its headers.
+  const request = { headers: headerValue === undefined ? {} : { authorization: headerValue } };
+  try {
+    return await authenticator.authenticate(request as unknown as FastifyRequest, override);
+  } catch (error) {
+    if (error instanceof DsvError && error.code === 'DSV_AUTH_REQUIRED') return 401;
+    if (error instanceof DsvError && error.code === 'DSV_AUTH_FORBIDDEN') return 403;
+    throw error;
+  }
+}
+
+export async function runScenario(scenario: Scenario, totals: RunTotals): Promise<void> {
+  const store = new ControlStore(new DatabaseSync(':memory:'));
+  let clock = 1_000_000;
+  const authenticator = new TokenAuthenticator({
+    store,
+    catchUp: async () => {},
+    maxStalenessMs: 1000,
+    defaultTenant: DEFAULT_TENANT,
+    allowAnonymous: false,
+    now: () => clock,
+  });
+  const model = new AuthzModel(DEFAULT_TENANT);
+  const secrets: string[] = [];
+  const log: ControlEntry[] = [];
+  const apply = (entry: ControlEntry): void => {
+    store.apply(entry);
+    log.push(entry);
+  };
+  const tenantOf = (ref: number): string => tenantName(scenario.tenants, ref);
+
+  for (const tenant of scenario.tenants) {
+    apply({ type: 'tenant-create', tenant, time: clock });
+    model.createTenant(tenant);
+  }
+  for (const step of scenario.steps) {
+    if (step.kind === 'query') {
+      await query(step, secrets[step.token % Math.max(1, secrets.length)]);
+      continue;
+    }
+    control(step);
+  }
+  // I-V1: a node that replays the same log from scratch holds the same control view.
+  const replayed = new ControlStore(new DatabaseSync(':memory:'));
+  for (const entry of log) replayed.apply(entry);
+  for (const tenant of [
+    ...scenario.tenants,
+    tenantOf(scenario.tenants.length),
+    tenantOf(scenario.tenants.length + 1),
+  ]) {
+    if (JSON.stringify(replayed.policies(tenant)) !== JSON.stringify(store.policies(tenant)))
+      totals.mismatches.push(`replayed control view differs for tenant ${tenant}`);
+  }
+  if (JSON.stringify(replayed.tokens(null)) !== JSON.stringify(store.tokens(null)))
+    totals.mismatches.push('replayed control view differs in tokens');
+
+  function control(step: Exclude<Step, { kind: 'query' }>): void {
+    switch (step.kind) {
+      case 'tenant-create':
+        apply({ type: 'tenant-create', tenant: tenantOf(step.tenant), time: clock });
+        model.createTenant(tenantOf(step.tenant));
+        return;
+      case 'policy-put':
+        apply({
+          type: 'policy-put',
+          tenant: tenantOf(step.tenant),
+          name: step.policy,
+          rules: step.rules,
+          time: clock,
+        });
+        model.putPolicy(tenantOf(step.tenant), step.policy, step.rules);
+        return;
+      case 'policy-delete':
+        apply({ type: 'policy-delete', tenant: tenantOf(step.tenant), name: step.policy, time: clock });
+        model.deletePolicy(tenantOf(step.tenant), step.policy);
+        return;
+      case 'token-create': {
+        const secret = tokenSecret(secrets.length);
+        const accessor = `accessor-${secrets.length}`;
+        const tenant = step.root ? null : tenantOf(step.tenant);
+        const expiresAt = step.ttlMs === null ? null : clock + step.ttlMs;
+        secrets.push(secret);
+        apply({
+          type: 'token-create',
+          accessor,
+          tokenHash: hashToken(secret),
+          tenant,
+          policies: step.policies,
+          displayName: '',
+          expiresAt,
+          time: clock,
+        });
+        model.addToken({ id: accessor, secret, tenant, policies: step.policies, expiresAt });
+        return;
+      }
+      case 'token-revoke': {
+        const accessor = `accessor-${step.token % Math.max(1, secrets.length)}`;
+        apply({ type: 'token-revoke', accessor, time: clock });
+        model.revoke(accessor);
+        return;
+      }
+      case 'tick':
+        clock += step.ms;
+        return;
+    }
+  }
+
+  async function query(step: Extract<Step, { kind: 'query' }>, secret: string | undefined): Promise<void> {
+    const sent = header(secret === undefined ? 'none' : step.header, secret ?? '');
+    const override = step.override === null ? undefined : tenantOf(step.override);
+    const actual = await authenticate(authenticator, sent.value, override);
+    const resolution = model.resolve(sent.credential, override, clock);
+    const where = `[tenants ${JSON.stringify(scenario.tenants)}, clock ${clock}, header ${step.header}, override ${String(override)}]`;
+    const expectedStatus =
+      resolution.kind === 'unauthenticated' ? 401 : resolution.kind === 'forbidden' ? 403 : 200;
+    const actualStatus = typeof actual === 'number' ? actual : 200;
+    if (actualStatus !== expectedStatus)
+      totals.mismatches.push(`authenticate: ${actualStatus} vs model ${expectedStatus} ${where}`);
+    if (typeof actual !== 'number' && resolution.kind === 'caller') {
+      if (actual.tenant !== resolution.tenant || actual.root !== (resolution.token.tenant === null))
+        totals.mismatches.push(
+          `tenant: ${actual.tenant}/${actual.root} vs model ${resolution.tenant} ${where}`,
+        );
+    }
+    const token = resolution.kind === 'caller' ? resolution.token : undefined;
+    for (const check of step.checks) checkOne(check, actual, token, override, where);
+  }
+
+  function checkOne(
+    check: CheckSpec,
+    actual: Caller | 401 | 403,
+    token: ModelToken | undefined,
+    override: string | undefined,
+    where: string,
+  ): void {
+    const [namespace, name] = requestOf(check, token);
+    const can = (capability: ModelCapability, ns: string, n: string): boolean =>
+      typeof actual !== 'number' && actual.can(capability, ns, n);
+    const expected = (ns: string, n: string): boolean =>
+      token !== undefined && model.grants(token, check.capability, ns, n);
+    const got = can(check.capability, namespace, name);
+    totals.operations += 1;
+    if (got) totals.allowed += 1;
+    const what = `${check.capability} ${JSON.stringify(namespace)} ${JSON.stringify(name)} ${where}`;
+    if (got !== expected(namespace, name)) totals.mismatches.push(`can ${what}: ${got} vs model ${!got}`);
+    // I-T1, checked without the model: an allowed caller acts in its token's tenant and the one it named.
+    if (got && typeof actual !== 'number' && !actual.root) {
+      if (actual.tenant !== token?.tenant || (override !== undefined && override !== actual.tenant))
+        totals.crossTenantAllows += 1;
+    }
+    // Normalisation forms never change a decision.
+    for (const ns of [namespace, ...equivalentForms(namespace)]) {
+      for (const n of [name, ...equivalentForms(name)]) {
+        if (ns === namespace && n === name) continue;
+        totals.equivalenceChecks += 1;
+        if (can(check.capability, ns, n) !== got)
+          totals.mismatches.push(`equivalent form ${JSON.stringify(ns)} ${JSON.stringify(n)} of ${what}`);
+      }
+    }
+    // A path trick names another secret: decided on its own, never allowed where the model denies.
+    const tricks: Array<[string, string]> = [
+      ...trickVariants(namespace).map((ns): [string, string] => [ns, name]),
+      ...trickVariants(name).map((n): [string, string] => [namespace, n]),
+    ];
+    for (const [ns, n] of tricks) {
+      totals.trickChecks += 1;
+      const trickGot = can(check.capability, ns, n);
+      if (trickGot !== expected(ns, n))
+        totals.mismatches.push(`trick ${JSON.stringify(ns)} ${JSON.stringify(n)} of ${what}: ${trickGot}`);
+    }
+  }
+
+  function requestOf(check: CheckSpec, token: ModelToken | undefined): [string, string] {
+    const rules =
+      token?.tenant === null || token === undefined
+        ? []
+        : token.policies.flatMap((policy) => model.policy(token.tenant ?? '', policy) ?? []);
+    const rule = check.near === null ? undefined : rules[check.near.pick % Math.max(1, rules.length)];
+    if (check.near === null || rule === undefined) return [check.namespace, check.name];
+    return [
+      nearPattern(rule.namespace, check.near.namespaceSuffix, check.near.namespaceForm),
+      nearPattern(rule.name, check.near.nameSuffix, check.near.nameForm),
+    ];
+  }
+}
