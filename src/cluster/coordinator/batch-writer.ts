@@ -20,6 +20,7 @@ import {
 import { fetchVersionValue } from './shard-fetch.ts';
 import { readSnapshot } from './reader.ts';
 import { awaitDeleteQuorum } from './delete-quorum.ts';
+import { faultPoint } from '../../platform/fault-points.ts';
 
 export async function executeBatch(
   context: CoordinatorContext,
@@ -102,6 +103,7 @@ export async function executeBatch(
     await appendAbort(context, partition, tenant, writeId, 'quorum');
     throw new DsvError('DSV_WRITE_QUORUM_FAILED');
   }
+  faultPoint('after-stage'); // test-only crash hook, inert unless DSV_FAULT_POINTS names it
   const commitOffset = await appendAndApply(context, partition, {
     type: 'commit',
     writeId,
