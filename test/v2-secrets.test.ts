@@ -132,6 +132,23 @@ describe('v2 secrets API', () => {
     }
   });
 
+  it('concurrent unconditional PUTs of a new name: exactly one creates, no request fails with 404/409 EXISTS', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const results = await Promise.all(
+        [0, 1, 2].map((node) => put(node, `app/upsert-${round}`, `n${node}`)),
+      );
+      const statuses = results.map((r) => r.status);
+      assert.equal(statuses.filter((s) => s === 201).length, 1, statuses.join(','));
+      for (const result of results) {
+        // A lost create becomes an update; only a write still pending on the key may answer 409 CONFLICT.
+        assert.ok(
+          result.status === 200 || result.status === 201 || result.json.code === 'DSV_WRITE_CONFLICT',
+          result.text,
+        );
+      }
+    }
+  });
+
   it('the same Idempotency-Key twice (on two nodes) gives the same answer and one version', async () => {
     const first = await put(0, 'app/idem', 'a', { 'idempotency-key': 'put-idem-1' });
     const retry = await put(2, 'app/idem', 'a', { 'idempotency-key': 'put-idem-1' });

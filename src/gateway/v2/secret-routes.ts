@@ -37,7 +37,7 @@ interface SecretRoute {
   readonly handler: SecretHandler;
 }
 
-export const SECRET_URLS: Record<Shape, string> = {
+const SECRET_URLS: Record<Shape, string> = {
   namespace: '/secrets/:namespace',
   secret: '/secrets/:namespace/:name',
   versions: '/secrets/:namespace/:name/versions',
@@ -45,7 +45,7 @@ export const SECRET_URLS: Record<Shape, string> = {
 
 const tags = ['secrets'];
 
-export const SECRET_ROUTES: readonly SecretRoute[] = [
+const SECRET_ROUTES: readonly SecretRoute[] = [
   {
     method: 'PUT',
     shape: 'secret',
