@@ -106,6 +106,13 @@ export class AuthzModel {
     return this.policyMap.get(tenant)?.get(name);
   }
 
+  /** A tenant's policies, by name. */
+  policies(tenant: string): Array<{ name: string; rules: readonly ModelRule[] }> {
+    return [...(this.policyMap.get(tenant) ?? new Map<string, readonly ModelRule[]>())]
+      .map(([name, rules]) => ({ name, rules }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   /** false when a tenant token names a tenant that does not exist (the record is dropped). */
   addToken(token: Omit<ModelToken, 'revoked'>): boolean {
     if (token.tenant !== null && !this.tenantSet.has(token.tenant)) return false;
@@ -199,7 +206,7 @@ export class AuthzModel {
     if (requestedTenant !== undefined && requestedTenant !== token.tenant) {
       return { allow: false, status: 403, tenant: null };
     }
-    const everything = (token.policies ?? []).some((policyName) =>
+    const everything = token.policies.some((policyName) =>
       (this.policy(token.tenant ?? '', policyName) ?? []).some(
         (rule) => rule.capabilities.includes('admin') && rule.namespace === '*' && rule.name === '*',
       ),
