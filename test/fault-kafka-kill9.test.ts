@@ -52,17 +52,6 @@ async function client(
   }
 }
 
-/** DESIGN §5, I-V2: the node applied everything the others did (same offsets, every partition). */
-async function caughtUp(cluster: MultiProcessCluster, victim: number): Promise<number[][]> {
-  let offsets: number[][] = [];
-  await waitFor(async () => {
-    offsets = (await Promise.all([0, 1, 2].map((i) => cluster.status(i)))).map((status) => status.applied);
-    const mine = offsets[victim] ?? [];
-    return offsets.every((theirs) => theirs.every((offset, p) => (mine[p] ?? -1) >= offset));
-  }, 60_000);
-  return offsets;
-}
-
 /** `update 503 DSV_WRITE_QUORUM_FAILED`: the op, the status (or why there was none) and the error code. */
 function describeAnswer(op: Operation): string {
   const outcome = op.outcome;
@@ -130,7 +119,7 @@ describe(
       await cluster.awaitHealthy(60_000);
 
       // Recovery (DESIGN §5, §7.5): it replayed from its stored offsets and holds every version it should.
-      const offsets = await caughtUp(cluster, victim);
+      const offsets = await cluster.awaitCaughtUp(victim, 60_000);
       console.log(`applied offsets per node after the workload: ${JSON.stringify(offsets)}`);
       const counts = async () =>
         (await Promise.all([0, 1, 2].map((i) => cluster.status(i)))).map((s) => s.shards);

@@ -96,6 +96,19 @@ describe('tokens and policies (production mode: no anonymous access)', () => {
     );
   });
 
+  it('I-T1: a tenant token is never served another tenant: not by name, not by naming the tenant', async () => {
+    const created = JSON.parse(
+      (await call(url(0), 'POST', '/v2/sys/tokens', root, { tenant: 'acme', policies: ['app-rw'] })).body,
+    ) as { token: string };
+    for (const i of [0, 1, 2]) {
+      const read = await v1Read(url(i), created.token, 'app', 'shared-name');
+      assert.equal(read.status, 404);
+      assert.doesNotMatch(read.body, /default-tenant-value/);
+    }
+    // Naming another tenant explicitly (admin API) is refused outright.
+    assert.equal((await call(url(1), 'GET', '/v2/sys/policies?tenant=default', created.token)).status, 403);
+  });
+
   it('a revoked token is refused on every node as soon as the revocation returns', async () => {
     const created = JSON.parse(
       (await call(url(0), 'POST', '/v2/sys/tokens', root, { tenant: 'acme', policies: ['app-rw'] })).body,

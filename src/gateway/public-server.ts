@@ -5,7 +5,10 @@ import type { Logger } from 'pino';
 import { quietServerOptions } from '../platform/fastify-options.ts';
 import { DsvError } from '../errors/index.ts';
 import { ERROR_CODE_HEADER, fromFrameworkError, v1ErrorHandler } from './http-errors.ts';
+import { noteAuditSubject, registerAudit, type AuditPathHasher, type AuditSink } from '../audit/index.ts';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
+import { classifyForAudit } from './audit-classification.ts';
+import type { RequestAuthenticator } from './tenancy.ts';
 import { registerV2 } from './v2/v2-plugin.ts';
 import { registerEnvRoute } from './v1/env-route.ts';
 import { registerSecretRoutes } from './v1/secret-routes.ts';
@@ -33,12 +36,16 @@ export interface PublicServerOptions extends V1Context {
   readonly devControl?: DevControl;
   readonly bodyLimitBytes: number;
   readonly https?: { key: string | Buffer; cert: string | Buffer };
+  /** The node's audit trail (I-A1): every response is recorded, secret-carrying ones before they are sent. */
+  readonly audit?: { readonly sink: AuditSink; readonly hasher: AuditPathHasher };
 }
 
 export async function buildPublicServer(options: PublicServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...quietServerOptions(options.logger, options.bodyLimitBytes),
     exposeHeadRoutes: false,
+    // Names are percent-encoded path segments: room for the longest allowed name, fully encoded.
+    routerOptions: { maxParamLength: options.limits.maxNameLength * 12 },
     // Errors Fastify raises before routing (a malformed URL) get the v1 error body too.
     frameworkErrors: (error, _request, frameworkReply) => {
       const dsv = fromFrameworkError(error);
@@ -52,6 +59,37 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   await app.register(multipart, { limits: { fileSize: options.bodyLimitBytes, files: 1, fields: 10 } });
+  if (options.audit) {
+    registerAudit(app, {
+      sink: options.audit.sink,
+      hasher: options.audit.hasher,
+      classify: classifyForAudit,
+      renderUnavailable: (error, request) =>
+        request.url.startsWith('/v2')
+          ? {
+              contentType: 'application/problem+json; charset=utf-8',
+              body: JSON.stringify({
+                type: `https://dsv.dev/errors/${error.code}`,
+                status: 503,
+                code: error.code,
+                detail: error.message,
+              }),
+            }
+          : {
+              contentType: 'application/json; charset=utf-8',
+              body: JSON.stringify({ message: error.message }),
+            },
+    });
+  }
+  // Every route authenticates through here, so the audit record always names the caller it resolved.
+  const authenticator: RequestAuthenticator = {
+    authenticate: async (request, tenant) => {
+      const caller = await options.authenticator.authenticate(request, tenant);
+      noteAuditSubject(request, { tenant: caller.tenant, accessor: caller.accessor });
+      return caller;
+    },
+  };
+  const routeContext = { ...options, authenticator };
   app.setErrorHandler(v1ErrorHandler(options.logger));
   app.setNotFoundHandler(async (_request, reply) =>
     reply.status(404).header(ERROR_CODE_HEADER, 'DSV_ROUTE_NOT_FOUND').send({ message: 'Not found' }),
@@ -60,10 +98,10 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   app.get('/health', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
   app.get('/api/v1/cluster/status', async () => options.clusterStatus());
   app.get('/api/v1/cluster/nodes', async () => options.nodeStatus());
-  registerSecretRoutes(app, options);
-  registerAdminRoutes(app, options);
-  await registerV2(app, options, options.logger);
-  registerEnvRoute(app, options);
+  registerSecretRoutes(app, routeContext);
+  registerAdminRoutes(app, routeContext);
+  await registerV2(app, routeContext, options.logger);
+  registerEnvRoute(app, routeContext);
 
   const dev = options.devControl;
   if (dev) {

@@ -24,6 +24,7 @@ export interface DevClusterOptions {
   readonly pendingWriteMs?: number;
   readonly membershipIntervalMs?: number;
   readonly wrapPeer?: NodeDependencies['wrapPeer'];
+  readonly wrapAuditSink?: NodeDependencies['wrapAuditSink'];
   /** false runs the nodes as production nodes (no anonymous v1), for tests of authentication. */
   readonly devMode?: boolean;
 }
@@ -82,6 +83,7 @@ export class DevCluster implements DevControl {
           sealer: options.sealer,
           devControl: cluster,
           ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
+          ...(options.wrapAuditSink ? { wrapAuditSink: options.wrapAuditSink } : {}),
         },
       );
       cluster.nodesById.set(member.nodeId, node);

@@ -16,6 +16,7 @@ import {
 } from '../cluster/index.ts';
 import { buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index.ts';
 import type { CommitLog } from '../log/index.ts';
+import { AuditPathHasher, JsonlAuditSink, loadOrCreateAuditSecret, type AuditSink } from '../audit/index.ts';
 import { ControlStore } from '../control/control-store.ts';
 import { TokenAuthenticator } from '../control/token-authenticator.ts';
 import { RateLimitedAuthenticator } from '../gateway/rate-limit.ts';
@@ -39,10 +40,13 @@ export interface NodeDependencies {
   readonly devControl?: DevControl;
   /** Test seam: decorate each peer holder (seeded fault injection: dropped and delayed messages). */
   readonly wrapPeer?: (holder: ShardHolder, from: string) => ShardHolder;
+  /** Test seam: decorate the audit sink (a failing audit disk). */
+  readonly wrapAuditSink?: (sink: AuditSink) => AuditSink;
 }
 
 interface Running {
   readonly db: DatabaseSync;
+  readonly auditSink: JsonlAuditSink;
   readonly sealer: OpenedSealer;
   readonly rewrap: RewrapWorker | undefined;
   readonly applier: LogApplier;
@@ -92,6 +96,7 @@ export class DsvNode {
     for (const warning of tls?.warnings ?? []) logger.warn(warning);
     const db = openNodeDatabase(join(config.dataDir, 'node.sqlite'));
     let sealer: OpenedSealer | undefined;
+    let auditSink: JsonlAuditSink | undefined;
     try {
       const view = new ViewStore(db);
       sealer = await deps.sealer(db, config, view);
@@ -151,7 +156,14 @@ export class DsvNode {
       });
       // With TLS: a CA-signed client certificate that also names a member, beside the peer token (I-G1).
       if (tls) requireMemberCertificate(peerServer, new Set(config.members.map((member) => member.nodeId)));
+      const auditDir = join(config.dataDir, 'audit');
+      auditSink = await JsonlAuditSink.open({ dir: auditDir, node: config.nodeId });
+      const audit = {
+        sink: deps.wrapAuditSink ? deps.wrapAuditSink(auditSink) : auditSink,
+        hasher: new AuditPathHasher(await loadOrCreateAuditSecret(auditDir)),
+      };
       const publicServer = await buildPublicServer({
+        audit,
         coordinator,
         authenticator: new RateLimitedAuthenticator(
           new TokenAuthenticator({
@@ -179,6 +191,7 @@ export class DsvNode {
       const antiEntropy = new AbortController();
       this.running = {
         db,
+        auditSink,
         sealer,
         rewrap,
         applier,
@@ -192,6 +205,7 @@ export class DsvNode {
       };
       this.scheduleAntiEntropy(context, antiEntropy.signal);
     } catch (error) {
+      await auditSink?.close();
       await sealer?.close();
       db.close();
       throw error;
@@ -209,6 +223,7 @@ export class DsvNode {
     await Promise.allSettled([running.publicServer.close(), running.peerServer.close()]);
     await running.applier.stop();
     await Promise.allSettled(running.remotes.map((remote) => remote.close()));
+    await running.auditSink.close();
     await running.sealer.close();
     running.db.close();
   }

@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import {
+  AwsKmsKekProvider,
   EnvelopeShardSealer,
+  Pkcs11KekProvider,
   EpochRotation,
   Keyring,
   LocalKekProvider,
@@ -30,15 +32,53 @@ export type SealerFactory = (
 
 export type KekSource =
   | { readonly kind: 'passphrase'; readonly passphrase: string }
-  | { readonly kind: 'key-file'; readonly path: string };
+  | { readonly kind: 'key-file'; readonly path: string }
+  | {
+      readonly kind: 'pkcs11';
+      readonly modulePath: string;
+      readonly tokenLabel: string;
+      readonly keyLabel: string;
+      readonly pin: string;
+      readonly createKeyIfMissing: boolean;
+    }
+  | {
+      readonly kind: 'aws-kms';
+      readonly keyId: string;
+      readonly region: string;
+      readonly endpoint?: string;
+    };
 
-/** A node refuses to start (sealed) when its KEK cannot be obtained: the provider or keyring throws. */
-export function envelopeSealer(source: KekSource): SealerFactory {
+/** The one place that picks a KEK provider (DESIGN §8: callers never branch on the provider). */
+export async function openKekProvider(source: KekSource, dataDir: string): Promise<KekProvider> {
+  switch (source.kind) {
+    case 'passphrase':
+      return LocalKekProvider.fromPassphrase({ dataDir, passphrase: source.passphrase });
+    case 'key-file':
+      return LocalKekProvider.fromKeyFile(source.path);
+    case 'pkcs11':
+      return Pkcs11KekProvider.open({
+        modulePath: source.modulePath,
+        tokenLabel: source.tokenLabel,
+        keyLabel: source.keyLabel,
+        pin: source.pin,
+        createKeyIfMissing: source.createKeyIfMissing,
+      });
+    case 'aws-kms':
+      return AwsKmsKekProvider.open({
+        keyId: source.keyId,
+        region: source.region,
+        ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
+      });
+  }
+}
+
+/**
+ * A node refuses to start (sealed) when its KEK cannot be obtained: the provider or keyring throws.
+ * Given an already opened provider (`dsv server` unseals before it connects to anything), it uses that one.
+ */
+export function envelopeSealer(source: KekSource | KekProvider): SealerFactory {
   return async (db, config, tenants) => {
-    const kek: KekProvider =
-      source.kind === 'passphrase'
-        ? await LocalKekProvider.fromPassphrase({ dataDir: config.dataDir, passphrase: source.passphrase })
-        : await LocalKekProvider.fromKeyFile(source.path);
+    const kek = 'wrap' in source ? source : await openKekProvider(source, config.dataDir);
     try {
       const keyring = await Keyring.open({ db, kek });
       return {

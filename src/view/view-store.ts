@@ -179,11 +179,12 @@ export class ViewStore {
 
   /** Live secret names of a namespace in name order, for listing. */
   names(tenant: string, namespace: string, prefix: string, after: string, limit: number): string[] {
+    // length() and substr() both count characters in SQLite, so any Unicode prefix compares correctly.
     return this.sql(
-      `SELECT name FROM view_keys WHERE tenant = ? AND namespace = ? AND live = 1 AND name > ?
-       AND substr(name, 1, ?) = ? ORDER BY name LIMIT ?`,
+      `SELECT name FROM view_keys WHERE tenant = ?1 AND namespace = ?2 AND live = 1 AND name > ?3
+       AND substr(name, 1, length(?4)) = ?4 ORDER BY name LIMIT ?5`,
     )
-      .all(tenant, namespace, after, prefix.length, prefix, limit)
+      .all(tenant, namespace, after, prefix, limit)
       .map((row) => str(row.name));
   }
 

@@ -26,6 +26,10 @@ export async function startTestCluster(
     wrapPeer?: DevClusterOptions['wrapPeer'];
     /** false: production nodes (no anonymous access), for authentication tests. */
     devMode?: boolean;
+    wrapAuditSink?: DevClusterOptions['wrapAuditSink'];
+    /** Where node logs go (at `logLevel`); default: nowhere. */
+    logDestination?: { write(text: string): unknown };
+    logLevel?: string;
   } = {},
 ): Promise<TestCluster> {
   const nodes = options.nodes ?? 3;
@@ -37,12 +41,16 @@ export async function startTestCluster(
     basePort,
     peerBasePort,
     dataDir,
-    logger: createLogger({ level: process.env.DSV_TEST_LOG_LEVEL ?? 'silent' }),
+    logger: createLogger({
+      level: options.logLevel ?? process.env.DSV_TEST_LOG_LEVEL ?? 'silent',
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+    }),
     sealer: envelopeSealer({ kind: 'key-file', path: ensureDevKeyFile(join(dataDir, 'dev-kek.key')) }),
     membershipIntervalMs: options.membershipIntervalMs ?? 200,
     pendingWriteMs: options.pendingWriteMs ?? 3000,
     ...(options.devMode === undefined ? {} : { devMode: options.devMode }),
     ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
+    ...(options.wrapAuditSink ? { wrapAuditSink: options.wrapAuditSink } : {}),
   });
   // Ready means every node sees every peer healthy, as a user waiting for `ready` would expect.
   await waitFor(async () => {

@@ -58,6 +58,8 @@ export interface MultiProcessCluster {
   /** Every running node counts every running node healthy. */
   awaitHealthy(timeoutMs: number): Promise<void>;
   status(index: number): Promise<NodeStatus>;
+  /** Waits until node i applied at least what every running node applied (DESIGN §5: replay from its offsets). */
+  awaitCaughtUp(index: number, timeoutMs: number): Promise<number[][]>;
   /** Node i's shard rows of one secret, read from its SQLite file (read-only). */
   shardRows(index: number, namespace: string, name: string): ShardRow[];
   /** The last lines node i wrote to stderr (its logs), for assertion messages. */
@@ -211,6 +213,16 @@ export async function startMultiProcessCluster(
         signal: AbortSignal.timeout(5000),
       });
       return (await response.json()) as NodeStatus;
+    },
+    async awaitCaughtUp(index, timeoutMs) {
+      let offsets: number[][] = [];
+      await waitFor(async () => {
+        const running = slots.flatMap((slot, i) => (alive(slot) ? [i] : []));
+        offsets = (await Promise.all(running.map((i) => cluster.status(i)))).map((status) => status.applied);
+        const mine = offsets[running.indexOf(index)] ?? [];
+        return offsets.every((theirs) => theirs.every((offset, p) => (mine[p] ?? -1) >= offset));
+      }, timeoutMs);
+      return offsets;
     },
     shardRows(index, namespace, name) {
       const db = new DatabaseSync(join(at(index).dataDir, 'node.sqlite'), { readOnly: true });

@@ -1,6 +1,7 @@
 // `dsv cluster init`: writes a cluster CA, node certificates, peer token and one config file per node.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { initCluster } from '../../node/server/index.ts';
+import { initCluster, loadServerConfig } from '../../node/server/index.ts';
+import { issueRootToken } from '../../node/server/root-token.ts';
 import { reportAndExit } from '../admin-client.ts';
 
 export function integer(min: number, max: number) {
@@ -39,6 +40,22 @@ interface InitOptions {
 
 export function registerClusterCommand(program: Command): void {
   const cluster = program.command('cluster').description('cluster administration');
+  cluster
+    .command('root-token')
+    .description('issue a root token for a dsv server cluster (printed once; only its hash is stored)')
+    .requiredOption('--config <file>', 'any node config file of the cluster (for its Kafka settings)')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { config: string; json?: boolean }) => {
+      try {
+        const issued = await issueRootToken(loadServerConfig(options.config));
+        if (options.json) return console.log(JSON.stringify(issued));
+        console.log(`Root token: ${issued.token}`);
+        console.log(`accessor: ${issued.accessor} (revoke with DELETE /v2/sys/tokens/<accessor>)`);
+        console.log('This is the only time the token is shown. Nodes apply it when they next read the log.');
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
   cluster
     .command('init')
     .description('create a cluster CA, one certificate, key and config file per node (dsv server --config …)')

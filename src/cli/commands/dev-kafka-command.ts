@@ -8,6 +8,7 @@ import { DsvError } from '../../errors/index.ts';
 import { PASSPHRASE_ENV } from '../../keys/index.ts';
 import { startLocalKafka, type LocalKafka } from '../../log/kafka/local-kafka.ts';
 import { initCluster, loadServerConfig, nodeConfigFile, type ServerConfig } from '../../node/server/index.ts';
+import { issueRootToken } from '../../node/server/root-token.ts';
 import { NodeProcesses } from '../../node/server/node-processes.ts';
 
 interface DevKafkaOptions {
@@ -40,6 +41,7 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   const started = Date.now();
   let kafka: LocalKafka | undefined;
   let nodes: NodeProcesses | undefined;
+  let rootToken: string | undefined;
   let stopping = false;
   const shutdown = async (code: number): Promise<never> => {
     if (!stopping) {
@@ -82,11 +84,18 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
       },
     );
     await nodes.awaitReady(120_000);
+    const first = configs[0];
+    if (first) {
+      rootToken = (
+        await issueRootToken({ ...first, log: { ...first.log, bootstrap: kafka.bootstrap } }, 'dev root')
+      ).token;
+    }
   } catch (error) {
     console.error(`dsv dev --kafka: ${error instanceof Error ? error.message : String(error)}`);
     return shutdown(error instanceof DsvError && error.code === 'DSV_KEK_UNAVAILABLE' ? 2 : 1);
   }
   for (const node of nodes.list()) console.log(`${node.nodeId}  ${node.publicUrl}  pid ${node.pid}`);
+  if (rootToken) console.log(`Root token: ${rootToken}`);
   console.log('dev mode: anonymous v1 access is allowed; nodes call each other over mutual TLS');
   console.log(`cluster files (CA, certificates, node configs) in ${clusterDir}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

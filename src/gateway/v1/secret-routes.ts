@@ -1,5 +1,6 @@
 // v1 secret routes (API-V1.md): create, update, read, read all versions, delete — same wire, fixed behaviour.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { noteAuditSubject } from '../../audit/index.ts';
 import { requireCapability } from '../../control/token-authenticator.ts';
 import { DsvError } from '../../errors/index.ts';
 import { ALL_METHODS, SECRETS_PATH, type V1Context } from './v1-context.ts';
@@ -60,6 +61,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.secretName, limits);
         const value = requireValue(body.secretValue, limits);
+        noteAuditSubject(request, { namespace, name });
         requireCapability(caller, 'create', namespace, name);
         const result = await coordinator
           .write(tenant, { op: 'create', namespace, name, value })
@@ -74,6 +76,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.secretCurrentName, limits);
         const value = requireValue(body.secretUpdatedValue, limits);
+        noteAuditSubject(request, { namespace, name });
         requireCapability(caller, 'update', namespace, name);
         const result = await coordinator.write(tenant, { op: 'update', namespace, name, value });
         return text(reply, 200, `Secret updated (version: ${result.version})`);
@@ -83,6 +86,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const body = requireObjectBody(request.body);
         const namespace = requireUser(body.user, limits);
         const name = requireName(body.deleteName, limits);
+        noteAuditSubject(request, { namespace, name });
         requireCapability(caller, 'delete', namespace, name);
         await coordinator.write(tenant, { op: 'delete', namespace, name });
         return reply.status(204).send();
@@ -104,6 +108,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
       const namespace = requireUser(query.user, limits);
       const name = requireName(target.name, limits);
       const version = target.all ? undefined : parseVersion(query.version);
+      noteAuditSubject(request, { namespace, name, ...(target.all ? { operation: 'secret.read-all' } : {}) });
       requireCapability(caller, 'read', namespace, name);
       if (target.all) requireCapability(caller, 'history', namespace, name);
       const key = { tenant, namespace, name };

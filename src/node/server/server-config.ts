@@ -20,11 +20,40 @@ export const serverConfigSchema = nodeConfigSchema.extend({
     // DSV_UNSEAL_PASSPHRASE, else this file, else a no-echo prompt on a terminal.
     z.object({ kind: z.literal('passphrase'), passphraseFile: z.string().min(1).optional() }),
     z.object({ kind: z.literal('key-file'), path: z.string().min(1) }),
+    // The PIN comes from DSV_PKCS11_PIN, else this file; the key never leaves the HSM.
+    z.object({
+      kind: z.literal('pkcs11'),
+      modulePath: z.string().min(1),
+      tokenLabel: z.string().min(1),
+      keyLabel: z.string().min(1),
+      pinFile: z.string().min(1).optional(),
+      createKeyIfMissing: z.boolean().default(false),
+    }),
+    // Credentials from the standard AWS chain (environment, profile, instance role).
+    z.object({
+      kind: z.literal('aws-kms'),
+      keyId: z.string().min(1),
+      region: z.string().min(1),
+      endpoint: z.string().url().optional(),
+    }),
   ]),
 });
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+
+function resolveKekPaths(kek: ServerConfig['kek'], at: (path: string) => string): ServerConfig['kek'] {
+  switch (kek.kind) {
+    case 'key-file':
+      return { ...kek, path: at(kek.path) };
+    case 'passphrase':
+      return kek.passphraseFile === undefined ? kek : { ...kek, passphraseFile: at(kek.passphraseFile) };
+    case 'pkcs11':
+      return kek.pinFile === undefined ? kek : { ...kek, pinFile: at(kek.pinFile) };
+    case 'aws-kms':
+      return kek;
+  }
+}
 
 function misconfigured(message: string, cause?: unknown): DsvError {
   return new DsvError('DSV_INPUT_INVALID', message, cause === undefined ? {} : { cause });
@@ -66,14 +95,6 @@ export function resolvePaths(config: ServerConfig, base: string): ServerConfig {
       ...(config.tls.publicCertFile === undefined ? {} : { publicCertFile: at(config.tls.publicCertFile) }),
       ...(config.tls.publicKeyFile === undefined ? {} : { publicKeyFile: at(config.tls.publicKeyFile) }),
     },
-    kek:
-      config.kek.kind === 'key-file'
-        ? { kind: 'key-file', path: at(config.kek.path) }
-        : {
-            kind: 'passphrase',
-            ...(config.kek.passphraseFile === undefined
-              ? {}
-              : { passphraseFile: at(config.kek.passphraseFile) }),
-          },
+    kek: resolveKekPaths(config.kek, at),
   };
 }

@@ -1,12 +1,15 @@
 // One production node from its config file (`dsv server`): unseal source, TLS files, peer token, the Kafka
 // commit log, then the node itself. Fails before serving anything when any of them is wrong (DESIGN §8).
+import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { DsvError } from '../../errors/index.ts';
 import { PASSPHRASE_ENV, resolvePassphrase, type PassphraseTerminal } from '../../keys/index.ts';
 import { KafkaCommitLog } from '../../log/kafka/kafka-commit-log.ts';
 import { DsvNode } from '../dsv-node.ts';
-import { envelopeSealer, type KekSource } from '../sealers.ts';
+import { envelopeSealer, openKekProvider, type KekSource } from '../sealers.ts';
+
+const PKCS11_PIN_ENV = 'DSV_PKCS11_PIN';
 import { loadNodeTls } from '../tls/index.ts';
 import type { ServerConfig } from './server-config.ts';
 
@@ -36,15 +39,22 @@ export async function startServerNode(config: ServerConfig, options: ServerNodeO
     );
   }
   const peerToken = readPeerToken(config.peerTokenFile);
-  const kek = await kekSource(config, options);
-  const log = await KafkaCommitLog.open({
-    bootstrap: options.kafkaBootstrap ?? config.log.bootstrap,
-    topic: config.log.topic,
-    partitionCount: config.log.partitions,
-    replicationFactor: config.log.replicationFactor,
-    minInsyncReplicas: config.log.minInsyncReplicas,
-    clientId: `dsv-${config.nodeId}`,
-  });
+  // Unseal before connecting anywhere: a node whose KEK is unavailable never serves (DESIGN §8).
+  const kek = await openKekProvider(await kekSource(config, options), config.dataDir);
+  let log: KafkaCommitLog;
+  try {
+    log = await KafkaCommitLog.open({
+      bootstrap: options.kafkaBootstrap ?? config.log.bootstrap,
+      topic: config.log.topic,
+      partitionCount: config.log.partitions,
+      replicationFactor: config.log.replicationFactor,
+      minInsyncReplicas: config.log.minInsyncReplicas,
+      clientId: `dsv-${config.nodeId}`,
+    });
+  } catch (error) {
+    await kek.close();
+    throw error;
+  }
   const node = new DsvNode(config, { log, logger: options.logger, peerToken, sealer: envelopeSealer(kek) });
   try {
     await node.start();
@@ -79,11 +89,37 @@ function readPeerToken(path: string): string {
 }
 
 async function kekSource(config: ServerConfig, options: ServerNodeOptions): Promise<KekSource> {
-  if (config.kek.kind === 'key-file') return { kind: 'key-file', path: config.kek.path };
   const env = options.env ?? process.env;
+  const kek = config.kek;
+  if (kek.kind === 'key-file') return { kind: 'key-file', path: kek.path };
+  if (kek.kind === 'aws-kms') {
+    const { keyId, region, endpoint } = kek;
+    return endpoint === undefined
+      ? { kind: 'aws-kms', keyId, region }
+      : { kind: 'aws-kms', keyId, region, endpoint };
+  }
+  if (kek.kind === 'pkcs11') {
+    const pin =
+      env[PKCS11_PIN_ENV] ??
+      (kek.pinFile === undefined ? undefined : (await readFile(kek.pinFile, 'utf8')).trim());
+    if (!pin)
+      throw new DsvError(
+        'DSV_KEK_UNAVAILABLE',
+        `Unseal failed: no HSM PIN (set ${PKCS11_PIN_ENV} or pinFile)`,
+      );
+    delete env[PKCS11_PIN_ENV];
+    return {
+      kind: 'pkcs11',
+      modulePath: kek.modulePath,
+      tokenLabel: kek.tokenLabel,
+      keyLabel: kek.keyLabel,
+      pin,
+      createKeyIfMissing: kek.createKeyIfMissing,
+    };
+  }
   const passphrase = await resolvePassphrase({
     env,
-    ...(config.kek.passphraseFile === undefined ? {} : { file: config.kek.passphraseFile }),
+    ...(kek.passphraseFile === undefined ? {} : { file: kek.passphraseFile }),
     ...(options.terminal ? { prompt: options.terminal } : {}),
   });
   delete env[PASSPHRASE_ENV]; // nothing this process starts later inherits it
