@@ -56,10 +56,11 @@ describe('key rotation under load', () => {
       }
     };
     const clients = Array.from({ length: 6 }, (_, id) => client(id));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(() => operations >= 30, 30_000, 20); // traffic before the rotation…
     const rotated = await fetch(`${urls[1]}/api/admin/keys/rotate`, { method: 'POST' });
     assert.equal(rotated.status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const afterRotation = operations;
+    await waitFor(() => operations >= afterRotation + 30, 30_000, 20); // …and after it
     stop = true;
     await Promise.all(clients);
     assert.deepEqual(failures, [], `no request may fail because of the rotation (${operations} operations)`);

@@ -44,7 +44,9 @@ export interface CommitLog {
    * Appends one record. Resolves only once the record is durable (I-L2: acknowledged ⇒ durable).
    * Rejects with DsvError('DSV_LOG_UNAVAILABLE') when the log cannot take it; then nothing was published
    * that a consumer will ever see … except where the underlying broker cannot tell (a timeout after send),
-   * which callers treat as "outcome unknown" and resolve through the state machine.
+   * which callers treat as "outcome unknown" and resolve through the state machine. An adapter may also store
+   * a record twice when it retries after such an ambiguous failure (at-least-once); consumers must apply
+   * records idempotently (DSV's state machine keys every effect by write id).
    */
   append(partition: number, key: string, value: Uint8Array): Promise<AppendResult>;
   /** Reads records in offset order starting at `fromOffset`. An empty array means "nothing yet". */

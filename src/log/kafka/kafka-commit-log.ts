@@ -121,18 +121,33 @@ export class KafkaCommitLog implements CommitLog {
     assertPartition(partition, this.partitionCount);
     const keyBytes = encodeRecordKey(key, value, KAFKA_MAX_VALUE_BYTES);
     const copy = Buffer.from(value); // taken now: later changes to the caller's buffer do not count (I-L3)
-    try {
-      const sending = this.#producer.send({
-        messages: [{ topic: this.topic, partition, key: keyBytes, value: copy }],
-      });
-      const result = await untilAborted(sending, AbortSignal.timeout(this.#appendTimeoutMs));
-      const offset = result.offsets?.find((o) => o.partition === partition)?.offset;
-      if (offset === undefined) throw new Error('the broker answered without an offset');
-      return { partition, offset: Number(offset) };
-    } catch (error) {
-      this.#assertOpen();
-      throw logUnavailable(`appending to partition ${partition}`, error);
+    // A leader failover can outlast the client's own quick retries; keep trying until the append's deadline.
+    // A retry after an ambiguous failure may store the record twice (at-least-once): DSV's state machine
+    // ignores a record whose write id it has already applied, so a duplicate changes nothing (I-X1).
+    const deadline = performance.now() + this.#appendTimeoutMs;
+    let lastError: unknown;
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) break;
+      try {
+        const sending = this.#producer.send({
+          messages: [{ topic: this.topic, partition, key: keyBytes, value: copy }],
+        });
+        const result = await untilAborted(sending, AbortSignal.timeout(Math.ceil(remaining)));
+        const offset = result.offsets?.find((o) => o.partition === partition)?.offset;
+        if (offset === undefined) throw new Error('the broker answered without an offset');
+        return { partition, offset: Number(offset) };
+      } catch (error) {
+        this.#assertOpen();
+        lastError = error;
+        const pause = Math.floor(
+          Math.min(200 * 2 ** attempt, 1000, Math.max(0, deadline - performance.now())),
+        );
+        if (pause <= 0) break;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
+    throw logUnavailable(`appending to partition ${partition}`, lastError);
   }
 
   async read(partition: number, fromOffset: number, options: ReadOptions): Promise<LogRecord[]> {
