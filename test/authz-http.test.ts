@@ -1,4 +1,4 @@
-// Level 2 of the authorisation model check (I-G1, I-T1, I-T2): random v1 and /v2/sys operations by random
+// Level 2 of the authorisation model check (I-G1, I-T1, I-T2): random v1, v2 and /v2/sys operations by random
 // tokens on a real 3-node production-mode cluster, every reply held to the reference model and the ledger.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -8,9 +8,10 @@ import { HttpModelCheck } from './support/authz-model-http-check.ts';
 import { closeHttpAgent } from './support/authz-model-http.ts';
 import { runEnvOp, runSecretOp } from './support/authz-model-http-ops.ts';
 import { runSysOp } from './support/authz-model-http-sys.ts';
+import { runV2Op } from './support/authz-model-http-v2.ts';
 import { planArb } from './support/authz-model-plan.ts';
 
-const OPERATIONS = Number(process.env.AUTHZ_HTTP_OPS ?? 2000);
+const OPERATIONS = Number(process.env.AUTHZ_HTTP_OPS ?? 2500);
 const SEED = Number(process.env.AUTHZ_SEED ?? Date.now() % 2 ** 31);
 
 describe('authorisation model check, level 2: HTTP on a 3-node cluster', () => {
@@ -32,7 +33,16 @@ describe('authorisation model check, level 2: HTTP on a 3-node cluster', () => {
     for (const op of plan.ops) {
       switch (op.kind) {
         case 'env':
+        case 'v2-env':
           await runEnvOp(check, op);
+          break;
+        case 'v2-put':
+        case 'v2-read':
+        case 'v2-read-version':
+        case 'v2-versions':
+        case 'v2-delete':
+        case 'v2-list':
+          await runV2Op(check, op);
           break;
         case 'sys-list-policies':
         case 'sys-put-policy':

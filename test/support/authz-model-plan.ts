@@ -26,20 +26,23 @@ export const HTTP_NAMES: readonly string[] = [
 
 export type EnvAction = 'get' | 'get-version' | 'new' | 'update' | 'delete';
 export type SecretOpKind = 'create' | 'update' | 'read' | 'read-version' | 'read-all' | 'delete';
+/** v2 (NFC-canonical names): PUT is create-or-update, so it needs `create` or `update` by what it does. */
+export type V2OpKind = 'v2-put' | 'v2-read' | 'v2-read-version' | 'v2-versions' | 'v2-delete' | 'v2-list';
 
+interface KeyParts {
+  readonly ns: number;
+  readonly name: number;
+  readonly version: number;
+}
 interface OnNode {
   readonly token: number;
   readonly node: number;
 }
 export type HttpOp =
+  | (OnNode & { readonly kind: SecretOpKind } & KeyParts)
+  | (OnNode & { readonly kind: V2OpKind } & KeyParts)
   | (OnNode & {
-      readonly kind: SecretOpKind;
-      readonly ns: number;
-      readonly name: number;
-      readonly version: number;
-    })
-  | (OnNode & {
-      readonly kind: 'env';
+      readonly kind: 'env' | 'v2-env';
       readonly ns: number;
       readonly lines: ReadonlyArray<{
         readonly name: number;
@@ -98,7 +101,7 @@ const rulesArb = fc.array(ruleArb, { minLength: 1, maxLength: 4 });
 
 const onNode = { token: fc.nat({ max: 999 }), node: fc.nat({ max: 2 }) };
 const tenantRef = fc.option(fc.nat({ max: HTTP_TENANTS.length }), { nil: null, freq: 3 });
-const secretOp = (kind: SecretOpKind) =>
+const secretOp = <K extends SecretOpKind | V2OpKind>(kind: K) =>
   fc.record({
     kind: fc.constant(kind),
     ...onNode,
@@ -114,10 +117,16 @@ const opArb: fc.Arbitrary<HttpOp> = fc.oneof(
   { weight: 3, arbitrary: secretOp('read-version') },
   { weight: 3, arbitrary: secretOp('read-all') },
   { weight: 3, arbitrary: secretOp('delete') },
+  { weight: 4, arbitrary: secretOp('v2-put') },
+  { weight: 4, arbitrary: secretOp('v2-read') },
+  { weight: 2, arbitrary: secretOp('v2-read-version') },
+  { weight: 2, arbitrary: secretOp('v2-versions') },
+  { weight: 2, arbitrary: secretOp('v2-delete') },
+  { weight: 2, arbitrary: secretOp('v2-list') },
   {
-    weight: 4,
+    weight: 6,
     arbitrary: fc.record({
-      kind: fc.constant('env' as const),
+      kind: fc.constantFrom('env' as const, 'v2-env' as const),
       ...onNode,
       ns: fc.nat({ max: HTTP_NAMESPACES.length - 1 }),
       lines: fc.uniqueArray(
