@@ -51,6 +51,7 @@ export async function runLoad(spec: WorkloadSpec): Promise<LoadResult> {
         keepAliveTimeout: 30_000,
         headersTimeout: spec.requestTimeoutMs,
         bodyTimeout: spec.requestTimeoutMs,
+        ...(spec.tls === undefined ? {} : { connect: { ...spec.tls, rejectUnauthorized: true } }),
       }),
   );
   const keys = spec.keys.map((key) => ({ ...key }));

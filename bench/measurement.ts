@@ -2,11 +2,12 @@
 import type { LoadResult } from './load.ts';
 import { summarise, type Summary } from './stats.ts';
 
-export type Operation = 'HTTP GET' | 'GET' | 'PUT';
+/** DSV's operations, the HTTP/HTTPS round-trip baselines, and one raw Kafka produce (kafka mode). */
+export type Operation = 'HTTP GET' | 'HTTPS GET' | 'PRODUCE' | 'GET' | 'PUT';
 
 export interface Measurement {
   readonly operation: Operation;
-  /** The target: 'loopback', 'envelope', 'plain', … */
+  /** The target: 'loopback', 'envelope', 'plain', 'kafka-3proc', 'kafka-produce', … */
   readonly target: string;
   readonly concurrency: number;
   readonly summary: Summary;
@@ -19,7 +20,7 @@ export interface Measurement {
  * (and the other targets), so every ratio divides figures taken under the same machine load.
  */
 export interface MeasuredGroup {
-  readonly operation: Exclude<Operation, 'HTTP GET'>;
+  readonly operation: 'GET' | 'PUT';
   readonly concurrency: number;
   readonly baseline: Measurement;
   readonly rows: readonly Measurement[];

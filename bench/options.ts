@@ -12,11 +12,12 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --mode embedded|kafka   embedded: a 3-node dev cluster in this process (default); kafka: not available yet
+  --mode embedded|kafka   embedded: a 3-node dev cluster in this process (default);
+                          kafka: 1 Kafka broker + 3 dsv server processes, with a raw produce baseline
   --duration <s>          measured seconds per row (default 4, max 60)
   --warmup <s>            warm-up seconds per row, not measured (default 1, max 30)
   --concurrency <list>    comma-separated concurrencies (default 1,32; each 1..256)
-  --no-plain              skip the pass-through-sealer cluster (no at-rest encryption cost)
+  --no-plain              skip the pass-through-sealer cluster (embedded mode; no at-rest encryption cost)
   --help`;
 
 export class UsageError extends Error {

@@ -11,12 +11,17 @@ export interface RunFigures {
   readonly plainTarget?: string;
   readonly slices: number;
   readonly sealerMicro?: SealerMicro;
+  /** What each group's baseline row is (default 'HTTP RTT'); kafka mode uses the HTTPS round trip. */
+  readonly baselineLabel?: string;
+  /** Further same-group rows the main target is divided by (kafka mode: the raw produce, plain HTTP). */
+  readonly divisors?: ReadonlyArray<{ readonly target: string; readonly label: string }>;
 }
 
 const rowOf = (group: MeasuredGroup, target: string | undefined) =>
   group.rows.find((row) => row.target === target)?.summary;
 
 export function printFigures(figures: RunFigures, out: (line: string) => void): number {
+  const baseLabel = figures.baselineLabel ?? 'HTTP RTT';
   const lines: Array<Array<string | number>> = [];
   for (const group of figures.groups) {
     const base = group.baseline.summary;
@@ -47,8 +52,8 @@ export function printFigures(figures: RunFigures, out: (line: string) => void): 
         'p50 ms',
         'p99 ms',
         'req/s',
-        'p50 / RTT p50',
-        'req/s / HTTP',
+        figures.baselineLabel === undefined ? 'p50 / RTT p50' : `p50 / ${baseLabel} p50`,
+        `req/s / ${baseLabel.replace(/ RTT$/, '')}`,
       ],
       lines,
     ),
@@ -60,12 +65,26 @@ export function printFigures(figures: RunFigures, out: (line: string) => void): 
     const base = group.baseline.summary;
     const dsv = rowOf(group, main);
     const op = group.operation;
-    ratios.push([`${op} p50 / HTTP RTT p50`, group.concurrency, ratio(dsv?.p50Ms ?? NaN, base.p50Ms)]);
+    ratios.push([`${op} p50 / ${baseLabel} p50`, group.concurrency, ratio(dsv?.p50Ms ?? NaN, base.p50Ms)]);
     ratios.push([
-      `${op} req/s / HTTP req/s`,
+      `${op} req/s / ${baseLabel.replace(/ RTT$/, '')} req/s`,
       group.concurrency,
       ratio(dsv?.perSecond ?? NaN, base.perSecond),
     ]);
+    for (const divisor of figures.divisors ?? []) {
+      const by = rowOf(group, divisor.target);
+      if (!by) continue;
+      ratios.push([
+        `${op} p50 / ${divisor.label} p50`,
+        group.concurrency,
+        ratio(dsv?.p50Ms ?? NaN, by.p50Ms),
+      ]);
+      ratios.push([
+        `${op} req/s / ${divisor.label.replace(/ RTT$/, '')} req/s`,
+        group.concurrency,
+        ratio(dsv?.perSecond ?? NaN, by.perSecond),
+      ]);
+    }
     if (plain !== undefined) {
       const raw = rowOf(group, plain);
       ratios.push([
@@ -84,7 +103,7 @@ export function printFigures(figures: RunFigures, out: (line: string) => void): 
   for (const conc of new Set(figures.groups.map((group) => group.concurrency))) {
     const p50s = figures.groups.filter((g) => g.concurrency === conc).map((g) => g.baseline.summary.p50Ms);
     if (p50s.length > 1)
-      ratios.push(['HTTP RTT p50 spread: max / min', conc, Math.max(...p50s) / Math.min(...p50s)]);
+      ratios.push([`${baseLabel} p50 spread: max / min`, conc, Math.max(...p50s) / Math.min(...p50s)]);
   }
   out(formatTable(['ratio (same run, interleaved)', 'conc', 'value'], ratios));
   out('');

@@ -2,6 +2,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { CleanupStack } from './cleanup.ts';
 import { runEmbeddedMode, SLICES } from './embedded-mode.ts';
+import { runKafkaMode } from './kafka-mode.ts';
 import { parseOptions, USAGE, type BenchOptions } from './options.ts';
 import { printFigures } from './results.ts';
 
@@ -15,8 +16,27 @@ const load = () =>
 /** Every slice has its own bounds; this only catches a stuck run so the bench always stops by itself. */
 function watchdogMs(options: BenchOptions): number {
   const groups = options.concurrencies.length * 2;
-  const targets = options.plainBaseline ? 3 : 2;
-  return 90_000 + groups * targets * (options.warmupMs + options.durationMs + SLICES * 3_000);
+  // kafka: HTTPS, HTTP, the cluster and (beside PUTs) the raw produce; plus the broker and node start-up.
+  const targets = options.mode === 'kafka' ? 4 : options.plainBaseline ? 3 : 2;
+  const startMs = options.mode === 'kafka' ? 240_000 : 90_000;
+  return startMs + groups * targets * (options.warmupMs + options.durationMs + SLICES * 3_000);
+}
+
+/** What is measured, per mode (printed before the figures). */
+function header(options: BenchOptions): string[] {
+  if (options.mode === 'kafka') {
+    return [
+      'DSV bench — mode kafka: 1 local Kafka broker (KRaft) and 3 `dsv server` processes (dev mode, mutual TLS',
+      'between nodes, topic dsv-log with 5 partitions, replication 1); load from a worker thread over keep-alive',
+      'undici pools, round robin over the nodes. Baselines in the same run, interleaved: HTTPS RTT (node:https,',
+      'mutual TLS, keep-alive: the unit of a peer call), HTTP RTT, and beside the PUTs one raw Kafka produce',
+      '(KafkaCommitLog.append, acks=all, idempotent producer, 100 B record, a topic of its own).',
+    ];
+  }
+  return [
+    `DSV bench — mode ${options.mode}: 3-node dev cluster in this process (embedded log, SQLite, HTTP on`,
+    `loopback), load from a worker thread over keep-alive undici pools, round robin over the nodes.`,
+  ];
 }
 
 async function main(): Promise<number> {
@@ -31,10 +51,6 @@ async function main(): Promise<number> {
     out(USAGE);
     return 0;
   }
-  if (options.mode === 'kafka') {
-    out('bench: --mode kafka (Kafka broker + 3 node processes) is not available yet.');
-    return 0;
-  }
   const cleanup = new CleanupStack();
   const stopOn = (why: string, code: number) => {
     progress(`${why}; cleaning up`);
@@ -44,17 +60,17 @@ async function main(): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => stopOn(`got ${signal}`, 130);
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    out(
-      `DSV bench — mode ${options.mode}: 3-node dev cluster in this process (embedded log, SQLite, HTTP on`,
-    );
-    out(`loopback), load from a worker thread over keep-alive undici pools, round robin over the nodes.`);
+    for (const line of header(options)) out(line);
     out(
       `node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), load average ${load()}; ` +
         `warm-up ${options.warmupMs / 1000} s, measured ${options.durationMs / 1000} s per row in ${SLICES} slices ` +
-        `interleaved with the loopback baseline; values 100 B.`,
+        `interleaved with the baselines; values 100 B.`,
     );
     out('');
-    const figures = await runEmbeddedMode(options, cleanup, progress);
+    const figures =
+      options.mode === 'kafka'
+        ? await runKafkaMode(options, cleanup, progress)
+        : await runEmbeddedMode(options, cleanup, progress);
     const errors = printFigures(figures, out);
     out(
       `load average at the end ${load()}. Read the ratios, not the absolute figures: the machine is shared.`,

@@ -10,6 +10,13 @@ export interface KeyState {
   version: number | undefined;
 }
 
+/** TLS material a client presents and trusts (PEM strings, so a spec stays serialisable). */
+export interface ClientTls {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
 /** A serialisable description of one bounded run, so it can cross into a worker thread. */
 export interface WorkloadSpec {
   readonly kind: WorkloadKind;
@@ -25,6 +32,8 @@ export interface WorkloadSpec {
   readonly user: string;
   readonly keys: readonly KeyState[];
   readonly valueBytes: number;
+  /** For https origins: the CA to trust and the client certificate to present (mutual TLS). */
+  readonly tls?: ClientTls;
 }
 
 export interface PlannedRequest {
