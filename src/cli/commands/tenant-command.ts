@@ -1,9 +1,38 @@
-// `dsv tenant shred <tenant>`: crypto-shred through the log; every node destroys the tenant's keys and data.
+// `dsv tenant create|list|shred` and `dsv quota set|get`: tenants through /v2/sys (shred through the admin
+// API: crypto-shred through the log; every node destroys the tenant's keys and data).
 import type { Command } from 'commander';
 import { callNode, DEFAULT_URL, reportAndExit } from '../admin-client.ts';
+import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
+import { limitOrNone } from '../client/option-parsers.ts';
+import { action, printJson, printTable } from '../client/output.ts';
+
+interface Quota {
+  maxSecrets: number | null;
+  maxValueBytes: number | null;
+  requestsPerSecond: number | null;
+}
+type QuotaOptions = ConnectionOptions & { tenant?: string } & { [K in keyof Quota]?: number | null };
 
 export function registerTenantCommand(program: Command): void {
   const tenant = program.command('tenant').description('tenant administration');
+
+  withConnection(tenant.command('create <tenant>').description('create a tenant (root only)')).action(
+    action(async (name: string, options: ConnectionOptions) => {
+      const body = await clientFor(options).json<{ name: string }>('POST', '/v2/sys/tenants', {
+        json: { name },
+      });
+      if (options.json) return printJson({ tenant: body.name, created: true });
+      console.log(`created tenant ${body.name}`);
+    }),
+  );
+
+  withConnection(tenant.command('list').description('every tenant (root only)')).action(
+    action(async (options: ConnectionOptions) => {
+      const body = await clientFor(options).json<{ tenants: string[] }>('GET', '/v2/sys/tenants');
+      if (options.json) return printJson(body);
+      if (body.tenants.length > 0) console.log(body.tenants.join('\n'));
+    }),
+  );
   tenant
     .command('shred <tenant>')
     .description(
@@ -34,4 +63,64 @@ export function registerTenantCommand(program: Command): void {
         reportAndExit(error);
       }
     });
+}
+
+const unlimited = (value: number | null): string => (value === null ? 'unlimited' : String(value));
+
+export function registerQuotaCommand(program: Command): void {
+  const quota = program.command('quota').description("a tenant's limits: secrets, value size, request rate");
+
+  withConnection(
+    quota
+      .command('set')
+      .description('change some limits, keeping the others ("none" lifts a limit; root only)')
+      .option('--tenant <tenant>', "the tenant (default: the caller's tenant)")
+      .option('--max-secrets <n>', 'live secrets at most', limitOrNone)
+      .option('--max-value-bytes <n>', 'bytes per value at most', limitOrNone)
+      .option('--requests-per-second <n>', 'request rate at most', limitOrNone),
+  ).action(
+    action(async (options: QuotaOptions) => {
+      const client = clientFor(options);
+      const query = { query: { tenant: options.tenant } };
+      // The API replaces the whole quota: start from the current one so unnamed limits are kept.
+      const current = await client.json<{ quota: Quota }>('GET', '/v2/sys/quotas', query);
+      const next: Quota = {
+        maxSecrets: options.maxSecrets === undefined ? current.quota.maxSecrets : options.maxSecrets,
+        maxValueBytes:
+          options.maxValueBytes === undefined ? current.quota.maxValueBytes : options.maxValueBytes,
+        requestsPerSecond:
+          options.requestsPerSecond === undefined
+            ? current.quota.requestsPerSecond
+            : options.requestsPerSecond,
+      };
+      const body = await client.json<{ tenant: string; quota: Quota }>('PUT', '/v2/sys/quotas', {
+        ...query,
+        json: next,
+      });
+      if (options.json) return printJson({ tenant: body.tenant, quota: body.quota });
+      printQuota(body.tenant, body.quota);
+    }),
+  );
+
+  withConnection(
+    quota
+      .command('get')
+      .description("a tenant's limits")
+      .option('--tenant <tenant>', "the tenant (default: the caller's)"),
+  ).action(
+    action(async (options: ConnectionOptions & { tenant?: string }) => {
+      const body = await clientFor(options).json<{ tenant: string; quota: Quota }>('GET', '/v2/sys/quotas', {
+        query: { tenant: options.tenant },
+      });
+      if (options.json) return printJson(body);
+      printQuota(body.tenant, body.quota);
+    }),
+  );
+}
+
+function printQuota(tenant: string, quota: Quota): void {
+  printTable([
+    ['TENANT', 'MAX SECRETS', 'MAX VALUE BYTES', 'REQUESTS/S'],
+    [tenant, unlimited(quota.maxSecrets), unlimited(quota.maxValueBytes), unlimited(quota.requestsPerSecond)],
+  ]);
 }

@@ -1,0 +1,72 @@
+// Where `dsv login` keeps the URL and token: one JSON file, mode 0600 in a 0700 directory, written atomically.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DsvError } from '../../errors/index.ts';
+
+export interface StoredLogin {
+  readonly url: string;
+  readonly token: string;
+}
+
+/** `DSV_CONFIG` (a file path, for tests and several logins), else `$XDG_CONFIG_HOME/dsv/config.json`, else `~/.config/dsv/config.json`. */
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DSV_CONFIG) return env.DSV_CONFIG;
+  const base = env.XDG_CONFIG_HOME ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  return join(base, 'dsv', 'config.json');
+}
+
+export function readLogin(path: string = configPath()): StoredLogin | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new DsvError('DSV_INPUT_INVALID', `Cannot read the dsv config file ${path}`, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // No cause: the parser's message may quote the file, and the file holds a token.
+    throw new DsvError('DSV_INPUT_INVALID', `The dsv config file ${path} is not valid JSON`);
+  }
+  const login = parsed as Partial<StoredLogin> | null;
+  if (typeof login?.url !== 'string' || typeof login.token !== 'string') {
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      `The dsv config file ${path} has no url and token; run dsv login`,
+    );
+  }
+  return { url: login.url, token: login.token };
+}
+
+/** Written to a private temp file beside the target, then renamed: a reader never sees half a file. */
+export function writeLogin(login: StoredLogin, path: string = configPath()): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temp = join(dir, `.config.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temp, `${JSON.stringify({ url: login.url, token: login.token }, null, 2)}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    });
+    chmodSync(temp, 0o600); // the umask cannot widen it, but be explicit
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new DsvError('DSV_INPUT_INVALID', `Cannot write the dsv config file ${path}`, { cause: error });
+  }
+}
+
+/** True when a stored login was removed. */
+export function removeLogin(path: string = configPath()): boolean {
+  try {
+    rmSync(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new DsvError('DSV_INPUT_INVALID', `Cannot remove the dsv config file ${path}`, { cause: error });
+  }
+}

@@ -1,0 +1,63 @@
+// `dsv login` / `dsv logout`: verify a token against a node, keep `{url, token}` in the private config file.
+import { Option, type Command } from 'commander';
+import { DsvError } from '../../errors/index.ts';
+import { configPath, removeLogin, writeLogin } from '../client/config-store.ts';
+import { FALLBACK_URL } from '../client/connection.ts';
+import { action, printJson } from '../client/output.ts';
+import { readSecretInput } from '../client/read-input.ts';
+import { V2Client } from '../client/v2-client.ts';
+
+interface TokenSelf {
+  accessor: string;
+  tenant: string;
+  root: boolean;
+}
+
+export function registerLoginCommand(program: Command): void {
+  program
+    .command('login')
+    .description(
+      'verify a token and remember it with the node URL (token from --token, DSV_TOKEN, a prompt or stdin)',
+    )
+    .addOption(new Option('--url <url>', 'any node of the cluster (default: DSV_URL or 127.0.0.1:8080)'))
+    .addOption(
+      new Option('--token <token>', 'the token (visible in `ps` and shell history: prefer the prompt)'),
+    )
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (options: { url?: string; token?: string; json?: boolean }) => {
+        const url = options.url ?? process.env.DSV_URL ?? FALLBACK_URL;
+        const token = (
+          options.token ??
+          process.env.DSV_TOKEN ??
+          (await readSecretInput('Token: ', true))
+        ).trim();
+        if (token === '') throw new DsvError('DSV_INPUT_INVALID', 'No token given');
+        const self = await new V2Client({ url, token }).json<TokenSelf>('GET', '/v2/sys/tokens/self');
+        writeLogin({ url, token });
+        // The token is never printed back; the accessor names it for `dsv token revoke`.
+        if (options.json)
+          return printJson({
+            url,
+            accessor: self.accessor,
+            tenant: self.tenant,
+            root: self.root,
+            config: configPath(),
+          });
+        const kind = self.root ? 'root token' : `tenant ${self.tenant}`;
+        console.log(`logged in to ${url} (${kind}, accessor ${self.accessor}); saved in ${configPath()}`);
+      }),
+    );
+
+  program
+    .command('logout')
+    .description('forget the stored login (the token itself stays valid: revoke it with dsv token revoke)')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (options: { json?: boolean }) => {
+        const removed = removeLogin();
+        if (options.json) return printJson({ loggedOut: removed, config: configPath() });
+        console.log(removed ? `logged out; removed ${configPath()}` : 'not logged in');
+      }),
+    );
+}

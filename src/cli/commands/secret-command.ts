@@ -1,0 +1,171 @@
+// `dsv secret put|get|versions|delete|list`: the v2 secret routes from the command line.
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { DsvError } from '../../errors/index.ts';
+import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
+import { instant, positiveInteger } from '../client/option-parsers.ts';
+import { action, printJson, printTable } from '../client/output.ts';
+import { withProgress } from '../client/progress.ts';
+import { readSecretInput } from '../client/read-input.ts';
+import { segment } from '../client/v2-client.ts';
+
+interface SecretRead {
+  namespace: string;
+  name: string;
+  value: string;
+  version: number;
+  validFrom: string;
+  validTo: string | null;
+}
+interface VersionsBody {
+  namespace: string;
+  name: string;
+  versions: Array<{ version: number; validFrom: string; validTo: string | null }>;
+}
+
+const secretPath = (namespace: string, name: string) => `/v2/secrets/${segment(namespace)}/${segment(name)}`;
+
+type PutOptions = ConnectionOptions & {
+  fromFile?: string;
+  createOnly?: boolean;
+  ifVersion?: number;
+  idempotencyKey?: string;
+};
+
+async function valueToStore(value: string | undefined, options: PutOptions): Promise<string> {
+  if (value !== undefined && options.fromFile !== undefined) {
+    throw new DsvError('DSV_INPUT_INVALID', 'Give the value as an argument or with --from-file, not both');
+  }
+  if (value !== undefined) return value;
+  if (options.fromFile !== undefined) {
+    try {
+      return await readFile(options.fromFile, 'utf8');
+    } catch (error) {
+      throw new DsvError('DSV_INPUT_INVALID', `Cannot read ${options.fromFile}`, { cause: error });
+    }
+  }
+  return readSecretInput('Value: ', false);
+}
+
+export function registerSecretCommand(program: Command): void {
+  const secret = program.command('secret').description('store, read, list and delete secrets (v2 API)');
+
+  withConnection(
+    secret
+      .command('put <namespace> <name> [value]')
+      .description('store a new version (value from the argument, --from-file, a prompt or stdin, verbatim)')
+      .option('--from-file <file>', 'read the value from a file, byte for byte')
+      .option('--create-only', 'fail with DSV_SECRET_EXISTS if the secret exists')
+      .option('--if-version <n>', 'compare-and-set: only if the latest version is n', positiveInteger)
+      .option('--idempotency-key <key>', 'a retry with the same key replays the first answer'),
+  ).action(
+    action(async (namespace: string, name: string, value: string | undefined, options: PutOptions) => {
+      if (options.createOnly && options.ifVersion !== undefined) {
+        throw new DsvError('DSV_INPUT_INVALID', '--create-only and --if-version exclude each other');
+      }
+      const headers: Record<string, string> = {};
+      if (options.createOnly) headers['if-none-match'] = '*';
+      if (options.ifVersion !== undefined) headers['if-match'] = `"${options.ifVersion}"`;
+      if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
+      const json = { value: await valueToStore(value, options) };
+      const response = await clientFor(options).request('PUT', secretPath(namespace, name), {
+        json,
+        headers,
+      });
+      const body = response.body as { version: number; created?: boolean; unchanged?: boolean };
+      const outcome = body.created ? 'created' : body.unchanged ? 'unchanged' : 'updated';
+      if (options.json) return printJson({ namespace, name, version: body.version, outcome });
+      console.log(`${outcome} ${namespace}/${name} version ${body.version}`);
+    }),
+  );
+
+  withConnection(
+    secret
+      .command('get <namespace> <name>')
+      .description('print the value, exactly as stored (a newline is added only on a terminal)')
+      .option('--version <n>', 'a specific version', positiveInteger)
+      .option('--as-of <time>', 'the version that was current at this time (RFC 3339)', instant),
+  ).action(
+    action(
+      async (
+        namespace: string,
+        name: string,
+        options: ConnectionOptions & { version?: number; asOf?: string },
+      ) => {
+        if (options.version !== undefined && options.asOf !== undefined) {
+          throw new DsvError('DSV_INPUT_INVALID', '--version and --as-of exclude each other');
+        }
+        const read = await clientFor(options).json<SecretRead>('GET', secretPath(namespace, name), {
+          query: { version: options.version, asOf: options.asOf },
+        });
+        if (options.json) return printJson(read);
+        const newline = process.stdout.isTTY && !read.value.endsWith('\n') ? '\n' : '';
+        process.stdout.write(read.value + newline);
+      },
+    ),
+  );
+
+  withConnection(
+    secret
+      .command('versions <namespace> <name>')
+      .description('every version with its validity interval (no values)'),
+  ).action(
+    action(async (namespace: string, name: string, options: ConnectionOptions) => {
+      const body = await clientFor(options).json<VersionsBody>(
+        'GET',
+        `${secretPath(namespace, name)}/versions`,
+      );
+      if (options.json) return printJson(body);
+      printTable([
+        ['VERSION', 'VALID FROM', 'VALID TO'],
+        ...body.versions.map((v) => [String(v.version), v.validFrom, v.validTo ?? 'current']),
+      ]);
+    }),
+  );
+
+  withConnection(
+    secret
+      .command('delete <namespace> <name>')
+      .description('delete the secret and every version (shards destroyed on every holder)')
+      .option('--if-version <n>', 'only if the latest version is n', positiveInteger),
+  ).action(
+    action(async (namespace: string, name: string, options: ConnectionOptions & { ifVersion?: number }) => {
+      const headers: Record<string, string> =
+        options.ifVersion === undefined ? {} : { 'if-match': `"${options.ifVersion}"` };
+      await clientFor(options).request('DELETE', secretPath(namespace, name), { headers });
+      if (options.json) return printJson({ namespace, name, deleted: true });
+      console.log(`deleted ${namespace}/${name}`);
+    }),
+  );
+
+  withConnection(
+    secret
+      .command('list <namespace>')
+      .description('names in a namespace that the token may list, every page')
+      .option('--prefix <prefix>', 'only names starting with this')
+      .option('--page-size <n>', 'names per request (1-1000)', positiveInteger, 1000),
+  ).action(
+    action(async (namespace: string, options: ConnectionOptions & { prefix?: string; pageSize: number }) => {
+      const client = clientFor(options);
+      const names = await withProgress(`listing ${namespace}…`, async (progress) => {
+        const found: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await client.json<{ names: string[]; next?: string }>(
+            'GET',
+            `/v2/secrets/${segment(namespace)}`,
+            {
+              query: { prefix: options.prefix, limit: Math.min(options.pageSize, 1000), cursor },
+            },
+          );
+          found.push(...page.names);
+          cursor = page.next;
+          progress.update(`listing ${namespace}… ${found.length} names`);
+        } while (cursor !== undefined);
+        return found;
+      });
+      if (options.json) return printJson({ namespace, names });
+      if (names.length > 0) process.stdout.write(`${names.join('\n')}\n`);
+    }),
+  );
+}
