@@ -15,16 +15,39 @@ export interface ProduceRun {
   readonly valueBytes: number;
 }
 
-/** One partition, same replication settings as the node topic, so an append costs what an intent's does. */
-export function openProduceLog(bootstrap: readonly string[]): Promise<KafkaCommitLog> {
-  return KafkaCommitLog.open({
+const open = (bootstrap: readonly string[]): Promise<KafkaCommitLog> =>
+  KafkaCommitLog.open({
     bootstrap,
     topic: PRODUCE_TOPIC,
     partitionCount: 1,
     replicationFactor: 1,
     minInsyncReplicas: 1,
     clientId: 'dsv-bench',
+    appendTimeoutMs: 10_000,
   });
+
+/**
+ * One partition, same replication settings as the node topic, so an append costs what an intent's does. A
+ * topic created a moment ago may have no leader yet, and a producer whose first sends failed can stay broken
+ * (seen once: every later append timed out), so the log counts as open only after an append succeeded;
+ * until then it is reopened, for at most `readyMs`.
+ */
+export async function openProduceLog(
+  bootstrap: readonly string[],
+  readyMs = 60_000,
+): Promise<KafkaCommitLog> {
+  const deadline = Date.now() + readyMs;
+  for (;;) {
+    const log = await open(bootstrap);
+    try {
+      await log.append(0, 'bench-ready', Buffer.from('ready'));
+      return log;
+    } catch (error) {
+      await log.close();
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /**
