@@ -26,7 +26,9 @@ export class SqliteShardStore implements ShardStore {
         sealed    BLOB NOT NULL,
         key_id    INTEGER,
         PRIMARY KEY (tenant, namespace, name, version, write_id)
-      ) WITHOUT ROWID;
+      );
+      -- A rowid table on purpose: WITHOUT ROWID rows holding a ~1 KiB envelope spill into an overflow page
+      -- each (5.4 KB per version per node measured; docs/design/2026_11_22_proposed_scale.md).
       CREATE INDEX IF NOT EXISTS shards_by_write ON shards (write_id);
       CREATE INDEX IF NOT EXISTS shards_by_key ON shards (tenant, key_id);
     `);
