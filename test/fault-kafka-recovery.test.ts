@@ -46,10 +46,13 @@ describe('single faults on 3 dsv server processes and 1 Kafka broker', { timeout
     await cluster.kafka.stopBroker(0);
     const outageBegan = Date.now();
     const attempts = await Promise.all(
-      everyNode.map(async (i) => ({
-        create: await v1.create(url(i), user, `during-${i}`, `outage-create-${i}`),
-        update: await v1.update(url(i), user, 'a', `outage-update-${i}`),
-      })),
+      everyNode.map(async (i) => {
+        const [create, update] = await Promise.all([
+          v1.create(url(i), user, `during-${i}`, `outage-create-${i}`),
+          v1.update(url(i), user, 'a', `outage-update-${i}`),
+        ]);
+        return { create, update };
+      }),
     );
     const outageAnswers = attempts.flatMap(({ create, update }) => [answer(create), answer(update)]);
     console.log(`broker down: ${outageAnswers.join(', ')} in ${Date.now() - outageBegan} ms`);
@@ -107,7 +110,11 @@ describe('single faults on 3 dsv server processes and 1 Kafka broker', { timeout
       (response) => answer(response),
       (error: unknown) => `no answer (${(error as Error).message})`,
     );
-    await cluster.awaitExit(0, 15_000);
+    const died = await cluster.awaitExit(0, 15_000).then(
+      () => true,
+      () => false,
+    );
+    assert.ok(died, `node-0 did not die at the fault point; the create answered ${sent}\n${cluster.logs(0)}`);
     assert.match(sent, /^no answer/, 'the coordinator died before it answered');
     const atCrash = everyNode.map((i) => cluster.shardRows(i, user, name).map((row) => row.state));
     console.log(`shards of the write when its coordinator died: ${JSON.stringify(atCrash)}`);
