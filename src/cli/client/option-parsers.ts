@@ -9,9 +9,9 @@ export function positiveInteger(raw: string): number {
   return value;
 }
 
-/** A non-negative number, or `none` / `unlimited` for no limit (null). */
-export function limitOrNone(raw: string): number | null {
-  if (raw === 'none' || raw === 'unlimited') return null;
+/** A non-negative number, or `none` / `unlimited` for no limit (not null: commander turns a null into ''). */
+export function limitOrNone(raw: string): number | 'none' {
+  if (raw === 'none' || raw === 'unlimited') return 'none';
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || value < 0) {
     throw new InvalidArgumentError('expected a number ≥ 0, or "none"');

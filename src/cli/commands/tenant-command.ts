@@ -11,7 +11,7 @@ interface Quota {
   maxValueBytes: number | null;
   requestsPerSecond: number | null;
 }
-type QuotaOptions = ConnectionOptions & { tenant?: string } & { [K in keyof Quota]?: number | null };
+type QuotaOptions = ConnectionOptions & { tenant?: string } & { [K in keyof Quota]?: number | 'none' };
 
 export function registerTenantCommand(program: Command): void {
   const tenant = program.command('tenant').description('tenant administration');
@@ -84,14 +84,12 @@ export function registerQuotaCommand(program: Command): void {
       const query = { query: { tenant: options.tenant } };
       // The API replaces the whole quota: start from the current one so unnamed limits are kept.
       const current = await client.json<{ quota: Quota }>('GET', '/v2/sys/quotas', query);
+      const pick = (given: number | 'none' | undefined, kept: number | null): number | null =>
+        given === undefined ? kept : given === 'none' ? null : given;
       const next: Quota = {
-        maxSecrets: options.maxSecrets === undefined ? current.quota.maxSecrets : options.maxSecrets,
-        maxValueBytes:
-          options.maxValueBytes === undefined ? current.quota.maxValueBytes : options.maxValueBytes,
-        requestsPerSecond:
-          options.requestsPerSecond === undefined
-            ? current.quota.requestsPerSecond
-            : options.requestsPerSecond,
+        maxSecrets: pick(options.maxSecrets, current.quota.maxSecrets),
+        maxValueBytes: pick(options.maxValueBytes, current.quota.maxValueBytes),
+        requestsPerSecond: pick(options.requestsPerSecond, current.quota.requestsPerSecond),
       };
       const body = await client.json<{ tenant: string; quota: Quota }>('PUT', '/v2/sys/quotas', {
         ...query,
