@@ -1,5 +1,6 @@
-// OPEN BUGS found by the authorisation model check (test/authz-http.test.ts). These tests fail until fixed,
-// on purpose; neither lets a value cross tenants, which the model check proves separately.
+// Regressions: bugs the authorisation model check (test/authz-http.test.ts) found, now fixed
+// (src/gateway/well-formed.ts, src/control/policy.ts, src/gateway/v2/env-routes.ts). Neither let a value
+// cross tenants, which the model check proves separately.
 //
 // 1. Ill-formed UTF-16. Names, namespaces
 // and policy patterns with a lone UTF-16 surrogate are accepted by the gateway and by parseRules, so the
@@ -18,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
 import { closeHttpAgent, send, v1As } from './support/authz-model-http.ts';
 
-describe('BUG (open): found by the authorisation model check', () => {
+describe('regressions found by the authorisation model check', () => {
   let test: TestCluster;
   let url = '';
   let everything = '';
@@ -38,7 +39,7 @@ describe('BUG (open): found by the authorisation model check', () => {
     await test?.stop();
   });
 
-  it('BUG: a name with a lone surrogate is refused (400) before it is ordered, and never blocks the U+FFFD name', async () => {
+  it('a name with a lone surrogate is refused (400) before it is ordered, and never blocks the U+FFFD name', async () => {
     const refused = await v1As.create(url, everything, 'app', 'q\ud800', 'x');
     assert.equal(refused.status, 400);
     // Today the intent for 'q\ud800' was ordered as 'q\ufffd' before the split refused it: a pending write.
@@ -50,7 +51,7 @@ describe('BUG (open): found by the authorisation model check', () => {
     );
   });
 
-  it('BUG: a policy pattern with a lone surrogate is refused (400), or a token learns what its policy hides', async () => {
+  it('a policy pattern with a lone surrogate is refused (400), or a token learns what its policy hides', async () => {
     const rules = [{ namespace: 'app', name: 'k\udc00', capabilities: ['read'] }];
     const put = await send(url, 'PUT', '/v2/sys/policies/odd?tenant=acme', root, { rules });
     if (put.status === 400) return; // fixed at the edge: nothing below can happen
@@ -64,7 +65,7 @@ describe('BUG (open): found by the authorisation model check', () => {
     assert.equal(put.status, 400, `pattern accepted; odd token sees ${before.status} then ${after.status}`);
   });
 
-  it('BUG: a v2 .env file naming one secret twice (NFC and NFD) is refused as a repeated key, nothing applied', async () => {
+  it('a v2 .env file naming one secret twice (NFC and NFD) is refused as a repeated key, nothing applied', async () => {
     assert.equal((await v1As.create(url, everything, 'app', 'caf\u00e9', 'kept')).status, 201);
     const content = 'caf\u00e9=get\ncafe\u0301=delete';
     const reply = await send(url, 'POST', '/v2/env:transform?namespace=app', everything, { content });

@@ -53,6 +53,9 @@ export function parseRules(input: unknown): PolicyRule[] {
       throw new DsvError('DSV_INPUT_INVALID', `rule ${index + 1}: namespace and name patterns are required`);
     }
     for (const pattern of [namespace, name]) {
+      if (!pattern.isWellFormed()) {
+        throw new DsvError('DSV_INPUT_INVALID', `rule ${index + 1}: patterns must be well-formed Unicode`);
+      }
       if (pattern.indexOf('*') !== -1 && pattern.indexOf('*') !== pattern.length - 1) {
         throw new DsvError(
           'DSV_INPUT_INVALID',

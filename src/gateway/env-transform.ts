@@ -3,6 +3,7 @@ import { requireCapability, type Caller } from '../control/token-authenticator.t
 import { DsvError } from '../errors/index.ts';
 import type { BatchOp, Coordinator } from '../cluster/index.ts';
 import { renderEnvOutput, type EnvOperation } from './env/index.ts';
+import { requireWellFormed } from './well-formed.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -11,7 +12,10 @@ function toBatchOp(namespace: string, operation: EnvOperation, maxValueBytes: nu
   switch (operation.kind) {
     case 'create':
     case 'update': {
-      const value = encoder.encode(operation.value);
+      requireWellFormed(operation.key, `Secret key on line ${operation.line}`);
+      const value = encoder.encode(
+        requireWellFormed(operation.value, `Secret value on line ${operation.line}`),
+      );
       if (value.length > maxValueBytes) {
         throw new DsvError(
           'DSV_VALUE_TOO_LARGE',
@@ -28,6 +32,7 @@ function toBatchOp(namespace: string, operation: EnvOperation, maxValueBytes: nu
         ...(operation.version === undefined ? {} : { version: operation.version }),
       };
     case 'delete':
+      requireWellFormed(operation.key, `Secret key on line ${operation.line}`);
       return { op: 'delete', namespace, name: operation.key };
   }
 }

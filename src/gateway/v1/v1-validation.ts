@@ -1,5 +1,6 @@
 // Input validation for the v1 API, with the exact messages of the original (API-V1.md).
 import { DsvError } from '../../errors/index.ts';
+import { requireWellFormed } from '../well-formed.ts';
 
 export interface V1Limits {
   readonly maxNameLength: number;
@@ -10,7 +11,7 @@ const isBlank = (value: unknown): boolean => typeof value !== 'string' || value.
 
 export function requireUser(user: unknown, limits: V1Limits): string {
   if (isBlank(user)) throw new DsvError('DSV_INPUT_INVALID', 'User is required');
-  const text = user as string;
+  const text = requireWellFormed(user as string, 'User');
   if (text.length > limits.maxNameLength) {
     throw new DsvError('DSV_INPUT_INVALID', `User is too long (max ${limits.maxNameLength} characters)`);
   }
@@ -19,7 +20,7 @@ export function requireUser(user: unknown, limits: V1Limits): string {
 
 export function requireName(name: unknown, limits: V1Limits): string {
   if (isBlank(name)) throw new DsvError('DSV_INPUT_INVALID', 'Secret key is required');
-  const text = name as string;
+  const text = requireWellFormed(name as string, 'Secret key');
   if (text.length > limits.maxNameLength) {
     throw new DsvError(
       'DSV_INPUT_INVALID',
@@ -36,7 +37,7 @@ export function requireValue(value: unknown, limits: V1Limits): Uint8Array {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
     throw new DsvError('DSV_INPUT_INVALID', 'Secret value must be a string');
   }
-  const bytes = Buffer.from(String(value), 'utf8');
+  const bytes = Buffer.from(requireWellFormed(String(value), 'Secret value'), 'utf8');
   if (bytes.length > limits.maxValueBytes) {
     throw new DsvError('DSV_VALUE_TOO_LARGE', `Secret value too large (max ${limits.maxValueBytes} bytes)`);
   }

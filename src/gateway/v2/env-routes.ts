@@ -2,6 +2,7 @@
 // all-or-nothing; text in → text out, JSON {content} in → JSON {content} out.
 import type { FastifyInstance } from 'fastify';
 import { noteAuditSubject } from '../../audit/index.ts';
+import { DsvError } from '../../errors/index.ts';
 import { parseEnvFile, type EnvOperation } from '../env/index.ts';
 import { requireEnvCapability, transformEnv } from '../env-transform.ts';
 import { canonicalPart } from './secret-target.ts';
@@ -14,6 +15,24 @@ function canonicalNames(operation: EnvOperation): EnvOperation {
   return operation.kind === 'get'
     ? { ...operation, name: operation.name.normalize('NFC') }
     : { ...operation, key: operation.key.normalize('NFC') };
+}
+
+/**
+ * The parser refuses a repeated key, but two lines naming one secret in different normal forms only meet
+ * after canonicalisation; the same check runs again on canonical keys (an output variable of `X=secret(…)`
+ * stays as written), so one secret is never written twice, or read and written, in one batch (DESIGN §10).
+ */
+function refuseRepeatedKeys(operations: readonly EnvOperation[]): void {
+  const seen = new Set<string>();
+  for (const operation of operations) {
+    const key = operation.kind === 'get' && operation.output === 'raw' ? operation.name : operation.key;
+    if (seen.has(key)) {
+      throw new DsvError('DSV_ENV_INVALID', `Duplicate key in .env file: ${key}`, {
+        details: { line: operation.line },
+      });
+    }
+    seen.add(key);
+  }
 }
 
 export function registerEnvRoutes(app: FastifyInstance, context: V2Context): void {
@@ -37,6 +56,7 @@ export function registerEnvRoutes(app: FastifyInstance, context: V2Context): voi
       const asText = typeof request.body === 'string';
       const content = typeof request.body === 'string' ? request.body : request.body.content;
       const operations = parseEnvFile(content).map(canonicalNames);
+      refuseRepeatedKeys(operations);
       // I-G1: every line is authorised before anything is ordered; one denial fails the whole file.
       for (const operation of operations) requireEnvCapability(caller, namespace, operation);
       const output = await transformEnv(

@@ -1,6 +1,7 @@
 // Which secret a v2 request names: namespace and name canonicalised to Unicode NFC (policies match in NFC
 // too, src/control/policy.ts), non-blank and within the node's length limit (DESIGN §4).
 import { DsvError } from '../../errors/index.ts';
+import { requireWellFormed } from '../well-formed.ts';
 
 export interface V2Limits {
   readonly maxNameLength: number;
@@ -17,7 +18,7 @@ export function canonicalPart(raw: unknown, what: 'namespace' | 'name', limits: 
   if (typeof raw !== 'string' || raw.trim().length === 0) {
     throw new DsvError('DSV_INPUT_INVALID', `The ${what} is required`);
   }
-  const text = raw.normalize('NFC');
+  const text = requireWellFormed(raw, `The ${what}`).normalize('NFC');
   if (text.length > limits.maxNameLength) {
     throw new DsvError(
       'DSV_INPUT_INVALID',
@@ -39,7 +40,7 @@ export function secretTarget(
 
 /** The value as UTF-8 bytes, refused when over the node's limit (413). */
 export function valueBytes(value: string, limits: V2Limits): Uint8Array {
-  const bytes = Buffer.from(value, 'utf8');
+  const bytes = Buffer.from(requireWellFormed(value, 'The value'), 'utf8');
   if (bytes.length > limits.maxValueBytes) {
     throw new DsvError('DSV_VALUE_TOO_LARGE', `Secret value too large (max ${limits.maxValueBytes} bytes)`);
   }
