@@ -1,5 +1,6 @@
 // How the CLI talks to a node's admin API: JSON in and out, errors printed with their stable code.
 import { DsvError, isErrorCode } from '../errors/index.ts';
+import { resolveConnection } from './client/connection.ts';
 
 export const DEFAULT_URL = process.env.DSV_URL ?? 'http://127.0.0.1:8080';
 
@@ -10,10 +11,15 @@ export async function callNode(
   body?: unknown,
 ): Promise<unknown> {
   let response: Response;
+  // The same credentials as every client command: --token/DSV_TOKEN, else the login stored for this URL.
+  const { token } = resolveConnection({ url });
   try {
     response = await fetch(new URL(path, url), {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(60_000),
     });
