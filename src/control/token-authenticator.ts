@@ -22,7 +22,7 @@ export interface TokenAuthenticatorOptions {
   readonly maxStalenessMs: number;
   /** The tenant a root token acts on when the API carries none (v1: the default tenant). */
   readonly defaultTenant: string;
-  /** Dev mode: a request without a token acts anonymously on the default tenant with every capability. */
+  /** Dev mode: a v1 request without a token acts anonymously on the default tenant with every capability. */
   readonly allowAnonymous: boolean;
   readonly now?: () => number;
 }
@@ -45,7 +45,9 @@ export class TokenAuthenticator {
   async authenticate(request: FastifyRequest, tenantOverride?: string): Promise<Caller> {
     const token = bearerToken(request);
     if (token === undefined) {
-      if (this.options.allowAnonymous) return anonymous(this.options.defaultTenant);
+      // The dev-mode convenience is for the v1 API (and dev/admin routes); v2 always wants a token (DESIGN §9).
+      if (this.options.allowAnonymous && !request.url.startsWith('/v2/'))
+        return anonymous(this.options.defaultTenant);
       throw new DsvError('DSV_AUTH_REQUIRED', 'Authentication required: send Authorization: Bearer <token>');
     }
     const now = (this.options.now ?? Date.now)();
