@@ -147,7 +147,12 @@ describe('single faults on 3 dsv server processes and 1 Kafka broker', { timeout
   it('DESIGN §6.6: a node down during a delete destroys its shards on restart; nothing is resurrected', async () => {
     const user = 'gone';
     const name = 'db/password';
-    assert.equal(answer(await v1.create(url(0), user, name, 'one')), '201');
+    const created = answer(await v1.create(url(0), user, name, 'one'));
+    assert.equal(
+      created,
+      '201',
+      `node-0 answered ${created}; its last log lines:\n${cluster.logs(0).slice(-4000)}`,
+    );
     assert.equal(answer(await v1.update(url(1), user, name, 'two')), '200');
     await waitFor(
       () => cluster.shardRows(2, user, name).filter((row) => row.state === 'committed').length === 2,
