@@ -186,6 +186,15 @@ describe(
       console.log(
         `${recorder.operations().length} operations (${ok} ok, ${fail} fail, ${unknown} unknown), seed ${SEED}`,
       );
+      const unknownWhy = new Map<string, number>();
+      for (const { outcome, client: who } of recorder.operations()) {
+        if (outcome.type !== 'unknown' || who === 'two-down') continue;
+        const why = `${outcome.status ?? outcome.reason} ${outcome.code ?? ''}`.trimEnd();
+        unknownWhy.set(why, (unknownWhy.get(why) ?? 0) + 1);
+      }
+      console.log(
+        `unknown outcomes of the workload: ${[...unknownWhy].map(([why, n]) => `${n}× ${why}`).join(', ')}`,
+      );
       console.log(
         `history: ${report.operationsChecked} operations checked, ${report.anomalies.length} anomalies`,
       );
