@@ -41,7 +41,9 @@ export interface KafkaCommitLogOptions {
 export class KafkaCommitLog implements CommitLog {
   readonly partitionCount: number;
   readonly topic: string;
-  readonly #producer: Producer;
+  #producer: Producer;
+  readonly #newProducer: () => Producer;
+  #renewing: Promise<void> | undefined;
   readonly #reader: KafkaPartitionReader;
   /** Aborted by close(): ends long-polls with DSV_LOG_UNAVAILABLE. */
   readonly #closed = new AbortController();
@@ -55,7 +57,9 @@ export class KafkaCommitLog implements CommitLog {
     producer: Producer,
     reader: KafkaPartitionReader,
     appendTimeoutMs: number,
+    newProducer: () => Producer,
   ) {
+    this.#newProducer = newProducer;
     this.#appendTimeoutMs = appendTimeoutMs;
     this.topic = topic;
     this.partitionCount = partitionCount;
@@ -98,22 +102,31 @@ export class KafkaCommitLog implements CommitLog {
     }
     // Idempotent with acks=all: a retried send is never written twice, and an acknowledged record is on
     // min.insync.replicas brokers (I-L2). The client allows one request in flight, so acks come in order.
-    const producer = new Producer({
-      ...base,
-      // The client turns retries ≤ 1 of an idempotent producer into "retry forever"; an append must end.
-      retries: Math.max(2, options.retries ?? 5),
-      clientId: `${clientId}-producer`,
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      autocreateTopics: false,
-    });
+    const newProducer = () =>
+      new Producer({
+        ...base,
+        // The client turns retries ≤ 1 of an idempotent producer into "retry forever"; an append must end.
+        retries: Math.max(2, options.retries ?? 5),
+        clientId: `${clientId}-producer`,
+        idempotent: true,
+        acks: ProduceAcks.ALL,
+        autocreateTopics: false,
+      });
+    const producer = newProducer();
     const reader = new KafkaPartitionReader(options.topic, topicId, {
       ...base,
       clientId: `${clientId}-reader`,
     });
     await initProducer(producer);
     const appendTimeoutMs = options.appendTimeoutMs ?? 30_000;
-    return new KafkaCommitLog(options.topic, options.partitionCount, producer, reader, appendTimeoutMs);
+    return new KafkaCommitLog(
+      options.topic,
+      options.partitionCount,
+      producer,
+      reader,
+      appendTimeoutMs,
+      newProducer,
+    );
   }
 
   async append(partition: number, key: string, value: Uint8Array): Promise<AppendResult> {
@@ -140,6 +153,9 @@ export class KafkaCommitLog implements CommitLog {
       } catch (error) {
         this.#assertOpen();
         lastError = error;
+        // After repeated failures (a broker restart can leave the idempotent producer's state wedged), start
+        // over with a fresh producer: new producer id, sequences from zero. Safe: appends are at-least-once.
+        if (attempt >= 2) await this.#renewProducer();
         const pause = Math.floor(
           Math.min(200 * 2 ** attempt, 1000, Math.max(0, deadline - performance.now())),
         );
@@ -148,6 +164,23 @@ export class KafkaCommitLog implements CommitLog {
       }
     }
     throw logUnavailable(`appending to partition ${partition}`, lastError);
+  }
+
+  /** One renewal at a time; concurrent failing appends wait for it and then retry on the new producer. */
+  async #renewProducer(): Promise<void> {
+    this.#renewing ??= (async () => {
+      const fresh = this.#newProducer();
+      if (!(await initProducerQuietly(fresh))) {
+        await fresh.close().catch(() => undefined);
+        return; // the brokers are still away: keep the old one and try again on the next failure
+      }
+      const old = this.#producer;
+      this.#producer = fresh;
+      await old.close().catch(() => undefined);
+    })().finally(() => {
+      this.#renewing = undefined;
+    });
+    await this.#renewing;
   }
 
   async read(partition: number, fromOffset: number, options: ReadOptions): Promise<LogRecord[]> {
@@ -207,6 +240,15 @@ export class KafkaCommitLog implements CommitLog {
  * Gets the producer id now, so an opened log is ready to append: right after a cluster starts, brokers
  * refuse InitProducerId for a while (producer-id blocks not yet allocated by the controller).
  */
+async function initProducerQuietly(producer: Producer): Promise<boolean> {
+  try {
+    await producer.initIdempotentProducer({});
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function initProducer(producer: Producer): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
