@@ -26,8 +26,8 @@ interface Group {
   tests: Vector[];
 }
 
-// Vectors live beside the project, not in it: /work/shared/vectors relative to the project root.
-const file = new URL('../../../../shared/vectors/wycheproof/aes_gcm_test.json', import.meta.url);
+// A copy of ../shared/vectors/wycheproof kept in the project (test/fixtures/wycheproof/README.md).
+const file = new URL('../../../test/fixtures/wycheproof/aes_gcm_test.json', import.meta.url);
 const suite = JSON.parse(readFileSync(file, 'utf8')) as { numberOfTests: number; testGroups: Group[] };
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
