@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
+import { Keyring, LocalKekProvider } from '../src/keys/index.ts';
 import { startTestCluster } from './support/dev-cluster.ts';
 import { v1 } from './support/v1-client.ts';
 
@@ -16,7 +18,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('at-rest scan', () => {
-  it('I-S1: no plaintext value appears in any file of any node or of the log', async () => {
+  it('I-S1: no plaintext value (and, I-K1, no unwrapped key) appears in any file of any node or of the log', async () => {
     const test = await startTestCluster({ nodes: 3 });
     const values = Array.from({ length: 20 }, () => randomBytes(24).toString('hex'));
     try {
@@ -46,6 +48,40 @@ describe('at-rest scan', () => {
           assert.equal(bytes.indexOf(needle), -1, `${file} contains a written value`);
         }
         assert.equal(bytes.indexOf(Buffer.from(value, 'hex')), -1, `${file} contains a value's raw bytes`);
+      }
+    }
+    // I-K1: open each node's keyring with its KEK (as the node does) and look for the raw DEK bytes too.
+    const deks: Uint8Array[] = [];
+    for (const node of ['node-0', 'node-1', 'node-2']) {
+      const db = new DatabaseSync(join(test.dataDir, node, 'node.sqlite'), { readOnly: true });
+      const kek = await LocalKekProvider.fromKeyFile(join(test.dataDir, 'dev-kek.key'));
+      try {
+        const keyring = await Keyring.open({ db, kek });
+        for (const row of db.prepare(`SELECT id FROM keys_deks WHERE state != 'destroyed'`).all()) {
+          const key = await keyring.keyById(Number(row.id));
+          if (key) deks.push(Uint8Array.from(key.key));
+        }
+        keyring.close();
+      } finally {
+        await kek.close();
+        db.close();
+      }
+    }
+    assert.ok(deks.length >= 3, 'every node has a data key');
+    for (const file of files) {
+      const bytes = readFileSync(file);
+      for (const dek of deks) {
+        assert.equal(bytes.indexOf(dek), -1, `${file} contains an unwrapped data key`);
+        assert.equal(
+          bytes.indexOf(Buffer.from(dek).toString('hex')),
+          -1,
+          `${file} contains a data key in hex`,
+        );
+        assert.equal(
+          bytes.indexOf(Buffer.from(dek).toString('base64')),
+          -1,
+          `${file} contains a data key in base64`,
+        );
       }
     }
     rmSync(test.dataDir, { recursive: true, force: true });
