@@ -2,7 +2,7 @@
 import { DevCluster } from '../src/node/dev-cluster.ts';
 import { createLogger } from '../src/node/logger.ts';
 import type { SealerFactory } from '../src/node/sealers.ts';
-import { freePortRange } from './free-ports.ts';
+import { freePortRange } from '../src/platform/free-ports.ts';
 
 export interface BenchCluster {
   readonly urls: string[];

@@ -5,7 +5,7 @@ import { startLocalKafka } from '../src/log/kafka/local-kafka.ts';
 import { initCluster, loadServerConfig, nodeConfigFile } from '../src/node/server/index.ts';
 import { NodeProcesses } from '../src/node/server/node-processes.ts';
 import type { CleanupStack } from './cleanup.ts';
-import { freePortRange } from './free-ports.ts';
+import { freePortRange } from '../src/platform/free-ports.ts';
 
 export interface KafkaBenchCluster {
   readonly urls: string[];

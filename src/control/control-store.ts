@@ -1,5 +1,6 @@
 // The control view: tenants, token hashes and policies, as applied from the control partition (I-V1).
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { StatementCache } from '../platform/statement-cache.ts';
 import type { ControlEntry, PolicyRule } from './control-entry.ts';
 
 export interface TokenRecord {
@@ -15,10 +16,11 @@ export interface TokenRecord {
 
 export class ControlStore {
   private readonly db: DatabaseSync;
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly statements: StatementCache;
 
   constructor(db: DatabaseSync) {
     this.db = db;
+    this.statements = new StatementCache(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS control_tenants (tenant TEXT PRIMARY KEY, created_at INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS control_tokens (
@@ -41,12 +43,7 @@ export class ControlStore {
   }
 
   private sql(text: string): StatementSync {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.statements.get(text);
   }
 
   /** Applies one control record; deterministic and idempotent on replay (I-X1). */

@@ -1,5 +1,6 @@
 // Reads and writes of the view tables. Synchronous (node:sqlite), so callers compose them in one transaction.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { StatementCache } from '../platform/statement-cache.ts';
 import type { SecretKey } from '../secrets/log-entry.ts';
 import { migrateView } from './schema.ts';
 import { NO_QUOTA, type TenantQuota } from './view-types.ts';
@@ -44,20 +45,16 @@ function toWrite(row: Row): WriteRecord {
 
 export class ViewStore {
   readonly db: DatabaseSync;
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly statements: StatementCache;
 
   constructor(db: DatabaseSync) {
     this.db = db;
+    this.statements = new StatementCache(db);
     migrateView(db);
   }
 
   private sql(text: string): StatementSync {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.statements.get(text);
   }
 
   applied(partition: number): { nextOffset: number; logTime: number } {

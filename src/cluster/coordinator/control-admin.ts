@@ -4,7 +4,7 @@
 import type { ControlEntry, PolicyRule } from '../../control/control-entry.ts';
 import { hashToken, newAccessor, newToken } from '../../control/tokens.ts';
 import { DsvError } from '../../errors/index.ts';
-import { appendAndApply, type CoordinatorContext } from './coordinator-context.ts';
+import { appendAndApply, awaitEverywhere, type CoordinatorContext } from './coordinator-context.ts';
 
 export const controlPartition = (context: CoordinatorContext): number => context.log.partitionCount - 1;
 
@@ -16,18 +16,8 @@ async function append(
   const partition = controlPartition(context);
   const offset = await appendAndApply(context, partition, entry);
   if (!everywhere) return [context.nodeId];
-  const confirmed: string[] = [];
-  await Promise.all(
-    [...context.holders.values()].map(async (holder) => {
-      try {
-        await holder.awaitApplied(partition, offset, context.timeouts.applyMs);
-        confirmed.push(holder.nodeId);
-      } catch {
-        // unreachable now; it applies the record before it authenticates anything (control catch-up)
-      }
-    }),
-  );
-  return confirmed.sort();
+  // A node unreachable now applies the record before it authenticates anything (control catch-up).
+  return awaitEverywhere(context, partition, offset);
 }
 
 export interface CreatedToken {

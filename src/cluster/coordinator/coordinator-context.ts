@@ -82,6 +82,29 @@ export async function appendAndApply(
   return offset;
 }
 
+/**
+ * Waits (bounded) until every reachable node applied the record at `offset`; returns those that confirmed.
+ * A node that is down applies it when it replays the log.
+ */
+export async function awaitEverywhere(
+  context: CoordinatorContext,
+  partition: number,
+  offset: number,
+): Promise<string[]> {
+  const confirmed: string[] = [];
+  await Promise.all(
+    [...context.holders.values()].map(async (holder) => {
+      try {
+        await holder.awaitApplied(partition, offset, context.timeouts.applyMs);
+        confirmed.push(holder.nodeId);
+      } catch {
+        // unreachable now
+      }
+    }),
+  );
+  return confirmed.sort();
+}
+
 export function writeRecord(context: CoordinatorContext, writeId: string): WriteRecord {
   const record = context.view.write(writeId);
   if (!record) throw new DsvError('DSV_INTERNAL', 'An applied write is missing from the view');

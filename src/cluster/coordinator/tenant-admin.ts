@@ -3,7 +3,12 @@
 import { DsvError } from '../../errors/index.ts';
 import type { KeysRotateEntry, QuotaSetEntry, TenantShredEntry } from '../../secrets/index.ts';
 import type { TenantQuota } from '../../view/index.ts';
-import { appendAndApply, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
+import {
+  appendAndApply,
+  awaitEverywhere,
+  partitionOf,
+  type CoordinatorContext,
+} from './coordinator-context.ts';
 
 export interface AdminOutcome {
   readonly tenant: string;
@@ -19,18 +24,7 @@ async function appendEverywhere(
   const tenant = entry.tenant;
   const partition = partitionOf(context, tenant);
   const offset = await appendAndApply(context, partition, entry);
-  const confirmed: string[] = [];
-  await Promise.all(
-    [...context.holders.values()].map(async (holder) => {
-      try {
-        await holder.awaitApplied(partition, offset, context.timeouts.applyMs);
-        confirmed.push(holder.nodeId);
-      } catch {
-        // a node that is down applies the record when it replays the log
-      }
-    }),
-  );
-  return { tenant, confirmedNodes: confirmed.sort() };
+  return { tenant, confirmedNodes: await awaitEverywhere(context, partition, offset) };
 }
 
 /** Every data partition applied up to its end, so `view.tenants()` is complete. */

@@ -1,5 +1,6 @@
 // ShardStore on the node's SQLite database; every shard goes through the ShardSealer seam (I-S1, I-S2).
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { StatementCache } from '../../platform/statement-cache.ts';
 import type { SecretKey } from '../../secrets/log-entry.ts';
 import type { ShardSealer } from '../shard-sealer.ts';
 import type { SealedShard, ShardAddress, ShardState, ShardStore, StoredSealedShard } from '../shard-store.ts';
@@ -8,10 +9,11 @@ export class SqliteShardStore implements ShardStore {
   private readonly db: DatabaseSync;
   private readonly sealer: ShardSealer;
   private readonly nodeId: string;
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly statements: StatementCache;
 
   constructor(db: DatabaseSync, sealer: ShardSealer, nodeId: string) {
     this.db = db;
+    this.statements = new StatementCache(db);
     this.sealer = sealer;
     this.nodeId = nodeId;
     db.exec(`
@@ -39,12 +41,7 @@ export class SqliteShardStore implements ShardStore {
   }
 
   private sql(text: string): StatementSync {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.statements.get(text);
   }
 
   private identity(address: ShardAddress, index: number) {

@@ -1,5 +1,4 @@
-// Finds free loopback TCP ports for the bench clusters (a copy of test/support/free-ports.ts: bench stays
-// independent of the test tree).
+// Finds free loopback TCP ports for test and bench clusters (ask the OS for port 0, note it, release it).
 import { createServer } from 'node:net';
 
 async function onePort(): Promise<number> {
@@ -14,21 +13,21 @@ async function onePort(): Promise<number> {
   });
 }
 
+/** `count` consecutive free ports starting at the returned base, so node i can use base + i. */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await onePort();
+    if (base + count >= 65535) continue;
+    const ok = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    if (ok.every(Boolean)) return base;
+  }
+  throw new Error('no free port range found');
+}
+
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-}
-
-/** `count` consecutive free ports starting at the returned base, so node i can use base + i. */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await onePort();
-    if (base + count >= 65535) continue;
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free port range found');
 }
