@@ -57,14 +57,19 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   try {
-    await removePreviousRun(dataDir, clusterDir);
+    const resuming = await previousRunUsable(dataDir, clusterDir, options.nodes);
     kafka = await startLocalKafka({
       brokers: 1,
       dataDir: join(dataDir, 'kafka'),
       log: (line) => console.error(line),
     });
     console.log(`kafka   ${kafka.bootstrap.join(',')}  (1 broker, data in ${join(dataDir, 'kafka')})`);
-    const configs = await freshClusterConfigs(clusterDir, options, kafka.bootstrap);
+    // Node configs name the broker address of their first run; nodes are given today's with --kafka.
+    const configs = resuming
+      ? Array.from({ length: options.nodes }, (_, i) => loadServerConfig(nodeConfigFile(clusterDir, i)))
+      : await freshClusterConfigs(clusterDir, options, kafka.bootstrap);
+    if (resuming)
+      console.log(`resuming the cluster in ${dataDir} (its log, certificates and node data are kept)`);
     const env: NodeJS.ProcessEnv = { ...process.env, DSV_LOG_LEVEL: process.env.DSV_LOG_LEVEL ?? 'warn' };
     delete process.env[PASSPHRASE_ENV]; // only the node processes need it
     nodes = NodeProcesses.spawn(
@@ -106,11 +111,7 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   return new Promise<never>(() => undefined); // runs until a signal calls shutdown
 }
 
-/**
- * Every run starts fresh: the local broker launcher formats a new KRaft cluster id per start, so it cannot
- * reopen an old log, and node state (applied offsets) without its log would be wrong. Only the two
- * directories this command creates are removed.
- */
+/** A new cluster: CA, certificates and one config per node, written into the data dir. */
 async function freshClusterConfigs(
   clusterDir: string,
   options: DevKafkaOptions,
@@ -133,11 +134,23 @@ async function freshClusterConfigs(
   return Array.from({ length: options.nodes }, (_, i) => loadServerConfig(nodeConfigFile(clusterDir, i)));
 }
 
-async function removePreviousRun(dataDir: string, clusterDir: string): Promise<void> {
+/**
+ * Restarting on the same data dir keeps every secret: the broker reopens its formatted log (same cluster id)
+ * and the nodes their databases, so their applied offsets still match the log. A half-made or differently
+ * sized previous run cannot be resumed safely; only then are the two directories this command made removed.
+ */
+async function previousRunUsable(dataDir: string, clusterDir: string, nodes: number): Promise<boolean> {
   const kafkaDir = join(dataDir, 'kafka');
+  const formatted = existsSync(join(kafkaDir, 'broker-1', 'log', 'meta.properties'));
+  const configs = Array.from({ length: nodes }, (_, i) => existsSync(nodeConfigFile(clusterDir, i)));
+  const moreNodes = existsSync(nodeConfigFile(clusterDir, nodes));
+  if (formatted && configs.every(Boolean) && !moreNodes) return true;
   if (existsSync(kafkaDir) || existsSync(clusterDir)) {
-    console.log(`note: dev --kafka starts fresh; removing the previous run in ${dataDir}`);
+    console.log(
+      `note: the previous run in ${dataDir} cannot be resumed (incomplete or another size); starting fresh`,
+    );
     await rm(kafkaDir, { recursive: true, force: true });
     await rm(clusterDir, { recursive: true, force: true });
   }
+  return false;
 }

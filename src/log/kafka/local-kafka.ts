@@ -1,5 +1,6 @@
 // A real Apache Kafka (KRaft) cluster of 1 or 3 brokers on loopback, for tests and local multi-process runs.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,14 @@ export interface LocalKafka {
   start(index: number): Promise<void>;
 }
 
+/** The cluster id recorded by an earlier format of the first broker's storage, if any. */
+function existingClusterId(slots: readonly LocalBrokerSlot[]): string | undefined {
+  const first = slots[0];
+  const meta = first ? join(first.dataDir, 'log', 'meta.properties') : undefined;
+  if (!meta || !existsSync(meta)) return undefined;
+  return /^cluster\.id=(\S+)$/m.exec(readFileSync(meta, 'utf8'))?.[1];
+}
+
 export async function startLocalKafka(options: StartLocalKafkaOptions): Promise<LocalKafka> {
   const { libs } = await ensureKafkaArtifacts(options.log === undefined ? {} : { log: options.log });
   const ownDir = options.dataDir === undefined;
@@ -46,8 +55,9 @@ export async function startLocalKafka(options: StartLocalKafkaOptions): Promise<
     });
   }
   const brokers = slots.map((slot) => new LocalKafkaBroker(slot, libs));
-  // KRaft cluster ids are 16 random bytes in URL-safe base64 without padding.
-  const clusterId = randomBytes(16).toString('base64url');
+  // KRaft cluster ids are 16 random bytes in URL-safe base64 without padding. A data dir formatted before
+  // keeps its id, so a local broker restarted on the same dir reopens its log (`dsv dev --kafka` restarts).
+  const clusterId = existingClusterId(slots) ?? randomBytes(16).toString('base64url');
   const stopAll = async (): Promise<void> => {
     await Promise.all(brokers.map((broker) => broker.stop()));
   };
