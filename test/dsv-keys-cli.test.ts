@@ -12,12 +12,16 @@ describe('dsv keys / dsv tenant', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dsv-keys-cli-'));
   let dev: DsvProcess;
   let urls: string[] = [];
+  let rootToken = '';
 
   before(async () => {
     const port = await freePortRange(3);
     urls = [0, 1, 2].map((i) => `http://127.0.0.1:${port + i}`);
     dev = runDsv(['dev', '--port', String(port), '--data-dir', dataDir]);
     await dev.waitFor(/ready/, 60_000);
+    // Administration needs the root token `dsv dev` prints, in dev mode too.
+    rootToken = /Root token: (\S+)/.exec(dev.output())?.[1] ?? '';
+    assert.ok(rootToken);
   });
   after(async () => {
     dev.child.kill('SIGINT');
@@ -26,7 +30,7 @@ describe('dsv keys / dsv tenant', () => {
   });
 
   const run = async (args: string[]) => {
-    const cli = runDsv(args);
+    const cli = runDsv(args, { DSV_TOKEN: rootToken });
     const code = await cli.exited;
     return { code, output: cli.output() };
   };

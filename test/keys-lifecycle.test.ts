@@ -19,14 +19,21 @@ interface KeyStatus {
     keys: Array<{ id: number; state: string }>;
   }>;
 }
+/** Administration needs a root token, in dev mode too. */
+let rootToken = '';
+const asRoot = (init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: { authorization: `Bearer ${rootToken}` },
+});
 const keyStatus = async (url: string) =>
-  (await (await fetch(`${url}/api/admin/keys/status`)).json()) as KeyStatus;
+  (await (await fetch(`${url}/api/admin/keys/status`, asRoot())).json()) as KeyStatus;
 const nodes = (test: TestCluster): DsvNode[] => [...test.cluster.nodesById.values()];
 
 describe('key rotation under load', () => {
   let test: TestCluster;
   before(async () => {
     test = await startTestCluster({ nodes: 3 });
+    rootToken = await test.cluster.issueDevRootToken();
   });
   after(async () => {
     await test?.stop();
@@ -57,7 +64,7 @@ describe('key rotation under load', () => {
     };
     const clients = Array.from({ length: 6 }, (_, id) => client(id));
     await waitFor(() => operations >= 30, 30_000, 20); // traffic before the rotation…
-    const rotated = await fetch(`${urls[1]}/api/admin/keys/rotate`, { method: 'POST' });
+    const rotated = await fetch(`${urls[1]}/api/admin/keys/rotate`, asRoot({ method: 'POST' }));
     assert.equal(rotated.status, 200);
     const afterRotation = operations;
     await waitFor(() => operations >= afterRotation + 30, 30_000, 20); // …and after it
@@ -92,6 +99,7 @@ describe('crypto-shred', () => {
   let test: TestCluster;
   before(async () => {
     test = await startTestCluster({ nodes: 3 });
+    rootToken = await test.cluster.issueDevRootToken();
   });
   after(async () => {
     await test?.stop();
@@ -123,7 +131,7 @@ describe('crypto-shred', () => {
     const backup = join(test.dataDir, 'node-2-backup');
     cpSync(node2.config.dataDir, backup, { recursive: true });
 
-    const response = await fetch(`${test.urls[0]}/api/admin/tenants/acme/shred`, { method: 'POST' });
+    const response = await fetch(`${test.urls[0]}/api/admin/tenants/acme/shred`, asRoot({ method: 'POST' }));
     assert.equal(response.status, 200);
 
     for (const i of [0, 1]) {

@@ -45,8 +45,7 @@ export class TokenAuthenticator {
   async authenticate(request: FastifyRequest, tenantOverride?: string): Promise<Caller> {
     const token = bearerToken(request);
     if (token === undefined) {
-      // The dev-mode convenience is for the v1 API (and dev/admin routes); v2 always wants a token (DESIGN §9).
-      if (this.options.allowAnonymous && !request.url.startsWith('/v2/'))
+      if (this.options.allowAnonymous && anonymousAllowed(request))
         return anonymous(this.options.defaultTenant);
       throw new DsvError('DSV_AUTH_REQUIRED', 'Authentication required: send Authorization: Bearer <token>');
     }
@@ -90,6 +89,21 @@ export class TokenAuthenticator {
       can: (capability, namespace, name) => allows(rules, namespace, name, capability),
     };
   }
+}
+
+const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|localhost|\[::1\])(:\d+)?$/i;
+
+/**
+ * The dev-mode convenience (DESIGN §9): token-less calls only to the v1 secret API, judged by the route the
+ * router matched (never the raw URL, which `%76` could disguise), only from local tools — a loopback Host
+ * (no DNS rebinding) and no Origin header (no cross-site request from a web page).
+ */
+function anonymousAllowed(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url ?? '';
+  const host = request.headers.host ?? '';
+  return (
+    route.startsWith('/api/v1/secrets') && LOOPBACK_HOST.test(host) && request.headers.origin === undefined
+  );
 }
 
 const expired = (record: TokenRecord, now: number): boolean =>

@@ -8,7 +8,7 @@ import { ERROR_CODE_HEADER, fromFrameworkError, v1ErrorHandler } from './http-er
 import { noteAuditSubject, registerAudit, type AuditPathHasher, type AuditSink } from '../audit/index.ts';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
 import { classifyForAudit } from './audit-classification.ts';
-import type { RequestAuthenticator } from './tenancy.ts';
+import { requireAdmin, type RequestAuthenticator } from './tenancy.ts';
 import { registerV2 } from './v2/v2-plugin.ts';
 import { registerEnvRoute } from './v1/env-route.ts';
 import { registerSecretRoutes } from './v1/secret-routes.ts';
@@ -105,10 +105,14 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
 
   const dev = options.devControl;
   if (dev) {
-    app.get('/api/dev/nodes', async () => dev.nodes());
+    app.get('/api/dev/nodes', async (request) => {
+      requireAdmin(await authenticator.authenticate(request));
+      return dev.nodes();
+    });
     app.post<{ Params: { nodeId: string; action: string } }>(
       '/api/dev/nodes/:nodeId/:action',
       async (request) => {
+        requireAdmin(await authenticator.authenticate(request)); // stopping nodes is administration
         const { nodeId, action } = request.params;
         if (action === 'stop') await dev.stopNode(nodeId);
         else if (action === 'start') await dev.startNode(nodeId);

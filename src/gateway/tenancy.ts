@@ -13,9 +13,9 @@ export interface RequestAuthenticator {
 
 export const DEV_TENANT = 'default';
 
-/** Administration (keys, tenants, tokens, policies) needs a root token — or a token-less dev-mode call. */
+/** Administration (keys, tenants, tokens, policies, dev node control) needs a root token, in dev mode too. */
 export function requireAdmin(caller: Caller): void {
-  if (!caller.root && caller.accessor !== 'anonymous-dev') {
+  if (!caller.root) {
     throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied: administration needs a root token');
   }
 }

@@ -181,7 +181,7 @@ export class DsvNode {
         clusterStatus: () => clusterFigures(config.members.length, membership),
         nodeStatus: () => nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view),
         keyStatus: () => ({ nodeId: config.nodeId, tenants: rewrap?.status() ?? [] }),
-        ...(deps.devControl ? { devControl: deps.devControl } : {}),
+        ...(deps.devControl && config.devMode ? { devControl: deps.devControl } : {}),
         ...(tls?.public ? { https: tls.public } : {}),
       });
       await peerServer.listen(config.peerListen);

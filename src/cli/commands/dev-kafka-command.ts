@@ -56,6 +56,10 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // Taken out of this process's environment before anything is started: only the node processes get it,
+  // never the Kafka JVM, Maven or their watchdogs.
+  const passphrase = process.env[PASSPHRASE_ENV];
+  delete process.env[PASSPHRASE_ENV];
   try {
     const resuming = await previousRunUsable(dataDir, clusterDir, options.nodes);
     kafka = await startLocalKafka({
@@ -67,11 +71,14 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
     // Node configs name the broker address of their first run; nodes are given today's with --kafka.
     const configs = resuming
       ? Array.from({ length: options.nodes }, (_, i) => loadServerConfig(nodeConfigFile(clusterDir, i)))
-      : await freshClusterConfigs(clusterDir, options, kafka.bootstrap);
+      : await freshClusterConfigs(clusterDir, options, kafka.bootstrap, passphrase !== undefined);
     if (resuming)
       console.log(`resuming the cluster in ${dataDir} (its log, certificates and node data are kept)`);
-    const env: NodeJS.ProcessEnv = { ...process.env, DSV_LOG_LEVEL: process.env.DSV_LOG_LEVEL ?? 'warn' };
-    delete process.env[PASSPHRASE_ENV]; // only the node processes need it
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DSV_LOG_LEVEL: process.env.DSV_LOG_LEVEL ?? 'warn',
+      ...(passphrase === undefined ? {} : { [PASSPHRASE_ENV]: passphrase }),
+    };
     nodes = NodeProcesses.spawn(
       configs.map((config, i) => ({
         nodeId: config.nodeId,
@@ -116,6 +123,7 @@ async function freshClusterConfigs(
   clusterDir: string,
   options: DevKafkaOptions,
   bootstrap: readonly string[],
+  withPassphrase: boolean,
 ): Promise<ServerConfig[]> {
   await initCluster({
     nodes: options.nodes,
@@ -125,10 +133,10 @@ async function freshClusterConfigs(
     partitions: 5,
     replicationFactor: 1,
     minInsyncReplicas: 1,
-    kek: process.env[PASSPHRASE_ENV] === undefined ? 'key-file' : 'passphrase',
+    kek: withPassphrase ? 'passphrase' : 'key-file',
     devMode: true,
   });
-  if (process.env[PASSPHRASE_ENV] === undefined) {
+  if (!withPassphrase) {
     console.log(`note: no ${PASSPHRASE_ENV} set — each node keeps a random key file (no protection at rest)`);
   }
   return Array.from({ length: options.nodes }, (_, i) => loadServerConfig(nodeConfigFile(clusterDir, i)));

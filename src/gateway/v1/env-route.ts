@@ -26,15 +26,22 @@ async function readEnvRequest(request: FastifyRequest): Promise<EnvRequest> {
   if (type.startsWith('multipart/form-data')) {
     let user: unknown = queryUser;
     let content: unknown;
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        const bytes = await part.toBuffer();
-        if (part.fieldname === 'file') content = bytes.toString('utf8');
-      } else if (part.fieldname === 'user') {
-        user = part.value;
-      } else if (part.fieldname === 'file') {
-        content = part.value;
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          const bytes = await part.toBuffer();
+          if (part.fieldname === 'file') content = bytes.toString('utf8');
+        } else if (part.fieldname === 'user') {
+          user = part.value;
+        } else if (part.fieldname === 'file') {
+          content = part.value;
+        }
       }
+    } catch (error) {
+      // A malformed multipart body (no boundary, truncated) is the client's error, not a 500 (DESIGN §11).
+      if (error instanceof DsvError || (error as { statusCode?: number }).statusCode !== undefined)
+        throw error;
+      throw new DsvError('DSV_INPUT_INVALID', 'Malformed multipart/form-data body', { cause: error });
     }
     return { user, content };
   }

@@ -54,7 +54,22 @@ export function registerEnvRoutes(app: FastifyInstance, context: V2Context): voi
       // The output may hold resolved values: it leaves only once its audit record is durable (I-A1).
       noteAuditSubject(request, { operation: 'env.transform', carriesSecret: true, namespace });
       const asText = typeof request.body === 'string';
-      const content = typeof request.body === 'string' ? request.body : request.body.content;
+      const body: unknown = request.body;
+      // No body, or a body of another media type, is a bad request — never a 500 (DESIGN §11).
+      const content =
+        typeof body === 'string'
+          ? body
+          : typeof body === 'object' &&
+              body !== null &&
+              typeof (body as { content?: unknown }).content === 'string'
+            ? (body as { content: string }).content
+            : undefined;
+      if (content === undefined) {
+        throw new DsvError(
+          'DSV_ENV_INVALID',
+          '.env file content is required (text/plain, or JSON {"content": …})',
+        );
+      }
       const operations = parseEnvFile(content).map(canonicalNames);
       refuseRepeatedKeys(operations);
       // I-G1: every line is authorised before anything is ordered; one denial fails the whole file.

@@ -19,7 +19,7 @@ function requireName(value: unknown, what: string): string {
 
 /** Root may act on any tenant it names; a tenant token acts on its own tenant, and needs `admin`. */
 function adminTenant(caller: Caller, requested: unknown): string {
-  if (caller.root || caller.accessor === 'anonymous-dev') {
+  if (caller.root) {
     return requested === undefined ? caller.tenant : requireName(requested, 'tenant');
   }
   if (requested !== undefined && requested !== caller.tenant)
