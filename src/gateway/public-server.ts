@@ -2,7 +2,11 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { quietServerOptions } from '../platform/fastify-options.ts';
+import {
+  connectionLimitOptions,
+  quietServerOptions,
+  type ConnectionLimits,
+} from '../platform/fastify-options.ts';
 import { DsvError } from '../errors/index.ts';
 import { ERROR_CODE_HEADER, fromFrameworkError, v1ErrorHandler } from './http-errors.ts';
 import { noteAuditSubject, registerAudit, type AuditPathHasher, type AuditSink } from '../audit/index.ts';
@@ -28,7 +32,18 @@ export interface DevControl {
   nodes(): Array<{ nodeId: string; running: boolean; url: string }>;
 }
 
+/** The node config's `limits` (src/node/node-config.ts) as the public server uses them. */
+export interface PublicServerLimits extends ConnectionLimits {
+  readonly maxNameLength: number;
+  readonly maxValueBytes: number;
+  readonly maxConnections: number;
+}
+
+/** Headers every public response carries: secret-bearing bodies must never be cached or sniffed. */
+export const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
+
 export interface PublicServerOptions extends V1Context {
+  readonly limits: V1Context['limits'] & PublicServerLimits;
   readonly logger: Logger;
   readonly clusterStatus: () => ClusterStatusFigures;
   readonly nodeStatus: () => unknown;
@@ -41,8 +56,10 @@ export interface PublicServerOptions extends V1Context {
 }
 
 export async function buildPublicServer(options: PublicServerOptions): Promise<FastifyInstance> {
+  const connection = connectionLimitOptions(options.limits);
   const app = Fastify({
     ...quietServerOptions(options.logger, options.bodyLimitBytes),
+    ...connection,
     exposeHeadRoutes: false,
     // Names are percent-encoded path segments: room for the longest allowed name, fully encoded.
     routerOptions: { maxParamLength: options.limits.maxNameLength * 12 },
@@ -56,8 +73,14 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
         .type('application/json; charset=utf-8')
         .send({ message: dsv.code === 'DSV_INPUT_INVALID' ? 'Malformed request URL' : dsv.message });
     },
-    ...(options.https ? { https: options.https } : {}),
+    ...(options.https ? { https: { ...connection.http, ...options.https } } : {}),
   }) as unknown as FastifyInstance;
+  app.server.maxConnections = options.limits.maxConnections;
+  // Before the audit hook, so a replaced (503) payload keeps them too; on every route, error and 404.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) void reply.header(name, value);
+    return payload;
+  });
   await app.register(multipart, { limits: { fileSize: options.bodyLimitBytes, files: 1, fields: 10 } });
   if (options.audit) {
     registerAudit(app, {

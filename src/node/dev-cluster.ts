@@ -7,6 +7,7 @@ import { DEV_TENANT, type DevControl } from '../gateway/index.ts';
 import { EmbeddedCommitLog } from '../log/index.ts';
 import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
 import { DsvNode, type NodeDependencies } from './dsv-node.ts';
+import type { NodeConfigInput } from './node-config.ts';
 
 const DEV_ROOT_NAME = 'dev root';
 
@@ -27,6 +28,8 @@ export interface DevClusterOptions {
   readonly wrapAuditSink?: NodeDependencies['wrapAuditSink'];
   /** false runs the nodes as production nodes (no anonymous v1), for tests of authentication. */
   readonly devMode?: boolean;
+  /** Node config `limits` (timeouts, connection cap, request budgets); defaults otherwise. */
+  readonly limits?: NodeConfigInput['limits'];
 }
 
 export class DevCluster implements DevControl {
@@ -63,6 +66,7 @@ export class DevCluster implements DevControl {
           peerListen: { host, port: peerBasePort + i },
           members,
           sharing,
+          ...(options.limits ? { limits: options.limits } : {}),
           ...(options.pendingWriteMs
             ? { timeouts: { applyMs: 10_000, peerMs: 5_000, pendingWriteMs: options.pendingWriteMs } }
             : {}),

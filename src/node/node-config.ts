@@ -3,6 +3,19 @@ import { z } from 'zod';
 
 const listen = z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) });
 
+const DEFAULT_LIMITS = {
+  maxNameLength: 1024,
+  maxValueBytes: 64 * 1024,
+  requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1024,
+  maxRequestsPerSocket: 1000,
+  maxEnvSecrets: 500,
+  maxEnvValueBytes: 4 * 1024 * 1024,
+  maxAllVersions: 1000,
+};
+
 export const nodeConfigSchema = z.object({
   nodeId: z.string().min(1).max(128),
   dataDir: z.string().min(1),
@@ -26,8 +39,25 @@ export const nodeConfigSchema = z.object({
         .min(1)
         .max(16 * 1024 * 1024)
         .default(64 * 1024),
+      /** Whole request (headers and body) must arrive within this, else 408 and the connection closes. */
+      requestTimeoutMs: z.number().int().min(100).default(30_000),
+      /** An idle socket (no bytes either way) is closed after this. */
+      connectionTimeoutMs: z.number().int().min(100).default(60_000),
+      keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
+      /** Open connections to the public API; more are refused at accept. */
+      maxConnections: z.number().int().min(1).default(1024),
+      maxRequestsPerSocket: z.number().int().min(1).default(1000),
+      /** Budget of one .env transform: secrets it may read or write, and bytes of values it may resolve. */
+      maxEnvSecrets: z.number().int().min(1).default(500),
+      maxEnvValueBytes: z
+        .number()
+        .int()
+        .min(1)
+        .default(4 * 1024 * 1024),
+      /** Versions one v1 `/all` may return; more is refused with DSV_TOO_MANY_VERSIONS. */
+      maxAllVersions: z.number().int().min(1).default(1000),
     })
-    .default({ maxNameLength: 1024, maxValueBytes: 64 * 1024 }),
+    .default(DEFAULT_LIMITS),
   timeouts: z
     .object({
       applyMs: z.number().int().min(100).default(10_000),
@@ -79,3 +109,4 @@ export const nodeConfigSchema = z.object({
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+export type NodeLimits = NodeConfig['limits'];

@@ -30,6 +30,7 @@ export async function startTestCluster(
     /** Where node logs go (at `logLevel`); default: nowhere. */
     logDestination?: { write(text: string): unknown };
     logLevel?: string;
+    limits?: DevClusterOptions['limits'];
   } = {},
 ): Promise<TestCluster> {
   const nodes = options.nodes ?? 3;
@@ -51,6 +52,7 @@ export async function startTestCluster(
     ...(options.devMode === undefined ? {} : { devMode: options.devMode }),
     ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
     ...(options.wrapAuditSink ? { wrapAuditSink: options.wrapAuditSink } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   // Ready means every node sees every peer healthy, as a user waiting for `ready` would expect.
   await waitFor(async () => {
