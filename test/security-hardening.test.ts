@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { closeHttpAgent, send, v1As } from './support/authz-model-http.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
 
 interface Raw {
@@ -108,5 +109,80 @@ describe('security hardening (dev cluster with small limits)', () => {
       assert.equal(response.headers['x-content-type-options'], 'nosniff');
     }
     assert.equal(responses[1]?.body, 'v');
+  });
+});
+
+describe('security hardening (production mode: tokens and policies)', () => {
+  let test: TestCluster;
+  let url = '';
+  let root = '';
+  const tokens: Record<string, string> = {};
+  const policy = async (name: string, rules: unknown[]) =>
+    assert.equal(
+      (await send(url, 'PUT', `/v2/sys/policies/${name}?tenant=acme`, root, { rules })).status,
+      200,
+    );
+  const token = async (policies: string[]) => {
+    const created = await send(url, 'POST', '/v2/sys/tokens', root, { tenant: 'acme', policies });
+    return (JSON.parse(created.body) as { token: string }).token;
+  };
+  before(async () => {
+    test = await startTestCluster({ nodes: 3, devMode: false });
+    url = test.urls[0] ?? '';
+    root = await test.cluster.issueDevRootToken();
+    assert.equal((await send(url, 'POST', '/v2/sys/tenants', root, { name: 'acme' })).status, 201);
+    await policy('all', [
+      { namespace: '*', name: '*', capabilities: ['read', 'create', 'update', 'delete', 'history'] },
+    ]);
+    await policy('read', [{ namespace: 'team', name: '*', capabilities: ['read'] }]);
+    await policy('cafe', [{ namespace: 'team', name: 'caf\u00e9', capabilities: ['read', 'create'] }]);
+    tokens.all = await token(['all']);
+    tokens.read = await token(['read']);
+    tokens.cafe = await token(['cafe']);
+  });
+  after(async () => {
+    closeHttpAgent();
+    await test?.stop();
+  });
+
+  it('H5: any version but the latest needs the history capability (v1, v1 .env, v2)', async () => {
+    const all = tokens.all ?? '';
+    const reader = tokens.read ?? '';
+    assert.equal((await v1As.create(url, all, 'team', 'db', 'old')).status, 201);
+    assert.equal((await v1As.update(url, all, 'team', 'db', 'new')).status, 200);
+    // The latest needs only `read`.
+    assert.equal((await v1As.read(url, reader, 'team', 'db')).body, 'new');
+    const v1Old = await v1As.read(url, reader, 'team', 'db', 1);
+    assert.equal(v1Old.status, 403, `v1 ?version=1 with read only: ${v1Old.status} ${v1Old.body}`);
+    const envOld = await v1As.env(url, reader, 'team', 'X=secret(db, version=1)');
+    assert.equal(envOld.status, 403, `.env version=1 with read only: ${envOld.status} ${envOld.body}`);
+    assert.doesNotMatch(envOld.body, /old/);
+    assert.equal((await v1As.env(url, reader, 'team', 'X=secret(db)')).body.trim(), 'X=new');
+    const v2Old = await send(url, 'GET', '/v2/secrets/team/db?version=1', reader);
+    assert.equal(v2Old.status, 403);
+    const asOf = encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
+    assert.equal((await send(url, 'GET', `/v2/secrets/team/db?asOf=${asOf}`, reader)).status, 403);
+    assert.equal((await send(url, 'GET', '/v2/secrets/team/db', reader)).status, 200);
+    // With history, old versions still read.
+    assert.equal((await v1As.read(url, all, 'team', 'db', 1)).body, 'old');
+    assert.equal((await v1As.env(url, all, 'team', 'X=secret(db, version=1)')).body.trim(), 'X=old');
+  });
+
+  it('H6: v1 names are NFC: cafe\\u0301 is the same secret as caf\\u00e9, not a second one a policy misses', async () => {
+    const cafe = tokens.cafe ?? '';
+    assert.equal((await v1As.create(url, cafe, 'team', 'caf\u00e9', 'one')).status, 201);
+    // Both forms name one secret: a create in the other form is a duplicate, not a new secret.
+    const nfd = await v1As.create(url, tokens.all ?? '', 'team', 'cafe\u0301', 'two');
+    assert.equal(nfd.status, 409, `NFD create: ${nfd.status} ${nfd.body}`);
+    const read = await v1As.read(url, cafe, 'team', 'cafe\u0301');
+    assert.equal(read.status, 200);
+    assert.equal(read.body, 'one');
+    // The namespace is NFC too (user=).
+    assert.equal((await v1As.create(url, tokens.all ?? '', 'n\u00e9s', 'k', 'x')).status, 201);
+    assert.equal((await v1As.read(url, tokens.all ?? '', 'ne\u0301s', 'k')).body, 'x');
+    // v1 .env: the two forms of one name in one file are a repeated key.
+    const env = await v1As.env(url, tokens.all ?? '', 'team', 'caf\u00e9=get\ncafe\u0301=delete');
+    assert.equal(env.status, 400);
+    assert.equal((await v1As.read(url, cafe, 'team', 'caf\u00e9')).body, 'one');
   });
 });

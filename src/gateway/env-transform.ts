@@ -45,6 +45,34 @@ const CAPABILITY_OF = { create: 'create', update: 'update', get: 'read', delete:
 /** Every line of a .env file is authorised before anything is ordered (I-G1): one denial fails the file. */
 export function requireEnvCapability(caller: Caller, namespace: string, operation: EnvOperation): void {
   requireCapability(caller, CAPABILITY_OF[operation.kind], namespace, secretNameOf(operation));
+  // `secret(NAME, version=N)` reads history, as `?version=N` does on v1 and v2.
+  if (operation.kind === 'get' && operation.version !== undefined)
+    requireCapability(caller, 'history', namespace, operation.name);
+}
+
+/** Secret names are canonicalised to NFC as on every route; an output variable name (`X=`) stays as written. */
+export function canonicalEnvNames(operation: EnvOperation): EnvOperation {
+  return operation.kind === 'get'
+    ? { ...operation, name: operation.name.normalize('NFC') }
+    : { ...operation, key: operation.key.normalize('NFC') };
+}
+
+/**
+ * The parser refuses a repeated key, but two lines naming one secret in different normal forms only meet
+ * after canonicalisation; the same check runs again on canonical keys (an output variable of `X=secret(…)`
+ * stays as written), so one secret is never written twice, or read and written, in one batch (DESIGN §10).
+ */
+export function refuseRepeatedEnvKeys(operations: readonly EnvOperation[]): void {
+  const seen = new Set<string>();
+  for (const operation of operations) {
+    const key = operation.kind === 'get' && operation.output === 'raw' ? operation.name : operation.key;
+    if (seen.has(key)) {
+      throw new DsvError('DSV_ENV_INVALID', `Duplicate key in .env file: ${key}`, {
+        details: { line: operation.line },
+      });
+    }
+    seen.add(key);
+  }
 }
 
 /** Names the failing line's secret in the message, as the original did (`Secret not found: KEY`). */

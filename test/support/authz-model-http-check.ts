@@ -167,7 +167,8 @@ export class HttpModelCheck {
   /** The secret still reads as the ledger says (latest value or 404), asked through the tenant's auditor. */
   async verifyUnchanged(tenant: string, namespace: string, name: string, what: string): Promise<void> {
     const reply = await v1As.read(this.urls[0] ?? '', this.auditors.get(tenant), namespace, name);
-    const versions = this.ledger.versions(tenant, namespace, name);
+    // v1 and v2 act on NFC names: the ledger is keyed by them, whichever form the read spelt.
+    const versions = this.ledger.versions(tenant, namespace.normalize('NFC'), name.normalize('NFC'));
     const latest = versions.at(-1);
     const ok = latest === undefined ? reply.status === 404 : reply.status === 200 && reply.body === latest;
     if (!ok)

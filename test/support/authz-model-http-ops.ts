@@ -15,7 +15,7 @@ const NEEDS: Record<SecretOp['kind'], ModelCapability[]> = {
   create: ['create'],
   update: ['update'],
   read: ['read'],
-  'read-version': ['read'],
+  'read-version': ['read', 'history'],
   'read-all': ['read', 'history'],
   delete: ['delete'],
 };
@@ -24,8 +24,9 @@ const WRITES = new Set(['create', 'update', 'delete']);
 
 export async function runSecretOp(check: HttpModelCheck, op: SecretOp): Promise<void> {
   const { token, base } = check.pick(op);
-  const namespace = HTTP_NAMESPACES[op.ns] ?? 'app';
-  const name = HTTP_NAMES[op.name] ?? 'db';
+  // v1 acts on NFC(namespace), NFC(name), as v2 does: the ledger keys are canonical.
+  const namespace = (HTTP_NAMESPACES[op.ns] ?? 'app').normalize('NFC');
+  const name = (HTTP_NAMES[op.name] ?? 'db').normalize('NFC');
   const decision = check.model.decideAll(
     token.secret,
     undefined,
@@ -97,22 +98,22 @@ export async function runSecretOp(check: HttpModelCheck, op: SecretOp): Promise<
   }
 }
 
-const ENV_NEEDS = {
-  get: 'read',
-  'get-version': 'read',
-  new: 'create',
-  update: 'update',
-  delete: 'delete',
-} as const;
+const ENV_NEEDS: Record<EnvOp['lines'][number]['action'], ModelCapability[]> = {
+  get: ['read'],
+  'get-version': ['read', 'history'],
+  new: ['create'],
+  update: ['update'],
+  delete: ['delete'],
+};
 
 /**
  * A .env file is all-or-nothing: every line authorised, else 403 and nothing written (DESIGN §10, I-G1).
- * v1 acts on names as written; v2 on their NFC forms (and prints NFC keys for the lines that write).
+ * v1 and v2 act on the NFC forms of names (and print NFC keys for the lines that write).
  */
 export async function runEnvOp(check: HttpModelCheck, op: EnvOp): Promise<void> {
   const { token, base } = check.pick(op);
   const v2 = op.kind === 'v2-env';
-  const canonical = (text: string): string => (v2 ? text.normalize('NFC') : text);
+  const canonical = (text: string): string => text.normalize('NFC');
   const rawNamespace = HTTP_NAMESPACES[op.ns] ?? 'app';
   const namespace = canonical(rawNamespace);
   // v2 lines naming one secret in two normal forms are a known open bug (test/authz-open-bugs.test.ts): one each.
@@ -123,7 +124,7 @@ export async function runEnvOp(check: HttpModelCheck, op: EnvOp): Promise<void> 
   const decision = check.model.decideAll(
     token.secret,
     undefined,
-    lines.map((line) => [ENV_NEEDS[line.action], namespace, line.name] as const),
+    lines.flatMap((line) => ENV_NEEDS[line.action].map((need) => [need, namespace, line.name] as const)),
     Date.now(),
   );
   const acting = decision.tenant ?? token.home;

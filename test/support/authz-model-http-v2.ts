@@ -35,9 +35,11 @@ export async function runV2Op(check: HttpModelCheck, op: V2Op): Promise<void> {
         ? ['delete']
         : op.kind === 'v2-versions'
           ? ['history']
-          : op.kind === 'v2-list'
-            ? []
-            : ['read'];
+          : op.kind === 'v2-read-version'
+            ? ['read', 'history']
+            : op.kind === 'v2-list'
+              ? []
+              : ['read'];
   const decision = check.model.decideAll(
     token.secret,
     undefined,

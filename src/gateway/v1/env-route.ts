@@ -2,7 +2,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DsvError } from '../../errors/index.ts';
 import { parseEnvFile } from '../env/index.ts';
-import { requireEnvCapability, transformEnv } from '../env-transform.ts';
+import {
+  canonicalEnvNames,
+  refuseRepeatedEnvKeys,
+  requireEnvCapability,
+  transformEnv,
+} from '../env-transform.ts';
 import { ALL_METHODS, SECRETS_PATH, type V1Context } from './v1-context.ts';
 import { methodNotAllowed } from './secret-routes.ts';
 import { requireObjectBody, requireUser } from './v1-validation.ts';
@@ -57,7 +62,11 @@ export function registerEnvRoute(app: FastifyInstance, context: V1Context): void
       const caller = await context.authenticator.authenticate(request);
       const { user, content } = await readEnvRequest(request);
       const namespace = requireUser(user, context.limits);
-      const operations = parseEnvFile(typeof content === 'string' ? content : undefined);
+      // Names in NFC, as on v2 and in policies (one secret, however its name was typed).
+      const operations = parseEnvFile(typeof content === 'string' ? content : undefined).map(
+        canonicalEnvNames,
+      );
+      refuseRepeatedEnvKeys(operations);
       for (const operation of operations) requireEnvCapability(caller, namespace, operation);
       const output = await transformEnv(
         context.coordinator,

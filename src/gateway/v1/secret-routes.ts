@@ -110,7 +110,8 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
       const version = target.all ? undefined : parseVersion(query.version);
       noteAuditSubject(request, { namespace, name, ...(target.all ? { operation: 'secret.read-all' } : {}) });
       requireCapability(caller, 'read', namespace, name);
-      if (target.all) requireCapability(caller, 'history', namespace, name);
+      // Any version but the latest is history: `?version=N` needs it as much as `/all` does.
+      if (target.all || version !== undefined) requireCapability(caller, 'history', namespace, name);
       const key = { tenant, namespace, name };
       if (target.all) {
         const versions = await coordinator.readAll(key);

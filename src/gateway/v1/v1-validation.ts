@@ -11,7 +11,8 @@ const isBlank = (value: unknown): boolean => typeof value !== 'string' || value.
 
 export function requireUser(user: unknown, limits: V1Limits): string {
   if (isBlank(user)) throw new DsvError('DSV_INPUT_INVALID', 'User is required');
-  const text = requireWellFormed(user as string, 'User');
+  // NFC as on v2 and in policies: `café` typed either way names one secret and one policy match.
+  const text = requireWellFormed(user as string, 'User').normalize('NFC');
   if (text.length > limits.maxNameLength) {
     throw new DsvError('DSV_INPUT_INVALID', `User is too long (max ${limits.maxNameLength} characters)`);
   }
@@ -20,7 +21,7 @@ export function requireUser(user: unknown, limits: V1Limits): string {
 
 export function requireName(name: unknown, limits: V1Limits): string {
   if (isBlank(name)) throw new DsvError('DSV_INPUT_INVALID', 'Secret key is required');
-  const text = requireWellFormed(name as string, 'Secret key');
+  const text = requireWellFormed(name as string, 'Secret key').normalize('NFC');
   if (text.length > limits.maxNameLength) {
     throw new DsvError(
       'DSV_INPUT_INVALID',

@@ -3,37 +3,17 @@
 import type { FastifyInstance } from 'fastify';
 import { noteAuditSubject } from '../../audit/index.ts';
 import { DsvError } from '../../errors/index.ts';
-import { parseEnvFile, type EnvOperation } from '../env/index.ts';
-import { requireEnvCapability, transformEnv } from '../env-transform.ts';
+import { parseEnvFile } from '../env/index.ts';
+import {
+  canonicalEnvNames,
+  refuseRepeatedEnvKeys,
+  requireEnvCapability,
+  transformEnv,
+} from '../env-transform.ts';
 import { canonicalPart } from './secret-target.ts';
 import { authenticateV2, callerOf } from './v2-caller.ts';
 import type { V2Context } from './v2-context.ts';
 import { ENV_BODY, ENV_QUERY, ENV_RESPONSE, ERROR_RESPONSES } from './v2-schemas.ts';
-
-/** Secret names are canonicalised to NFC as on every v2 route; an output variable name (`X=`) stays as written. */
-function canonicalNames(operation: EnvOperation): EnvOperation {
-  return operation.kind === 'get'
-    ? { ...operation, name: operation.name.normalize('NFC') }
-    : { ...operation, key: operation.key.normalize('NFC') };
-}
-
-/**
- * The parser refuses a repeated key, but two lines naming one secret in different normal forms only meet
- * after canonicalisation; the same check runs again on canonical keys (an output variable of `X=secret(…)`
- * stays as written), so one secret is never written twice, or read and written, in one batch (DESIGN §10).
- */
-function refuseRepeatedKeys(operations: readonly EnvOperation[]): void {
-  const seen = new Set<string>();
-  for (const operation of operations) {
-    const key = operation.kind === 'get' && operation.output === 'raw' ? operation.name : operation.key;
-    if (seen.has(key)) {
-      throw new DsvError('DSV_ENV_INVALID', `Duplicate key in .env file: ${key}`, {
-        details: { line: operation.line },
-      });
-    }
-    seen.add(key);
-  }
-}
 
 export function registerEnvRoutes(app: FastifyInstance, context: V2Context): void {
   app.post<{ Querystring: { namespace: string }; Body: string | { content: string } }>(
@@ -70,8 +50,8 @@ export function registerEnvRoutes(app: FastifyInstance, context: V2Context): voi
           '.env file content is required (text/plain, or JSON {"content": …})',
         );
       }
-      const operations = parseEnvFile(content).map(canonicalNames);
-      refuseRepeatedKeys(operations);
+      const operations = parseEnvFile(content).map(canonicalEnvNames);
+      refuseRepeatedEnvKeys(operations);
       // I-G1: every line is authorised before anything is ordered; one denial fails the whole file.
       for (const operation of operations) requireEnvCapability(caller, namespace, operation);
       const output = await transformEnv(

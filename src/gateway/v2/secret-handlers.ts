@@ -86,6 +86,8 @@ export const readHandler: SecretHandler = async (context, request, reply, input)
   const caller = begin(request, 'secret.read', true, target);
   const selector = readSelector(input.query);
   requireCapability(caller, 'read', target.namespace, target.name);
+  // A chosen version or point in time is history; only the latest needs no more than `read`.
+  if (!('latest' in selector)) requireCapability(caller, 'history', target.namespace, target.name);
   const found = await context.coordinator.read({ tenant: caller.tenant, ...target }, selector);
   // A body with a secret value must never be stored by a cache.
   return reply
