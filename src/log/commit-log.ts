@@ -8,6 +8,20 @@ export interface LogRecord {
   /** Routing key (the tenant for data partitions); informational for consumers. */
   readonly key: string;
   readonly value: Uint8Array;
+  /**
+   * When the LOG appended the record, in ms since the epoch (Kafka: LogAppendTime, set by the broker; embedded:
+   * its own clock at append, never going backwards within a partition). Non-decreasing within a partition; no
+   * producer can choose it (I-X4). 0 for embedded records written before timestamps were stored.
+   */
+  readonly timestamp: number;
+}
+
+/** Which log this is: changes when the log is replaced (a recreated topic, another directory) — I-L8. */
+export interface LogIdentity {
+  /** Kafka: the broker cluster id; embedded: 'embedded'. */
+  readonly clusterId: string;
+  /** Kafka: the topic id (a UUID, new for a recreated topic); embedded: the random id kept in the log dir. */
+  readonly topicId: string;
 }
 
 export interface AppendResult {
@@ -53,5 +67,7 @@ export interface CommitLog {
   read(partition: number, fromOffset: number, options: ReadOptions): Promise<LogRecord[]>;
   /** The offset the next appended record of `partition` will get (the "high watermark"). */
   endOffset(partition: number): Promise<number>;
+  /** The identity of the log as the storage reports it now (not cached), for pinning (I-L8). */
+  identity(): Promise<LogIdentity>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 // log — the commit-log context: the port, its adapters' factory type, and the conformance suite entry.
 // Invariants: I-L1 total order within a partition; I-L2 acknowledged ⇒ durable; I-L3 records immutable.
-export type { AppendResult, CommitLog, LogRecord, ReadOptions } from './commit-log.ts';
+export type { AppendResult, CommitLog, LogIdentity, LogRecord, ReadOptions } from './commit-log.ts';
+export { checkLogPin, LogPin } from './log-pin.ts';
 export { EmbeddedCommitLog, type EmbeddedCommitLogOptions } from './embedded/embedded-commit-log.ts';
 export { runCommitLogConformance, type CommitLogFactory } from './testing/conformance.ts';
 export {

@@ -3,8 +3,11 @@
 import { DsvError } from '../errors/index.ts';
 import type { ReadOptions } from './commit-log.ts';
 
-/** A key is framed with a u16 length in the embedded format; Kafka has no tighter limit we rely on. */
-export const MAX_KEY_BYTES = 0xffff;
+/**
+ * A key is framed with a u16 length in the embedded format whose high bit flags a timestamp, so 15 bits are
+ * left; Kafka has no tighter limit we rely on.
+ */
+export const MAX_KEY_BYTES = 0x7fff;
 
 export function assertPartition(partition: number, partitionCount: number): void {
   if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {

@@ -15,7 +15,7 @@ import {
   type ShardHolder,
 } from '../cluster/index.ts';
 import { buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index.ts';
-import type { CommitLog } from '../log/index.ts';
+import { LogPin, type CommitLog } from '../log/index.ts';
 import { AuditPathHasher, JsonlAuditSink, loadOrCreateAuditSecret, type AuditSink } from '../audit/index.ts';
 import { ControlStore } from '../control/control-store.ts';
 import { TokenAuthenticator } from '../control/token-authenticator.ts';
@@ -99,6 +99,13 @@ export class DsvNode {
     let auditSink: JsonlAuditSink | undefined;
     try {
       const view = new ViewStore(db);
+      // I-L8: the log this node follows is pinned; a replaced or truncated log refuses start-up (and serving).
+      const logPin = await LogPin.check(
+        db,
+        deps.log,
+        (p) => view.applied(p).nextOffset,
+        (error) => logger.error({ err: error }, 'the commit log changed under this node; refusing to serve'),
+      );
       sealer = await deps.sealer(db, config, view);
       const keyring = sealer.keyring;
       const control = new ControlStore(db);
@@ -184,6 +191,7 @@ export class DsvNode {
         ...(deps.devControl && config.devMode ? { devControl: deps.devControl } : {}),
         ...(tls?.public ? { https: tls.public } : {}),
       });
+      logPin.guard([publicServer, peerServer]);
       await peerServer.listen(config.peerListen);
       await publicServer.listen(config.publicListen);
       membership.start();

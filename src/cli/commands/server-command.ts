@@ -1,12 +1,13 @@
 // `dsv server --config F`: runs one production node until SIGINT/SIGTERM; exits non-zero, saying why, when
-// the config, TLS files or commit log are wrong (1) or the node cannot unseal (2).
+// the config, TLS files or commit log are wrong (1) or the node cannot unseal or its log changed (2).
 import { Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { createLogger } from '../../node/logger.ts';
 import { loadServerConfig, startServerNode, type ServerNode } from '../../node/server/index.ts';
 import { list } from './cluster-command.ts';
 
-const SEALED = new Set(['DSV_KEK_UNAVAILABLE', 'DSV_KEY_UNWRAP_FAILED']);
+// Exit 2: the node refuses to serve as it is (sealed, or the log it follows was replaced — I-L8).
+const SEALED = new Set(['DSV_KEK_UNAVAILABLE', 'DSV_KEY_UNWRAP_FAILED', 'DSV_LOG_IDENTITY_CHANGED']);
 
 export function registerServerCommand(program: Command): void {
   program

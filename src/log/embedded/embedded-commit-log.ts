@@ -3,10 +3,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../../errors/index.ts';
-import type { AppendResult, CommitLog, LogRecord, ReadOptions } from '../commit-log.ts';
+import type { AppendResult, CommitLog, LogIdentity, LogRecord, ReadOptions } from '../commit-log.ts';
 import { assertOffset, assertPartition, assertReadOptions, encodeRecordKey } from '../log-input.ts';
 import { DirLock } from './dir-lock.ts';
-import { checkOrWriteMeta, syncDir } from './log-meta.ts';
+import { checkOrWriteMeta, loadOrCreateLogId, syncDir } from './log-meta.ts';
 import { PartitionFile } from './partition-file.ts';
 import { MAX_VALUE_BYTES } from './record-codec.ts';
 
@@ -25,10 +25,12 @@ export class EmbeddedCommitLog implements CommitLog {
   readonly dir: string;
   readonly #partitions: readonly PartitionFile[];
   readonly #lock: DirLock;
+  readonly #logId: string;
   #closing: Promise<void> | undefined;
 
-  private constructor(dir: string, partitions: readonly PartitionFile[], lock: DirLock) {
+  private constructor(dir: string, partitions: readonly PartitionFile[], lock: DirLock, logId: string) {
     this.dir = dir;
+    this.#logId = logId;
     this.partitionCount = partitions.length;
     this.#partitions = partitions;
     this.#lock = lock;
@@ -46,8 +48,10 @@ export class EmbeddedCommitLog implements CommitLog {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const lock = await DirLock.acquire(dir);
     const partitions: PartitionFile[] = [];
+    let logId: string;
     try {
       await checkOrWriteMeta(dir, partitionCount);
+      logId = await loadOrCreateLogId(dir);
       for (let p = 0; p < partitionCount; p++) {
         partitions.push(await PartitionFile.open(join(dir, partitionFileName(p)), p));
       }
@@ -57,7 +61,7 @@ export class EmbeddedCommitLog implements CommitLog {
       await lock.release();
       throw error;
     }
-    return new EmbeddedCommitLog(dir, partitions, lock);
+    return new EmbeddedCommitLog(dir, partitions, lock, logId);
   }
 
   /** Bytes of torn tail dropped per partition when this log was opened (all 0 after a clean close). */
@@ -95,6 +99,12 @@ export class EmbeddedCommitLog implements CommitLog {
 
   async endOffset(partition: number): Promise<number> {
     return this.#partition(partition).endOffset;
+  }
+
+  /** 'embedded' and the random id kept in the directory's LOG_ID file since it was first opened. */
+  async identity(): Promise<LogIdentity> {
+    this.#assertOpen();
+    return { clusterId: 'embedded', topicId: this.#logId };
   }
 
   /**

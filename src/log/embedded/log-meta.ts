@@ -1,10 +1,13 @@
 // META.json of an embedded log directory: its format and partition count, checked on every open, plus the
 // directory fsync that makes newly created files durable.
+import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../../errors/index.ts';
 
 const META_FILE = 'META.json';
+/** A random id made once per directory: a node pins it, so another directory is noticed (I-L8). */
+const LOG_ID_FILE = 'LOG_ID';
 const FORMAT = 'dsv-embedded-commit-log';
 const VERSION = 1;
 
@@ -66,4 +69,24 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** The directory's log id, created (random UUID, via temp + rename) on the first open and kept after. */
+export async function loadOrCreateLogId(dir: string): Promise<string> {
+  const path = join(dir, LOG_ID_FILE);
+  try {
+    const id = (await readFile(path, 'utf8')).trim();
+    if (/^[0-9a-f-]{36}$/.test(id)) return id;
+    throw new DsvError('DSV_LOG_CORRUPT', `${path} does not hold a log id`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (error instanceof DsvError) throw error;
+      throw new DsvError('DSV_LOG_UNAVAILABLE', `Cannot read ${path}`, { cause: error });
+    }
+  }
+  const id = randomUUID();
+  const temp = `${path}.tmp`;
+  await writeFile(temp, `${id}\n`, { mode: 0o600, flush: true });
+  await rename(temp, path);
+  return id;
 }

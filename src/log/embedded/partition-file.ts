@@ -35,6 +35,8 @@ export class PartitionFile {
   readonly #cache: TailCache;
   /** End of the last acknowledged frame; the next batch is written here. */
   #size: number;
+  /** Timestamp given to the last batch: the clock may step back, a partition's timestamps never do. */
+  #lastTimestamp: number;
   #pending: PendingAppend[] = [];
   #writing = false;
   #drained: Promise<void> = Promise.resolve();
@@ -48,7 +50,9 @@ export class PartitionFile {
     index: OffsetIndex,
     size: number,
     dropped: number,
+    lastTimestamp: number,
   ) {
+    this.#lastTimestamp = lastTimestamp;
     this.partition = partition;
     this.path = path;
     this.#file = file;
@@ -62,13 +66,18 @@ export class PartitionFile {
     const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
     try {
       const { size } = await file.stat();
-      const { index, validEnd } = await scanPartitionFile({ file, fileSize: size, partition, path });
+      const { index, validEnd, lastTimestamp } = await scanPartitionFile({
+        file,
+        fileSize: size,
+        partition,
+        path,
+      });
       if (validEnd < size) {
         // A torn tail holds only records whose append never resolved (I-L2); drop it before writing after it.
         await file.truncate(validEnd);
         await file.datasync();
       }
-      return new PartitionFile(partition, path, file, index, validEnd, size - validEnd);
+      return new PartitionFile(partition, path, file, index, validEnd, size - validEnd, lastTimestamp);
     } catch (error) {
       await file.close();
       throw error;
@@ -127,8 +136,11 @@ export class PartitionFile {
       return;
     }
     const start = this.#size;
+    // The log's own clock at append (I-X4), clamped so a partition's timestamps never go backwards.
+    const timestamp = Math.max(Date.now(), this.#lastTimestamp);
     try {
-      await writeAt(this.#file, encodeFrames(batch.map((a) => ({ key: a.keyBytes, value: a.value }))), start);
+      const frames = batch.map((a) => ({ key: a.keyBytes, value: a.value, timestamp }));
+      await writeAt(this.#file, encodeFrames(frames), start);
       await this.#file.datasync(); // I-L2: on disk before any append of the batch resolves
     } catch (cause) {
       // After a failed write or sync the file's state is unknown: refuse further appends until reopened
@@ -145,11 +157,12 @@ export class PartitionFile {
       for (const a of batch) a.reject(this.#failure);
       return;
     }
+    this.#lastTimestamp = timestamp;
     let pos = start;
     for (const a of batch) {
       const offset = this.#index.length;
       this.#index.push(pos);
-      this.#cache.add({ key: a.key, value: a.value });
+      this.#cache.add({ key: a.key, value: a.value, timestamp });
       pos += frameBytes(a.keyBytes.length, a.value.length);
       this.#size = pos;
       a.resolve(offset);
@@ -192,8 +205,8 @@ export class PartitionFile {
         );
       }
       // `buf` is this read's own, so each value may be a view into it (I-L3: a mutation reaches nothing shared).
-      const { key, value } = decodeFrame(buf, at);
-      records.push({ partition: this.partition, offset, key, value });
+      const { key, value, timestamp } = decodeFrame(buf, at);
+      records.push({ partition: this.partition, offset, key, value, timestamp });
       at = check.end - first;
     }
     return records;

@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { DsvError } from '../../errors/index.ts';
 import { readAt } from './file-io.ts';
 import { OffsetIndex } from './offset-index.ts';
-import { checkFrame, FRAME_HEADER_BYTES } from './record-codec.ts';
+import { checkFrame, FRAME_HEADER_BYTES, frameTimestamp } from './record-codec.ts';
 
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -12,6 +12,8 @@ export interface ScanResult {
   readonly index: OffsetIndex;
   /** End of the last valid frame; bytes after it are a torn tail to truncate. */
   readonly validEnd: number;
+  /** Timestamp of the last valid frame (0 when there is none, or it predates timestamps). */
+  readonly lastTimestamp: number;
 }
 
 export interface ScanTarget {
@@ -27,10 +29,12 @@ export async function scanPartitionFile(target: ScanTarget): Promise<ScanResult>
   let buf: Buffer = Buffer.alloc(0);
   let bufStart = 0;
   let pos = 0;
+  let lastTimestamp = 0;
   while (pos < fileSize) {
     const check = checkFrame(buf, bufStart, pos, fileSize);
     if (check.kind === 'ok') {
       index.push(pos);
+      lastTimestamp = frameTimestamp(buf, pos - bufStart);
       pos = check.end;
     } else if (check.kind === 'short') {
       const want = Math.min(Math.max(CHUNK_BYTES, check.need), fileSize - pos);
@@ -41,10 +45,10 @@ export async function scanPartitionFile(target: ScanTarget): Promise<ScanResult>
       const reason = check.kind === 'torn' ? 'record cut short' : check.reason;
       const next = await findValidFrame(file, pos + 1, fileSize);
       if (next !== undefined) throw corrupt(target, pos, index.length, reason, next);
-      return { index, validEnd: pos };
+      return { index, validEnd: pos, lastTimestamp };
     }
   }
-  return { index, validEnd: pos };
+  return { index, validEnd: pos, lastTimestamp };
 }
 
 /**

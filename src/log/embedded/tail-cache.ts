@@ -3,6 +3,7 @@
 export interface CachedRecord {
   readonly key: string;
   readonly value: Uint8Array;
+  readonly timestamp: number;
 }
 
 /** Per-object overhead counted against the byte budget, so many tiny records cannot grow it unbounded. */
@@ -52,7 +53,7 @@ export class TailCache {
     for (let i = first; i < last; i++) {
       const r = this.#records[i];
       if (r === undefined) break;
-      out.push({ key: r.key, value: new Uint8Array(r.value) });
+      out.push({ key: r.key, value: new Uint8Array(r.value), timestamp: r.timestamp });
     }
     return out;
   }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Admin } from '@platformatic/kafka';
+import { Admin, Producer } from '@platformatic/kafka';
 import { isDsvError, type ErrorCode } from '../../errors/index.ts';
 import type { CommitLog } from '../commit-log.ts';
 import { runCommitLogConformance } from '../testing/conformance.ts';
@@ -99,6 +99,42 @@ void describe('KafkaCommitLog: topic checks at start-up', () => {
       'DSV_LOG_MISCONFIGURED',
       'min.insync.replicas is 2, expected 1.*max.message.bytes is',
     );
+  });
+
+  void it('I-X4: a CreateTime topic is altered to LogAppendTime; a producer-chosen time never reaches readers', async () => {
+    const topic = `dsv-create-time-${randomUUID()}`;
+    const admin = new Admin({ clientId: 'dsv-test-admin', bootstrapBrokers: broker().bootstrap });
+    try {
+      await admin.createTopics({
+        topics: [topic],
+        partitions: 3,
+        replicas: 1,
+        configs: [
+          { name: 'min.insync.replicas', value: '1' },
+          { name: 'max.message.bytes', value: String(32 * 1024 * 1024) },
+          { name: 'message.timestamp.type', value: 'CreateTime' },
+        ],
+      });
+    } finally {
+      await admin.close();
+    }
+    const log = await KafkaCommitLog.open({ bootstrap: broker().bootstrap, topic, ...spec });
+    const producer = new Producer({ clientId: 'dsv-test-forger', bootstrapBrokers: broker().bootstrap });
+    try {
+      const future = BigInt(Date.UTC(2100, 0, 1));
+      await producer.send({
+        messages: [{ topic, partition: 0, value: Buffer.from('forged'), timestamp: future }],
+      });
+      const [record] = await log.read(0, 0, { maxRecords: 1, maxWaitMs: 5000 });
+      assert.ok(record !== undefined);
+      assert.ok(
+        Math.abs(record.timestamp - Date.now()) < 60_000,
+        `broker time, not 2100: ${record.timestamp}`,
+      );
+    } finally {
+      await producer.close();
+      await log.close();
+    }
   });
 
   void it('a replication factor above the brokers available is DSV_LOG_MISCONFIGURED, and nothing is created', async () => {

@@ -4,7 +4,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, ProduceAcks, Producer, type BaseOptions } from '@platformatic/kafka';
 import { DsvError } from '../../errors/index.ts';
-import type { AppendResult, CommitLog, LogRecord, ReadOptions } from '../commit-log.ts';
+import type { AppendResult, CommitLog, LogIdentity, LogRecord, ReadOptions } from '../commit-log.ts';
 import { assertOffset, assertPartition, assertReadOptions, encodeRecordKey } from '../log-input.ts';
 import { logUnavailable } from './kafka-errors.ts';
 import { KafkaPartitionReader } from './kafka-partition-reader.ts';
@@ -214,6 +214,17 @@ export class KafkaCommitLog implements CommitLog {
     assertPartition(partition, this.partitionCount);
     try {
       return await this.#reader.endOffset(partition);
+    } catch (error) {
+      this.#assertOpen();
+      throw error;
+    }
+  }
+
+  /** The broker cluster id and the topic id, asked of the brokers on every call (I-L8: a recreated topic shows). */
+  async identity(): Promise<LogIdentity> {
+    this.#assertOpen();
+    try {
+      return await this.#reader.identity();
     } catch (error) {
       this.#assertOpen();
       throw error;

@@ -1,7 +1,7 @@
 // Reads a partition from an offset with low-level Fetch requests: manual assignment, no consumer group, no
 // offset commits — every node keeps its own applied offsets in SQLite (DESIGN §5, I-V2).
 import { Consumer, FetchIsolationLevels, ListOffsetTimestamps, type BaseOptions } from '@platformatic/kafka';
-import type { LogRecord } from '../commit-log.ts';
+import type { LogIdentity, LogRecord } from '../commit-log.ts';
 import { kafkaErrorId, logUnavailable } from './kafka-errors.ts';
 
 /** Upper bound of one broker-side long-poll; longer waits loop, since the client times a request out. */
@@ -9,6 +9,8 @@ const FETCH_SLICE_MS = 5_000;
 const PARTITION_MAX_BYTES = 1024 * 1024;
 /** Data-control batches (transaction markers) carry no records of ours. */
 const IS_CONTROL_BATCH = 0b10_0000;
+/** The batch's timestamps are the broker's LogAppendTime (its maxTimestamp), not the producer's. */
+const LOG_APPEND_TIME_BATCH = 0b1000;
 
 export interface FetchResult {
   readonly records: LogRecord[];
@@ -73,6 +75,9 @@ export class KafkaPartitionReader {
       const records: LogRecord[] = [];
       for (const batch of answer.records ?? []) {
         if ((batch.attributes & IS_CONTROL_BATCH) !== 0) continue;
+        // LogAppendTime: every record of the batch has the broker's time, which is the batch's maxTimestamp.
+        const appendTime =
+          (batch.attributes & LOG_APPEND_TIME_BATCH) !== 0 ? Number(batch.maxTimestamp) : undefined;
         for (const record of batch.records) {
           const offset = Number(batch.firstOffset + BigInt(record.offsetDelta));
           // A batch can start before the requested offset; the port returns from `fromOffset` on.
@@ -83,6 +88,7 @@ export class KafkaPartitionReader {
             key: record.key === null ? '' : record.key.toString('utf8'),
             // A copy: the caller may mutate it without touching anything shared (I-L3).
             value: record.value === null ? new Uint8Array(0) : new Uint8Array(record.value),
+            timestamp: appendTime ?? Number(batch.firstTimestamp + record.timestampDelta),
           });
         }
       }
@@ -111,6 +117,21 @@ export class KafkaPartitionReader {
       return Number(offset);
     } catch (error) {
       throw logUnavailable(`reading the end offset of partition ${partition}`, error);
+    } finally {
+      this.#give(consumer);
+    }
+  }
+
+  /** The cluster id and the topic's id as the brokers report them now (a fresh Metadata request). */
+  async identity(): Promise<LogIdentity> {
+    const consumer = this.#take();
+    try {
+      const metadata = await consumer.metadata({ topics: [this.#topic], forceUpdate: true });
+      const topic = metadata.topics.get(this.#topic);
+      if (topic === undefined) throw new Error(`topic '${this.#topic}' not in the Metadata answer`);
+      return { clusterId: metadata.id, topicId: topic.id };
+    } catch (error) {
+      throw logUnavailable(`reading the identity of topic '${this.#topic}'`, error);
     } finally {
       this.#give(consumer);
     }

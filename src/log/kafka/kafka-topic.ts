@@ -1,9 +1,12 @@
 // Start-up check of the log topic: create it when missing, then verify partitions, replication and the
 // durability settings that I-L2 (acknowledged ⇒ durable) relies on; a mismatch is DSV_LOG_MISCONFIGURED.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigResourceTypes, type Admin } from '@platformatic/kafka';
+import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, type Admin } from '@platformatic/kafka';
 import { isDsvError } from '../../errors/index.ts';
 import { kafkaErrorId, logMisconfigured, logUnavailable } from './kafka-errors.ts';
+
+const TIMESTAMP_TYPE = 'message.timestamp.type';
+const LOG_APPEND_TIME = 'LogAppendTime';
 
 export interface KafkaTopicSpec {
   readonly topic: string;
@@ -29,6 +32,7 @@ export async function ensureTopic(admin: Admin, spec: KafkaTopicSpec, create: bo
     await createTopic(admin, spec);
   }
   const topicId = await waitForLeaders(admin, spec);
+  await ensureLogAppendTime(admin, spec);
   await verifyConfigs(admin, spec);
   return topicId;
 }
@@ -63,6 +67,8 @@ async function createTopic(admin: Admin, spec: KafkaTopicSpec): Promise<void> {
         { name: 'retention.ms', value: '-1' },
         { name: 'retention.bytes', value: '-1' },
         { name: 'cleanup.policy', value: 'delete' },
+        // Record time is the broker's append time, never the producer's (I-X4: log time from the log).
+        { name: TIMESTAMP_TYPE, value: LOG_APPEND_TIME },
       ],
     });
   } catch (error) {
@@ -110,17 +116,59 @@ async function waitForLeaders(admin: Admin, spec: KafkaTopicSpec): Promise<strin
   }
 }
 
-async function verifyConfigs(admin: Admin, spec: KafkaTopicSpec): Promise<void> {
-  let configs: Map<string, string | null | undefined>;
+async function describeTopicConfigs(
+  admin: Admin,
+  topic: string,
+): Promise<Map<string, string | null | undefined>> {
   try {
     const [description] = await admin.describeConfigs({
-      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: spec.topic }],
+      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }],
     });
-    configs = new Map((description?.configs ?? []).map((c) => [c.name, c.value]));
+    return new Map((description?.configs ?? []).map((c) => [c.name, c.value]));
   } catch (error) {
-    throw logUnavailable(`describing topic '${spec.topic}'`, error);
+    throw logUnavailable(`describing topic '${topic}'`, error);
   }
+}
+
+/**
+ * A topic created before DSV asked for LogAppendTime (or by hand) is altered to it — records appended from
+ * then on carry the broker's time; older ones keep the time their producer chose. When the broker refuses
+ * (no ALTER_CONFIGS permission), start-up fails with DSV_LOG_MISCONFIGURED naming the setting.
+ */
+async function ensureLogAppendTime(admin: Admin, spec: KafkaTopicSpec): Promise<void> {
+  const configs = await describeTopicConfigs(admin, spec.topic);
+  if (configs.get(TIMESTAMP_TYPE) === LOG_APPEND_TIME) return;
+  try {
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: spec.topic,
+          configs: [
+            {
+              name: TIMESTAMP_TYPE,
+              configOperation: IncrementalAlterConfigOperationTypes.SET,
+              value: LOG_APPEND_TIME,
+            },
+          ],
+        },
+      ],
+    });
+  } catch (error) {
+    throw logMisconfigured(spec.topic, [
+      `${TIMESTAMP_TYPE} is ${configs.get(TIMESTAMP_TYPE) ?? 'unset'}, expected ${LOG_APPEND_TIME}, and ` +
+        `altering it failed (${firstLine(error)}); set it with kafka-configs --alter --add-config ` +
+        `${TIMESTAMP_TYPE}=${LOG_APPEND_TIME}`,
+    ]);
+  }
+}
+
+async function verifyConfigs(admin: Admin, spec: KafkaTopicSpec): Promise<void> {
+  const configs = await describeTopicConfigs(admin, spec.topic);
   const problems: string[] = [];
+  if (configs.get(TIMESTAMP_TYPE) !== LOG_APPEND_TIME) {
+    problems.push(`${TIMESTAMP_TYPE} must be ${LOG_APPEND_TIME} (log time comes from the log, I-X4)`);
+  }
   const minIsr = configs.get('min.insync.replicas');
   if (minIsr !== String(spec.minInsyncReplicas)) {
     problems.push(`min.insync.replicas is ${minIsr ?? 'unset'}, expected ${spec.minInsyncReplicas}`);

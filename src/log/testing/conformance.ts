@@ -5,6 +5,7 @@ import { describeDurability } from './conformance-durability.ts';
 import { describeLifecycle } from './conformance-lifecycle.ts';
 import { describeOrder } from './conformance-order.ts';
 import { describeReads } from './conformance-read.ts';
+import { describeTime } from './conformance-time.ts';
 
 /** How the suite gets logs from an adapter. */
 export interface CommitLogFactory {
@@ -34,5 +35,6 @@ export function runCommitLogConformance(name: string, factory: CommitLogFactory)
     describeReads(factory);
     describeDurability(factory);
     describeLifecycle(factory);
+    describeTime(factory);
   });
 }
