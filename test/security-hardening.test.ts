@@ -87,6 +87,42 @@ describe('security hardening (dev cluster with small limits)', () => {
     assert.equal(server.config.limits.maxConnections, 1024);
   });
 
+  it('H9: a .env transform has a budget of secrets and value bytes; /all a budget of versions', async () => {
+    const env = (content: string) =>
+      raw(url(), 'POST', '/api/v1/secrets/env?user=h9', { 'content-type': 'text/plain' }, content);
+    const tooMany = await env('A=enc(1)\nB=enc(2)\nC=enc(3)\nD=enc(4)');
+    assert.equal(tooMany.status, 413);
+    assert.equal(tooMany.headers['x-dsv-error-code'], 'DSV_ENV_BUDGET_EXCEEDED');
+    assert.equal((await raw(url(), 'GET', '/api/v1/secrets/A?user=h9')).status, 404, 'nothing written');
+    const tooBig = await env(`A=enc(${'x'.repeat(40)})\nB=enc(${'y'.repeat(40)})`);
+    assert.equal(tooBig.status, 413);
+    assert.equal(tooBig.headers['x-dsv-error-code'], 'DSV_ENV_BUDGET_EXCEEDED');
+    // Reads count too: two 40-byte values resolved in one file are over 64 bytes.
+    assert.equal((await env(`A=enc(${'x'.repeat(40)})`)).status, 200);
+    assert.equal((await env(`B=enc(${'y'.repeat(40)})`)).status, 200);
+    const reads = await env('X=secret(A)\nY=secret(B)');
+    assert.equal(reads.status, 413);
+    assert.doesNotMatch(reads.body, /xxxx|yyyy/);
+    assert.equal((await env('X=secret(A)')).status, 200);
+    // /all: at most 3 versions.
+    const put = (value: string) =>
+      raw(
+        url(),
+        'PUT',
+        '/api/v1/secrets',
+        json,
+        JSON.stringify({ user: 'h9', secretCurrentName: 'A', secretUpdatedValue: value }),
+      );
+    assert.equal((await put('2')).status, 200);
+    assert.equal((await put('3')).status, 200);
+    assert.equal((await raw(url(), 'GET', '/api/v1/secrets/A/all?user=h9')).status, 200);
+    assert.equal((await put('4')).status, 200);
+    const all = await raw(url(), 'GET', '/api/v1/secrets/A/all?user=h9');
+    assert.equal(all.status, 413);
+    assert.equal(all.headers['x-dsv-error-code'], 'DSV_TOO_MANY_VERSIONS');
+    assert.equal((await raw(url(), 'GET', '/api/v1/secrets/A?user=h9&version=4')).body, '4');
+  });
+
   it('H10: every public response says no-store and nosniff (success, error, 404, v2)', async () => {
     const created = await raw(
       url(),

@@ -33,6 +33,12 @@ export const ERROR_CODES = {
   DSV_WRITE_CONFLICT: spec(409, 'conflict', 'Another write on this secret is in progress', true),
   DSV_PRECONDITION_FAILED: spec(412, 'conflict', 'The secret is not at the version the request expected'),
   DSV_VALUE_TOO_LARGE: spec(413, 'limit', 'Secret value too large'),
+  DSV_ENV_BUDGET_EXCEEDED: spec(
+    413,
+    'limit',
+    'The .env file names more secrets, or more bytes of values, than one request may resolve',
+  ),
+  DSV_TOO_MANY_VERSIONS: spec(413, 'limit', 'The secret has more versions than one response may carry'),
   DSV_QUOTA_RATE: spec(429, 'limit', 'Request rate quota exceeded', true),
   DSV_QUOTA_SECRETS: spec(429, 'limit', 'Secret count quota exceeded'),
   DSV_MEDIA_TYPE_UNSUPPORTED: spec(415, 'invalid', 'Unsupported media type'),

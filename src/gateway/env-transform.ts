@@ -75,6 +75,32 @@ export function refuseRepeatedEnvKeys(operations: readonly EnvOperation[]): void
   }
 }
 
+/** What one .env transform may cost (node config `limits`): secrets named, and bytes of values moved. */
+export interface EnvBudget {
+  readonly maxEnvSecrets?: number;
+  readonly maxEnvValueBytes?: number;
+}
+
+function overBudget(message: string): DsvError {
+  return new DsvError('DSV_ENV_BUDGET_EXCEEDED', message);
+}
+
+/** Before anything is ordered: the number of lines, and the bytes of the values the file writes. */
+export function checkEnvBudget(operations: readonly EnvOperation[], budget: EnvBudget): void {
+  const maxSecrets = budget.maxEnvSecrets ?? Infinity;
+  if (operations.length > maxSecrets) {
+    throw overBudget(`The .env file names ${operations.length} secrets; at most ${maxSecrets} per request`);
+  }
+  const written = operations.reduce(
+    (sum, op) => sum + (op.kind === 'create' || op.kind === 'update' ? Buffer.byteLength(op.value) : 0),
+    0,
+  );
+  const maxBytes = budget.maxEnvValueBytes ?? Infinity;
+  if (written > maxBytes) {
+    throw overBudget(`The .env file writes more than ${maxBytes} bytes of values; split it`);
+  }
+}
+
 /** Names the failing line's secret in the message, as the original did (`Secret not found: KEY`). */
 function explain(error: unknown, operations: readonly EnvOperation[]): unknown {
   if (!(error instanceof DsvError)) return error;
@@ -104,7 +130,9 @@ export async function transformEnv(
   namespace: string,
   operations: readonly EnvOperation[],
   maxValueBytes: number,
+  budget: EnvBudget = {},
 ): Promise<string> {
+  checkEnvBudget(operations, budget);
   const ops = operations.map((operation) => toBatchOp(namespace, operation, maxValueBytes));
   let results;
   try {
@@ -113,9 +141,18 @@ export async function transformEnv(
     throw explain(error, operations);
   }
   const values = new Map<number, string>();
+  let total = operations.reduce(
+    (sum, op) => sum + (op.kind === 'create' || op.kind === 'update' ? Buffer.byteLength(op.value) : 0),
+    0,
+  );
+  const maxBytes = budget.maxEnvValueBytes ?? Infinity;
   operations.forEach((operation, index) => {
     const value = results[index]?.value;
-    if (operation.kind === 'get' && value) values.set(operation.line, decoder.decode(value));
+    if (operation.kind !== 'get' || !value) return;
+    total += value.length;
+    // The resolved values are the response: bounded, so one request cannot make the node hold them all.
+    if (total > maxBytes) throw overBudget(`The .env file resolves more than ${maxBytes} bytes of values`);
+    values.set(operation.line, decoder.decode(value));
   });
   return renderEnvOutput(operations, values);
 }

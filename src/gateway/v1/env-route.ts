@@ -74,6 +74,7 @@ export function registerEnvRoute(app: FastifyInstance, context: V1Context): void
         namespace,
         operations,
         context.limits.maxValueBytes,
+        context.limits,
       );
       return reply.status(200).type('text/plain; charset=utf-8').send(output);
     },

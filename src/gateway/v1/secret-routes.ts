@@ -114,6 +114,15 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
       if (target.all || version !== undefined) requireCapability(caller, 'history', namespace, name);
       const key = { tenant, namespace, name };
       if (target.all) {
+        // Bounded work per request: count the versions (metadata only) before any shard is fetched.
+        const maxVersions = limits.maxAllVersions ?? Infinity;
+        const count = (await coordinator.history(key)).length;
+        if (count > maxVersions) {
+          throw new DsvError(
+            'DSV_TOO_MANY_VERSIONS',
+            `The secret has ${count} versions; /all returns at most ${maxVersions} (read them with ?version=N)`,
+          );
+        }
         const versions = await coordinator.readAll(key);
         const body: Record<string, string> = {};
         for (const entry of versions) body[String(entry.version)] = decoder.decode(entry.value);

@@ -5,6 +5,10 @@ import { requireWellFormed } from '../well-formed.ts';
 export interface V1Limits {
   readonly maxNameLength: number;
   readonly maxValueBytes: number;
+  /** Request budgets (node config `limits`); unbounded when absent. */
+  readonly maxEnvSecrets?: number;
+  readonly maxEnvValueBytes?: number;
+  readonly maxAllVersions?: number;
 }
 
 const isBlank = (value: unknown): boolean => typeof value !== 'string' || value.trim().length === 0;

@@ -60,6 +60,7 @@ export function registerEnvRoutes(app: FastifyInstance, context: V2Context): voi
         namespace,
         operations,
         context.limits.maxValueBytes,
+        context.limits,
       );
       void reply.header('cache-control', 'no-store');
       if (asText) return reply.type('text/plain; charset=utf-8').send(output);

@@ -1,9 +1,10 @@
 // What the v2 routes need from the node.
 import type { Coordinator } from '../../cluster/index.ts';
 import type { RequestAuthenticator } from '../tenancy.ts';
+import type { V1Limits } from '../v1/v1-validation.ts';
 
 export interface V2Context {
   readonly coordinator: Coordinator;
   readonly authenticator: RequestAuthenticator;
-  readonly limits: { readonly maxNameLength: number; readonly maxValueBytes: number };
+  readonly limits: V1Limits;
 }
