@@ -16,7 +16,6 @@ import {
 } from '../support/adversary-cluster.ts';
 import { openLogWriter, plainRecord, type LogWriter } from '../support/adversary-log-writer.ts';
 import { stolenSealer, trustTodo } from '../support/adversary-trust.ts';
-import { v1 } from '../support/v1-client.ts';
 
 const NEEDS_TRUST = await trustTodo();
 const AHEAD_MS = 120_000;
@@ -29,7 +28,7 @@ describe('node-0 with a clock 120 s fast', { timeout: 600_000 }, () => {
   const url = (i: number): string => adversary.url(i);
   const tenants: Array<{ partition: number; tenant: string; token: string }> = [];
 
-  /** Writes through node-1 and node-2 to the tenant of every data partition and to v1's default tenant. */
+  /** Writes through node-1 and node-2 to the tenant of every data partition. */
   const honestWrites = async (label: string): Promise<string[]> => {
     const failures: string[] = [];
     for (const i of [1, 2]) {
@@ -43,13 +42,6 @@ describe('node-0 with a clock 120 s fast', { timeout: 600_000 }, () => {
         );
         if (put.status !== 201) failures.push(`node-${i} partition ${partition} (${tenant}): ${show(put)}`);
       }
-      const created = await v1.create(
-        url(i),
-        'clock',
-        `${label}-${i}-${randomBytes(3).toString('hex')}`,
-        'v',
-      );
-      if (created.status !== 201) failures.push(`node-${i} v1: ${created.status} ${created.body}`);
     }
     return failures;
   };

@@ -22,7 +22,6 @@ import {
   plainRecord,
   type LogWriter,
 } from '../support/adversary-log-writer.ts';
-import { v1 } from '../support/v1-client.ts';
 import { waitFor } from '../support/wait.ts';
 
 const EVERY_NODE = [0, 1, 2];
@@ -55,7 +54,7 @@ describe('attacker who can only write to the log', { timeout: 600_000 }, () => {
     }
   };
 
-  /** One write through node `i` to the tenant of every data partition, plus a v1 write (tenant `default`). */
+  /** One write through node `i` to the tenant of every data partition. */
   const writeEverywhere = async (i: number, label: string, timeoutMs: number): Promise<string[]> => {
     const failures: string[] = [];
     for (const { partition, tenant, token } of tenants) {
@@ -63,10 +62,6 @@ describe('attacker who can only write to the log', { timeout: 600_000 }, () => {
       const put = await putSecret(url(i), token, 'app', name, 'v', timeoutMs);
       if (put.status !== 201) failures.push(`node-${i} partition ${partition} (${tenant}): ${show(put)}`);
     }
-    const name = `${label}/v1-${i}-${randomBytes(3).toString('hex')}`;
-    const created = await v1.create(url(i), 'writer', name, 'v');
-    if (created.status !== 201)
-      failures.push(`node-${i} v1 default tenant: ${created.status} ${created.body}`);
     return failures;
   };
 
@@ -168,7 +163,9 @@ describe('attacker who can only write to the log', { timeout: 600_000 }, () => {
 
   it('B5: after the topic is deleted and recreated, nodes answer 503 (never 500, never stale data); a revoked token stays refused', async () => {
     const value = `b5-${randomBytes(8).toString('hex')}`;
-    assert.equal((await v1.create(url(0), 'b5', 'db/password', value)).status, 201);
+    const owner = tenants[0];
+    assert.ok(owner);
+    assert.equal((await putSecret(url(0), owner.token, 'app', 'b5-db-password', value)).status, 201);
     const revoked = await tenantWithToken(url(0), adversary.rootToken, 'lw-revoked');
     const revocation = await http(`${url(0)}/v2/sys/tokens/${revoked.accessor}`, {
       method: 'DELETE',
@@ -196,14 +193,10 @@ describe('attacker who can only write to the log', { timeout: 600_000 }, () => {
 
     for (const i of EVERY_NODE) {
       const seen: string[] = [];
-      let last: { status: number; body: string; code: string | null } | undefined;
+      let last: HttpAnswer | undefined;
       await waitFor(
         async () => {
-          last = await v1.read(url(i), 'b5', 'db/password').catch((error: unknown) => ({
-            status: 0,
-            body: (error as Error).message,
-            code: null,
-          }));
+          last = (await getSecret(url(i), owner.token, 'app', 'b5-db-password')).answer;
           seen.push(`${last.status}${last.code ? ` ${last.code}` : ''}`);
           return last.status === 503;
         },
@@ -212,8 +205,8 @@ describe('attacker who can only write to the log', { timeout: 600_000 }, () => {
       ).catch(() => undefined);
       assert.ok(!seen.some((s) => s.startsWith('500')), `node-${i} answered 500: ${seen.join(', ')}`);
       assert.equal(last?.status, 503, `node-${i} kept serving after the topic changed: ${seen.join(', ')}`);
-      const write = await v1.create(url(i), 'b5', `after-${i}`, 'v');
-      assert.equal(write.status, 503, `a write through node-${i}: ${write.status} ${write.body}`);
+      const write = await putSecret(url(i), owner.token, 'app', `b5-after-${i}`, 'v');
+      assert.equal(write.status, 503, `a write through node-${i}: ${show(write)}`);
       for (const token of [revoked.token, minted]) {
         const answer = await whoAmI(url(i), token);
         assert.ok([401, 503].includes(answer.status), `node-${i} accepted a token: ${show(answer)}`);

@@ -25,11 +25,10 @@ import {
 } from '../support/adversary-cluster.ts';
 import { openLogWriter, plainRecord, type LogWriter } from '../support/adversary-log-writer.ts';
 import { stolenSealer, trustTodo } from '../support/adversary-trust.ts';
-import { v1 } from '../support/v1-client.ts';
 import { waitFor } from '../support/wait.ts';
 
 const NEEDS_TRUST = await trustTodo();
-const DEV_TENANT = 'default';
+const TENANT = 'acme';
 const REFUSED = [401, 403, 404];
 
 const newToken = (): string => `dsv.${randomBytes(32).toString('base64url')}`;
@@ -40,6 +39,8 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
   let adversary: AdversaryCluster;
   let node0: StolenNode;
   let writer: LogWriter;
+  /** The client: a tenant token, used only through node-1 and node-2 (no client traffic through node-0). */
+  let client: { token: string; accessor: string };
   const url = (i: number): string => adversary.url(i);
   const nodeIds = ['node-0', 'node-1', 'node-2'];
   const control = (): number => adversary.partitions - 1;
@@ -50,19 +51,22 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
     'x-dsv-peer-node': claimed,
   });
 
-  /** A secret written by a client through `via` (anonymous v1 in dev mode, tenant `default`), as node-0 sees it. */
-  const clientSecret = async (
-    via: number,
-    user: string,
-    name: string,
-    value: string,
-  ): Promise<VersionRow> => {
-    const created = await v1.create(url(via), user, name, value);
-    assert.equal(created.status, 201, `the client's create through node-${via}: ${created.body}`);
+  /** A secret written by a client (tenant token) through node `via`, as node-0's own view records it. */
+  const clientSecret = async (via: number, name: string, value: string): Promise<VersionRow> => {
+    const put = await putSecret(url(via), client.token, 'app', name, value);
+    assert.equal(put.status, 201, `the client's write through node-${via}: ${show(put)}`);
     let row: VersionRow | undefined;
-    await waitFor(() => (row = latestVersionSeenBy(node0.dataDir, DEV_TENANT, name)) !== undefined, 30_000);
+    await waitFor(() => (row = latestVersionSeenBy(node0.dataDir, TENANT, name)) !== undefined, 30_000);
     assert.ok(row);
     return row;
+  };
+
+  /** Reads `name` as the client through every node in `nodes`; each must return `value`. */
+  const assertReadsBack = async (name: string, value: string, nodes: readonly number[]): Promise<void> => {
+    for (const i of nodes) {
+      const read = await getSecret(url(i), client.token, 'app', name);
+      assert.equal(read.value, value, `a client read through node-${i}: ${show(read.answer)}`);
+    }
   };
 
   /** Every node applied the control partition up to here: a root-token control write through each node. */
@@ -83,6 +87,7 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
     adversary = await startAdversaryCluster();
     node0 = adversary.stolen(0);
     writer = openLogWriter(node0.bootstrap, node0.topic);
+    client = await tenantWithToken(adversary.url(1), adversary.rootToken, TENANT);
     console.log(`cluster up in ${Date.now() - started} ms; trust API: ${NEEDS_TRUST || 'present'}`);
   });
 
@@ -93,7 +98,7 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
 
   it('A1: POST /peer/v1/read with node-0’s credentials returns no shard of a secret written through node-2', async () => {
     const value = `a1-${randomBytes(8).toString('hex')}`;
-    const row = await clientSecret(2, 'alice', 'a1/db-password', value);
+    const row = await clientSecret(2, 'a1-db-password', value);
     // Exactly the body the coordinator sends today (src/cluster/peer/peer-wire.ts WireReadRequest).
     const body = {
       tenant: row.tenant,
@@ -133,7 +138,7 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
 
   it('A2: POST /peer/v1/stage of a forged value under a committed write id is refused; reads keep the original', async () => {
     const original = `a2-${randomBytes(8).toString('hex')}`;
-    const row = await clientSecret(1, 'bob', 'a2/api-key', original);
+    const row = await clientSecret(1, 'a2-api-key', original);
     const identity = { tenant: row.tenant, namespace: row.namespace, name: row.name, version: row.version };
     // Valid shares of another value for the same identity: the payload tag verifies on reconstruction.
     const forged = splitSecret(identity, new TextEncoder().encode('attacker-chosen'), 3, 2);
@@ -158,10 +163,7 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
         });
       }),
     );
-    for (const i of [1, 2]) {
-      const read = await v1.read(url(i), 'bob', 'a2/api-key');
-      assert.deepEqual([read.status, read.body], [200, original], `a client read through node-${i}`);
-    }
+    await assertReadsBack('a2-api-key', original, [1, 2]);
     for (const [i, answer] of answers.entries()) {
       assert.ok(answer.status >= 400 && answer.status < 500, `node-${i} accepted the stage: ${show(answer)}`);
     }
@@ -270,7 +272,7 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
     async () => {
       const sealer = await stolenSealer(adversary.clusterDir, node0.nodeDir, node0.nodeId);
       const value = `a5s-${randomBytes(8).toString('hex')}`;
-      const row = await clientSecret(1, 'carol', 'a5/sealed', value);
+      const row = await clientSecret(1, 'a5-sealed', value);
       const writeId = `forged-${randomBytes(8).toString('hex')}`;
       const time = Date.now();
       const intent = {
@@ -286,16 +288,13 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
       const commit = { type: 'commit', writeId, tenant: row.tenant, time, shards: [] };
       await writer.append(row.partition, sealer.seal(row.partition, intent));
       await writer.append(row.partition, sealer.seal(row.partition, commit));
-      for (const i of [0, 1, 2]) {
-        const read = await v1.read(url(i), 'carol', 'a5/sealed');
-        assert.deepEqual([read.status, read.body], [200, value], `read through node-${i}`);
-      }
+      await assertReadsBack('a5-sealed', value, [0, 1, 2]);
     },
   );
 
   it('A5: a delete (intent + commit) coordinated by node-0 as plain records deletes nothing', async () => {
     const value = `a5p-${randomBytes(8).toString('hex')}`;
-    const row = await clientSecret(1, 'carol', 'a5/plain', value);
+    const row = await clientSecret(1, 'a5-plain', value);
     const writeId = `forged-${randomBytes(8).toString('hex')}`;
     const time = Date.now();
     await writer.append(
@@ -313,10 +312,7 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
       row.partition,
       plainRecord({ type: 'commit', writeId, tenant: row.tenant, time, holders: nodeIds }),
     );
-    for (const i of [0, 1, 2]) {
-      const read = await v1.read(url(i), 'carol', 'a5/plain');
-      assert.deepEqual([read.status, read.body], [200, value], `read through node-${i}`);
-    }
+    await assertReadsBack('a5-plain', value, [0, 1, 2]);
   });
 
   it('I-G4: node-0’s certificate and peer token claiming to be node-1 are refused by the peer API', async (t) => {

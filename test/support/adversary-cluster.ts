@@ -67,7 +67,15 @@ const text = (file: string): string => readFileSync(file, 'utf8');
 export async function startAdversaryCluster(
   options: MultiProcessClusterOptions = {},
 ): Promise<AdversaryCluster> {
-  const cluster = await startMultiProcessCluster(options);
+  // Production mode: no anonymous access anywhere, so every read and write below carries a client's token and
+  // nothing the attacker obtains can be put down to dev mode's anonymous default tenant.
+  const cluster = await startMultiProcessCluster({
+    ...options,
+    configure: (config, index) => {
+      const production = { ...config, devMode: false };
+      return options.configure?.(production, index) ?? production;
+    },
+  });
   try {
     const clusterDir = dirname(dirname(resolve(cluster.dataDir(0))));
     const configFile = (i: number): string => nodeConfigFile(clusterDir, i);

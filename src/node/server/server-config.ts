@@ -55,6 +55,23 @@ function resolveKekPaths(kek: ServerConfig['kek'], at: (path: string) => string)
   }
 }
 
+function resolveLogPaths(log: ServerConfig['log'], at: (path: string) => string): ServerConfig['log'] {
+  const { tls, sasl } = log;
+  return {
+    ...log,
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            caFile: at(tls.caFile),
+            ...(tls.certFile === undefined ? {} : { certFile: at(tls.certFile) }),
+            ...(tls.keyFile === undefined ? {} : { keyFile: at(tls.keyFile) }),
+          },
+        }),
+    ...(sasl === undefined ? {} : { sasl: { ...sasl, passwordFile: at(sasl.passwordFile) } }),
+  };
+}
+
 function misconfigured(message: string, cause?: unknown): DsvError {
   return new DsvError('DSV_INPUT_INVALID', message, cause === undefined ? {} : { cause });
 }
@@ -96,5 +113,6 @@ export function resolvePaths(config: ServerConfig, base: string): ServerConfig {
       ...(config.tls.publicKeyFile === undefined ? {} : { publicKeyFile: at(config.tls.publicKeyFile) }),
     },
     kek: resolveKekPaths(config.kek, at),
+    log: resolveLogPaths(config.log, at),
   };
 }
