@@ -100,6 +100,25 @@ export const nodeConfigSchema = z.object({
       partitions: z.number().int().min(1).max(10_000),
       replicationFactor: z.number().int().min(1).max(32),
       minInsyncReplicas: z.number().int().min(1).max(32),
+      /** TLS to the brokers: the CA that issued their certificates; a client certificate for mutual TLS. */
+      tls: z
+        .object({
+          caFile: z.string().min(1),
+          certFile: z.string().min(1).optional(),
+          keyFile: z.string().min(1).optional(),
+        })
+        .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+          message: 'certFile and keyFile go together',
+        })
+        .optional(),
+      /** SASL/SCRAM: this node's own Kafka user (one per node) and a 0600 file holding its password. */
+      sasl: z
+        .object({
+          mechanism: z.enum(['SCRAM-SHA-256', 'SCRAM-SHA-512']),
+          username: z.string().min(1),
+          passwordFile: z.string().min(1),
+        })
+        .optional(),
     })
     .refine((log) => log.minInsyncReplicas <= log.replicationFactor, {
       message: 'minInsyncReplicas cannot exceed replicationFactor',

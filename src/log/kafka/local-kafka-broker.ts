@@ -3,9 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Admin } from '@platformatic/kafka';
+import { Admin, type BaseOptions } from '@platformatic/kafka';
 import { DsvError } from '../../errors/index.ts';
 import {
+  type BrokerSecurity,
   JVM_OPTIONS,
   LOG4J2_PROPERTIES,
   renderServerProperties,
@@ -28,16 +29,31 @@ function installExitHook(): void {
   });
 }
 
+/** A SASL_SSL broker: its certificate (PEM), the SCRAM users made at format time, the admin's client options. */
+export interface LocalBrokerSecurity {
+  readonly caPem: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly adminUser: string;
+  readonly adminPassword: string;
+  /** SCRAM-SHA-512 users created with `format --add-scram` (the admin among them). */
+  readonly scramUsers: readonly { readonly name: string; readonly password: string }[];
+  /** Connection options of the admin client (TLS + SASL), for the start-up probe. */
+  readonly adminClient: Pick<BaseOptions, 'tls' | 'sasl'>;
+}
+
 export class LocalKafkaBroker {
   readonly slot: LocalBrokerSlot;
   readonly #libs: string;
+  readonly #security: LocalBrokerSecurity | undefined;
   #child: ChildProcess | undefined;
   #watchdog: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
-  constructor(slot: LocalBrokerSlot, libs: string) {
+  constructor(slot: LocalBrokerSlot, libs: string, security?: LocalBrokerSecurity) {
     this.slot = slot;
     this.#libs = libs;
+    this.#security = security;
   }
 
   get address(): string {
@@ -55,9 +71,28 @@ export class LocalKafkaBroker {
   /** Writes the config and formats storage; `--ignore-formatted` keeps an existing log (restarts, dev data). */
   async prepare(all: readonly LocalBrokerSlot[], clusterId: string): Promise<void> {
     await mkdir(join(this.slot.dataDir, 'log'), { recursive: true });
-    await writeFile(this.#propertiesFile, renderServerProperties(this.slot, all));
+    const security = this.#security;
+    let files: BrokerSecurity | undefined;
+    if (security !== undefined) {
+      files = {
+        keystoreFile: join(this.slot.dataDir, 'broker-keystore.pem'),
+        truststoreFile: join(this.slot.dataDir, 'ca.pem'),
+        adminUser: security.adminUser,
+        adminPassword: security.adminPassword,
+      };
+      await writeFile(files.keystoreFile, `${security.keyPem.trim()}\n${security.certPem.trim()}\n`, {
+        mode: 0o600,
+      });
+      await writeFile(files.truststoreFile, security.caPem);
+    }
+    // The properties hold the admin password when secured: readable by this user only.
+    await writeFile(this.#propertiesFile, renderServerProperties(this.slot, all, files), { mode: 0o600 });
     await writeFile(join(this.slot.dataDir, 'log4j2.properties'), LOG4J2_PROPERTIES);
     const args = ['format', '--ignore-formatted', '-t', clusterId, '-c', this.#propertiesFile];
+    // SCRAM credentials go into the bootstrap metadata, so brokers can authenticate each other from the start.
+    for (const user of security?.scramUsers ?? []) {
+      args.push('--add-scram', `SCRAM-SHA-512=[name=${user.name},password=${user.password}]`);
+    }
     const child = this.#java('kafka.tools.StorageTool', args, 'format.out');
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     if (code !== 0) throw this.#failure(`formatting storage failed (exit ${code})`, 'format.out');
@@ -83,7 +118,7 @@ export class LocalKafkaBroker {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.#child !== child) throw this.#failure('the broker exited during start-up', 'broker.out');
-      if (await answersMetadata(this.address, this.slot.nodeId)) return;
+      if (await answersMetadata(this.address, this.slot.nodeId, this.#security?.adminClient ?? {})) return;
       await sleep(250);
     }
     await this.kill();
@@ -163,8 +198,13 @@ function startWatchdog(pid: number | undefined): ChildProcess | undefined {
   return watchdog;
 }
 
-async function answersMetadata(address: string, nodeId: number): Promise<boolean> {
+async function answersMetadata(
+  address: string,
+  nodeId: number,
+  connection: Pick<BaseOptions, 'tls' | 'sasl'>,
+): Promise<boolean> {
   const admin = new Admin({
+    ...connection,
     clientId: 'dsv-local-kafka-probe',
     bootstrapBrokers: [address],
     retries: 0,

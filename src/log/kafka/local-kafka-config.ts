@@ -24,7 +24,52 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function renderServerProperties(slot: LocalBrokerSlot, all: readonly LocalBrokerSlot[]): string {
+/** Files and secrets of a SASL_SSL broker (see `securityProperties`). */
+export interface BrokerSecurity {
+  /** PEM: the broker's PKCS#8 key followed by its certificate (issued by the cluster CA). */
+  readonly keystoreFile: string;
+  /** PEM: the cluster CA certificate. */
+  readonly truststoreFile: string;
+  /** The super user brokers use between themselves and for ACL administration. */
+  readonly adminUser: string;
+  readonly adminPassword: string;
+}
+
+/**
+ * SASL_SSL with SCRAM-SHA-512 for clients and between brokers; the controller listener is SASL_SSL with PLAIN
+ * for the admin user only (KRaft controllers cannot use SCRAM, whose credentials live in the metadata log).
+ * StandardAuthorizer with allow.everyone.if.no.acl.found=false: only ACLs (and the admin super user) grant.
+ */
+function securityProperties(security: BrokerSecurity): Record<string, string> {
+  const quote = (text: string): string => JSON.stringify(text);
+  const admin = `username=${quote(security.adminUser)} password=${quote(security.adminPassword)}`;
+  return {
+    'listener.security.protocol.map': 'SASL_SSL:SASL_SSL,CONTROLLER:SASL_SSL',
+    'inter.broker.listener.name': 'SASL_SSL',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required ${admin};`,
+    'sasl.mechanism.controller.protocol': 'PLAIN',
+    'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.controller.plain.sasl.jaas.config':
+      `org.apache.kafka.common.security.plain.PlainLoginModule required ${admin} ` +
+      `user_${security.adminUser}=${quote(security.adminPassword)};`,
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': security.keystoreFile,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': security.truststoreFile,
+    'ssl.endpoint.identification.algorithm': 'https',
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found': 'false',
+    'super.users': `User:${security.adminUser}`,
+  };
+}
+
+export function renderServerProperties(
+  slot: LocalBrokerSlot,
+  all: readonly LocalBrokerSlot[],
+  security?: BrokerSecurity,
+): string {
   const count = all.length;
   // With 3 brokers a write needs 2 in-sync copies (acks=all), so one broker can be down (I-L2).
   const minIsr = count >= 3 ? 2 : 1;
@@ -62,6 +107,12 @@ export function renderServerProperties(slot: LocalBrokerSlot, all: readonly Loca
     'broker.session.timeout.ms': 3000,
     'broker.heartbeat.interval.ms': 500,
   };
+  if (security !== undefined) {
+    Object.assign(props, securityProperties(security), {
+      listeners: `SASL_SSL://127.0.0.1:${slot.port},CONTROLLER://127.0.0.1:${slot.controllerPort}`,
+      'advertised.listeners': `SASL_SSL://127.0.0.1:${slot.port}`,
+    });
+  }
   return `${Object.entries(props)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join('\n')}\n`;
