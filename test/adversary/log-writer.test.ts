@@ -206,7 +206,11 @@ describe('attacker who can only write to the log', { timeout: 600_000 }, () => {
       assert.ok(!seen.some((s) => s.startsWith('500')), `node-${i} answered 500: ${seen.join(', ')}`);
       assert.equal(last?.status, 503, `node-${i} kept serving after the topic changed: ${seen.join(', ')}`);
       const write = await putSecret(url(i), owner.token, 'app', `b5-after-${i}`, 'v');
-      assert.equal(write.status, 503, `a write through node-${i}: ${show(write)}`);
+      assert.equal(
+        write.status,
+        503,
+        `a write through node-${i} (reads answered ${seen.join(', ')}): ${show(write)}`,
+      );
       for (const token of [revoked.token, minted]) {
         const answer = await whoAmI(url(i), token);
         assert.ok([401, 503].includes(answer.status), `node-${i} accepted a token: ${show(answer)}`);
