@@ -21,7 +21,7 @@ describe('dsv keys rotate-kek (CLI)', () => {
     nodeDir = join(dataDir, 'node-0');
     devKey = join(dataDir, 'dev-kek.key');
     await mkdir(nodeDir);
-    await writeFile(devKey, randomBytes(32).toString('hex'));
+    await writeFile(devKey, randomBytes(32).toString('hex'), { mode: 0o600 });
     const kek = await LocalKekProvider.fromKeyFile(devKey);
     const db = new DatabaseSync(join(nodeDir, 'node.sqlite'));
     db.exec('PRAGMA journal_mode = WAL');
@@ -48,7 +48,7 @@ describe('dsv keys rotate-kek (CLI)', () => {
     assert.equal(noNew.code, 1);
     assert.match(noNew.output, /error \[DSV_KEK_UNAVAILABLE\]: .*set DSV_NEW_UNSEAL_PASSPHRASE/);
     const notANode = await run(['--node-dir', dataDir, '--key-file', devKey], {
-      DSV_NEW_UNSEAL_PASSPHRASE: 'x',
+      DSV_NEW_UNSEAL_PASSPHRASE: 'a new passphrase',
     });
     assert.equal(notANode.code, 1);
     assert.match(
@@ -60,7 +60,7 @@ describe('dsv keys rotate-kek (CLI)', () => {
 
   it('rotates a dev node from its key file to a passphrase file, with a JSON summary', async () => {
     const passphraseFile = join(dataDir, 'new-passphrase');
-    await writeFile(passphraseFile, 'from a file\n');
+    await writeFile(passphraseFile, 'from a file, long enough\n');
     const result = await run([
       '--node-dir',
       nodeDir,
@@ -76,7 +76,10 @@ describe('dsv keys rotate-kek (CLI)', () => {
       [summary.liveKeys, summary.rewrapped, summary.destroyedUntouched, summary.alreadyFinished],
       [4, 4, 1, false],
     );
-    assert.deepEqual(await unsealNode(nodeDir, { kind: 'passphrase', passphrase: 'from a file' }), keys);
+    assert.deepEqual(
+      await unsealNode(nodeDir, { kind: 'passphrase', passphrase: 'from a file, long enough' }),
+      keys,
+    );
     await assert.rejects(unsealNode(nodeDir, { kind: 'key-file', path: devKey }), {
       code: 'DSV_KEK_UNAVAILABLE',
     });

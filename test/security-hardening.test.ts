@@ -1,11 +1,16 @@
 // Regressions for the security hardening findings (slow bodies, audit coverage and keying, history
 // capability, NFC on v1, unseal secrets in the environment, file modes, request budgets, response headers).
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { closeHttpAgent, send, v1As } from './support/authz-model-http.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { runDsv } from './support/dsv-process.ts';
+import { freePortRange } from './support/free-ports.ts';
 
 interface Raw {
   status: number;
@@ -123,6 +128,19 @@ describe('security hardening (dev cluster with small limits)', () => {
     assert.equal((await raw(url(), 'GET', '/api/v1/secrets/A?user=h9&version=4')).body, '4');
   });
 
+  it('H8: node data dirs are 0700; the database, its WAL, the audit trail and keys are 0600', () => {
+    const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    const node = join(test.dataDir, 'node-0');
+    assert.equal(mode(test.dataDir), '700');
+    assert.equal(mode(node), '700');
+    for (const name of readdirSync(node).filter((n) => n.startsWith('node.sqlite')))
+      assert.equal(mode(join(node, name)), '600', name);
+    assert.equal(mode(join(node, 'audit')), '700');
+    for (const name of readdirSync(join(node, 'audit')))
+      assert.equal(mode(join(node, 'audit', name)), '600', name);
+    assert.equal(mode(join(test.dataDir, 'dev-kek.key')), '600');
+  });
+
   it('H10: every public response says no-store and nosniff (success, error, 404, v2)', async () => {
     const created = await raw(
       url(),
@@ -220,5 +238,51 @@ describe('security hardening (production mode: tokens and policies)', () => {
     const env = await v1As.env(url, tokens.all ?? '', 'team', 'caf\u00e9=get\ncafe\u0301=delete');
     assert.equal(env.status, 400);
     assert.equal((await v1As.read(url, cafe, 'team', 'caf\u00e9')).body, 'one');
+  });
+});
+
+describe('security hardening: dsv server start-up secrets', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dsv-harden-'));
+  let port = 0;
+  before(async () => {
+    port = await freePortRange(2);
+    // No broker at this address: start-up stops at Kafka, after the KEK (sealed tests never get there).
+    const init = runDsv([
+      'cluster',
+      'init',
+      '--nodes',
+      '1',
+      '--dir',
+      dir,
+      '--kafka',
+      '127.0.0.1:1',
+      '--base-port',
+      String(port),
+    ]);
+    assert.equal(await init.exited, 0, init.output());
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const withKek = (kek: unknown) => {
+    const path = join(dir, 'node-0.json');
+    const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify({ ...config, kek }, null, 2));
+    return path;
+  };
+
+  it('H8: a key file readable by group or others is refused (exit 2, clear message)', async () => {
+    const keyFile = join(dir, 'open.key');
+    writeFileSync(keyFile, 'ab'.repeat(32), { mode: 0o644 });
+    const server = runDsv(['server', '--config', withKek({ kind: 'key-file', path: keyFile })]);
+    assert.equal(await server.exited, 2, server.output());
+    assert.match(server.output(), /readable or writable by group or others.*chmod 600/);
+  });
+
+  it('H8: a passphrase shorter than 12 characters is refused (exit 2), and not echoed', async () => {
+    const server = runDsv(['server', '--config', withKek({ kind: 'passphrase' })], {
+      DSV_UNSEAL_PASSPHRASE: 'x',
+    });
+    assert.equal(await server.exited, 2, server.output());
+    assert.match(server.output(), /shorter than 12 characters/);
   });
 });

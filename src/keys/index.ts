@@ -15,7 +15,9 @@ export type { KekProvider } from './kek/kek-provider.ts';
 export { DEFAULT_SCRYPT, type ScryptParams } from './kek/local/kek-file.ts';
 export { LocalKekProvider, type PassphraseKekOptions } from './kek/local/local-kek-provider.ts';
 export {
+  MIN_PASSPHRASE_LENGTH,
   PASSPHRASE_ENV,
+  requireStrongPassphrase,
   resolvePassphrase,
   type PassphraseSources,
   type PassphraseTerminal,

@@ -1,10 +1,11 @@
 // Opens a node's one SQLite database (DESIGN §2): WAL, full fsync, so a staged shard is durable before ack.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 export function openNodeDatabase(path: string): DatabaseSync {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600)); // created 0600 before SQLite opens it; -wal/-shm follow its mode
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL');
   // FULL: a transaction is on disk when COMMIT returns (I-L2-like promise for staged shards, DESIGN §6.4).

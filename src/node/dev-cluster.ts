@@ -1,5 +1,6 @@
 // `dsv dev`: N nodes in one process over one embedded commit log, each with real HTTP on loopback (§9).
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DsvError } from '../errors/index.ts';
@@ -42,6 +43,7 @@ export class DevCluster implements DevControl {
 
   static async start(options: DevClusterOptions): Promise<DevCluster> {
     const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 }); // node data, log and keys: owner only
     const host = options.host ?? '127.0.0.1';
     const peerBasePort = options.peerBasePort ?? options.basePort + 1000;
     const sharing = options.sharing ?? defaultSharingParams(options.nodes);

@@ -102,7 +102,7 @@ export function envelopeSealer(source: KekSource | KekProvider): SealerFactory {
  */
 export function ensureDevKeyFile(path: string): string {
   if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
   }
   return path;

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { DevCluster } from '../../node/dev-cluster.ts';
 import { createLogger } from '../../node/logger.ts';
 import { join } from 'node:path';
-import { PASSPHRASE_ENV, resolvePassphrase } from '../../keys/index.ts';
+import { PASSPHRASE_ENV, requireStrongPassphrase, resolvePassphrase } from '../../keys/index.ts';
 import { ensureDevKeyFile, envelopeSealer, type KekSource } from '../../node/sealers.ts';
 
 function integer(min: number, max: number) {
@@ -63,7 +63,7 @@ export function registerDevCommand(program: Command): void {
 /** DSV_UNSEAL_PASSPHRASE (or --passphrase-file) unseals; otherwise a dev key file beside the data. */
 async function devKekSource(dataDir: string): Promise<KekSource> {
   if (process.env[PASSPHRASE_ENV] !== undefined) {
-    const passphrase = await resolvePassphrase({ env: process.env });
+    const passphrase = requireStrongPassphrase(await resolvePassphrase({ env: process.env }));
     delete process.env[PASSPHRASE_ENV]; // children of this process must not inherit it
     return { kind: 'passphrase', passphrase };
   }

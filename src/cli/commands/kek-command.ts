@@ -4,6 +4,7 @@ import { DsvError } from '../../errors/index.ts';
 import {
   NEW_PASSPHRASE_ENV,
   PASSPHRASE_ENV,
+  requireStrongPassphrase,
   resolvePassphrase,
   type PassphraseTerminal,
 } from '../../keys/kek/local/passphrase.ts';
@@ -117,5 +118,5 @@ async function secret(
     question: isNew ? 'New unseal passphrase' : 'Current unseal passphrase',
     confirm: isNew,
   });
-  return { kind: 'passphrase', passphrase };
+  return { kind: 'passphrase', passphrase: isNew ? requireStrongPassphrase(passphrase) : passphrase };
 }

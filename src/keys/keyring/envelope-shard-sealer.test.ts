@@ -31,7 +31,7 @@ void describe('EnvelopeShardSealer', () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'dsv-sealer-'));
-    await writeFile(join(root, 'k'), randomBytes(32));
+    await writeFile(join(root, 'k'), randomBytes(32), { mode: 0o600 });
     kek = await LocalKekProvider.fromKeyFile(join(root, 'k'));
     db = new DatabaseSync(':memory:');
     keyring = await Keyring.open({ db, kek });

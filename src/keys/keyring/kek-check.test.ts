@@ -25,7 +25,7 @@ after(async () => {
 
 async function kek(): Promise<LocalKekProvider> {
   const path = join(root, `${n++}.key`);
-  await writeFile(path, randomBytes(32));
+  await writeFile(path, randomBytes(32), { mode: 0o600 });
   const provider = await LocalKekProvider.fromKeyFile(path);
   cleanups.push(() => provider.close());
   return provider;

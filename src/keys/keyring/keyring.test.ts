@@ -19,7 +19,7 @@ const opened: Array<{ db: DatabaseSync; kek: LocalKekProvider; keyring: Keyring 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'dsv-keyring-'));
   kekFile = join(root, 'node.key');
-  await writeFile(kekFile, randomBytes(32));
+  await writeFile(kekFile, randomBytes(32), { mode: 0o600 });
 });
 after(async () => {
   for (const o of opened) {
@@ -182,7 +182,7 @@ void describe('Keyring', () => {
     const { keyring } = await openKeyring('sealed.db');
     await keyring.activeKey('t');
     const otherKey = join(root, 'other.key');
-    await writeFile(otherKey, randomBytes(32));
+    await writeFile(otherKey, randomBytes(32), { mode: 0o600 });
     await assert.rejects(openKeyring('sealed.db', {}, otherKey), {
       code: 'DSV_KEK_UNAVAILABLE',
       message: /Unseal failed: the local key-encryption key does not unwrap this node's data keys/,

@@ -64,7 +64,7 @@ const rotate = (nodeDir: string, extra: Partial<NodeKekRotationOptions> = {}) =>
 
 async function keyFile(): Promise<LocalKekSecret> {
   const path = join(root, `kek-${n++}.key`);
-  await writeFile(path, randomBytes(32).toString('hex'));
+  await writeFile(path, randomBytes(32).toString('hex'), { mode: 0o600 });
   return { kind: 'key-file', path };
 }
 

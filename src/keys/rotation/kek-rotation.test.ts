@@ -29,7 +29,7 @@ after(async () => {
 
 async function newKek(): Promise<LocalKekProvider> {
   const path = join(root, `k${counter++}.key`);
-  await writeFile(path, randomBytes(32));
+  await writeFile(path, randomBytes(32), { mode: 0o600 });
   const kek = await LocalKekProvider.fromKeyFile(path);
   keks.push(kek);
   return kek;
@@ -153,7 +153,7 @@ void describe('rewrapAll (KEK rotation of one keyring)', () => {
     const { db, oldKek, newKek: next } = await seeded();
     const before = tableDigest(db, 'keys_deks');
     const sameKey = join(root, 'same.key');
-    await writeFile(sameKey, randomBytes(32));
+    await writeFile(sameKey, randomBytes(32), { mode: 0o600 });
     const [a, b] = [await LocalKekProvider.fromKeyFile(sameKey), await LocalKekProvider.fromKeyFile(sameKey)];
     keks.push(a, b);
     await assert.rejects(rewrapAll(db, a, b), { code: 'DSV_INPUT_INVALID', message: /same as the current/ });

@@ -29,8 +29,8 @@ runKekProviderConformance('local (passphrase)', async () => {
 runKekProviderConformance('local (key file)', async () => {
   const root = await tempDir();
   const files = { primary: join(root, 'a.key'), other: join(root, 'b.key') };
-  await writeFile(files.primary, randomBytes(32));
-  await writeFile(files.other, `${randomBytes(32).toString('hex')}\n`);
+  await writeFile(files.primary, randomBytes(32), { mode: 0o600 });
+  await writeFile(files.other, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   return {
     open: (material) => LocalKekProvider.fromKeyFile(files[material]),
     cleanup: () => rm(root, { recursive: true, force: true }),
@@ -93,11 +93,11 @@ void describe('LocalKekProvider unseal', () => {
     const path = join(dataDir, 'kek.json');
     const body = JSON.parse(await readFile(path, 'utf8')) as { kdf: { N: number } };
     body.kdf.N = 2 ** 10;
-    await writeFile(path, JSON.stringify(body));
+    await writeFile(path, JSON.stringify(body), { mode: 0o600 });
     await assert.rejects(LocalKekProvider.fromPassphrase({ dataDir, passphrase: 'pw' }), {
       code: 'DSV_KEK_UNAVAILABLE',
     });
-    await writeFile(path, '{ not json');
+    await writeFile(path, '{ not json', { mode: 0o600 });
     await assert.rejects(LocalKekProvider.fromPassphrase({ dataDir, passphrase: 'pw' }), {
       code: 'DSV_KEK_UNAVAILABLE',
       message: /not a valid DSV key verifier file/,
@@ -173,7 +173,7 @@ void describe('LocalKekProvider unseal', () => {
   void it('a key file of the wrong size is refused with a clear error', async () => {
     const dir = await newDir();
     const path = join(dir, 'short.key');
-    await writeFile(path, randomBytes(31));
+    await writeFile(path, randomBytes(31), { mode: 0o600 });
     await assert.rejects(LocalKekProvider.fromKeyFile(path), {
       code: 'DSV_KEK_UNAVAILABLE',
       message: /must hold exactly 32 raw bytes or 64 hex characters \(it has 31 bytes\)/,
@@ -187,8 +187,8 @@ void describe('LocalKekProvider unseal', () => {
   void it('a hex key file and the same bytes raw are the same KEK', async () => {
     const dir = await newDir();
     const kek = randomBytes(32);
-    await writeFile(join(dir, 'raw.key'), kek);
-    await writeFile(join(dir, 'hex.key'), `  ${kek.toString('hex').toUpperCase()}\r\n`);
+    await writeFile(join(dir, 'raw.key'), kek, { mode: 0o600 });
+    await writeFile(join(dir, 'hex.key'), `  ${kek.toString('hex').toUpperCase()}\r\n`, { mode: 0o600 });
     const raw = await LocalKekProvider.fromKeyFile(join(dir, 'raw.key'));
     const hex = await LocalKekProvider.fromKeyFile(join(dir, 'hex.key'));
     const dek = randomBytes(32);

@@ -1,6 +1,6 @@
 // The `local` KEK adapter: a KEK derived from an unseal passphrase (scrypt + verifier) or read from a key file.
 import { scrypt } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../../../errors/index.ts';
 import type { KekProvider } from '../kek-provider.ts';
@@ -126,8 +126,17 @@ export class LocalKekProvider implements KekProvider {
   static async fromKeyFile(path: string): Promise<LocalKekProvider> {
     let raw: Buffer;
     try {
+      // A key file others can read or write is no key: refuse it (sealed, exit 2) rather than use it.
+      const { mode } = await stat(path);
+      if ((mode & 0o077) !== 0) {
+        throw new DsvError(
+          'DSV_KEK_UNAVAILABLE',
+          `Unseal failed: key file ${path} is readable or writable by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`,
+        );
+      }
       raw = await readFile(path);
     } catch (error) {
+      if (error instanceof DsvError) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       throw new DsvError('DSV_KEK_UNAVAILABLE', `Unseal failed: cannot read key file ${path} (${code})`, {
         cause: error,

@@ -30,6 +30,21 @@ export interface PassphraseSources {
   readonly confirm?: boolean;
 }
 
+/** The shortest unseal passphrase `dsv server`, `dsv dev` and `dsv keys rotate-kek` accept. */
+export const MIN_PASSPHRASE_LENGTH = 12;
+
+/**
+ * Refuses a passphrase shorter than MIN_PASSPHRASE_LENGTH characters (sealed: exit 2). Applied where a
+ * node is unsealed or a new passphrase is set; a node sealed earlier with a shorter one rotates with
+ * `dsv keys rotate-kek` (which checks only the new one).
+ */
+export function requireStrongPassphrase(passphrase: string): string {
+  if (Array.from(passphrase).length < MIN_PASSPHRASE_LENGTH) {
+    throw sealed(`the passphrase is shorter than ${MIN_PASSPHRASE_LENGTH} characters`);
+  }
+  return passphrase;
+}
+
 function sealed(message: string, cause?: unknown): DsvError {
   return new DsvError(
     'DSV_KEK_UNAVAILABLE',
