@@ -10,7 +10,7 @@ import {
   resolvePassphrase,
   type PassphraseTerminal,
 } from '../../keys/index.ts';
-import { KafkaCommitLog } from '../../log/kafka/kafka-commit-log.ts';
+import { KafkaCommitLog, type KafkaCommitLogOptions } from '../../log/kafka/kafka-commit-log.ts';
 import { DsvNode } from '../dsv-node.ts';
 import { envelopeSealer, openKekProvider, type KekSource } from '../sealers.ts';
 
@@ -55,6 +55,7 @@ export async function startServerNode(config: ServerConfig, options: ServerNodeO
       replicationFactor: config.log.replicationFactor,
       minInsyncReplicas: config.log.minInsyncReplicas,
       clientId: `dsv-${config.nodeId}`,
+      ...kafkaSecurity(config.log),
     });
   } catch (error) {
     await kek.close();
@@ -76,6 +77,41 @@ export async function startServerNode(config: ServerConfig, options: ServerNodeO
         await node.stop();
         await log.close();
       })()),
+  };
+}
+
+/** TLS and SASL/SCRAM options for the brokers from the config's files (read now: a bad file fails start-up). */
+function kafkaSecurity(log: ServerConfig['log']): Pick<KafkaCommitLogOptions, 'tls' | 'sasl'> {
+  const read = (path: string, what: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new DsvError('DSV_INPUT_INVALID', `cannot read the Kafka ${what} ${path} (${code})`, {
+        cause: error,
+      });
+    }
+  };
+  const { tls, sasl } = log;
+  return {
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            ca: read(tls.caFile, 'CA file'),
+            ...(tls.certFile === undefined ? {} : { cert: read(tls.certFile, 'certificate file') }),
+            ...(tls.keyFile === undefined ? {} : { key: read(tls.keyFile, 'key file') }),
+          },
+        }),
+    ...(sasl === undefined
+      ? {}
+      : {
+          sasl: {
+            mechanism: sasl.mechanism,
+            username: sasl.username,
+            password: read(sasl.passwordFile, 'SASL password file').trim(),
+          },
+        }),
   };
 }
 
