@@ -99,7 +99,7 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
   it('A1: POST /peer/v1/read with node-0’s credentials returns no shard of a secret written through node-2', async () => {
     const value = `a1-${randomBytes(8).toString('hex')}`;
     const row = await clientSecret(2, 'a1-db-password', value);
-    // Exactly the body the coordinator sends today (src/cluster/peer/peer-wire.ts WireReadRequest).
+    // Exactly the body the coordinator sends at 2d2aa7b (src/cluster/peer/peer-wire.ts WireReadRequest)…
     const body = {
       tenant: row.tenant,
       namespace: row.namespace,
@@ -109,13 +109,26 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
       version: row.version,
       writeId: row.writeId,
     };
-    const answers = await Promise.all(
-      [1, 2].map((i) => peerCall(adversary.peerUrl(i), '/peer/v1/read', node0.tls, asNode0(), body)),
+    // …and in the protocol's shape (§7), with the best credential node-0 has: none of a client's. It may claim
+    // an anonymous (dev-mode) caller, or present a made-up credential; the cluster is not in dev mode.
+    const protocolBodies = [
+      { ...body, purpose: 'read', credential: { kind: 'anonymous' } },
+      {
+        ...body,
+        purpose: 'read',
+        credential: { kind: 'token', credential: randomBytes(32).toString('base64url') },
+      },
+    ];
+    const ask = (i: number, request: object) =>
+      peerCall(adversary.peerUrl(i), '/peer/v1/read', node0.tls, asNode0(), request);
+    const legacy = await Promise.all([1, 2].map((i) => ask(i, body)));
+    const protocol = await Promise.all(
+      [1, 2].flatMap((i) => protocolBodies.map(async (request) => ({ i, answer: await ask(i, request) }))),
     );
     // The attacker also holds its own shard (its node, its KEK): with k = 2, one more share is the value.
-    const own = await peerCall(adversary.peerUrl(0), '/peer/v1/read', node0.tls, asNode0(), body);
+    const own = await Promise.all([body, ...protocolBodies].map((request) => ask(0, request)));
     const shares: Share[] = [];
-    for (const answer of [...answers, own]) {
+    for (const answer of [...legacy, ...protocol.map((p) => p.answer), ...own]) {
       if (answer.status !== 200) continue;
       const parsed = JSON.parse(answer.body) as { index?: number; share?: string };
       if (typeof parsed.index === 'number' && typeof parsed.share === 'string') {
@@ -130,9 +143,17 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
       reconstructed = undefined;
     }
     assert.notEqual(reconstructed, value, 'node-0 reconstructed the value from shards peers handed it');
-    for (const [j, answer] of answers.entries()) {
-      assert.ok(REFUSED.includes(answer.status), `node-${j + 1} answered node-0’s read ${show(answer)}`);
+    for (const [j, answer] of legacy.entries()) {
+      // The old shape may also be refused as malformed (400) once the protocol's fields are required.
+      assert.ok(
+        answer.status >= 400 && answer.status < 500,
+        `node-${j + 1} answered node-0’s read ${show(answer)}`,
+      );
       assert.doesNotMatch(answer.body, /"share"/, `node-${j + 1} sent a share`);
+    }
+    for (const { i, answer } of protocol) {
+      assert.ok(REFUSED.includes(answer.status), `node-${i} answered node-0’s read ${show(answer)}`);
+      assert.doesNotMatch(answer.body, /"share"/, `node-${i} sent a share`);
     }
   });
 
@@ -143,28 +164,37 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
     // Valid shares of another value for the same identity: the payload tag verifies on reconstruction.
     const forged = splitSecret(identity, new TextEncoder().encode('attacker-chosen'), 3, 2);
     const placement = holdersFor(identity, nodeIds, 3);
-    const answers = await Promise.all(
-      [0, 1, 2].map((i) => {
-        const index = placement.indexOf(`node-${i}`);
-        return peerCall(adversary.peerUrl(i), '/peer/v1/stage', node0.tls, asNode0(), {
-          tenant: row.tenant,
-          partition: row.partition,
-          minOffset: 0,
-          shards: [
-            {
-              namespace: row.namespace,
-              name: row.name,
-              version: row.version,
-              writeId: row.writeId,
-              index,
-              share: Buffer.from(forged[index]?.y ?? []).toString('base64'),
-            },
-          ],
-        });
-      }),
-    );
+    // The shape of 2d2aa7b, and the protocol's (§6) with a blinding and a commitment the attacker chose.
+    const stage = (i: number, protocolShape: boolean) => {
+      const index = placement.indexOf(`node-${i}`);
+      const share = Buffer.from(forged[index]?.y ?? []).toString('base64');
+      const extra = protocolShape
+        ? {
+            blinding: randomBytes(32).toString('base64'),
+            commitment: createHash('sha256').update(share).digest('base64'),
+          }
+        : {};
+      return peerCall(adversary.peerUrl(i), '/peer/v1/stage', node0.tls, asNode0(), {
+        tenant: row.tenant,
+        partition: row.partition,
+        minOffset: 0,
+        shards: [
+          {
+            namespace: row.namespace,
+            name: row.name,
+            version: row.version,
+            writeId: row.writeId,
+            index,
+            share,
+            ...extra,
+          },
+        ],
+      });
+    };
+    const answers = await Promise.all([0, 1, 2].flatMap((i) => [stage(i, false), stage(i, true)]));
     await assertReadsBack('a2-api-key', original, [1, 2]);
-    for (const [i, answer] of answers.entries()) {
+    for (const [n, answer] of answers.entries()) {
+      const i = Math.floor(n / 2);
       assert.ok(answer.status >= 400 && answer.status < 500, `node-${i} accepted the stage: ${show(answer)}`);
     }
   });
