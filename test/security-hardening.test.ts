@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { AuditPathHasher, readAuditSecret } from '../src/audit/index.ts';
 import { closeHttpAgent, send, v1As } from './support/authz-model-http.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
 import { runDsv } from './support/dsv-process.ts';
@@ -139,6 +140,31 @@ describe('security hardening (dev cluster with small limits)', () => {
     for (const name of readdirSync(join(node, 'audit')))
       assert.equal(mode(join(node, 'audit', name)), '600', name);
     assert.equal(mode(join(test.dataDir, 'dev-kek.key')), '600');
+  });
+
+  it('H2: a .env transform records the path HMAC of every secret it reads or writes', async () => {
+    const env = (content: string) =>
+      raw(url(), 'POST', '/api/v1/secrets/env?user=h2', { 'content-type': 'text/plain' }, content);
+    assert.equal((await env('READ_ME=enc(r)')).status, 200);
+    assert.equal((await env('WRITTEN=enc(w)\nX=secret(READ_ME)')).status, 200);
+    const auditDir = join(test.dataDir, 'node-0', 'audit');
+    const hasher = new AuditPathHasher(await readAuditSecret(auditDir));
+    const trail = readdirSync(auditDir)
+      .filter((name) => name.endsWith('.jsonl'))
+      .map((name) => readFileSync(join(auditDir, name), 'utf8'))
+      .join('');
+    const records = trail
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { operation: string; pathHmac: string | null });
+    for (const name of ['READ_ME', 'WRITTEN']) {
+      const hmac = hasher.pathHmac('default', 'h2', name);
+      const touched = records.filter((r) => r.pathHmac === hmac && r.operation === 'env.transform');
+      assert.ok(touched.length >= 1, `no env.transform record for ${name}`);
+    }
+    // READ_ME was written by the first file and read by the second.
+    const readMe = hasher.pathHmac('default', 'h2', 'READ_ME');
+    assert.equal(records.filter((r) => r.pathHmac === readMe).length, 2);
   });
 
   it('H10: every public response says no-store and nosniff (success, error, 404, v2)', async () => {

@@ -14,6 +14,8 @@ export interface AuditClassification {
   /** With `name`: the secret path, recorded only as its per-tenant HMAC. */
   readonly namespace?: string;
   readonly name?: string;
+  /** Every further secret path the request read or wrote (a .env transform): one record each, by HMAC. */
+  readonly paths?: ReadonlyArray<{ readonly namespace: string; readonly name: string }>;
   /** The body holds secret material: it is sent only after its record is durable (I-A1). */
   readonly carriesSecret: boolean;
 }
@@ -24,6 +26,7 @@ export interface AuditSubject {
   readonly operation?: string;
   readonly namespace?: string;
   readonly name?: string;
+  readonly paths?: AuditClassification['paths'];
   readonly carriesSecret?: boolean;
 }
 

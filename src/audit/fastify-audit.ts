@@ -56,6 +56,7 @@ export function defaultClassify(request: FastifyRequest): AuditClassification {
     carriesSecret: note?.carriesSecret ?? true,
     ...(note?.namespace === undefined ? {} : { namespace: note.namespace }),
     ...(note?.name === undefined ? {} : { name: note.name }),
+    ...(note?.paths === undefined ? {} : { paths: note.paths }),
   };
 }
 
@@ -97,20 +98,32 @@ export function registerAudit(app: FastifyInstance, options: RegisterAuditOption
     const what = safely(() => classify(request, reply), { operation: 'unclassified', carriesSecret: true });
     // Error bodies never carry secret material (I-G2), so only a success can be withheld.
     const carriesSecret = what.carriesSecret && status < 400;
-    const appended = await appendAuditRecord(
-      options.sink,
-      {
-        requestId,
-        tenant: caller?.tenant ?? null,
-        accessor: caller?.accessor ?? null,
-        operation: what.operation,
-        pathHmac: pathHmacOf(options.hasher, caller, what),
-        outcome: outcomeOf(status),
-        status,
-      },
-      timeoutMs,
-    );
-    if (appended.written) return payload;
+    const record = {
+      requestId,
+      tenant: caller?.tenant ?? null,
+      accessor: caller?.accessor ?? null,
+      operation: what.operation,
+      outcome: outcomeOf(status),
+      status,
+    };
+    // One record for the request, and one more per secret path it touched (a .env file reads and writes
+    // many): `dsv audit touched` finds each of them by its HMAC. All are durable before the response.
+    const results = await Promise.all([
+      appendAuditRecord(
+        options.sink,
+        { ...record, pathHmac: pathHmacOf(options.hasher, caller, what) },
+        timeoutMs,
+      ),
+      ...(what.paths ?? []).map((path) =>
+        appendAuditRecord(
+          options.sink,
+          { ...record, pathHmac: pathHmacOf(options.hasher, caller, { ...what, ...path }) },
+          timeoutMs,
+        ),
+      ),
+    ]);
+    const appended = results.find((result) => !result.written) ?? results[0];
+    if (appended === undefined || appended.written) return payload;
     onFailure(appended.error, request, requestId);
     if (!carriesSecret) return payload;
     // I-A1: the secret-carrying payload is dropped here, before Fastify has written a byte of it.

@@ -36,5 +36,6 @@ export function classifyForAudit(request: FastifyRequest): AuditClassification {
     carriesSecret: note?.carriesSecret ?? route.carriesSecret,
     ...(note?.namespace === undefined ? {} : { namespace: note.namespace }),
     ...(note?.name === undefined ? {} : { name: note.name }),
+    ...(note?.paths === undefined ? {} : { paths: note.paths }),
   };
 }

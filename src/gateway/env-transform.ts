@@ -42,6 +42,14 @@ const secretNameOf = (operation: EnvOperation): string =>
 
 const CAPABILITY_OF = { create: 'create', update: 'update', get: 'read', delete: 'delete' } as const;
 
+/** The secret paths a .env file reads or writes, for the audit trail (one record each, by HMAC). */
+export function envAuditPaths(
+  namespace: string,
+  operations: readonly EnvOperation[],
+): Array<{ namespace: string; name: string }> {
+  return operations.map((operation) => ({ namespace, name: secretNameOf(operation) }));
+}
+
 /** Every line of a .env file is authorised before anything is ordered (I-G1): one denial fails the file. */
 export function requireEnvCapability(caller: Caller, namespace: string, operation: EnvOperation): void {
   requireCapability(caller, CAPABILITY_OF[operation.kind], namespace, secretNameOf(operation));

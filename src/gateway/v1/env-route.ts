@@ -1,9 +1,11 @@
 // v1 `.env` endpoint (API-V1.md): text/plain with ?user=, multipart (user + file) or JSON; all-or-nothing.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { noteAuditSubject } from '../../audit/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { parseEnvFile } from '../env/index.ts';
 import {
   canonicalEnvNames,
+  envAuditPaths,
   refuseRepeatedEnvKeys,
   requireEnvCapability,
   transformEnv,
@@ -67,6 +69,7 @@ export function registerEnvRoute(app: FastifyInstance, context: V1Context): void
         canonicalEnvNames,
       );
       refuseRepeatedEnvKeys(operations);
+      noteAuditSubject(request, { paths: envAuditPaths(namespace, operations) });
       for (const operation of operations) requireEnvCapability(caller, namespace, operation);
       const output = await transformEnv(
         context.coordinator,

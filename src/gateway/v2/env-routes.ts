@@ -6,6 +6,7 @@ import { DsvError } from '../../errors/index.ts';
 import { parseEnvFile } from '../env/index.ts';
 import {
   canonicalEnvNames,
+  envAuditPaths,
   refuseRepeatedEnvKeys,
   requireEnvCapability,
   transformEnv,
@@ -52,6 +53,7 @@ export function registerEnvRoutes(app: FastifyInstance, context: V2Context): voi
       }
       const operations = parseEnvFile(content).map(canonicalEnvNames);
       refuseRepeatedEnvKeys(operations);
+      noteAuditSubject(request, { paths: envAuditPaths(namespace, operations) });
       // I-G1: every line is authorised before anything is ordered; one denial fails the whole file.
       for (const operation of operations) requireEnvCapability(caller, namespace, operation);
       const output = await transformEnv(
