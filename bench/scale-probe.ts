@@ -9,13 +9,24 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ControlStore } from '../src/control/control-store.ts';
 import { inTransaction, openNodeDatabase } from '../src/node/database.ts';
-import { decodeEntry, encodeEntry, SecretStateMachine, type LogEntry } from '../src/secrets/index.ts';
+import { LogCodec, SecretStateMachine, type LogEntry } from '../src/secrets/index.ts';
+import { createClusterIdentity, loadTrustMaterial } from '../src/trust/index.ts';
 import { SqliteShardStore } from '../src/shards/sqlite/sqlite-shard-store.ts';
 import { ViewStore } from '../src/view/index.ts';
 
 const writes = Number(process.argv[2] ?? 20_000);
 const KEYS = 1000;
 const TENANT = 'default';
+
+// Records are sealed and signed as a node seals them (I-L5, I-L7), and opened and verified on apply.
+const trustDir = mkdtempSync(join(tmpdir(), 'dsv-scale-trust-'));
+createClusterIdentity({ dir: trustDir, nodeDirs: new Map([['node-0', join(trustDir, 'node-0')]]) });
+const trust = loadTrustMaterial(join(trustDir, 'node-0'));
+const codec = new LogCodec(trust.manifest, trust.logKey, {
+  signer: 'node-0',
+  privateKey: trust.identity.signingKey,
+});
+const encodeEntry = (entry: LogEntry): Uint8Array => codec.encode(0, entry);
 
 /** The records of write i: an intent (create the first time a key is seen, then update) and its commit. */
 function recordsOf(i: number): LogEntry[] {
@@ -28,9 +39,10 @@ function recordsOf(i: number): LogEntry[] {
       tenant: TENANT,
       time,
       coordinator: 'node-0',
+      endorsements: [],
       ops: [{ op: i < KEYS ? 'create' : 'update', namespace: 'bench', name: `bench-key-${i % KEYS}` }],
     },
-    { type: 'commit', writeId, tenant: TENANT, time: time + 1, holders: ['node-0', 'node-1', 'node-2'] },
+    { type: 'commit', writeId, tenant: TENANT, time: time + 1, shards: [] },
   ];
 }
 
@@ -50,14 +62,14 @@ function applyAll(
     const shards = new SqliteShardStore(db, passThrough, 'node-0');
     const machine = new SecretStateMachine(view, shards, {
       pendingTimeoutMs: 30_000,
-      control: new ControlStore(db),
+      control: new ControlStore(db, 'node-0'),
     });
     const encoded = Array.from({ length: count }, (_, i) => recordsOf(i).map(encodeEntry)).flat();
     const began = performance.now();
     for (let from = 0; from < encoded.length; from += batch) {
       inTransaction(db, () => {
         for (let offset = from; offset < Math.min(from + batch, encoded.length); offset++)
-          machine.apply(0, offset, decodeEntry(encoded[offset]!));
+          machine.apply(0, offset, codec.decode(0, encoded[offset]!, 1_700_000_000_000 + offset));
       });
     }
     const seconds = (performance.now() - began) / 1000;

@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { FastifyRequest } from 'fastify';
 import { ControlStore } from '../src/control/control-store.ts';
 import { TokenAuthenticator } from '../src/control/token-authenticator.ts';
-import { hashToken } from '../src/control/tokens.ts';
+import { tokenVerifiers } from '../src/trust/index.ts';
 import { AuthzModel, patternCovers } from './support/authz-model.ts';
 import { emptyTotals, runScenario } from './support/authz-model-runner.ts';
 import { scenarioArb } from './support/authz-model-scenario.ts';
@@ -54,32 +54,44 @@ describe('authorisation model check, level 1: control view + token authenticator
   });
 
   it('I-T1: a tenant token never acts on another tenant, even one differing only in case', async () => {
-    const store = new ControlStore(new DatabaseSync(':memory:'));
+    const store = new ControlStore(new DatabaseSync(':memory:'), 'node-0');
     const authenticator = new TokenAuthenticator({
       store,
       catchUp: async () => {},
       maxStalenessMs: 1000,
       defaultTenant: 'default',
       allowAnonymous: false,
+      scope: { clusterId: 'model', nodeId: 'node-0' },
     });
     const model = new AuthzModel('default');
     const token = `dsv.${'A'.repeat(43)}`;
     for (const tenant of ['acme', 'Acme']) {
-      store.apply({ type: 'tenant-create', tenant, time: 1 });
+      store.apply({ type: 'tenant-create', tenant, time: 1, rid: '', endorsements: [] });
       model.createTenant(tenant);
     }
     const rules = [{ namespace: '*', name: '*', capabilities: ['read' as const] }];
-    store.apply({ type: 'policy-put', tenant: 'acme', name: 'all', rules, time: 1 });
+    store.apply({
+      type: 'policy-put',
+      tenant: 'acme',
+      name: 'all',
+      rules,
+      time: 1,
+      rid: '',
+      endorsements: [],
+    });
     model.putPolicy('acme', 'all', rules);
     store.apply({
       type: 'token-create',
       accessor: 'a',
-      tokenHash: hashToken(token),
+      verifiers: tokenVerifiers(token, 'model', ['node-0']),
+      creator: null,
       tenant: 'acme',
       policies: ['all'],
       displayName: '',
       expiresAt: null,
       time: 1,
+      rid: '',
+      endorsements: [],
     });
     model.addToken({ id: 'a', secret: token, tenant: 'acme', policies: ['all'], expiresAt: null });
     const request = { headers: { authorization: `Bearer ${token}` } } as unknown as FastifyRequest;

@@ -111,18 +111,33 @@ describe('crypto-shred', () => {
     return found;
   };
   const key = (name: string) => ({ tenant: 'acme', namespace: 'app', name });
+  // The dev-mode anonymous caller, as the v1 API would pass it (holders and endorsers accept it in dev mode).
+  const caller = {
+    tenant: 'acme',
+    accessor: 'anonymous-dev',
+    root: false,
+    can: () => true,
+    credentialFor: () => ({ kind: 'anonymous' as const }),
+  };
 
   it('destroys the tenant on every node — even one that was down, and even from an old copy of a data dir', async () => {
     for (let i = 0; i < 5; i++) {
-      await coordinator(i % 3).write('acme', {
-        op: 'create',
-        namespace: 'app',
-        name: `s${i}`,
-        value: encoder.encode(`acme-${i}`),
-      });
+      await coordinator(i % 3).write(
+        'acme',
+        {
+          op: 'create',
+          namespace: 'app',
+          name: `s${i}`,
+          value: encoder.encode(`acme-${i}`),
+        },
+        { caller },
+      );
     }
     assert.equal((await v1.create(test.urls[0] ?? '', 'other', 'survivor', 'kept')).status, 201);
-    assert.equal(decoder.decode((await coordinator(2).read(key('s1'), { latest: true })).value), 'acme-1');
+    assert.equal(
+      decoder.decode((await coordinator(2).read(key('s1'), { latest: true }, caller)).value),
+      'acme-1',
+    );
 
     // node-2 goes down with a copy of its data taken first (an old backup).
     const node2 = test.cluster.nodesById.get('node-2');
@@ -135,18 +150,24 @@ describe('crypto-shred', () => {
     assert.equal(response.status, 200);
 
     for (const i of [0, 1]) {
-      await assert.rejects(coordinator(i).read(key('s1'), { latest: true }), { code: 'DSV_TENANT_SHREDDED' });
+      await assert.rejects(coordinator(i).read(key('s1'), { latest: true }, caller), {
+        code: 'DSV_TENANT_SHREDDED',
+      });
       const context = coordinator(i).context;
       assert.equal(context.shards.keyUsage().filter((usage) => usage.tenant === 'acme').length, 0);
     }
     // The down node shreds when it replays the log; so does a node restored from the old backup.
     await test.cluster.startNode('node-2');
-    await assert.rejects(coordinator(2).read(key('s1'), { latest: true }), { code: 'DSV_TENANT_SHREDDED' });
+    await assert.rejects(coordinator(2).read(key('s1'), { latest: true }, caller), {
+      code: 'DSV_TENANT_SHREDDED',
+    });
     await test.cluster.stopNode('node-2');
     rmSync(node2.config.dataDir, { recursive: true, force: true });
     cpSync(backup, node2.config.dataDir, { recursive: true });
     await test.cluster.startNode('node-2');
-    await assert.rejects(coordinator(2).read(key('s2'), { latest: true }), { code: 'DSV_TENANT_SHREDDED' });
+    await assert.rejects(coordinator(2).read(key('s2'), { latest: true }, caller), {
+      code: 'DSV_TENANT_SHREDDED',
+    });
 
     for (const node of nodes(test)) {
       const db = node.coordinator?.context.view.db;
@@ -164,12 +185,16 @@ describe('crypto-shred', () => {
     }
     // New writes for the tenant are refused with the same stable error; other tenants are untouched.
     await assert.rejects(
-      coordinator(1).write('acme', {
-        op: 'create',
-        namespace: 'app',
-        name: 'again',
-        value: encoder.encode('x'),
-      }),
+      coordinator(1).write(
+        'acme',
+        {
+          op: 'create',
+          namespace: 'app',
+          name: 'again',
+          value: encoder.encode('x'),
+        },
+        { caller },
+      ),
       { code: 'DSV_TENANT_SHREDDED' },
     );
     const survivor = await v1.read(test.urls[2] ?? '', 'other', 'survivor');

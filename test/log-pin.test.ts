@@ -2,6 +2,7 @@
 // a Kafka topic that was deleted and recreated, it refuses to start (DSV_LOG_IDENTITY_CHANGED, what `dsv server`
 // exits 2 on); when the topic is recreated under a running node, it answers 503 DSV_LOG_IDENTITY_CHANGED.
 import assert from 'node:assert/strict';
+import { ensureDevTrust, loadTrustMaterial, type TrustMaterial } from '../src/trust/index.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,10 +40,16 @@ async function makeNode(dataDir: string, log: CommitLog): Promise<DsvNode> {
     {
       log,
       logger: createLogger({ level: process.env.DSV_TEST_LOG_LEVEL ?? 'silent' }),
-      peerToken: 'log-pin-test-peer-token',
+      trust: devTrust(dataDir),
       sealer: envelopeSealer({ kind: 'key-file', path: ensureDevKeyFile(join(dataDir, 'dev-kek.key')) }),
     },
   );
+}
+
+/** A one-node cluster's keys, made once beside its data (as `dsv dev` does). */
+function devTrust(dataDir: string): TrustMaterial {
+  ensureDevTrust(join(dataDir, 'trust'), ['node-0']);
+  return loadTrustMaterial(join(dataDir, 'trust', 'node-0'));
 }
 
 const identityChanged = (error: unknown): boolean => {

@@ -16,6 +16,7 @@ import { createClusterCa, issueNodeCertificate, loadClusterCa } from '../src/nod
 import { freePortRange } from './support/free-ports.ts';
 import { v1 } from './support/v1-client.ts';
 import { waitFor } from './support/wait.ts';
+import { loadNodeIdentity, loadTrustMaterial } from '../src/trust/index.ts';
 
 interface ClientTls {
   readonly ca: Buffer | string;
@@ -44,6 +45,7 @@ function peerCall(
         agent: false,
         ...tls,
         headers: {
+          'x-dsv-peer-node': 'node-0',
           'x-dsv-peer-token': token,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -88,7 +90,7 @@ describe('peer API over mutual TLS', () => {
       devMode: true,
     });
     configs = init.configFiles.map((file) => loadServerConfig(file));
-    token = readFileSync(join(dir, 'node-0', 'peer-token'), 'utf8').trim();
+    token = loadNodeIdentity(join(dir, 'node-0')).peerToken;
     ca = readFileSync(join(dir, 'ca', 'ca.crt'));
     member = {
       cert: readFileSync(join(dir, 'node-0', 'tls', 'node.crt'), 'utf8'),
@@ -111,7 +113,7 @@ describe('peer API over mutual TLS', () => {
         {
           log,
           logger,
-          peerToken: token,
+          trust: loadTrustMaterial(config.identityDir),
           sealer: envelopeSealer({
             kind: 'key-file',
             path: config.kek.kind === 'key-file' ? config.kek.path : '',
@@ -224,7 +226,9 @@ describe('peer API over mutual TLS', () => {
 
   it('plain HTTP to the peer port gets no peer API at all', async () => {
     const plain = peerUrl(1).replace('https://', 'http://');
-    const outcome = await fetch(`${plain}/peer/v1/health`, { headers: { 'x-dsv-peer-token': token } }).then(
+    const outcome = await fetch(`${plain}/peer/v1/health`, {
+      headers: { 'x-dsv-peer-node': 'node-0', 'x-dsv-peer-token': token },
+    }).then(
       (response) => response.status,
       () => 'refused',
     );

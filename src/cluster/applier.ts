@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { CommitLog } from '../log/index.ts';
 import { inTransaction } from '../node/database.ts';
-import { decodeEntry, type SecretStateMachine } from '../secrets/index.ts';
+import type { LogCodec, SecretStateMachine } from '../secrets/index.ts';
 import type { ViewStore } from '../view/index.ts';
 import { DsvError } from '../errors/index.ts';
 
@@ -16,6 +16,7 @@ export class LogApplier {
   private readonly log: CommitLog;
   private readonly view: ViewStore;
   private readonly machine: SecretStateMachine;
+  private readonly codec: LogCodec;
   private readonly logger: Logger;
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
@@ -23,10 +24,11 @@ export class LogApplier {
   /** In-memory mirror of view_applied.next_offset, updated right after each transaction commits. */
   private readonly nextOffsets = new Map<number, number>();
 
-  constructor(log: CommitLog, view: ViewStore, machine: SecretStateMachine, logger: Logger) {
+  constructor(log: CommitLog, view: ViewStore, machine: SecretStateMachine, codec: LogCodec, logger: Logger) {
     this.log = log;
     this.view = view;
     this.machine = machine;
+    this.codec = codec;
     this.logger = logger;
   }
 
@@ -91,8 +93,10 @@ export class LogApplier {
         const records = await this.log.read(partition, from, { maxRecords: 512, maxWaitMs: 1000, signal });
         if (records.length === 0 || signal.aborted) continue;
         inTransaction(this.view.db, () => {
-          for (const record of records)
-            this.machine.apply(partition, record.offset, decodeEntry(record.value));
+          for (const record of records) {
+            const decoded = this.codec.decode(partition, record.value, record.timestamp);
+            this.machine.apply(partition, record.offset, decoded, record.timestamp);
+          }
         });
         const last = records[records.length - 1];
         if (last) this.nextOffsets.set(partition, last.offset + 1);

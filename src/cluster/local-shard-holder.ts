@@ -1,64 +1,300 @@
 // This node as a shard holder: used directly by its own coordinator and behind its peer API for others.
+// It decides every release and every stage itself (trust-boundaries design §5–§7): a stage only from the
+// write's coordinator, only for its own index and only while pending; a shard only to an authorised client's
+// request, audited here; a recovery contribution only to the placement holder of the missing index.
+import { diffieHellman, randomUUID } from 'node:crypto';
+import type { AuditRecordInput } from '../audit/index.ts';
+import type { Caller } from '../control/token-authenticator.ts';
+import { mayMakeRecord, type AuthorizableRecord } from '../control/record-authorization.ts';
+import type { TokenRecord } from '../control/control-store.ts';
 import { DsvError } from '../errors/index.ts';
+import { endorsementDigest, receiptDigest, type SecretKey } from '../secrets/index.ts';
 import type { SealedShard, ShardStore } from '../shards/index.ts';
-import type { ViewStore } from '../view/index.ts';
+import { BLINDING_BYTES, commitmentMatches, recoveryContribution } from '../sharing/index.ts';
+import { publicKeyOf, signDigest, type ForwardedCredential, type TrustMaterial } from '../trust/index.ts';
+import type { ViewStore, VersionInfo } from '../view/index.ts';
 import type { LogApplier } from './applier.ts';
-import type { ShardHolder, ShardReadRequest, StageRequest } from './shard-holder.ts';
+import type {
+  EndorseRequest,
+  RecoveryRequest,
+  ReleasedShard,
+  ShardHolder,
+  ShardReadRequest,
+  StageReceipt,
+  StageRequest,
+} from './shard-holder.ts';
+
+export interface LocalHolderDependencies {
+  readonly applier: LogApplier;
+  readonly view: ViewStore;
+  readonly shards: ShardStore;
+  readonly applyTimeoutMs: number;
+  readonly trust: TrustMaterial;
+  /** Holder node ids of a key in shard-index order (DESIGN §4). */
+  readonly placement: (key: SecretKey) => readonly string[];
+  readonly threshold: number;
+  /** Authenticates a credential a peer forwarded for this node, against this node's control view. */
+  readonly authenticate: (credential: ForwardedCredential, tenant: string) => Promise<Caller>;
+  readonly tokenOf: (accessor: string) => TokenRecord | undefined;
+  /** This node's audit trail: every release, endorsement and refusal lands here (issue #8). */
+  readonly audit: (record: AuditRecordInput) => Promise<void>;
+  readonly pathHmac: (key: SecretKey) => string;
+  /** Told when a client asked for a shard this node should hold but lacks (holder-driven repair). */
+  readonly onMissingShard?: (key: SecretKey, version: VersionInfo) => void;
+}
+
+export const splitBlinding = (stored: Uint8Array): { share: Uint8Array; blinding: Uint8Array } => ({
+  share: stored.subarray(0, stored.length - BLINDING_BYTES),
+  blinding: stored.subarray(stored.length - BLINDING_BYTES),
+});
 
 export class LocalShardHolder implements ShardHolder {
   readonly nodeId: string;
-  private readonly applier: LogApplier;
-  private readonly view: ViewStore;
-  private readonly shards: ShardStore;
-  private readonly applyTimeoutMs: number;
+  private readonly deps: LocalHolderDependencies;
+  private readonly pairSecrets = new Map<string, Uint8Array>();
 
-  constructor(
-    nodeId: string,
-    applier: LogApplier,
-    view: ViewStore,
-    shards: ShardStore,
-    applyTimeoutMs: number,
-  ) {
-    this.nodeId = nodeId;
-    this.applier = applier;
-    this.view = view;
-    this.shards = shards;
-    this.applyTimeoutMs = applyTimeoutMs;
+  constructor(deps: LocalHolderDependencies) {
+    this.nodeId = deps.trust.identity.nodeId;
+    this.deps = deps;
   }
 
-  async stage(request: StageRequest): Promise<void> {
-    await this.applier.waitApplied(request.partition, request.minOffset, this.applyTimeoutMs);
+  private refused(operation: string, from: string, tenant: string | null, message: string): DsvError {
+    void this.deps
+      .audit({
+        requestId: randomUUID(),
+        tenant,
+        accessor: `node:${from}`,
+        operation,
+        pathHmac: null,
+        outcome: 'denied',
+        status: 403,
+      })
+      .catch(() => undefined);
+    return new DsvError('DSV_PEER_REJECTED', message);
+  }
+
+  async stage(request: StageRequest, from = this.nodeId): Promise<StageReceipt[]> {
+    const { applier, view, shards, trust, placement } = this.deps;
+    await applier.waitApplied(request.partition, request.minOffset, this.deps.applyTimeoutMs);
     const sealed: SealedShard[] = [];
     for (const shard of request.shards) {
-      const address = {
-        key: { tenant: request.tenant, namespace: shard.namespace, name: shard.name },
-        version: shard.version,
-        writeId: shard.writeId,
-      };
-      sealed.push(await this.shards.seal(address, shard.index, shard.share));
+      const key = { tenant: request.tenant, namespace: shard.namespace, name: shard.name };
+      const write = view.write(shard.writeId);
+      // I-S4: only the write's coordinator, only while pending, only this node's own index of a planned op.
+      if (write?.state !== 'pending' || write.kind !== 'batch' || write.tenant !== request.tenant)
+        throw new DsvError('DSV_WRITE_CONFLICT', 'The write is no longer pending');
+      if (write.coordinator !== from)
+        throw this.refused('peer.stage-refused', from, request.tenant, 'Not the coordinator of this write');
+      const planned = write.plan.some(
+        (op) =>
+          (op.op === 'create' || op.op === 'update') &&
+          op.namespace === shard.namespace &&
+          op.name === shard.name &&
+          op.version === shard.version,
+      );
+      if (!planned || placement(key)[shard.index] !== this.nodeId)
+        throw this.refused('peer.stage-refused', from, request.tenant, 'Not a shard of this node');
+      const identity = { ...key, version: shard.version };
+      if (
+        !commitmentMatches(
+          shard.commitment,
+          identity,
+          shard.writeId,
+          shard.index,
+          shard.blinding,
+          shard.share,
+        )
+      )
+        throw this.refused(
+          'peer.stage-refused',
+          from,
+          request.tenant,
+          'The share does not match its commitment',
+        );
+      const stored = new Uint8Array(shard.share.length + BLINDING_BYTES);
+      stored.set(shard.share, 0);
+      stored.set(shard.blinding, shard.share.length);
+      sealed.push(
+        await shards.seal({ key, version: shard.version, writeId: shard.writeId }, shard.index, stored),
+      );
+      stored.fill(0);
     }
     // No await from here on: the state check and the inserts form one step, so an abort applied
     // concurrently either happened before (stage refused) or after (it discards these rows) — I-S3.
-    const states = new Map<string, string | undefined>();
     for (const shard of sealed) {
-      const writeId = shard.address.writeId;
-      if (!states.has(writeId)) states.set(writeId, this.view.write(writeId)?.state);
-      const state = states.get(writeId);
-      if (state !== 'pending' && state !== 'committed') {
+      if (view.write(shard.address.writeId)?.state !== 'pending')
         throw new DsvError('DSV_WRITE_CONFLICT', 'The write is no longer pending');
-      }
     }
-    for (const shard of sealed) {
-      this.shards.put(shard, states.get(shard.address.writeId) === 'committed' ? 'committed' : 'staged');
-    }
+    for (const shard of sealed) shards.put(shard, 'staged');
+    return request.shards.map((shard) => ({
+      namespace: shard.namespace,
+      name: shard.name,
+      node: this.nodeId,
+      index: shard.index,
+      commitment: shard.commitment,
+      receipt: signDigest(
+        trust.identity.signingKey,
+        receiptDigest(trust.manifest.clusterId, {
+          writeId: shard.writeId,
+          tenant: request.tenant,
+          namespace: shard.namespace,
+          name: shard.name,
+          version: shard.version,
+          index: shard.index,
+          commitment: shard.commitment,
+          node: this.nodeId,
+        }),
+      ),
+    }));
   }
 
-  async read(request: ShardReadRequest): Promise<{ index: number; share: Uint8Array } | undefined> {
-    await this.applier.waitApplied(request.partition, request.minOffset - 1, this.applyTimeoutMs);
-    return this.shards.read({ key: request.key, version: request.version, writeId: request.writeId });
+  async read(request: ShardReadRequest, from = this.nodeId): Promise<ReleasedShard | undefined> {
+    const { applier, view, shards } = this.deps;
+    await applier.waitApplied(request.partition, request.minOffset - 1, this.deps.applyTimeoutMs);
+    const { key } = request;
+    const info = view.version(key, request.version);
+    const latest = view.key(key)?.latestVersion;
+    let caller: Caller;
+    try {
+      caller = await this.deps.authenticate(request.credential, key.tenant);
+      const allowed =
+        caller.tenant === key.tenant &&
+        (request.purpose === 'compare'
+          ? caller.can('update', key.namespace, key.name)
+          : caller.can('read', key.namespace, key.name) &&
+            (request.version === latest || caller.can('history', key.namespace, key.name)));
+      if (!allowed) throw new DsvError('DSV_AUTH_FORBIDDEN');
+    } catch {
+      throw this.refused('peer.shard-refused', from, key.tenant, 'The client did not authorise this read');
+    }
+    // I-A1 on the holder: the release is on this node's own trail before the shard leaves.
+    await this.deps.audit({
+      requestId: request.requestId,
+      tenant: key.tenant,
+      accessor: caller.accessor,
+      operation: request.purpose === 'compare' ? 'peer.shard-compare' : 'peer.shard-release',
+      pathHmac: this.deps.pathHmac(key),
+      outcome: 'ok',
+      status: 200,
+    });
+    if (!info || info.writeId !== request.writeId) return undefined;
+    const found = await shards.read({ key, version: request.version, writeId: request.writeId });
+    // A shard the commit did not vouch for (staged late, no commitment) is not served: it is recovered.
+    const vouched = info.commitments === undefined || info.commitments[String(found?.index)] !== undefined;
+    if (!found || !vouched) {
+      if (this.deps.placement(key).includes(this.nodeId)) this.deps.onMissingShard?.(key, info);
+      return undefined;
+    }
+    if (info.commitments === undefined) return found;
+    return { index: found.index, ...splitBlinding(found.share) };
+  }
+
+  async endorse(request: EndorseRequest, from = this.nodeId): Promise<string> {
+    const { trust, applier } = this.deps;
+    const entry = request.entry;
+    const tenant = 'tenant' in entry && typeof entry.tenant === 'string' ? entry.tenant : undefined;
+    await applier.catchUp(request.partition, this.deps.applyTimeoutMs);
+    let caller: Caller;
+    try {
+      caller = await this.deps.authenticate(request.credential, tenant ?? '');
+      if (!mayMakeRecord(caller, entry as AuthorizableRecord, this.deps.tokenOf))
+        throw new DsvError('DSV_AUTH_FORBIDDEN');
+    } catch {
+      throw this.refused('peer.endorse-refused', from, tenant ?? null, 'The client may not make this record');
+    }
+    await this.deps.audit({
+      requestId: request.requestId,
+      tenant: tenant ?? null,
+      accessor: caller.accessor,
+      operation: `peer.endorse.${entry.type}`,
+      pathHmac: null,
+      outcome: 'ok',
+      status: 200,
+    });
+    return signDigest(trust.identity.signingKey, endorsementDigest(trust.manifest.clusterId, entry));
+  }
+
+  async contribute(request: RecoveryRequest, from = this.nodeId): Promise<Uint8Array> {
+    const { applier, view, shards, placement, threshold } = this.deps;
+    await applier.waitApplied(request.partition, request.minOffset - 1, this.deps.applyTimeoutMs);
+    const { key } = request;
+    const holders = placement(key);
+    const mine = holders.indexOf(this.nodeId);
+    const helpersValid =
+      request.helpers.length === threshold &&
+      new Set(request.helpers).size === threshold &&
+      request.helpers.includes(mine) &&
+      !request.helpers.includes(request.target) &&
+      request.helpers.every((index) => holders[index] !== undefined);
+    // I-S6: only the placement holder of the missing index learns anything, and only its own share.
+    if (holders[request.target] !== from || !helpersValid)
+      throw this.refused('peer.recovery-refused', from, key.tenant, 'Not a valid recovery for this node');
+    const info = view.version(key, request.version);
+    if (!info || info.writeId !== request.writeId)
+      throw new DsvError('DSV_SECRET_NOT_FOUND', 'No such version');
+    const found = await shards.read({ key, version: request.version, writeId: request.writeId });
+    if (!found || info.commitments?.[String(mine)] === undefined)
+      throw new DsvError('DSV_SECRET_NOT_FOUND', 'No shard here');
+    const { share, blinding } = splitBlinding(found.share);
+    const identity = { ...key, version: request.version };
+    if (
+      !commitmentMatches(
+        info.commitments[String(mine)] ?? '',
+        identity,
+        request.writeId,
+        mine,
+        blinding,
+        share,
+      )
+    )
+      throw new DsvError('DSV_INTEGRITY_FAILED', 'This node holds a damaged shard');
+    const others = request.helpers.filter((index) => index !== mine).map((index) => holders[index] ?? '');
+    const context = JSON.stringify([
+      request.session,
+      key.tenant,
+      key.namespace,
+      key.name,
+      request.version,
+      request.writeId,
+      request.target,
+      [...request.helpers].sort((a, b) => a - b),
+    ]);
+    await this.deps.audit({
+      requestId: request.session,
+      tenant: key.tenant,
+      accessor: `node:${from}`,
+      operation: 'peer.recovery-contribute',
+      pathHmac: this.deps.pathHmac(key),
+      outcome: 'ok',
+      status: 200,
+    });
+    return recoveryContribution({
+      target: request.target + 1,
+      helper: mine + 1,
+      helpers: request.helpers.map((index) => index + 1),
+      share,
+      pairSecrets: others.map((nodeId) => this.pairSecret(nodeId)),
+      context,
+    });
   }
 
   async awaitApplied(partition: number, offset: number, timeoutMs: number): Promise<void> {
-    await this.applier.waitApplied(partition, offset, timeoutMs);
+    await this.deps.applier.waitApplied(partition, offset, timeoutMs);
+  }
+
+  /** ECDH(this node, peer) over the manifest's X25519 keys; the target of a recovery never has it. */
+  private pairSecret(nodeId: string): Uint8Array {
+    const cached = this.pairSecrets.get(nodeId);
+    if (cached) return cached;
+    const member = this.deps.trust.manifest.members.find((item) => item.nodeId === nodeId);
+    if (!member) throw new DsvError('DSV_PEER_REJECTED', 'Unknown helper');
+    const secret = new Uint8Array(
+      diffieHellman({
+        privateKey: this.deps.trust.identity.agreementKey,
+        publicKey: publicKeyOf(member.agreementKey),
+      }),
+    );
+    this.pairSecrets.set(nodeId, secret);
+    return secret;
   }
 }

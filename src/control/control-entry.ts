@@ -19,17 +19,34 @@ export interface PolicyRule {
   readonly capabilities: readonly Capability[];
 }
 
-export interface TenantCreateEntry {
+/** A member's signature over the record body without this list (trust-boundaries design §4, I-T3). */
+export interface Endorsement {
+  readonly node: string;
+  readonly sig: string;
+}
+
+/**
+ * What every authority record carries: a unique id (a copied record applies once) and the endorsements of
+ * nodes that each verified the caller themselves. The operator's own records need none.
+ */
+export interface AuthorityFields {
+  readonly rid: string;
+  readonly endorsements: readonly Endorsement[];
+}
+
+export interface TenantCreateEntry extends AuthorityFields {
   readonly type: 'tenant-create';
   readonly tenant: string;
   readonly time: number;
 }
 
-export interface TokenCreateEntry {
+export interface TokenCreateEntry extends AuthorityFields {
   readonly type: 'token-create';
   readonly accessor: string;
-  /** Hex SHA-256 of the token. */
-  readonly tokenHash: string;
+  /** Node id → hex SHA-256 of that node's credential derived from the token (I-G3); never the token. */
+  readonly verifiers: Readonly<Record<string, string>>;
+  /** Accessor of the token that created this one (null: the operator); revoking it revokes this one. */
+  readonly creator: string | null;
   /** null for a root token: every tenant, every capability. */
   readonly tenant: string | null;
   readonly policies: readonly string[];
@@ -39,13 +56,13 @@ export interface TokenCreateEntry {
   readonly time: number;
 }
 
-export interface TokenRevokeEntry {
+export interface TokenRevokeEntry extends AuthorityFields {
   readonly type: 'token-revoke';
   readonly accessor: string;
   readonly time: number;
 }
 
-export interface PolicyPutEntry {
+export interface PolicyPutEntry extends AuthorityFields {
   readonly type: 'policy-put';
   readonly tenant: string;
   readonly name: string;
@@ -53,7 +70,7 @@ export interface PolicyPutEntry {
   readonly time: number;
 }
 
-export interface PolicyDeleteEntry {
+export interface PolicyDeleteEntry extends AuthorityFields {
   readonly type: 'policy-delete';
   readonly tenant: string;
   readonly name: string;

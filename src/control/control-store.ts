@@ -5,7 +5,10 @@ import type { ControlEntry, PolicyRule } from './control-entry.ts';
 
 export interface TokenRecord {
   readonly accessor: string;
+  /** This node's verifier: SHA-256 of the credential derived from the token for this node (I-G3). */
   readonly tokenHash: string;
+  /** The token that created this one (null: the operator). */
+  readonly creator: string | null;
   readonly tenant: string | null;
   readonly policies: readonly string[];
   readonly displayName: string;
@@ -17,9 +20,12 @@ export interface TokenRecord {
 export class ControlStore {
   private readonly db: DatabaseSync;
   private readonly statements: StatementCache;
+  /** Whose verifier of each token this store keeps: a token is usable here only if it names this node. */
+  readonly nodeId: string;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, nodeId: string) {
     this.db = db;
+    this.nodeId = nodeId;
     this.statements = new StatementCache(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS control_tenants (tenant TEXT PRIMARY KEY, created_at INTEGER NOT NULL) WITHOUT ROWID;
@@ -40,6 +46,9 @@ export class ControlStore {
         PRIMARY KEY (tenant, name)
       ) WITHOUT ROWID;
     `);
+    const columns = db.prepare('PRAGMA table_info(control_tokens)').all() as Array<{ name: string }>;
+    if (!columns.some((column) => column.name === 'creator'))
+      db.exec('ALTER TABLE control_tokens ADD COLUMN creator TEXT');
   }
 
   private sql(text: string): StatementSync {
@@ -55,26 +64,40 @@ export class ControlStore {
           entry.time,
         );
         return;
-      case 'token-create':
-        if (entry.tenant !== null && !this.tenantExists(entry.tenant)) return;
+      case 'token-create': {
+        const verifier = entry.verifiers[this.nodeId];
+        if (verifier === undefined || (entry.tenant !== null && !this.tenantExists(entry.tenant))) return;
+        // A child never outlives its creator, and a revoked creator creates nothing (I-T5).
+        const creator = entry.creator === null ? undefined : this.tokenByAccessor(entry.creator);
+        if (entry.creator !== null && (!creator || creator.revokedAt !== null)) return;
+        const expiresAt =
+          creator?.expiresAt == null
+            ? entry.expiresAt
+            : Math.min(entry.expiresAt ?? creator.expiresAt, creator.expiresAt);
         this.sql(
           `INSERT OR IGNORE INTO control_tokens
-           (accessor, token_hash, tenant, policies, display_name, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+           (accessor, token_hash, tenant, policies, display_name, expires_at, created_at, creator)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           entry.accessor,
-          entry.tokenHash,
+          verifier,
           entry.tenant,
           JSON.stringify(entry.policies),
           entry.displayName,
-          entry.expiresAt,
+          expiresAt,
           entry.time,
+          entry.creator,
         );
         return;
+      }
       case 'token-revoke':
-        this.sql('UPDATE control_tokens SET revoked_at = ? WHERE accessor = ? AND revoked_at IS NULL').run(
-          entry.time,
-          entry.accessor,
-        );
+        // Revoking a token revokes every token it created, transitively (I-T5).
+        this.sql(
+          `WITH RECURSIVE tree(accessor) AS (
+             SELECT ?1 UNION SELECT t.accessor FROM control_tokens t JOIN tree ON t.creator = tree.accessor)
+           UPDATE control_tokens SET revoked_at = ?2
+           WHERE accessor IN (SELECT accessor FROM tree) AND revoked_at IS NULL`,
+        ).run(entry.accessor, entry.time);
         return;
       case 'policy-put':
         if (!this.tenantExists(entry.tenant)) return;
@@ -136,6 +159,7 @@ function toToken(row: Record<string, unknown>): TokenRecord {
   return {
     accessor: String(row.accessor),
     tokenHash: String(row.token_hash),
+    creator: typeof row.creator === 'string' ? row.creator : null,
     tenant: typeof row.tenant === 'string' ? row.tenant : null,
     policies: JSON.parse(String(row.policies)) as string[],
     displayName: String(row.display_name),

@@ -5,7 +5,8 @@ import { DsvError } from '../errors/index.ts';
 import type { Capability, PolicyRule } from './control-entry.ts';
 import type { ControlStore, TokenRecord } from './control-store.ts';
 import { allows } from './policy.ts';
-import { hashToken, looksLikeToken, sameHash } from './tokens.ts';
+import { looksLikeToken, sameHash } from './tokens.ts';
+import { credentialVerifier, nodeCredential, type ForwardedCredential } from '../trust/index.ts';
 
 /** Who is calling and what they may do; every gateway route asks `can` before touching a secret. */
 export interface Caller {
@@ -13,6 +14,17 @@ export interface Caller {
   readonly accessor: string;
   readonly root: boolean;
   can(capability: Capability, namespace: string, name: string): boolean;
+  /**
+   * What this node forwards to node `nodeId` on the caller's behalf (I-G3): a credential only that node
+   * accepts. Undefined for a caller that was itself forwarded (it cannot be forwarded again).
+   */
+  readonly credentialFor?: (nodeId: string) => ForwardedCredential;
+}
+
+/** The cluster and node a token's per-node credential is derived for. */
+export interface CredentialScope {
+  readonly clusterId: string;
+  readonly nodeId: string;
 }
 
 export interface TokenAuthenticatorOptions {
@@ -24,6 +36,9 @@ export interface TokenAuthenticatorOptions {
   readonly defaultTenant: string;
   /** Dev mode: a v1 request without a token acts anonymously on the default tenant with every capability. */
   readonly allowAnonymous: boolean;
+  readonly scope: CredentialScope;
+  /** A crypto-shredded tenant's tokens authenticate nothing (I-T1 after shred). */
+  readonly isShredded?: (tenant: string) => boolean;
   readonly now?: () => number;
 }
 
@@ -49,22 +64,47 @@ export class TokenAuthenticator {
         return anonymous(this.options.defaultTenant);
       throw new DsvError('DSV_AUTH_REQUIRED', 'Authentication required: send Authorization: Bearer <token>');
     }
+    if (!looksLikeToken(token)) throw invalidToken();
+    const { clusterId, nodeId } = this.options.scope;
+    const record = await this.tokenRecord(credentialVerifier(nodeCredential(token, clusterId, nodeId)));
+    const credentialFor = (peer: string): ForwardedCredential => ({
+      kind: 'token',
+      credential: nodeCredential(token, clusterId, peer),
+    });
+    return { ...this.caller(record, tenantOverride), credentialFor };
+  }
+
+  /**
+   * A caller forwarded by a peer (an endorsement or a shard release): the credential was derived for this
+   * node, so it proves the client asked, and cannot be replayed at any other node (I-G3).
+   */
+  async authenticateForwarded(forwarded: ForwardedCredential, tenantOverride?: string): Promise<Caller> {
+    if (forwarded.kind === 'anonymous') {
+      if (!this.options.allowAnonymous) throw invalidToken();
+      return anonymous(tenantOverride ?? this.options.defaultTenant);
+    }
+    if (typeof forwarded.credential !== 'string' || forwarded.credential.length !== 43) throw invalidToken();
+    return this.caller(await this.tokenRecord(credentialVerifier(forwarded.credential)), tenantOverride);
+  }
+
+  private async tokenRecord(verifier: string): Promise<TokenRecord> {
     const now = (this.options.now ?? Date.now)();
     if (now - this.lastCatchUp > this.options.maxStalenessMs) {
       await this.options.catchUp();
       this.lastCatchUp = now;
     }
-    const record = looksLikeToken(token) ? this.options.store.tokenByHash(hashToken(token)) : undefined;
-    // One message for unknown, expired and revoked: a caller learns nothing about which it was.
+    const record = this.options.store.tokenByHash(verifier);
+    // One message for unknown, expired, revoked and shredded: a caller learns nothing about which it was.
     if (
       !record ||
-      !sameHash(record.tokenHash, hashToken(token)) ||
+      !sameHash(record.tokenHash, verifier) ||
       record.revokedAt !== null ||
-      expired(record, now)
+      expired(record, now) ||
+      (record.tenant !== null && this.options.isShredded?.(record.tenant) === true)
     ) {
-      throw new DsvError('DSV_AUTH_REQUIRED', 'Invalid, expired or revoked token');
+      throw invalidToken();
     }
-    return this.caller(record, tenantOverride);
+    return record;
   }
 
   private caller(record: TokenRecord, tenantOverride: string | undefined): Caller {
@@ -106,11 +146,19 @@ function anonymousAllowed(request: FastifyRequest): boolean {
   );
 }
 
+const invalidToken = (): DsvError => new DsvError('DSV_AUTH_REQUIRED', 'Invalid, expired or revoked token');
+
 const expired = (record: TokenRecord, now: number): boolean =>
   record.expiresAt !== null && now >= record.expiresAt;
 
 function anonymous(tenant: string): Caller {
-  return { tenant, accessor: 'anonymous-dev', root: false, can: () => true };
+  return {
+    tenant,
+    accessor: 'anonymous-dev',
+    root: false,
+    can: () => true,
+    credentialFor: () => ({ kind: 'anonymous' }),
+  };
 }
 
 export function requireCapability(

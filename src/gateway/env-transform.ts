@@ -134,7 +134,7 @@ function explain(error: unknown, operations: readonly EnvOperation[]): unknown {
 
 export async function transformEnv(
   coordinator: Coordinator,
-  tenant: string,
+  caller: Caller,
   namespace: string,
   operations: readonly EnvOperation[],
   maxValueBytes: number,
@@ -144,7 +144,7 @@ export async function transformEnv(
   const ops = operations.map((operation) => toBatchOp(namespace, operation, maxValueBytes));
   let results;
   try {
-    results = await coordinator.batch(tenant, ops);
+    results = await coordinator.batch(caller.tenant, ops, { caller });
   } catch (error) {
     throw explain(error, operations);
   }

@@ -1,13 +1,15 @@
 // `dsv dev`: N nodes in one process over one embedded commit log, each with real HTTP on loopback (§9).
-import { randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DsvError } from '../errors/index.ts';
-import { DEV_TENANT, type DevControl } from '../gateway/index.ts';
+import { type DevControl } from '../gateway/index.ts';
 import { EmbeddedCommitLog } from '../log/index.ts';
 import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
 import { DsvNode, type NodeDependencies } from './dsv-node.ts';
+import { mintRootToken } from './operator-records.ts';
+import { ensureDevTrust, loadOperatorKey, loadTrustMaterial, type TrustMaterial } from '../trust/index.ts';
 import type { NodeConfigInput } from './node-config.ts';
 
 const DEV_ROOT_NAME = 'dev root';
@@ -36,9 +38,13 @@ export interface DevClusterOptions {
 export class DevCluster implements DevControl {
   readonly nodesById = new Map<string, DsvNode>();
   private readonly log: EmbeddedCommitLog;
+  private readonly trust: TrustMaterial;
+  private readonly operatorKey: KeyObject;
 
-  private constructor(log: EmbeddedCommitLog) {
+  private constructor(log: EmbeddedCommitLog, trust: TrustMaterial, operatorKey: KeyObject) {
     this.log = log;
+    this.trust = trust;
+    this.operatorKey = operatorKey;
   }
 
   static async start(options: DevClusterOptions): Promise<DevCluster> {
@@ -51,13 +57,22 @@ export class DevCluster implements DevControl {
       dir: join(dataDir, 'log'),
       partitionCount: options.partitions ?? 5,
     });
-    const cluster = new DevCluster(log);
-    // One random peer secret per run: only this process's nodes can call each other's peer API.
-    const peerToken = randomBytes(32).toString('base64url');
     const members = Array.from({ length: options.nodes }, (_, i) => ({
       nodeId: `node-${i}`,
       peerUrl: `http://${host}:${peerBasePort + i}`,
     }));
+    // The dev cluster's keys live in its data dir (made once, kept): per-node identities and peer tokens, the
+    // log key, and the operator key that mints the dev root token (the simple dev path, design §1).
+    const trustDir = join(dataDir, 'trust');
+    ensureDevTrust(
+      trustDir,
+      members.map((member) => member.nodeId),
+    );
+    const cluster = new DevCluster(
+      log,
+      loadTrustMaterial(join(trustDir, 'node-0')),
+      loadOperatorKey(trustDir),
+    );
     for (const [i, member] of members.entries()) {
       const node = new DsvNode(
         {
@@ -85,7 +100,7 @@ export class DevCluster implements DevControl {
         {
           log,
           logger: options.logger,
-          peerToken,
+          trust: loadTrustMaterial(join(trustDir, member.nodeId)),
           sealer: options.sealer,
           devControl: cluster,
           ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
@@ -125,17 +140,26 @@ export class DevCluster implements DevControl {
    * the latest printed one works. The default tenant exists, so tenant tokens can be made for it.
    */
   async issueDevRootToken(): Promise<string> {
-    const coordinator = [...this.nodesById.values()].find((node) => node.isRunning)?.coordinator;
+    const running = [...this.nodesById.values()].filter((node) => node.isRunning);
+    const coordinator = running[0]?.coordinator;
     if (!coordinator) throw new DsvError('DSV_NODE_UNAVAILABLE');
-    const control = coordinator.context.control;
-    if (!control?.tenantExists(DEV_TENANT)) await coordinator.createTenant(DEV_TENANT);
-    for (const old of control?.tokens(null) ?? []) {
-      if (old.tenant === null && old.displayName === DEV_ROOT_NAME && old.revokedAt === null) {
-        await coordinator.revokeToken(old.accessor);
-      }
-    }
-    const created = await coordinator.createToken({ tenant: null, policies: [], displayName: DEV_ROOT_NAME });
-    return created.token;
+    const partition = this.log.partitionCount - 1;
+    await coordinator.context.applier.catchUp(partition, 10_000);
+    const revoke = (coordinator.context.control?.tokens(null) ?? [])
+      .filter((old) => old.tenant === null && old.displayName === DEV_ROOT_NAME && old.revokedAt === null)
+      .map((old) => old.accessor);
+    // Operator-signed (the dev data dir holds the operator key): no node alone could mint it (I-T3).
+    const minted = await mintRootToken(
+      this.log,
+      { manifest: this.trust.manifest, logKey: this.trust.logKey, operatorKey: this.operatorKey },
+      { displayName: DEV_ROOT_NAME, revoke },
+    );
+    await Promise.all(
+      running.map(async (node) =>
+        node.coordinator?.context.applier.waitApplied(partition, minted.offset, 10_000),
+      ),
+    );
+    return minted.token;
   }
 
   urls(): string[] {

@@ -21,7 +21,11 @@ import { ControlStore } from '../control/control-store.ts';
 import { TokenAuthenticator } from '../control/token-authenticator.ts';
 import { RateLimitedAuthenticator } from '../gateway/rate-limit.ts';
 import { RewrapWorker } from '../keys/index.ts';
-import { SecretStateMachine } from '../secrets/index.ts';
+import { LogCodec, RecordAuthority, SecretStateMachine } from '../secrets/index.ts';
+import { SignatureVerifier, type TrustMaterial } from '../trust/index.ts';
+import { holdersFor, scheduleRecovery } from '../cluster/index.ts';
+import type { SecretKey } from '../secrets/index.ts';
+import type { VersionInfo } from '../view/index.ts';
 import { SqliteShardStore } from '../shards/index.ts';
 import type { OpenedSealer, SealerFactory } from './sealers.ts';
 import { ViewStore } from '../view/index.ts';
@@ -33,8 +37,8 @@ import { loadNodeTls, requireMemberCertificate } from './tls/index.ts';
 export interface NodeDependencies {
   readonly log: CommitLog;
   readonly logger: Logger;
-  /** Secret shared by the cluster's peers (dev); production adds mutual TLS on top. */
-  readonly peerToken: string;
+  /** This node's keys, the cluster manifest it trusts and the log key (trust-boundaries design §1). */
+  readonly trust: TrustMaterial;
   /** Builds the at-rest sealer once the node's database is open (keys context, DESIGN §8). */
   readonly sealer: SealerFactory;
   readonly devControl?: DevControl;
@@ -108,19 +112,67 @@ export class DsvNode {
       );
       sealer = await deps.sealer(db, config, view);
       const keyring = sealer.keyring;
-      const control = new ControlStore(db);
+      const control = new ControlStore(db, config.nodeId);
+      const nodeIds = config.members.map((member) => member.nodeId);
+      const placement = (key: { tenant: string; namespace: string; name: string }) =>
+        holdersFor(key, nodeIds, config.sharing.n);
+      const codec = new LogCodec(deps.trust.manifest, deps.trust.logKey, {
+        signer: config.nodeId,
+        privateKey: deps.trust.identity.signingKey,
+      });
+      const refusedOnce = new Set<string>();
       const shards = new SqliteShardStore(db, sealer.sealer, config.nodeId);
       const machine = new SecretStateMachine(view, shards, {
         pendingTimeoutMs: config.timeouts.pendingWriteMs,
         control,
+        // I-T3: only records with the authority they claim take effect; the rest are counted no-ops (I-L6).
+        authority: new RecordAuthority(
+          new SignatureVerifier(deps.trust.manifest),
+          { quorum: config.sharing.k, writeQuorum: config.sharing.w, placement },
+          view,
+        ),
+        onRefused: (partition, offset, reason) => {
+          if (refusedOnce.has(reason)) return;
+          refusedOnce.add(reason);
+          logger.warn({ partition, offset, reason }, 'refused a log record (logged once per reason)');
+        },
         ...(keyring
           ? { keys: { destroyTenantKeys: (tenant: string) => void keyring.destroyTenant(tenant) } }
           : {}),
       });
       const rewrap = keyring ? new RewrapWorker(shards, keyring, logger, config.rewrap) : undefined;
-      const applier = new LogApplier(deps.log, view, machine, logger);
+      const applier = new LogApplier(deps.log, view, machine, codec, logger);
       applier.start();
-      const local = new LocalShardHolder(config.nodeId, applier, view, shards, config.timeouts.applyMs);
+      const auditDir = join(config.dataDir, 'audit');
+      auditSink = await JsonlAuditSink.open({ dir: auditDir, node: config.nodeId });
+      const audit = {
+        sink: deps.wrapAuditSink ? deps.wrapAuditSink(auditSink) : auditSink,
+        hasher: new AuditPathHasher(await loadOrCreateAuditSecret(auditDir)),
+      };
+      const tokens = new TokenAuthenticator({
+        store: control,
+        catchUp: () => applier.catchUp(deps.log.partitionCount - 1, config.timeouts.applyMs),
+        maxStalenessMs: 1000,
+        defaultTenant: DEV_TENANT,
+        allowAnonymous: config.devMode,
+        scope: { clusterId: deps.trust.manifest.clusterId, nodeId: config.nodeId },
+        isShredded: (tenant) => view.isShredded(tenant),
+      });
+      let onMissingShard: (key: SecretKey, info: VersionInfo) => void = () => undefined;
+      const local = new LocalShardHolder({
+        applier,
+        view,
+        shards,
+        applyTimeoutMs: config.timeouts.applyMs,
+        trust: deps.trust,
+        placement,
+        threshold: config.sharing.k,
+        authenticate: (credential, tenant) => tokens.authenticateForwarded(credential, tenant),
+        tokenOf: (accessor) => control.tokenByAccessor(accessor),
+        audit: async (record) => void (await audit.sink.append(record)),
+        pathHmac: (key) => audit.hasher.pathHmac(key.tenant, key.namespace, key.name),
+        onMissingShard: (key, info) => onMissingShard(key, info),
+      });
       const remotes = config.members
         .filter((member) => member.nodeId !== config.nodeId)
         .map(
@@ -128,7 +180,8 @@ export class DsvNode {
             new RemoteShardHolder(
               { nodeId: member.nodeId, url: member.peerUrl },
               {
-                peerToken: deps.peerToken,
+                selfId: config.nodeId,
+                peerToken: deps.trust.identity.peerToken,
                 requestTimeoutMs: config.timeouts.peerMs,
                 ...(tls ? { tls: tls.peer } : {}),
               },
@@ -152,36 +205,25 @@ export class DsvNode {
         membership,
         logger,
         control,
+        codec,
+        trust: deps.trust,
       };
+      onMissingShard = (key, info) => scheduleRecovery(context, key, info);
       const coordinator = new Coordinator(context);
       const peerServer = buildPeerServer({
         holder: local,
-        peerToken: deps.peerToken,
+        manifest: deps.trust.manifest,
+        isRevoked: (nodeId) => view.isNodeRevoked(nodeId),
         logger,
         health: () => ({ nodeId: config.nodeId, applied: appliedOffsets(applier, deps.log.partitionCount) }),
         ...(tls ? { https: tls.peer } : {}),
       });
       // With TLS: a CA-signed client certificate that also names a member, beside the peer token (I-G1).
       if (tls) requireMemberCertificate(peerServer, new Set(config.members.map((member) => member.nodeId)));
-      const auditDir = join(config.dataDir, 'audit');
-      auditSink = await JsonlAuditSink.open({ dir: auditDir, node: config.nodeId });
-      const audit = {
-        sink: deps.wrapAuditSink ? deps.wrapAuditSink(auditSink) : auditSink,
-        hasher: new AuditPathHasher(await loadOrCreateAuditSecret(auditDir)),
-      };
       const publicServer = await buildPublicServer({
         audit,
         coordinator,
-        authenticator: new RateLimitedAuthenticator(
-          new TokenAuthenticator({
-            store: control,
-            catchUp: () => applier.catchUp(deps.log.partitionCount - 1, config.timeouts.applyMs),
-            maxStalenessMs: 1000,
-            defaultTenant: DEV_TENANT,
-            allowAnonymous: config.devMode,
-          }),
-          (tenant) => view.quota(tenant).requestsPerSecond,
-        ),
+        authenticator: new RateLimitedAuthenticator(tokens, (tenant) => view.quota(tenant).requestsPerSecond),
         limits: config.limits,
         logger,
         bodyLimitBytes: Math.max(1024 * 1024, config.limits.maxValueBytes * 4 + 65536),

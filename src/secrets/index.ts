@@ -2,8 +2,6 @@
 // I-X2 dense monotonic versions, I-X3 a committed version had ≥ W durable shards).
 export {
   assertSecretKey,
-  decodeEntry,
-  encodeEntry,
   type AbortEntry,
   type AbortReason,
   type CommitEntry,
@@ -13,8 +11,11 @@ export {
   type QuotaSetEntry,
   type TenantShredEntry,
   type LogEntry,
-  type RepairEntry,
+  type CommitShard,
+  type NodeRevokeEntry,
   type SecretKey,
+  type ShareRestoredEntry,
+  type SignedEntry,
   type TickEntry,
   type WriteOpKind,
 } from './log-entry.ts';
@@ -24,3 +25,7 @@ export {
   type ShardEffects,
   type StateMachineOptions,
 } from './state-machine.ts';
+export { LogCodec, type DecodedRecord, type DecodeRejection } from './log-codec.ts';
+export { parseLogEntry } from './log-schema.ts';
+export { endorsementDigest, receiptDigest, type ReceiptFields } from './record-digests.ts';
+export { isAuthorityRecord, RecordAuthority, type AuthorityParams } from './record-authority.ts';

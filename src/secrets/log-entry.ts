@@ -1,5 +1,5 @@
 // The records DSV appends to the commit log (DESIGN §5). They carry ids, times and keys, never a value.
-import { CONTROL_TYPES, type ControlEntry } from '../control/control-entry.ts';
+import type { AuthorityFields, ControlEntry, Endorsement } from '../control/control-entry.ts';
 import { DsvError } from '../errors/index.ts';
 
 /** A secret's identity. Fields are kept apart everywhere; they are never joined with a separator (§4). */
@@ -26,25 +26,26 @@ export interface IntentEntry {
   readonly type: 'intent';
   readonly writeId: string;
   readonly tenant: string;
-  /** Coordinator's wall clock (ms) when it appended; the only clock the state machine sees (log time). */
+  /** Coordinator's wall clock (ms), informational: log time comes from the log itself (I-X4). */
   readonly time: number;
+  /** Must be the record's signer; its endorsement is its signature (I-T3). */
   readonly coordinator: string;
   readonly idempotencyKey?: string;
   readonly ops: readonly IntentOp[];
+  /** Endorsements of other members that verified the client themselves (I-T3: q in all, with the signer). */
+  readonly endorsements: readonly Endorsement[];
 }
 
-/** Re-split of one existing version (read repair / anti-entropy, DESIGN §7.4). Takes no key lock. */
-export interface RepairEntry {
-  readonly type: 'repair';
-  readonly writeId: string;
-  readonly tenant: string;
-  readonly time: number;
-  readonly coordinator: string;
+/** One staged shard a commit vouches for: its holder's receipt over the hiding commitment (I-C2, I-X3). */
+export interface CommitShard {
   readonly namespace: string;
   readonly name: string;
-  readonly version: number;
-  /** Compare-and-set: the repair applies only while the version is still shared under this write id. */
-  readonly baseWriteId: string;
+  readonly node: string;
+  readonly index: number;
+  /** base64 SHA-256 commitment to share ‖ blinding (design §6). */
+  readonly commitment: string;
+  /** The holder's signature over the stage receipt. */
+  readonly receipt: string;
 }
 
 export interface CommitEntry {
@@ -52,10 +53,34 @@ export interface CommitEntry {
   readonly writeId: string;
   readonly tenant: string;
   readonly time: number;
-  /** Node ids that acknowledged a durable staged shard (I-X3: at least W of them). */
-  readonly holders: readonly string[];
+  /** Every acknowledged shard, W or more per written key, each with its holder's receipt (I-X3). */
+  readonly shards: readonly CommitShard[];
   /** Indexes of update ops whose value equalled the latest version: no new version (DESIGN §5). */
   readonly unchanged?: readonly number[];
+}
+
+/**
+ * A holder recovered its own shard of a version without anyone reconstructing the value (design §7) and
+ * commits to it afresh. Only the placement holder of that index may sign it; it changes no other shard.
+ */
+export interface ShareRestoredEntry {
+  readonly type: 'share-restored';
+  readonly tenant: string;
+  readonly time: number;
+  readonly namespace: string;
+  readonly name: string;
+  readonly version: number;
+  readonly writeId: string;
+  readonly index: number;
+  readonly commitment: string;
+}
+
+/** The operator revokes a node: its signatures, endorsements and peer calls count no more (I-G4). */
+export interface NodeRevokeEntry {
+  readonly type: 'node-revoke';
+  readonly rid: string;
+  readonly nodeId: string;
+  readonly time: number;
 }
 
 export type AbortReason = 'quorum' | 'read-failed' | 'timeout' | 'coordinator';
@@ -78,21 +103,21 @@ export interface TickEntry {
  * Rotate the tenant's data key (DESIGN §8). Appended to the tenant's own partition, so it is ordered with
  * the tenant's writes: every node switches at the same point, and every seal after it uses a newer DEK.
  */
-export interface KeysRotateEntry {
+export interface KeysRotateEntry extends AuthorityFields {
   readonly type: 'keys-rotate';
   readonly tenant: string;
   readonly time: number;
 }
 
 /** Crypto-shred the tenant (DESIGN §8): every node destroys its DEKs, shards and metadata on apply. */
-export interface TenantShredEntry {
+export interface TenantShredEntry extends AuthorityFields {
   readonly type: 'tenant-shred';
   readonly tenant: string;
   readonly time: number;
 }
 
 /** Tenant quotas (DESIGN §9): on the tenant's partition, so the secret-count limit is decided by the log. */
-export interface QuotaSetEntry {
+export interface QuotaSetEntry extends AuthorityFields {
   readonly type: 'quota-set';
   readonly tenant: string;
   readonly time: number;
@@ -104,7 +129,8 @@ export interface QuotaSetEntry {
 export type LogEntry =
   | QuotaSetEntry
   | IntentEntry
-  | RepairEntry
+  | ShareRestoredEntry
+  | NodeRevokeEntry
   | CommitEntry
   | AbortEntry
   | TickEntry
@@ -112,39 +138,12 @@ export type LogEntry =
   | TenantShredEntry
   | ControlEntry;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-export function encodeEntry(entry: LogEntry): Uint8Array {
-  return encoder.encode(JSON.stringify(entry));
-}
-
-const KNOWN_TYPES = new Set([
-  'intent',
-  'repair',
-  'commit',
-  'abort',
-  'tick',
-  'keys-rotate',
-  'tenant-shred',
-  'quota-set',
-]);
-
-/**
- * Decodes a record. A record that is not a DSV entry is returned as `undefined` and skipped by every node
- * alike, so a stray producer cannot make nodes diverge (I-X1).
- */
-export function decodeEntry(bytes: Uint8Array): LogEntry | undefined {
-  try {
-    const parsed: unknown = JSON.parse(decoder.decode(bytes));
-    if (typeof parsed !== 'object' || parsed === null) return undefined;
-    const type = (parsed as { type?: unknown }).type;
-    if (typeof type !== 'string' || (!KNOWN_TYPES.has(type) && !CONTROL_TYPES.has(type))) return undefined;
-    if (typeof (parsed as { time?: unknown }).time !== 'number') return undefined;
-    return parsed as LogEntry;
-  } catch {
-    return undefined;
-  }
+/** A record as the state machine sees it: who signed it, and when the log appended it (I-X4). */
+export interface SignedEntry {
+  readonly signer: string;
+  readonly entry: LogEntry;
+  /** The log's own append time (ms): the only clock the state machine reads. */
+  readonly timestamp: number;
 }
 
 export function assertSecretKey(key: SecretKey): void {

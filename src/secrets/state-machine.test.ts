@@ -23,10 +23,25 @@ function machine(db = new DatabaseSync(':memory:')) {
   return { db, view, shards, sm: new SecretStateMachine(view, shards, { pendingTimeoutMs: TIMEOUT }) };
 }
 
-function applyAll(m: ReturnType<typeof machine>, entries: readonly LogEntry[], batch = 1, from = 0): void {
+/** Applies entries as if signed by their coordinator (or node `n`) and appended at their own `time`. */
+function applyAll(
+  m: ReturnType<typeof machine>,
+  entries: readonly LogEntry[],
+  batch = 1,
+  from = 0,
+  offset = 0,
+): void {
+  const signed = (entry: LogEntry) => ({
+    signer: 'coordinator' in entry ? entry.coordinator : 'n',
+    entry,
+    timestamp: entry.time,
+  });
   for (let i = from; i < entries.length; i += batch) {
     inTransaction(m.db, () => {
-      for (let j = i; j < Math.min(i + batch, entries.length); j++) m.sm.apply(0, j, entries[j]);
+      for (let j = i; j < Math.min(i + batch, entries.length); j++) {
+        const entry = entries[j];
+        m.sm.apply(0, offset + j, entry && signed(entry));
+      }
     });
   }
 }
@@ -47,6 +62,7 @@ const entryArb: fc.Arbitrary<LogEntry> = fc.oneof(
     tenant: fc.constantFrom('t1', 't2'),
     time: fc.integer({ min: 0, max: 5000 }),
     coordinator: fc.constant('node-0'),
+    endorsements: fc.constant([]),
     ops: fc.array(
       fc.oneof(
         fc.record({
@@ -68,7 +84,7 @@ const entryArb: fc.Arbitrary<LogEntry> = fc.oneof(
     writeId: fc.constantFrom(...writeIds),
     tenant: fc.constantFrom('t1', 't2'),
     time: fc.integer({ min: 0, max: 5000 }),
-    holders: fc.constant(['node-0', 'node-1']),
+    shards: fc.constant([]),
   }),
   fc.record({
     type: fc.constant('abort' as const),
@@ -168,6 +184,7 @@ describe('secret state machine decisions (DESIGN §5)', () => {
     tenant: 't',
     time,
     coordinator: 'n',
+    endorsements: [],
     ops: [{ op, namespace: 'ns', name: 'k' }],
     ...(idempotencyKey ? { idempotencyKey } : {}),
   });
@@ -176,7 +193,7 @@ describe('secret state machine decisions (DESIGN §5)', () => {
     writeId,
     tenant: 't',
     time,
-    holders: ['n'],
+    shards: [],
   });
   const abort = (writeId: string, time = 20): LogEntry => ({
     type: 'abort',
@@ -260,31 +277,30 @@ describe('secret state machine decisions (DESIGN §5)', () => {
     assert.equal(m.view.write('w2')?.outcome.duplicateOf, 'w1');
   });
 
-  it('repair is compare-and-set: a second repair of the same sharing is rejected, and a stale one never commits', () => {
+  it('a restored share replaces only its own index’s commitment and adds its holder (design 2026-12-02 §7)', () => {
     const m = machine();
-    const repair = (writeId: string, baseWriteId: string): LogEntry => ({
-      type: 'repair',
-      writeId,
-      tenant: 't',
-      time: 30,
-      coordinator: 'n',
-      namespace: 'ns',
-      name: 'k',
-      version: 1,
-      baseWriteId,
-    });
-    applyAll(m, [
-      intent('w1', 'create'),
-      commit('w1'),
-      repair('r1', 'w1'),
-      repair('r2', 'w1'),
-      commit('r1', 40),
-      repair('r3', 'w1'),
-    ]);
-    assert.equal(m.view.write('r1')?.state, 'committed');
-    assert.equal(m.view.write('r2')?.state, 'rejected');
-    assert.equal(m.view.write('r3')?.state, 'rejected');
-    assert.equal(m.view.version(key, 1)?.writeId, 'r1');
+    applyAll(m, [intent('w1', 'create'), commit('w1')]);
+    applyAll(
+      m,
+      [
+        {
+          type: 'share-restored',
+          tenant: 't',
+          time: 30,
+          namespace: 'ns',
+          name: 'k',
+          version: 1,
+          writeId: 'w1',
+          index: 2,
+          commitment: 'c2',
+        },
+      ],
+      1,
+      0,
+      2,
+    );
+    assert.deepEqual(m.view.version(key, 1)?.commitments, { '2': 'c2' });
+    assert.deepEqual(m.view.version(key, 1)?.holders, ['n']);
   });
 });
 
@@ -297,6 +313,7 @@ describe('compare-and-set (expectedVersion)', () => {
       tenant: 't',
       time: 30,
       coordinator: 'n',
+      endorsements: [],
       ops: [{ op: 'update', namespace: 'ns', name: 'k', expectedVersion }],
     });
     const create: LogEntry = {
@@ -305,13 +322,14 @@ describe('compare-and-set (expectedVersion)', () => {
       tenant: 't',
       time: 10,
       coordinator: 'n',
+      endorsements: [],
       ops: [{ op: 'create', namespace: 'ns', name: 'k' }],
     };
     applyAll(m, [
       create,
-      { type: 'commit', writeId: 'c', tenant: 't', time: 20, holders: ['n'] },
+      { type: 'commit', writeId: 'c', tenant: 't', time: 20, shards: [] },
       update('u1', 1),
-      { type: 'commit', writeId: 'u1', tenant: 't', time: 40, holders: ['n'] },
+      { type: 'commit', writeId: 'u1', tenant: 't', time: 40, shards: [] },
       update('u2', 1),
     ]);
     assert.equal(m.view.write('u1')?.state, 'committed');

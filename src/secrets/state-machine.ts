@@ -2,8 +2,18 @@
 // I-X1: it reads only the entry and the view (a function of the log prefix) — never a clock, never the node.
 import type { ControlEntry } from '../control/control-entry.ts';
 import type { ShardStore } from '../shards/index.ts';
-import type { PlannedOp, RejectionCode, ViewStore, WriteRecord } from '../view/index.ts';
-import type { AbortEntry, CommitEntry, IntentEntry, LogEntry, RepairEntry, SecretKey } from './log-entry.ts';
+import type { PlannedOp, RejectionCode, ViewStore } from '../view/index.ts';
+import type {
+  AbortEntry,
+  CommitEntry,
+  IntentEntry,
+  LogEntry,
+  SecretKey,
+  ShareRestoredEntry,
+  SignedEntry,
+} from './log-entry.ts';
+import type { DecodedRecord } from './log-codec.ts';
+import type { RecordAuthority } from './record-authority.ts';
 
 export type ShardEffects = Pick<
   ShardStore,
@@ -25,6 +35,13 @@ export interface StateMachineOptions {
   readonly pendingTimeoutMs: number;
   readonly keys?: KeyEffects;
   readonly control?: ControlEffects;
+  /**
+   * Decides which signed records may take effect (I-T3). Every node passes one; only unit tests of the
+   * state machine's own logic leave it out, and then every well-formed record counts.
+   */
+  readonly authority?: RecordAuthority;
+  /** Told once per refusal reason and record (I-L6: counted and logged, never a stall). */
+  readonly onRefused?: (partition: number, offset: number, reason: string) => void;
 }
 
 const keyOf = (tenant: string, op: { namespace: string; name: string }): SecretKey => ({
@@ -44,26 +61,56 @@ export class SecretStateMachine {
     this.options = options;
   }
 
-  /** Applies the record at `offset`. Runs inside the caller's transaction with the offset update (I-V2). */
-  apply(partition: number, offset: number, entry: LogEntry | undefined): void {
+  /**
+   * Applies the record at `offset`. Runs inside the caller's transaction with the offset update (I-V2).
+   * Log time is the log's own append time (I-X4): no coordinator's clock, and no record body, can move it.
+   */
+  apply(partition: number, offset: number, record: DecodedRecord | undefined, timestamp = 0): void {
     const applied = this.view.applied(partition);
-    const logTime = entry ? Math.max(applied.logTime, entry.time) : applied.logTime;
+    const stamp = record && 'entry' in record ? record.timestamp : timestamp;
+    const logTime = Math.max(applied.logTime, stamp);
     // Timeouts first: no commit is accepted once log time has passed its write's deadline.
     for (const writeId of this.view.pendingWritesBefore(partition, logTime - this.options.pendingTimeoutMs)) {
       this.abort(writeId, 'timeout');
     }
-    if (entry) this.applyEntry(partition, offset, entry);
+    if (record && 'entry' in record) this.applySigned(partition, offset, record, logTime);
+    else if (record) this.refuse(partition, offset, record.rejected);
     this.view.setApplied(partition, offset + 1, logTime);
   }
 
-  private applyEntry(partition: number, offset: number, entry: LogEntry): void {
+  private refuse(partition: number, offset: number, reason: string): void {
+    this.view.countRejected(reason);
+    this.options.onRefused?.(partition, offset, reason);
+  }
+
+  private applySigned(partition: number, offset: number, record: SignedEntry, logTime: number): void {
+    const refusal = this.options.authority?.refusal(record.signer, record.entry);
+    if (refusal !== undefined) return this.refuse(partition, offset, refusal);
+    const entry = record.entry;
+    if (entry.type === 'commit' || entry.type === 'abort') {
+      const write = this.view.write(entry.writeId);
+      const notCoordinator = write && this.options.authority?.forWrite(record.signer, write);
+      if (notCoordinator) return this.refuse(partition, offset, notCoordinator);
+    }
+    this.applyEntry(partition, offset, entry, logTime, record.signer);
+  }
+
+  private applyEntry(
+    partition: number,
+    offset: number,
+    entry: LogEntry,
+    logTime: number,
+    signer: string,
+  ): void {
     switch (entry.type) {
       case 'intent':
-        return this.applyIntent(partition, offset, entry);
-      case 'repair':
-        return this.applyRepairIntent(partition, offset, entry);
+        return this.applyIntent(partition, offset, entry, logTime);
+      case 'share-restored':
+        return this.applyShareRestored(entry, signer);
+      case 'node-revoke':
+        return this.view.revokeNode(entry.nodeId, logTime);
       case 'commit':
-        return this.applyCommit(entry);
+        return this.applyCommit(partition, offset, entry, logTime);
       case 'abort':
         return this.applyAbort(entry);
       case 'tick':
@@ -99,14 +146,15 @@ export class SecretStateMachine {
     this.options.keys?.destroyTenantKeys(tenant);
   }
 
-  private applyIntent(partition: number, offset: number, entry: IntentEntry): void {
+  private applyIntent(partition: number, offset: number, entry: IntentEntry, logTime: number): void {
     const base = {
       writeId: entry.writeId,
       partition,
       tenant: entry.tenant,
       kind: 'batch' as const,
       intentOffset: offset,
-      intentTime: entry.time,
+      intentTime: logTime,
+      coordinator: entry.coordinator,
     };
     if (this.view.write(entry.writeId)) return; // a replayed duplicate record changes nothing
     if (entry.idempotencyKey !== undefined) {
@@ -204,48 +252,14 @@ export class SecretStateMachine {
     return { plan };
   }
 
-  private applyRepairIntent(partition: number, offset: number, entry: RepairEntry): void {
-    if (this.view.write(entry.writeId)) return;
-    const key = keyOf(entry.tenant, entry);
-    const current = this.view.version(key, entry.version);
-    // One repair per version at a time, and only of the sharing it was based on: two concurrent repairs
-    // would otherwise each destroy the other's shards on commit.
-    const accepted =
-      current !== undefined &&
-      current.writeId === entry.baseWriteId &&
-      !this.view.hasPendingRepair(entry.tenant, entry.namespace, entry.name, entry.version);
-    const record: WriteRecord = {
-      writeId: entry.writeId,
-      partition,
-      tenant: entry.tenant,
-      kind: 'repair',
-      state: accepted ? 'pending' : 'rejected',
-      intentOffset: offset,
-      intentTime: entry.time,
-      plan: [
-        {
-          op: 'repair',
-          namespace: entry.namespace,
-          name: entry.name,
-          version: entry.version,
-          writeId: entry.baseWriteId,
-        },
-      ],
-      outcome: accepted
-        ? { state: 'pending' }
-        : { state: 'rejected', rejection: { code: 'DSV_WRITE_CONFLICT', opIndex: 0 } },
-    };
-    // A repair takes no key lock: a concurrent update simply becomes a newer version (DESIGN §7.4).
-    this.view.insertWrite(record);
-  }
-
-  private applyCommit(entry: CommitEntry): void {
+  private applyCommit(partition: number, offset: number, entry: CommitEntry, logTime: number): void {
     const write = this.view.write(entry.writeId);
-    if (write?.state !== 'pending') return; // whichever of commit/abort comes first wins (DESIGN §5)
-    if (write.kind === 'repair') return this.commitRepair(write, entry);
+    if (write?.state !== 'pending' || write.kind !== 'batch') return; // first of commit/abort wins (§5)
+    const verified = this.options.authority?.verifiedShards(entry, write);
+    if (verified && 'refusal' in verified) return this.refuse(partition, offset, verified.refusal);
     const unchanged = new Set(entry.unchanged ?? []);
     for (const [index, op] of write.plan.entries()) {
-      if (op.op === 'read' || op.op === 'repair') continue;
+      if (op.op === 'read' || op.op === 'repair') continue; // 'repair': plans recorded before 2026-12
       const key = keyOf(write.tenant, op);
       const state = this.view.key(key) ?? {
         latestVersion: 0,
@@ -268,15 +282,19 @@ export class SecretStateMachine {
         this.view.putKey(key, { ...state, pendingWrite: null });
         continue;
       }
-      // valid_from is strictly increasing per key, whatever the coordinators' clocks say (DESIGN §5).
-      const validFrom = Math.max(entry.time, state.lastValidFrom + 1);
+      // valid_from is log time, strictly increasing per key (DESIGN §5, I-X4).
+      const validFrom = Math.max(logTime, state.lastValidFrom + 1);
       if (state.live) this.view.closeVersion(key, state.latestVersion, validFrom);
+      const shards =
+        verified?.shards.get(JSON.stringify([op.namespace, op.name])) ??
+        entry.shards.filter((shard) => shard.namespace === op.namespace && shard.name === op.name);
       this.view.insertVersion(key, {
         version: op.version,
         writeId: write.writeId,
         validFrom,
         validTo: null,
-        holders: entry.holders,
+        holders: [...new Set(shards.map((shard) => shard.node))].sort(),
+        commitments: Object.fromEntries(shards.map((shard) => [String(shard.index), shard.commitment])),
       });
       this.view.putKey(key, {
         latestVersion: op.version,
@@ -292,17 +310,12 @@ export class SecretStateMachine {
     });
   }
 
-  private commitRepair(write: WriteRecord, entry: CommitEntry): void {
-    const op = write.plan[0];
-    const key = op && keyOf(write.tenant, op);
-    if (op && key && this.view.version(key, op.version)?.writeId === op.writeId) {
-      this.view.replaceVersionWrite(key, op.version, write.writeId, entry.holders);
-      this.shards.destroyVersionExcept(key, op.version, write.writeId);
-      this.shards.promote(write.writeId);
-    } else {
-      this.shards.discardStaged(write.writeId);
-    }
-    this.view.finishWrite(write.writeId, { state: 'committed' });
+  /** A holder's recovered shard (design §7): its new commitment replaces only its own index's. */
+  private applyShareRestored(entry: ShareRestoredEntry, signer: string): void {
+    const key = keyOf(entry.tenant, entry);
+    const info = this.view.version(key, entry.version);
+    if (!info || info.writeId !== entry.writeId) return;
+    this.view.restoreShard(key, entry.version, signer, entry.index, entry.commitment);
   }
 
   private applyAbort(entry: AbortEntry): void {

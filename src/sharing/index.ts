@@ -4,3 +4,5 @@ export { splitSecret, reconstructSecret } from './secret-sharing.ts';
 export { PAYLOAD_DOMAIN, TAG_LENGTH, type SecretIdentity } from './payload-tag.ts';
 export { MAX_SUBSETS } from './share-subsets.ts';
 export { encodeShare, decodeShare } from './share-codec.ts';
+export { BLINDING_BYTES, commitmentMatches, newBlinding, shareCommitment } from './share-commitment.ts';
+export { combineContributions, lagrangeAt, pairMask, recoveryContribution } from './share-recovery.ts';

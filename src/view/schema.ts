@@ -55,5 +55,25 @@ export function migrateView(db: DatabaseSync): void {
       write_id TEXT NOT NULL,
       PRIMARY KEY (tenant, idem_key)
     ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS view_applied_rids (
+      rid TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS view_revoked_nodes (
+      node_id    TEXT PRIMARY KEY,
+      revoked_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS view_rejected_records (
+      reason TEXT PRIMARY KEY,
+      count  INTEGER NOT NULL
+    ) WITHOUT ROWID;
   `);
+  // Trust boundaries (design 2026-12-02): each shard's hiding commitment, and who coordinates a write.
+  addColumn(db, 'view_versions', 'commitments', 'TEXT');
+  addColumn(db, 'view_writes', 'coordinator', 'TEXT');
+}
+
+function addColumn(db: DatabaseSync, table: string, column: string, type: string): void {
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+  if (!columns.some((row) => row.name === column))
+    db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 }

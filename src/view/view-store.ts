@@ -26,6 +26,7 @@ function toVersion(row: Row): VersionInfo {
     validFrom: num(row.valid_from),
     validTo: row.valid_to === null ? null : num(row.valid_to),
     holders: JSON.parse(str(row.holders)) as string[],
+    ...(row.commitments ? { commitments: JSON.parse(str(row.commitments)) as Record<string, string> } : {}),
   };
 }
 
@@ -40,6 +41,7 @@ function toWrite(row: Row): WriteRecord {
     intentTime: num(row.intent_time),
     plan: JSON.parse(str(row.plan)) as PlannedOp[],
     outcome: JSON.parse(str(row.outcome ?? '{}')) as WriteOutcome,
+    ...(row.coordinator ? { coordinator: str(row.coordinator) } : {}),
   };
 }
 
@@ -127,8 +129,9 @@ export class ViewStore {
 
   insertVersion(key: SecretKey, info: VersionInfo): void {
     this.sql(
-      `INSERT INTO view_versions (tenant, namespace, name, version, write_id, valid_from, valid_to, holders)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO view_versions
+         (tenant, namespace, name, version, write_id, valid_from, valid_to, holders, commitments)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       key.tenant,
       key.namespace,
@@ -138,6 +141,49 @@ export class ViewStore {
       info.validFrom,
       info.validTo,
       JSON.stringify(info.holders),
+      info.commitments ? JSON.stringify(info.commitments) : null,
+    );
+  }
+
+  /** A holder restored its shard of a version (share recovery): its new commitment and its membership. */
+  restoreShard(key: SecretKey, version: number, nodeId: string, index: number, commitment: string): void {
+    const info = this.version(key, version);
+    if (!info) return;
+    const holders = [...new Set([...info.holders, nodeId])].sort();
+    const commitments = { ...(info.commitments ?? {}), [String(index)]: commitment };
+    this.sql(
+      `UPDATE view_versions SET holders = ?, commitments = ?
+       WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?`,
+    ).run(JSON.stringify(holders), JSON.stringify(commitments), key.tenant, key.namespace, key.name, version);
+  }
+
+  /** Applies an authority record at most once (replays by a log writer change nothing). */
+  firstUseOfRid(rid: string): boolean {
+    return this.sql('INSERT OR IGNORE INTO view_applied_rids (rid) VALUES (?)').run(rid).changes > 0;
+  }
+
+  revokeNode(nodeId: string, at: number): void {
+    this.sql('INSERT OR IGNORE INTO view_revoked_nodes (node_id, revoked_at) VALUES (?, ?)').run(nodeId, at);
+  }
+
+  isNodeRevoked(nodeId: string): boolean {
+    return this.sql('SELECT 1 FROM view_revoked_nodes WHERE node_id = ?').get(nodeId) !== undefined;
+  }
+
+  /** Counts a record every node refused (I-L6: a no-op, counted). Returns the new count. */
+  countRejected(reason: string): number {
+    this.sql(
+      `INSERT INTO view_rejected_records (reason, count) VALUES (?, 1)
+       ON CONFLICT (reason) DO UPDATE SET count = count + 1`,
+    ).run(reason);
+    return num(this.sql('SELECT count FROM view_rejected_records WHERE reason = ?').get(reason)?.count);
+  }
+
+  rejectedRecords(): Record<string, number> {
+    return Object.fromEntries(
+      this.sql('SELECT reason, count FROM view_rejected_records')
+        .all()
+        .map((row) => [str(row.reason), num(row.count)]),
     );
   }
 
@@ -192,8 +238,9 @@ export class ViewStore {
 
   insertWrite(record: WriteRecord): void {
     this.sql(
-      `INSERT INTO view_writes (write_id, partition, tenant, kind, state, intent_offset, intent_time, plan, outcome, target)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO view_writes
+         (write_id, partition, tenant, kind, state, intent_offset, intent_time, plan, outcome, target, coordinator)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       record.writeId,
       record.partition,
@@ -207,6 +254,7 @@ export class ViewStore {
       record.kind === 'repair' && record.plan[0]
         ? JSON.stringify([record.plan[0].namespace, record.plan[0].name, record.plan[0].version])
         : null,
+      record.coordinator ?? null,
     );
   }
 

@@ -14,6 +14,8 @@ export interface VersionInfo {
   readonly validFrom: number;
   readonly validTo: number | null;
   readonly holders: readonly string[];
+  /** Shard index → hiding commitment (base64) from the commit record (I-C2); absent on versions before it. */
+  readonly commitments?: Readonly<Record<string, string>>;
 }
 
 export type WriteKind = 'batch' | 'repair';
@@ -67,4 +69,6 @@ export interface WriteRecord {
   readonly intentTime: number;
   readonly plan: readonly PlannedOp[];
   readonly outcome: WriteOutcome;
+  /** The node that signed the intent: the only one whose stage, commit and abort count (I-T3). */
+  readonly coordinator?: string;
 }

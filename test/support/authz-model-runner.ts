@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ControlEntry } from '../../src/control/control-entry.ts';
 import { ControlStore } from '../../src/control/control-store.ts';
 import { TokenAuthenticator, type Caller } from '../../src/control/token-authenticator.ts';
-import { hashToken } from '../../src/control/tokens.ts';
+import { tokenVerifiers } from '../../src/trust/index.ts';
 import { DsvError } from '../../src/errors/index.ts';
 import { AuthzModel, type ModelCapability, type ModelToken } from './authz-model.ts';
 import { equivalentForms, nearPattern, trickVariants } from './authz-model-names.ts';
@@ -89,7 +89,7 @@ async function authenticate(
 }
 
 export async function runScenario(scenario: Scenario, totals: RunTotals): Promise<void> {
-  const store = new ControlStore(new DatabaseSync(':memory:'));
+  const store = new ControlStore(new DatabaseSync(':memory:'), 'node-0');
   let clock = 1_000_000;
   const authenticator = new TokenAuthenticator({
     store,
@@ -97,6 +97,7 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
     maxStalenessMs: 1000,
     defaultTenant: DEFAULT_TENANT,
     allowAnonymous: false,
+    scope: { clusterId: 'model', nodeId: 'node-0' },
     now: () => clock,
   });
   const model = new AuthzModel(DEFAULT_TENANT);
@@ -109,7 +110,7 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
   const tenantOf = (ref: number): string => tenantName(scenario.tenants, ref);
 
   for (const tenant of scenario.tenants) {
-    apply({ type: 'tenant-create', tenant, time: clock });
+    apply({ type: 'tenant-create', tenant, time: clock, rid: '', endorsements: [] });
     model.createTenant(tenant);
   }
   for (const step of scenario.steps) {
@@ -120,7 +121,7 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
     control(step);
   }
   // I-V1: a node that replays the same log from scratch holds the same control view.
-  const replayed = new ControlStore(new DatabaseSync(':memory:'));
+  const replayed = new ControlStore(new DatabaseSync(':memory:'), 'node-0');
   for (const entry of log) replayed.apply(entry);
   for (const tenant of [
     ...scenario.tenants,
@@ -136,7 +137,13 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
   function control(step: Exclude<Step, { kind: 'query' }>): void {
     switch (step.kind) {
       case 'tenant-create':
-        apply({ type: 'tenant-create', tenant: tenantOf(step.tenant), time: clock });
+        apply({
+          type: 'tenant-create',
+          tenant: tenantOf(step.tenant),
+          time: clock,
+          rid: '',
+          endorsements: [],
+        });
         model.createTenant(tenantOf(step.tenant));
         return;
       case 'policy-put':
@@ -146,11 +153,20 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
           name: step.policy,
           rules: step.rules,
           time: clock,
+          rid: '',
+          endorsements: [],
         });
         model.putPolicy(tenantOf(step.tenant), step.policy, step.rules);
         return;
       case 'policy-delete':
-        apply({ type: 'policy-delete', tenant: tenantOf(step.tenant), name: step.policy, time: clock });
+        apply({
+          type: 'policy-delete',
+          tenant: tenantOf(step.tenant),
+          name: step.policy,
+          time: clock,
+          rid: '',
+          endorsements: [],
+        });
         model.deletePolicy(tenantOf(step.tenant), step.policy);
         return;
       case 'token-create': {
@@ -162,19 +178,22 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
         apply({
           type: 'token-create',
           accessor,
-          tokenHash: hashToken(secret),
+          verifiers: tokenVerifiers(secret, 'model', ['node-0']),
+          creator: null,
           tenant,
           policies: step.policies,
           displayName: '',
           expiresAt,
           time: clock,
+          rid: '',
+          endorsements: [],
         });
         model.addToken({ id: accessor, secret, tenant, policies: step.policies, expiresAt });
         return;
       }
       case 'token-revoke': {
         const accessor = `accessor-${step.token % Math.max(1, secrets.length)}`;
-        apply({ type: 'token-revoke', accessor, time: clock });
+        apply({ type: 'token-revoke', accessor, time: clock, rid: '', endorsements: [] });
         model.revoke(accessor);
         return;
       }

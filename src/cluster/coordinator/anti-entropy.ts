@@ -1,9 +1,8 @@
-// Anti-entropy (DESIGN §7.5): after replay, restore redundancy for every version this node should hold but
-// lacks, by reconstructing from the other holders and re-splitting through the repair protocol.
-import { holdersFor } from '../placement.ts';
+// Anti-entropy (DESIGN §7.5): after replay, and then periodically, regain every shard this node should hold
+// but lacks, through secret-preserving recovery (design 2026-12-02 §7) — never by reconstructing a value.
 import type { CoordinatorContext } from './coordinator-context.ts';
-import { repairVersion } from './repairer.ts';
-import { fetchValue } from './shard-fetch.ts';
+import { lacksShard, recoverShard } from './share-recovery.ts';
+import { holdersFor } from '../placement.ts';
 
 export interface AntiEntropyReport {
   readonly checked: number;
@@ -23,11 +22,10 @@ export async function runAntiEntropy(
     const key = { tenant: version.tenant, namespace: version.namespace, name: version.name };
     if (!holdersFor(key, context.params.nodeIds, context.params.n).includes(context.nodeId)) continue;
     checked += 1;
-    if (context.shards.hasCommitted({ key, version: version.version, writeId: version.writeId })) continue;
+    if (!lacksShard(context, key, version)) continue;
     missing += 1;
     try {
-      const { value } = await fetchValue(context, key, version);
-      if (await repairVersion(context, key, version.version, version.writeId, value)) repaired += 1;
+      if (await recoverShard(context, key, version)) repaired += 1;
     } catch (error) {
       context.logger.warn({ err: error }, 'anti-entropy could not restore a version yet');
     }

@@ -1,3 +1,4 @@
+import type { Caller } from '../../control/token-authenticator.ts';
 // The operations a caller hands the coordinator in one all-or-nothing batch, and what comes back.
 export type BatchOp =
   | {
@@ -27,4 +28,6 @@ export interface BatchOpResult {
 
 export interface BatchOptions {
   readonly idempotencyKey?: string;
+  /** Who asked: holders and endorsers check this caller themselves (I-G3, I-T3). */
+  readonly caller: Caller;
 }

@@ -1,11 +1,14 @@
 // Write protocol (DESIGN §6): intent → the state machine's verdict → split and stage with quorum W →
 // commit, or abort. One batch is all-or-nothing, which is what makes .env transforms atomic (§10).
 import { timingSafeEqual } from 'node:crypto';
+import type { Caller } from '../../control/token-authenticator.ts';
 import { DsvError } from '../../errors/index.ts';
-import type { IntentOp, SecretKey } from '../../secrets/index.ts';
-import { splitSecret } from '../../sharing/index.ts';
+import type { CommitShard, IntentEntry, IntentOp, SecretKey } from '../../secrets/index.ts';
+import { newBlinding, shareCommitment, splitSecret } from '../../sharing/index.ts';
+import { canonicalJson, sha256Hex } from '../../trust/index.ts';
 import type { PlannedOp, WriteRecord } from '../../view/index.ts';
 import type { StageShard } from '../shard-holder.ts';
+import { gatherEndorsements } from './endorsements.ts';
 import type { BatchOp, BatchOpResult, BatchOptions } from './batch-types.ts';
 import {
   appendAbort,
@@ -22,13 +25,29 @@ import { readSnapshot } from './reader.ts';
 import { awaitDeleteQuorum } from './delete-quorum.ts';
 import { faultPoint } from '../../platform/fault-points.ts';
 
+/**
+ * The idempotency key as the log sees it: scoped to the caller and the request's targets, so a key reused by
+ * another principal or for other secrets never replays someone else's answer (issue #8). Values are left out
+ * on purpose: a hash of a low-entropy value in the log could be brute-forced.
+ */
+function scopedIdempotencyKey(caller: Caller, key: string, ops: readonly BatchOp[]): string {
+  const targets = ops.map((op) => [
+    op.op,
+    op.namespace,
+    op.name,
+    'expectedVersion' in op ? op.expectedVersion : null,
+  ]);
+  return sha256Hex(canonicalJson([caller.accessor, key, targets]));
+}
+
 export async function executeBatch(
   context: CoordinatorContext,
   tenant: string,
   ops: readonly BatchOp[],
-  options: BatchOptions = {},
+  options: BatchOptions,
 ): Promise<BatchOpResult[]> {
-  if (!ops.some((op) => op.op !== 'read')) return readSnapshot(context, tenant, ops);
+  const { caller } = options;
+  if (!ops.some((op) => op.op !== 'read')) return readSnapshot(context, tenant, ops, caller);
   checkValueQuota(context, tenant, ops);
   checkQuorumReachable(context, tenant, ops);
   if (ops.some((op) => op.op === 'delete')) await probeDeleteHolders(context, tenant, ops);
@@ -49,15 +68,21 @@ export async function executeBatch(
           ...(op.expectedVersion === undefined ? {} : { expectedVersion: op.expectedVersion }),
         },
   );
-  const intentOffset = await appendAndApply(context, partition, {
+  const intent: IntentEntry = {
     type: 'intent',
     writeId,
     tenant,
     time: Date.now(),
     coordinator: context.nodeId,
-    ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    ...(options.idempotencyKey === undefined
+      ? {}
+      : { idempotencyKey: scopedIdempotencyKey(caller, options.idempotencyKey, ops) }),
     ops: intentOps,
-  });
+    endorsements: [],
+  };
+  // I-T3: the intent counts only with endorsements of nodes that checked the caller themselves.
+  const endorsements = await gatherEndorsements(context, partition, intent, caller);
+  const intentOffset = await appendAndApply(context, partition, { ...intent, endorsements });
   const verdict = writeRecord(context, writeId);
   if (verdict.state === 'duplicate' && verdict.outcome.duplicateOf) {
     return awaitEarlierWrite(context, verdict.outcome.duplicateOf);
@@ -71,7 +96,7 @@ export async function executeBatch(
     // Reads and the unchanged-value check happen before anything is staged: a failure leaves nothing written.
     for (const [index, planned] of verdict.plan.entries()) {
       if (planned.op !== 'read' || !planned.writeId) continue;
-      const info = {
+      const info = context.view.version(key(planned), planned.version) ?? {
         version: planned.version,
         writeId: planned.writeId,
         validFrom: 0,
@@ -80,16 +105,16 @@ export async function executeBatch(
       };
       results[index] = {
         version: planned.version,
-        value: (await fetchVersionValue(context, key(planned), info)).value,
+        value: (await fetchVersionValue(context, key(planned), info, { caller, purpose: 'read' })).value,
       };
     }
-    unchanged = await findUnchanged(context, tenant, ops, verdict.plan);
+    unchanged = await findUnchanged(context, tenant, ops, verdict.plan, caller);
   } catch (error) {
     await appendAbort(context, partition, tenant, writeId, 'read-failed');
     throw error;
   }
 
-  const holders = await stageAll(
+  const shards = await stageAll(
     context,
     tenant,
     partition,
@@ -99,7 +124,7 @@ export async function executeBatch(
     verdict.plan,
     unchanged,
   );
-  if (!holders) {
+  if (!shards) {
     await appendAbort(context, partition, tenant, writeId, 'quorum');
     throw new DsvError('DSV_WRITE_QUORUM_FAILED');
   }
@@ -109,7 +134,7 @@ export async function executeBatch(
     writeId,
     tenant,
     time: Date.now(),
-    holders,
+    shards,
     ...(unchanged.length > 0 ? { unchanged } : {}),
   });
   const final = writeRecord(context, writeId);
@@ -193,6 +218,7 @@ async function findUnchanged(
   tenant: string,
   ops: readonly BatchOp[],
   plan: readonly PlannedOp[],
+  caller: Caller,
 ): Promise<number[]> {
   const unchanged: number[] = [];
   for (const [index, op] of ops.entries()) {
@@ -200,13 +226,16 @@ async function findUnchanged(
     const key = { tenant, namespace: op.namespace, name: op.name };
     const latest = context.view.version(key, (plan[index]?.version ?? 1) - 1);
     if (!latest) continue;
-    const { value } = await fetchVersionValue(context, key, latest);
+    const { value } = await fetchVersionValue(context, key, latest, { caller, purpose: 'compare' });
     if (value.length === op.value.length && timingSafeEqual(value, op.value)) unchanged.push(index);
   }
   return unchanged;
 }
 
-/** Splits every written value and stages shard i on holder i; returns the acknowledging nodes or undefined. */
+/**
+ * Splits every written value, commits to each shard (I-C2) and stages shard i on holder i; returns the
+ * holders' receipts when every written key has W of them (I-X3), else undefined.
+ */
 async function stageAll(
   context: CoordinatorContext,
   tenant: string,
@@ -216,7 +245,7 @@ async function stageAll(
   ops: readonly BatchOp[],
   plan: readonly PlannedOp[],
   unchanged: readonly number[],
-): Promise<string[] | undefined> {
+): Promise<CommitShard[] | undefined> {
   const { n, k, w } = context.params;
   const perNode = new Map<string, StageShard[]>();
   const keysByNode: Array<readonly string[]> = [];
@@ -229,23 +258,31 @@ async function stageAll(
     keysByNode.push(holders.map((holder) => holder.nodeId));
     holders.forEach((holder, shardIndex) => {
       const list = perNode.get(holder.nodeId) ?? [];
+      const share = shares[shardIndex]?.y ?? new Uint8Array();
+      const blinding = newBlinding();
       list.push({
         namespace: op.namespace,
         name: op.name,
         version,
         writeId,
         index: shardIndex,
-        share: shares[shardIndex]?.y ?? new Uint8Array(),
+        share,
+        blinding,
+        commitment: shareCommitment({ ...key, version }, writeId, shardIndex, blinding, share),
       });
       perNode.set(holder.nodeId, list);
     });
   }
-  if (perNode.size === 0) return [...context.params.nodeIds];
+  if (perNode.size === 0) return [];
+  const receipts: CommitShard[] = [];
   const acked = new Set<string>();
   await Promise.all(
     [...perNode].map(async ([nodeId, shards]) => {
       try {
-        await context.holders.get(nodeId)?.stage({ tenant, partition, minOffset: intentOffset, shards });
+        const given = await context.holders
+          .get(nodeId)
+          ?.stage({ tenant, partition, minOffset: intentOffset, shards });
+        receipts.push(...(given ?? []));
         acked.add(nodeId);
         if (nodeId !== context.nodeId) context.membership.markSeen(nodeId);
       } catch (error) {
@@ -255,7 +292,7 @@ async function stageAll(
   );
   // I-X3: every written key needs W durable shards, or the whole batch aborts.
   const quorate = keysByNode.every((nodes) => nodes.filter((node) => acked.has(node)).length >= w);
-  return quorate ? [...acked].sort() : undefined;
+  return quorate ? receipts : undefined;
 }
 
 /** An idempotent retry: wait for the earlier write's outcome and answer as it did. */

@@ -2,19 +2,29 @@
 // until this node applied it; a revocation also waits for every reachable node, so a revoked token is refused
 // everywhere once the call returns.
 import type { ControlEntry, PolicyRule } from '../../control/control-entry.ts';
-import { hashToken, newAccessor, newToken } from '../../control/tokens.ts';
+import type { Caller } from '../../control/token-authenticator.ts';
+import { newAccessor, newToken } from '../../control/tokens.ts';
 import { DsvError } from '../../errors/index.ts';
-import { appendAndApply, awaitEverywhere, type CoordinatorContext } from './coordinator-context.ts';
+import { tokenVerifiers } from '../../trust/index.ts';
+import { appendAuthority } from './authority-append.ts';
+import { awaitEverywhere, type CoordinatorContext } from './coordinator-context.ts';
 
 export const controlPartition = (context: CoordinatorContext): number => context.log.partitionCount - 1;
 
+type ControlBody = ControlEntry extends infer T
+  ? T extends ControlEntry
+    ? Omit<T, 'rid' | 'endorsements'>
+    : never
+  : never;
+
 async function append(
   context: CoordinatorContext,
-  entry: ControlEntry,
+  entry: ControlBody,
+  caller: Caller,
   everywhere = false,
 ): Promise<string[]> {
   const partition = controlPartition(context);
-  const offset = await appendAndApply(context, partition, entry);
+  const offset = await appendAuthority(context, partition, entry, caller);
   if (!everywhere) return [context.nodeId];
   // A node unreachable now applies the record before it authenticates anything (control catch-up).
   return awaitEverywhere(context, partition, offset);
@@ -28,13 +38,25 @@ export interface CreatedToken {
   readonly expiresAt: number | null;
 }
 
-export async function createTenant(context: CoordinatorContext, tenant: string): Promise<void> {
-  await append(context, { type: 'tenant-create', tenant, time: Date.now() });
+export async function createTenant(
+  context: CoordinatorContext,
+  tenant: string,
+  caller: Caller,
+): Promise<void> {
+  await append(context, { type: 'tenant-create', tenant, time: Date.now() }, caller);
+}
+
+export interface TokenRequest {
+  readonly tenant: string | null;
+  readonly policies: readonly string[];
+  readonly ttlMs?: number;
+  readonly displayName?: string;
 }
 
 export async function createToken(
   context: CoordinatorContext,
-  options: { tenant: string | null; policies: readonly string[]; ttlMs?: number; displayName?: string },
+  options: TokenRequest,
+  caller: Caller,
 ): Promise<CreatedToken> {
   const token = newToken();
   const accessor = newAccessor();
@@ -45,13 +67,16 @@ export async function createToken(
     {
       type: 'token-create',
       accessor,
-      tokenHash: hashToken(token),
+      // One verifier per node (I-G3): each node can check the token, none can forward it to another.
+      verifiers: tokenVerifiers(token, context.trust.manifest.clusterId, context.params.nodeIds),
+      creator: caller.accessor,
       tenant: options.tenant,
       policies: options.policies,
       displayName: options.displayName ?? '',
       expiresAt,
       time,
     },
+    caller,
     true,
   );
   const stored = context.control?.tokenByAccessor(accessor);
@@ -59,8 +84,12 @@ export async function createToken(
   return { token, accessor, tenant: options.tenant, policies: options.policies, expiresAt };
 }
 
-export async function revokeToken(context: CoordinatorContext, accessor: string): Promise<string[]> {
-  return append(context, { type: 'token-revoke', accessor, time: Date.now() }, true);
+export async function revokeToken(
+  context: CoordinatorContext,
+  accessor: string,
+  caller: Caller,
+): Promise<string[]> {
+  return append(context, { type: 'token-revoke', accessor, time: Date.now() }, caller, true);
 }
 
 export async function putPolicy(
@@ -68,10 +97,16 @@ export async function putPolicy(
   tenant: string,
   name: string,
   rules: readonly PolicyRule[],
+  caller: Caller,
 ): Promise<void> {
-  await append(context, { type: 'policy-put', tenant, name, rules, time: Date.now() }, true);
+  await append(context, { type: 'policy-put', tenant, name, rules, time: Date.now() }, caller, true);
 }
 
-export async function deletePolicy(context: CoordinatorContext, tenant: string, name: string): Promise<void> {
-  await append(context, { type: 'policy-delete', tenant, name, time: Date.now() }, true);
+export async function deletePolicy(
+  context: CoordinatorContext,
+  tenant: string,
+  name: string,
+  caller: Caller,
+): Promise<void> {
+  await append(context, { type: 'policy-delete', tenant, name, time: Date.now() }, caller, true);
 }

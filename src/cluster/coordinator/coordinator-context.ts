@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { ControlStore } from '../../control/control-store.ts';
 import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { CommitLog } from '../../log/index.ts';
-import { encodeEntry, type LogEntry, type SecretKey } from '../../secrets/index.ts';
+import type { LogCodec, LogEntry, SecretKey } from '../../secrets/index.ts';
+import type { TrustMaterial } from '../../trust/index.ts';
 import type { ShardStore } from '../../shards/index.ts';
 import type { ViewStore, WriteRecord } from '../../view/index.ts';
 import type { LogApplier } from '../applier.ts';
@@ -44,6 +45,10 @@ export interface CoordinatorContext {
   readonly logger: Logger;
   /** The control view (tenants, tokens, policies), when the node runs the control plane. */
   readonly control?: ControlStore;
+  /** Seals and signs this node's records (I-L5, I-L7). */
+  readonly codec: LogCodec;
+  /** This node's keys and the cluster manifest (endorsements, receipts, recovery masks). */
+  readonly trust: TrustMaterial;
 }
 
 export const newWriteId = (): string => randomUUID();
@@ -71,9 +76,9 @@ export async function appendAndApply(
   entry: LogEntry,
 ): Promise<number> {
   let offset: number;
-  const routingKey = 'tenant' in entry && typeof entry.tenant === 'string' ? entry.tenant : '';
+  // The routing key stays empty: DSV picks the partition itself, and names are not for the log writer (I-L7).
   try {
-    ({ offset } = await context.log.append(partition, routingKey, encodeEntry(entry)));
+    ({ offset } = await context.log.append(partition, '', context.codec.encode(partition, entry)));
   } catch (error) {
     if (isDsvError(error)) throw error;
     throw new DsvError('DSV_LOG_UNAVAILABLE', undefined, { cause: error });

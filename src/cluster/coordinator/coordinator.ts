@@ -1,4 +1,5 @@
 // The coordinator facade the gateway talks to: writes, reads, history and listing for one node.
+import type { Caller } from '../../control/token-authenticator.ts';
 import type { SecretKey } from '../../secrets/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult, BatchOptions } from './batch-types.ts';
@@ -12,6 +13,7 @@ import {
   putPolicy,
   revokeToken,
   type CreatedToken,
+  type TokenRequest,
 } from './control-admin.ts';
 import type { PolicyRule } from '../../control/control-entry.ts';
 import type { CoordinatorContext } from './coordinator-context.ts';
@@ -31,62 +33,57 @@ export class Coordinator {
     this.context = context;
   }
 
-  batch(tenant: string, ops: readonly BatchOp[], options: BatchOptions = {}): Promise<BatchOpResult[]> {
+  batch(tenant: string, ops: readonly BatchOp[], options: BatchOptions): Promise<BatchOpResult[]> {
     return executeBatch(this.context, tenant, ops, options);
   }
 
-  async write(tenant: string, op: BatchOp, options: BatchOptions = {}): Promise<BatchOpResult> {
+  async write(tenant: string, op: BatchOp, options: BatchOptions): Promise<BatchOpResult> {
     const [result] = await executeBatch(this.context, tenant, [op], options);
     return result ?? { version: 0 };
   }
 
-  read(key: SecretKey, selector: VersionSelector): Promise<SecretVersionValue> {
-    return readSecret(this.context, key, selector);
+  read(key: SecretKey, selector: VersionSelector, caller: Caller): Promise<SecretVersionValue> {
+    return readSecret(this.context, key, selector, caller);
   }
 
-  readAll(key: SecretKey): Promise<SecretVersionValue[]> {
-    return readAllVersions(this.context, key);
+  readAll(key: SecretKey, caller: Caller): Promise<SecretVersionValue[]> {
+    return readAllVersions(this.context, key, caller);
   }
 
   history(key: SecretKey): Promise<VersionInfo[]> {
     return readHistory(this.context, key);
   }
 
-  rotateKeys(tenant?: string): Promise<AdminOutcome[]> {
-    return rotateTenantKeys(this.context, tenant);
+  rotateKeys(caller: Caller, tenant?: string): Promise<AdminOutcome[]> {
+    return rotateTenantKeys(this.context, caller, tenant);
   }
 
-  setQuota(tenant: string, quota: TenantQuota): Promise<AdminOutcome> {
-    return setTenantQuota(this.context, tenant, quota);
+  setQuota(tenant: string, quota: TenantQuota, caller: Caller): Promise<AdminOutcome> {
+    return setTenantQuota(this.context, tenant, quota, caller);
   }
 
-  createTenant(tenant: string): Promise<void> {
-    return createTenant(this.context, tenant);
+  createTenant(tenant: string, caller: Caller): Promise<void> {
+    return createTenant(this.context, tenant, caller);
   }
 
-  createToken(options: {
-    tenant: string | null;
-    policies: readonly string[];
-    ttlMs?: number;
-    displayName?: string;
-  }): Promise<CreatedToken> {
-    return createToken(this.context, options);
+  createToken(options: TokenRequest, caller: Caller): Promise<CreatedToken> {
+    return createToken(this.context, options, caller);
   }
 
-  revokeToken(accessor: string): Promise<string[]> {
-    return revokeToken(this.context, accessor);
+  revokeToken(accessor: string, caller: Caller): Promise<string[]> {
+    return revokeToken(this.context, accessor, caller);
   }
 
-  putPolicy(tenant: string, name: string, rules: readonly PolicyRule[]): Promise<void> {
-    return putPolicy(this.context, tenant, name, rules);
+  putPolicy(tenant: string, name: string, rules: readonly PolicyRule[], caller: Caller): Promise<void> {
+    return putPolicy(this.context, tenant, name, rules, caller);
   }
 
-  deletePolicy(tenant: string, name: string): Promise<void> {
-    return deletePolicy(this.context, tenant, name);
+  deletePolicy(tenant: string, name: string, caller: Caller): Promise<void> {
+    return deletePolicy(this.context, tenant, name, caller);
   }
 
-  shredTenant(tenant: string): Promise<AdminOutcome> {
-    return shredTenant(this.context, tenant);
+  shredTenant(tenant: string, caller: Caller): Promise<AdminOutcome> {
+    return shredTenant(this.context, tenant, caller);
   }
 
   async list(

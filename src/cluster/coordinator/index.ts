@@ -7,3 +7,5 @@ export { runAntiEntropy, type AntiEntropyReport } from './anti-entropy.ts';
 export { startPendingSweeper } from './pending-sweeper.ts';
 export type { AdminOutcome } from './tenant-admin.ts';
 export { controlPartition, type CreatedToken } from './control-admin.ts';
+export { lacksShard, recoverShard, scheduleRecovery } from './share-recovery.ts';
+export type { TokenRequest } from './control-admin.ts';

@@ -1,11 +1,11 @@
 // Read protocol (DESIGN §7): catch up to the log's end (strong reads), resolve the version from the view,
 // fetch and combine shards, and schedule read repair for a latest-version read that found too few shards.
+import type { Caller } from '../../control/token-authenticator.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { SecretKey } from '../../secrets/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult } from './batch-types.ts';
 import { partitionOf, type CoordinatorContext } from './coordinator-context.ts';
-import { scheduleRepair } from './repairer.ts';
 import { fetchVersionValue } from './shard-fetch.ts';
 
 export type VersionSelector =
@@ -38,42 +38,38 @@ export async function readSecret(
   context: CoordinatorContext,
   key: SecretKey,
   selector: VersionSelector,
+  caller: Caller,
 ): Promise<SecretVersionValue> {
   await catchUp(context, key.tenant);
   const info = resolveVersion(context, key, selector);
   if (!info) throw new DsvError('DSV_SECRET_NOT_FOUND');
-  return { ...info, value: await readVersionValue(context, key, info) };
+  return { ...info, value: await readVersionValue(context, key, info, caller) };
 }
 
-/** Fetches one version's value; a latest-version read with too few shards triggers read repair (§7.4). */
+/**
+ * Fetches one version's value for `caller`. Read repair is the holders' own: a holder asked for a shard it
+ * lacks recovers it without anyone reconstructing the value (design 2026-12-02 §7), so nothing here re-splits.
+ */
 export async function readVersionValue(
   context: CoordinatorContext,
   key: SecretKey,
   info: VersionInfo,
+  caller: Caller,
 ): Promise<Uint8Array> {
-  const fetched = await fetchVersionValue(context, key, info);
-  const { n, k, r } = context.params;
-  const isLatest = context.view.key(key)?.latestVersion === info.version;
-  if (isLatest) {
-    void fetched.shardCount.then((count) => {
-      // Repair when fewer than min(n, k + r) shards answered: the buffer above k is gone (design note 2026-11-21).
-      if (count < Math.min(n, k + r))
-        scheduleRepair(context, key, info.version, fetched.writeId, fetched.value);
-    });
-  }
-  return fetched.value;
+  return (await fetchVersionValue(context, key, info, { caller, purpose: 'read' })).value;
 }
 
 /** Every version of a secret, oldest first, with values (v1 `/all`). */
 export async function readAllVersions(
   context: CoordinatorContext,
   key: SecretKey,
+  caller: Caller,
 ): Promise<SecretVersionValue[]> {
   await catchUp(context, key.tenant);
   const versions = context.view.key(key)?.live ? context.view.versions(key) : [];
   if (versions.length === 0) throw new DsvError('DSV_SECRET_NOT_FOUND');
   return Promise.all(
-    versions.map(async (info) => ({ ...info, value: await readVersionValue(context, key, info) })),
+    versions.map(async (info) => ({ ...info, value: await readVersionValue(context, key, info, caller) })),
   );
 }
 
@@ -90,6 +86,7 @@ export async function readSnapshot(
   context: CoordinatorContext,
   tenant: string,
   ops: readonly BatchOp[],
+  caller: Caller,
 ): Promise<BatchOpResult[]> {
   await catchUp(context, tenant);
   const resolved = ops.map((op, opIndex) => {
@@ -105,7 +102,7 @@ export async function readSnapshot(
   return Promise.all(
     resolved.map(async ({ key, info }) => ({
       version: info.version,
-      value: await readVersionValue(context, key, info),
+      value: await readVersionValue(context, key, info, caller),
     })),
   );
 }

@@ -1,10 +1,34 @@
 // Read protocol core (DESIGN §7.2–7.4): ask every holder at once, combine the first k shares that verify,
 // report how many shards exist so the caller can decide on read repair.
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../../control/token-authenticator.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { SecretKey } from '../../secrets/index.ts';
-import { reconstructSecret, type Share } from '../../sharing/index.ts';
+import { commitmentMatches, reconstructSecret, type Share } from '../../sharing/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
+import type { ReadPurpose, ReleasedShard } from '../shard-holder.ts';
 import { holdersOf, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
+
+/** On whose behalf, and why, shards are fetched: every holder checks this itself (I-S5). */
+export interface ShardAccess {
+  readonly caller: Caller;
+  readonly purpose: ReadPurpose;
+}
+
+/** I-C2: a share counts only when it opens its commitment (versions written before commitments: the tag alone). */
+function verifiedShare(key: SecretKey, version: VersionInfo, found: ReleasedShard): boolean {
+  const commitment = version.commitments?.[String(found.index)];
+  if (version.commitments === undefined) return true;
+  if (commitment === undefined || !found.blinding) return false;
+  return commitmentMatches(
+    commitment,
+    { ...key, version: version.version },
+    version.writeId,
+    found.index,
+    found.blinding,
+    found.share,
+  );
+}
 
 export interface FetchedValue {
   readonly value: Uint8Array;
@@ -18,7 +42,9 @@ export async function fetchValue(
   context: CoordinatorContext,
   key: SecretKey,
   version: VersionInfo,
+  access: ShardAccess,
 ): Promise<FetchedValue> {
+  const requestId = randomUUID();
   const { k } = context.params;
   const partition = partitionOf(context, key.tenant);
   const minOffset = context.applier.nextOffset(partition);
@@ -44,9 +70,20 @@ export async function fetchValue(
     };
     for (const holder of holders) {
       holder
-        .read({ key, partition, minOffset, version: version.version, writeId: version.writeId })
+        .read({
+          key,
+          partition,
+          minOffset,
+          version: version.version,
+          writeId: version.writeId,
+          credential: access.caller.credentialFor?.(holder.nodeId) ?? { kind: 'anonymous' },
+          purpose: access.purpose,
+          requestId,
+        })
         .then((found) => {
-          if (found) shares.push({ x: found.index + 1, y: found.share });
+          if (found && verifiedShare(key, version, found))
+            shares.push({ x: found.index + 1, y: found.share });
+          else if (found) context.logger.warn({ node: holder.nodeId }, 'a shard did not open its commitment');
           if (holder.nodeId !== context.nodeId) context.membership.markSeen(holder.nodeId);
           tryCombine();
         })
@@ -77,11 +114,12 @@ export async function fetchVersionValue(
   context: CoordinatorContext,
   key: SecretKey,
   version: VersionInfo,
+  access: ShardAccess,
 ): Promise<FetchedValue> {
   let info = version;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetchValue(context, key, info);
+      return await fetchValue(context, key, info, access);
     } catch (error) {
       const retriable =
         error instanceof DsvError &&

@@ -1,14 +1,11 @@
 // Tenant-scoped key administration through the log (DESIGN §8): rotation and crypto-shred records go to
 // the tenant's own partition, so they are ordered with its writes and every node acts at the same point.
+import type { Caller } from '../../control/token-authenticator.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { KeysRotateEntry, QuotaSetEntry, TenantShredEntry } from '../../secrets/index.ts';
 import type { TenantQuota } from '../../view/index.ts';
-import {
-  appendAndApply,
-  awaitEverywhere,
-  partitionOf,
-  type CoordinatorContext,
-} from './coordinator-context.ts';
+import { appendAuthority } from './authority-append.ts';
+import { awaitEverywhere, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
 
 export interface AdminOutcome {
   readonly tenant: string;
@@ -17,13 +14,16 @@ export interface AdminOutcome {
 }
 
 /** Appends one record for the tenant and waits (bounded) for every reachable node to apply it. */
+type AdminBody<T> = T extends unknown ? Omit<T, 'rid' | 'endorsements'> : never;
+
 async function appendEverywhere(
   context: CoordinatorContext,
-  entry: KeysRotateEntry | TenantShredEntry | QuotaSetEntry,
+  entry: AdminBody<KeysRotateEntry | TenantShredEntry | QuotaSetEntry>,
+  caller: Caller,
 ): Promise<AdminOutcome> {
   const tenant = entry.tenant;
   const partition = partitionOf(context, tenant);
-  const offset = await appendAndApply(context, partition, entry);
+  const offset = await appendAuthority(context, partition, entry, caller);
   return { tenant, confirmedNodes: await awaitEverywhere(context, partition, offset) };
 }
 
@@ -36,6 +36,7 @@ async function catchUpAll(context: CoordinatorContext): Promise<void> {
 
 export async function rotateTenantKeys(
   context: CoordinatorContext,
+  caller: Caller,
   tenant?: string,
 ): Promise<AdminOutcome[]> {
   await catchUpAll(context);
@@ -43,14 +44,20 @@ export async function rotateTenantKeys(
   if (tenant !== undefined && context.view.isShredded(tenant)) throw new DsvError('DSV_TENANT_SHREDDED');
   const outcomes: AdminOutcome[] = [];
   for (const each of tenants) {
-    outcomes.push(await appendEverywhere(context, { type: 'keys-rotate', tenant: each, time: Date.now() }));
+    outcomes.push(
+      await appendEverywhere(context, { type: 'keys-rotate', tenant: each, time: Date.now() }, caller),
+    );
   }
   return outcomes;
 }
 
-export async function shredTenant(context: CoordinatorContext, tenant: string): Promise<AdminOutcome> {
+export async function shredTenant(
+  context: CoordinatorContext,
+  tenant: string,
+  caller: Caller,
+): Promise<AdminOutcome> {
   if (!tenant) throw new DsvError('DSV_INPUT_INVALID', 'Tenant is required');
-  return appendEverywhere(context, { type: 'tenant-shred', tenant, time: Date.now() });
+  return appendEverywhere(context, { type: 'tenant-shred', tenant, time: Date.now() }, caller);
 }
 
 /** Quotas go to the tenant's partition: the secret-count limit is then decided in log order (DESIGN §9). */
@@ -58,11 +65,12 @@ export async function setTenantQuota(
   context: CoordinatorContext,
   tenant: string,
   quota: TenantQuota,
+  caller: Caller,
 ): Promise<AdminOutcome> {
   for (const [field, value] of Object.entries(quota)) {
     if (value !== null && (!Number.isInteger(value) || (value as number) < 0)) {
       throw new DsvError('DSV_INPUT_INVALID', `${field} must be a whole number ≥ 0, or null for no limit`);
     }
   }
-  return appendEverywhere(context, { type: 'quota-set', tenant, time: Date.now(), ...quota });
+  return appendEverywhere(context, { type: 'quota-set', tenant, time: Date.now(), ...quota }, caller);
 }

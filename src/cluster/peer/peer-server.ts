@@ -1,46 +1,60 @@
-// The peer API: how other nodes stage, read and await shards on this node. Every route is authenticated
-// before any shard is touched (I-G1); an unauthenticated caller learns nothing.
+// The peer API: how other nodes stage, read, endorse, recover and await on this node. Every route first
+// authenticates the calling node by its own peer token (and, with TLS, its certificate), then the holder
+// decides the request itself (trust-boundaries design §5–§8; I-G1, I-G4).
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { quietServerOptions } from '../../platform/fastify-options.ts';
 import { DsvError, toDsvError } from '../../errors/index.ts';
+import { parseLogEntry } from '../../secrets/index.ts';
+import { sha256Hex, type ClusterManifest, type ForwardedCredential } from '../../trust/index.ts';
 import type { LocalShardHolder } from '../local-shard-holder.ts';
 import {
   awaitSchema,
+  contributeSchema,
+  endorseSchema,
   fromBase64,
+  PEER_NODE_HEADER,
   PEER_TOKEN_HEADER,
   readSchema,
   stageSchema,
   toBase64,
-  type WireAwaitRequest,
   type WireHealth,
-  type WireReadRequest,
-  type WireStageRequest,
 } from './peer-wire.ts';
 
 export interface PeerServerOptions {
   readonly holder: LocalShardHolder;
-  readonly peerToken: string;
+  readonly manifest: ClusterManifest;
+  /** A node revoked through the log (I-G4) is refused like a stranger. */
+  readonly isRevoked: (nodeId: string) => boolean;
   readonly health: () => WireHealth;
   readonly logger: Logger;
   readonly https?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer };
 }
+
+type Body = Record<string, unknown>;
 
 export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
   const app = Fastify({
     ...quietServerOptions(options.logger, 64 * 1024 * 1024),
     ...(options.https ? { https: { ...options.https, requestCert: true, rejectUnauthorized: true } } : {}),
   }) as unknown as FastifyInstance;
-  const expected = Buffer.from(options.peerToken, 'utf8');
+  const tokenHashes = new Map(
+    options.manifest.members.map((member) => [member.nodeId, Buffer.from(member.peerTokenHash, 'hex')]),
+  );
+  const peerOf = new WeakMap<FastifyRequest, string>();
 
   app.addHook('onRequest', async (request) => {
-    const presented = Buffer.from(String(request.headers[PEER_TOKEN_HEADER] ?? ''), 'utf8');
-    // Constant-time comparison of equal-length buffers; a length mismatch is refused without comparing.
-    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+    const nodeId = String(request.headers[PEER_NODE_HEADER] ?? '');
+    const expected = tokenHashes.get(nodeId);
+    const presented = Buffer.from(sha256Hex(String(request.headers[PEER_TOKEN_HEADER] ?? '')), 'hex');
+    // Constant-time comparison of two SHA-256 digests (equal length by construction).
+    if (!expected || !timingSafeEqual(presented, expected) || options.isRevoked(nodeId)) {
       throw new DsvError('DSV_PEER_REJECTED');
     }
+    peerOf.set(request, nodeId);
   });
+  const from = (request: FastifyRequest): string => peerOf.get(request) ?? '';
 
   app.setErrorHandler(async (error, _request, reply) => {
     const validation = (error as { validation?: unknown }).validation;
@@ -49,47 +63,96 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
     return reply.status(dsv.status).send({ code: dsv.code, message: dsv.message });
   });
 
-  app.post<{ Body: WireStageRequest }>(
-    '/peer/v1/stage',
-    { schema: { body: stageSchema } },
-    async (request, reply) => {
-      const body = request.body;
-      await options.holder.stage({
+  app.post<{ Body: Body }>('/peer/v1/stage', { schema: { body: stageSchema } }, async (request) => {
+    const body = request.body as {
+      tenant: string;
+      partition: number;
+      minOffset: number;
+      shards: Array<Record<string, unknown> & { share: string; blinding: string; commitment: string }>;
+    };
+    const receipts = await options.holder.stage(
+      {
         tenant: body.tenant,
         partition: body.partition,
         minOffset: body.minOffset,
-        shards: body.shards.map((shard) => ({ ...shard, share: fromBase64(shard.share) })),
-      });
-      return reply.status(204).send();
-    },
-  );
+        shards: body.shards.map((shard) => ({
+          namespace: String(shard.namespace),
+          name: String(shard.name),
+          version: Number(shard.version),
+          writeId: String(shard.writeId),
+          index: Number(shard.index),
+          share: fromBase64(shard.share),
+          blinding: fromBase64(shard.blinding),
+          commitment: shard.commitment,
+        })),
+      },
+      from(request),
+    );
+    return { receipts };
+  });
 
-  app.post<{ Body: WireReadRequest }>(
-    '/peer/v1/read',
-    { schema: { body: readSchema } },
-    async (request, reply) => {
-      const body = request.body;
-      const found = await options.holder.read({
-        key: { tenant: body.tenant, namespace: body.namespace, name: body.name },
-        partition: body.partition,
-        minOffset: body.minOffset,
-        version: body.version,
-        writeId: body.writeId,
-      });
-      if (!found) return reply.status(404).send({ code: 'DSV_SECRET_NOT_FOUND', message: 'No shard' });
-      return { index: found.index, share: toBase64(found.share) };
-    },
-  );
+  app.post<{ Body: Body }>('/peer/v1/read', { schema: { body: readSchema } }, async (request, reply) => {
+    const body = request.body;
+    const found = await options.holder.read(
+      {
+        key: { tenant: String(body.tenant), namespace: String(body.namespace), name: String(body.name) },
+        partition: Number(body.partition),
+        minOffset: Number(body.minOffset),
+        version: Number(body.version),
+        writeId: String(body.writeId),
+        credential: body.credential as ForwardedCredential,
+        purpose: body.purpose === 'compare' ? 'compare' : 'read',
+        requestId: typeof body.requestId === 'string' ? body.requestId : '',
+      },
+      from(request),
+    );
+    if (!found) return reply.status(404).send({ code: 'DSV_SECRET_NOT_FOUND', message: 'No shard' });
+    return {
+      index: found.index,
+      share: toBase64(found.share),
+      ...(found.blinding ? { blinding: toBase64(found.blinding) } : {}),
+    };
+  });
 
-  app.post<{ Body: WireAwaitRequest }>(
-    '/peer/v1/await-applied',
-    { schema: { body: awaitSchema } },
-    async (request) => {
-      const body = request.body;
-      await options.holder.awaitApplied(body.partition, body.offset, body.timeoutMs);
-      return { ok: true };
-    },
-  );
+  app.post<{ Body: Body }>('/peer/v1/endorse', { schema: { body: endorseSchema } }, async (request) => {
+    const body = request.body;
+    const entry = parseLogEntry(body.entry);
+    if (!entry) throw new DsvError('DSV_INPUT_INVALID', 'Not a log record');
+    const sig = await options.holder.endorse(
+      {
+        partition: Number(body.partition),
+        entry,
+        credential: body.credential as ForwardedCredential,
+        requestId: typeof body.requestId === 'string' ? body.requestId : '',
+      },
+      from(request),
+    );
+    return { sig };
+  });
+
+  app.post<{ Body: Body }>('/peer/v1/recover', { schema: { body: contributeSchema } }, async (request) => {
+    const body = request.body;
+    const contribution = await options.holder.contribute(
+      {
+        key: { tenant: String(body.tenant), namespace: String(body.namespace), name: String(body.name) },
+        partition: Number(body.partition),
+        minOffset: Number(body.minOffset),
+        version: Number(body.version),
+        writeId: String(body.writeId),
+        target: Number(body.target),
+        helpers: body.helpers as number[],
+        session: String(body.session),
+      },
+      from(request),
+    );
+    return { contribution: toBase64(contribution) };
+  });
+
+  app.post<{ Body: Body }>('/peer/v1/await-applied', { schema: { body: awaitSchema } }, async (request) => {
+    const body = request.body;
+    await options.holder.awaitApplied(Number(body.partition), Number(body.offset), Number(body.timeoutMs));
+    return { ok: true };
+  });
 
   app.get('/peer/v1/health', async () => options.health());
   return app;

@@ -1,37 +1,7 @@
-// JSON shapes of the peer API (shares travel base64-encoded) and the header that authenticates a peer.
+// JSON shapes of the peer API (shares travel base64-encoded) and the headers that authenticate a peer:
+// its node id and its own peer token (I-G4: each node has its own; only hashes are in the manifest).
+export const PEER_NODE_HEADER = 'x-dsv-peer-node';
 export const PEER_TOKEN_HEADER = 'x-dsv-peer-token';
-
-export interface WireStageShard {
-  namespace: string;
-  name: string;
-  version: number;
-  writeId: string;
-  index: number;
-  share: string;
-}
-
-export interface WireStageRequest {
-  tenant: string;
-  partition: number;
-  minOffset: number;
-  shards: WireStageShard[];
-}
-
-export interface WireReadRequest {
-  tenant: string;
-  namespace: string;
-  name: string;
-  partition: number;
-  minOffset: number;
-  version: number;
-  writeId: string;
-}
-
-export interface WireAwaitRequest {
-  partition: number;
-  offset: number;
-  timeoutMs: number;
-}
 
 export interface WireHealth {
   nodeId: string;
@@ -43,6 +13,14 @@ export const fromBase64 = (text: string): Uint8Array => new Uint8Array(Buffer.fr
 
 const name = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 const offset = { type: 'integer', minimum: 0 } as const;
+const base64 = { type: 'string', maxLength: 64 * 1024 * 1024 } as const;
+const credential = {
+  type: 'object',
+  required: ['kind'],
+  additionalProperties: false,
+  properties: { kind: { enum: ['token', 'anonymous'] }, credential: { type: 'string', maxLength: 64 } },
+} as const;
+const index = { type: 'integer', minimum: 0, maximum: 254 } as const;
 
 export const stageSchema = {
   type: 'object',
@@ -57,15 +35,17 @@ export const stageSchema = {
       maxItems: 1000,
       items: {
         type: 'object',
-        required: ['namespace', 'name', 'version', 'writeId', 'index', 'share'],
+        required: ['namespace', 'name', 'version', 'writeId', 'index', 'share', 'blinding', 'commitment'],
         additionalProperties: false,
         properties: {
           namespace: name,
           name,
           version: { type: 'integer', minimum: 1 },
           writeId: name,
-          index: { type: 'integer', minimum: 0, maximum: 254 },
-          share: { type: 'string' },
+          index,
+          share: base64,
+          blinding: { type: 'string', maxLength: 64 },
+          commitment: { type: 'string', maxLength: 64 },
         },
       },
     },
@@ -74,7 +54,17 @@ export const stageSchema = {
 
 export const readSchema = {
   type: 'object',
-  required: ['tenant', 'namespace', 'name', 'partition', 'minOffset', 'version', 'writeId'],
+  required: [
+    'tenant',
+    'namespace',
+    'name',
+    'partition',
+    'minOffset',
+    'version',
+    'writeId',
+    'credential',
+    'purpose',
+  ],
   additionalProperties: false,
   properties: {
     tenant: name,
@@ -84,6 +74,50 @@ export const readSchema = {
     minOffset: offset,
     version: { type: 'integer', minimum: 1 },
     writeId: name,
+    credential,
+    purpose: { enum: ['read', 'compare'] },
+    requestId: { type: 'string', maxLength: 128 },
+  },
+} as const;
+
+export const endorseSchema = {
+  type: 'object',
+  required: ['partition', 'entry', 'credential'],
+  additionalProperties: false,
+  properties: {
+    partition: offset,
+    entry: { type: 'object' },
+    credential,
+    requestId: { type: 'string', maxLength: 128 },
+  },
+} as const;
+
+export const contributeSchema = {
+  type: 'object',
+  required: [
+    'tenant',
+    'namespace',
+    'name',
+    'partition',
+    'minOffset',
+    'version',
+    'writeId',
+    'target',
+    'helpers',
+    'session',
+  ],
+  additionalProperties: false,
+  properties: {
+    tenant: name,
+    namespace: name,
+    name,
+    partition: offset,
+    minOffset: offset,
+    version: { type: 'integer', minimum: 1 },
+    writeId: name,
+    target: index,
+    helpers: { type: 'array', items: index, maxItems: 255 },
+    session: { type: 'string', minLength: 16, maxLength: 128 },
   },
 } as const;
 

@@ -1,8 +1,16 @@
 // A peer node as a shard holder, over its peer API (HTTP on loopback in dev, mutual TLS in production).
 import { Pool, type Dispatcher } from 'undici';
 import { DsvError, isErrorCode } from '../../errors/index.ts';
-import type { ShardHolder, ShardReadRequest, StageRequest } from '../shard-holder.ts';
-import { fromBase64, PEER_TOKEN_HEADER, toBase64, type WireHealth } from './peer-wire.ts';
+import type {
+  EndorseRequest,
+  RecoveryRequest,
+  ReleasedShard,
+  ShardHolder,
+  ShardReadRequest,
+  StageReceipt,
+  StageRequest,
+} from '../shard-holder.ts';
+import { fromBase64, PEER_NODE_HEADER, PEER_TOKEN_HEADER, toBase64, type WireHealth } from './peer-wire.ts';
 
 export interface PeerEndpoint {
   readonly nodeId: string;
@@ -11,6 +19,8 @@ export interface PeerEndpoint {
 }
 
 export interface RemoteHolderOptions {
+  /** This (calling) node's id and its own peer token (I-G4). */
+  readonly selfId: string;
   readonly peerToken: string;
   readonly requestTimeoutMs: number;
   readonly tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer };
@@ -31,16 +41,21 @@ export class RemoteShardHolder implements ShardHolder {
     });
   }
 
-  async stage(request: StageRequest): Promise<void> {
-    await this.call('POST', '/peer/v1/stage', {
+  async stage(request: StageRequest): Promise<StageReceipt[]> {
+    const body = (await this.call('POST', '/peer/v1/stage', {
       tenant: request.tenant,
       partition: request.partition,
       minOffset: request.minOffset,
-      shards: request.shards.map((shard) => ({ ...shard, share: toBase64(shard.share) })),
-    });
+      shards: request.shards.map((shard) => ({
+        ...shard,
+        share: toBase64(shard.share),
+        blinding: toBase64(shard.blinding),
+      })),
+    })) as { receipts?: StageReceipt[] } | undefined;
+    return Array.isArray(body?.receipts) ? body.receipts : [];
   }
 
-  async read(request: ShardReadRequest): Promise<{ index: number; share: Uint8Array } | undefined> {
+  async read(request: ShardReadRequest): Promise<ReleasedShard | undefined> {
     const body = (await this.call(
       'POST',
       '/peer/v1/read',
@@ -50,11 +65,34 @@ export class RemoteShardHolder implements ShardHolder {
         minOffset: request.minOffset,
         version: request.version,
         writeId: request.writeId,
+        credential: request.credential,
+        purpose: request.purpose,
+        requestId: request.requestId,
       },
       [404],
-    )) as { index?: number; share?: string } | undefined;
+    )) as { index?: number; share?: string; blinding?: string } | undefined;
     if (!body || typeof body.index !== 'number' || typeof body.share !== 'string') return undefined;
-    return { index: body.index, share: fromBase64(body.share) };
+    return {
+      index: body.index,
+      share: fromBase64(body.share),
+      ...(typeof body.blinding === 'string' ? { blinding: fromBase64(body.blinding) } : {}),
+    };
+  }
+
+  async endorse(request: EndorseRequest): Promise<string> {
+    const body = (await this.call('POST', '/peer/v1/endorse', request)) as { sig?: unknown } | undefined;
+    if (typeof body?.sig !== 'string')
+      throw new DsvError('DSV_NODE_UNAVAILABLE', `Peer ${this.nodeId} refused`);
+    return body.sig;
+  }
+
+  async contribute(request: RecoveryRequest): Promise<Uint8Array> {
+    const { key, ...rest } = request;
+    const body = (await this.call('POST', '/peer/v1/recover', { ...key, ...rest })) as
+      { contribution?: unknown } | undefined;
+    if (typeof body?.contribution !== 'string')
+      throw new DsvError('DSV_NODE_UNAVAILABLE', `Peer ${this.nodeId} gave no contribution`);
+    return fromBase64(body.contribution);
   }
 
   async awaitApplied(partition: number, offset: number, timeoutMs: number): Promise<void> {
@@ -83,6 +121,7 @@ export class RemoteShardHolder implements ShardHolder {
         method,
         path,
         headers: {
+          [PEER_NODE_HEADER]: this.options.selfId,
           [PEER_TOKEN_HEADER]: this.options.peerToken,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },

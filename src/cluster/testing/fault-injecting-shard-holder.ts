@@ -2,7 +2,15 @@
 // hold through it). The nasty case is the lost acknowledgement: the peer staged the shard, the caller never
 // heard, so the coordinator must count it as missing and the write may still commit or abort consistently.
 import { DsvError } from '../../errors/index.ts';
-import type { ShardHolder, ShardReadRequest, StageRequest } from '../shard-holder.ts';
+import type {
+  EndorseRequest,
+  RecoveryRequest,
+  ReleasedShard,
+  ShardHolder,
+  ShardReadRequest,
+  StageReceipt,
+  StageRequest,
+} from '../shard-holder.ts';
 import type { SeededRandom } from './seeded-random.ts';
 
 /** Probabilities per call (dropBefore + dropAfter ≤ 1) and the delay bound. */
@@ -56,12 +64,20 @@ export class FaultInjectingShardHolder implements ShardHolder {
     this.stats = options.stats ?? emptyFaultStats();
   }
 
-  stage(request: StageRequest): Promise<void> {
+  stage(request: StageRequest): Promise<StageReceipt[]> {
     return this.faulty('stage', () => this.inner.stage(request));
   }
 
-  read(request: ShardReadRequest): Promise<{ index: number; share: Uint8Array } | undefined> {
+  read(request: ShardReadRequest): Promise<ReleasedShard | undefined> {
     return this.faulty('read', () => this.inner.read(request));
+  }
+
+  endorse(request: EndorseRequest): Promise<string> {
+    return this.faulty('endorse', () => this.inner.endorse(request));
+  }
+
+  contribute(request: RecoveryRequest): Promise<Uint8Array> {
+    return this.faulty('contribute', () => this.inner.contribute(request));
   }
 
   awaitApplied(partition: number, offset: number, timeoutMs: number): Promise<void> {

@@ -15,8 +15,11 @@ function countingHolder(nodeId: string): ShardHolder & { staged: number } {
     staged: 0,
     stage: async () => {
       holder.staged++;
+      return [];
     },
     read: async () => undefined,
+    endorse: async () => '',
+    contribute: async () => new Uint8Array(),
     awaitApplied: async () => undefined,
   };
   return holder;

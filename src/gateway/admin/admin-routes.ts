@@ -11,12 +11,13 @@ export interface AdminContext extends V1Context {
 
 export function registerAdminRoutes(app: FastifyInstance, context: AdminContext): void {
   app.post<{ Body: { tenant?: unknown } | undefined }>('/api/admin/keys/rotate', async (request) => {
-    requireAdmin(await context.authenticator.authenticate(request));
+    const caller = await context.authenticator.authenticate(request);
+    requireAdmin(caller);
     const tenant = request.body?.tenant;
     if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) {
       throw new DsvError('DSV_INPUT_INVALID', 'tenant must be a non-empty string');
     }
-    return { rotated: await context.coordinator.rotateKeys(tenant) };
+    return { rotated: await context.coordinator.rotateKeys(caller, tenant) };
   });
 
   app.get('/api/admin/keys/status', async (request) => {
@@ -25,7 +26,8 @@ export function registerAdminRoutes(app: FastifyInstance, context: AdminContext)
   });
 
   app.post<{ Params: { tenant: string } }>('/api/admin/tenants/:tenant/shred', async (request) => {
-    requireAdmin(await context.authenticator.authenticate(request));
-    return { shredded: await context.coordinator.shredTenant(request.params.tenant) };
+    const caller = await context.authenticator.authenticate(request);
+    requireAdmin(caller);
+    return { shredded: await context.coordinator.shredTenant(request.params.tenant, caller) };
   });
 }

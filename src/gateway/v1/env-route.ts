@@ -73,7 +73,7 @@ export function registerEnvRoute(app: FastifyInstance, context: V1Context): void
       for (const operation of operations) requireEnvCapability(caller, namespace, operation);
       const output = await transformEnv(
         context.coordinator,
-        caller.tenant,
+        caller,
         namespace,
         operations,
         context.limits.maxValueBytes,

@@ -64,7 +64,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         noteAuditSubject(request, { namespace, name });
         requireCapability(caller, 'create', namespace, name);
         const result = await coordinator
-          .write(tenant, { op: 'create', namespace, name, value })
+          .write(tenant, { op: 'create', namespace, name, value }, { caller })
           .catch((error: unknown) => {
             throw asV1CreateConflict(error);
           });
@@ -78,7 +78,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const value = requireValue(body.secretUpdatedValue, limits);
         noteAuditSubject(request, { namespace, name });
         requireCapability(caller, 'update', namespace, name);
-        const result = await coordinator.write(tenant, { op: 'update', namespace, name, value });
+        const result = await coordinator.write(tenant, { op: 'update', namespace, name, value }, { caller });
         return text(reply, 200, `Secret updated (version: ${result.version})`);
       }
       if (request.method === 'DELETE') {
@@ -88,7 +88,7 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
         const name = requireName(body.deleteName, limits);
         noteAuditSubject(request, { namespace, name });
         requireCapability(caller, 'delete', namespace, name);
-        await coordinator.write(tenant, { op: 'delete', namespace, name });
+        await coordinator.write(tenant, { op: 'delete', namespace, name }, { caller });
         return reply.status(204).send();
       }
       return methodNotAllowed(request);
@@ -123,12 +123,16 @@ export function registerSecretRoutes(app: FastifyInstance, context: V1Context): 
             `The secret has ${count} versions; /all returns at most ${maxVersions} (read them with ?version=N)`,
           );
         }
-        const versions = await coordinator.readAll(key);
+        const versions = await coordinator.readAll(key, caller);
         const body: Record<string, string> = {};
         for (const entry of versions) body[String(entry.version)] = decoder.decode(entry.value);
         return reply.status(200).type('application/json; charset=utf-8').send(JSON.stringify(body));
       }
-      const found = await coordinator.read(key, version === undefined ? { latest: true } : { version });
+      const found = await coordinator.read(
+        key,
+        version === undefined ? { latest: true } : { version },
+        caller,
+      );
       return text(reply, 200, decoder.decode(found.value));
     },
   });

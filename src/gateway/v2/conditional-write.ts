@@ -63,7 +63,8 @@ export async function putSecret(
   idempotencyKey: string | undefined,
 ): Promise<PutOutcome> {
   const { tenant } = caller;
-  const options = (key: string | undefined) => (key === undefined ? {} : { idempotencyKey: key });
+  const options = (key: string | undefined) =>
+    key === undefined ? { caller } : { caller, idempotencyKey: key };
   const write = (op: 'create' | 'update', key: string | undefined) => {
     requireCapability(caller, op, target.namespace, target.name);
     return coordinator.write(tenant, { op, ...target, value }, options(key));
@@ -163,7 +164,7 @@ export async function deleteSecret(
   if (condition.kind === 'absent') {
     throw new DsvError('DSV_INPUT_INVALID', 'If-None-Match does not apply to a delete');
   }
-  const options = idempotencyKey === undefined ? {} : { idempotencyKey };
+  const options = idempotencyKey === undefined ? { caller } : { caller, idempotencyKey };
   if (condition.kind === 'none') {
     await coordinator.write(caller.tenant, { op: 'delete', ...target }, options);
     return;

@@ -58,7 +58,7 @@ export function registerEnvRoutes(app: FastifyInstance, context: V2Context): voi
       for (const operation of operations) requireEnvCapability(caller, namespace, operation);
       const output = await transformEnv(
         context.coordinator,
-        caller.tenant,
+        caller,
         namespace,
         operations,
         context.limits.maxValueBytes,

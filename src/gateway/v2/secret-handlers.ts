@@ -88,7 +88,7 @@ export const readHandler: SecretHandler = async (context, request, reply, input)
   requireCapability(caller, 'read', target.namespace, target.name);
   // A chosen version or point in time is history; only the latest needs no more than `read`.
   if (!('latest' in selector)) requireCapability(caller, 'history', target.namespace, target.name);
-  const found = await context.coordinator.read({ tenant: caller.tenant, ...target }, selector);
+  const found = await context.coordinator.read({ tenant: caller.tenant, ...target }, selector, caller);
   // A body with a secret value must never be stored by a cache.
   return reply
     .header('cache-control', 'no-store')

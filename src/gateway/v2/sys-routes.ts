@@ -40,9 +40,10 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   const auth = (request: FastifyRequest) => context.authenticator.authenticate(request);
 
   app.post<{ Body: { name?: unknown } }>('/sys/tenants', async (request, reply) => {
-    requireAdmin(await auth(request));
+    const caller = await auth(request);
+    requireAdmin(caller);
     const name = requireName(request.body?.name, 'name');
-    await context.coordinator.createTenant(name);
+    await context.coordinator.createTenant(name, caller);
     return reply.status(201).send({ name });
   });
 
@@ -59,12 +60,15 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
       const tenant = adminTenant(caller, body.tenant);
       const policies = Array.isArray(body.policies) ? body.policies.map((p) => requireName(p, 'policy')) : [];
       const ttl = ttlMs(body.ttlSeconds);
-      const created = await context.coordinator.createToken({
-        tenant,
-        policies,
-        ...(ttl === undefined ? {} : { ttlMs: ttl }),
-        displayName: typeof body.displayName === 'string' ? body.displayName.slice(0, 128) : '',
-      });
+      const created = await context.coordinator.createToken(
+        {
+          tenant,
+          policies,
+          ...(ttl === undefined ? {} : { ttlMs: ttl }),
+          displayName: typeof body.displayName === 'string' ? body.displayName.slice(0, 128) : '',
+        },
+        caller,
+      );
       // The token is shown once, here; only its hash is stored.
       return reply.status(201).send({
         token: created.token,
@@ -87,7 +91,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
     if (!token) throw new DsvError('DSV_ROUTE_NOT_FOUND', 'No such token');
     if (token.tenant === null) requireAdmin(caller);
     else adminTenant(caller, token.tenant);
-    const confirmedNodes = await context.coordinator.revokeToken(token.accessor);
+    const confirmedNodes = await context.coordinator.revokeToken(token.accessor, caller);
     return reply.status(200).send({ accessor: token.accessor, revoked: true, confirmedNodes });
   });
 
@@ -110,7 +114,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
         maxValueBytes: field('maxValueBytes'),
         requestsPerSecond: field('requestsPerSecond'),
       };
-      const outcome = await context.coordinator.setQuota(tenant, quota);
+      const outcome = await context.coordinator.setQuota(tenant, quota, caller);
       return { tenant, quota, confirmedNodes: outcome.confirmedNodes };
     },
   );
@@ -123,10 +127,11 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.put<{ Params: { name: string }; Querystring: { tenant?: string }; Body: { rules?: unknown } }>(
     '/sys/policies/:name',
     async (request, reply) => {
-      const tenant = adminTenant(await auth(request), request.query.tenant);
+      const caller = await auth(request);
+      const tenant = adminTenant(caller, request.query.tenant);
       const name = requireName(request.params.name, 'policy name');
       const rules = parseRules(request.body?.rules);
-      await context.coordinator.putPolicy(tenant, name, rules);
+      await context.coordinator.putPolicy(tenant, name, rules, caller);
       return reply.status(200).send({ tenant, name, rules });
     },
   );
@@ -139,8 +144,9 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.delete<{ Params: { name: string }; Querystring: { tenant?: string } }>(
     '/sys/policies/:name',
     async (request, reply) => {
-      const tenant = adminTenant(await auth(request), request.query.tenant);
-      await context.coordinator.deletePolicy(tenant, requireName(request.params.name, 'policy name'));
+      const caller = await auth(request);
+      const tenant = adminTenant(caller, request.query.tenant);
+      await context.coordinator.deletePolicy(tenant, requireName(request.params.name, 'policy name'), caller);
       return reply.status(204).send();
     },
   );

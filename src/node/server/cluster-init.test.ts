@@ -1,5 +1,6 @@
 // `dsv cluster init` output: files that load, keys 0600, peers on https, no overwrite, copyable node dirs.
 import assert from 'node:assert/strict';
+import { loadNodeIdentity } from '../../trust/index.ts';
 import { X509Certificate } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,13 +39,18 @@ describe('cluster init', () => {
       });
       assert.deepEqual(config.kek, { kind: 'passphrase' });
       assert.equal(loadNodeTls(config.tls).identity, config.nodeId);
-      for (const secret of [config.tls.keyFile, config.peerTokenFile]) {
+      for (const secret of [
+        config.tls.keyFile,
+        join(config.identityDir, 'identity.json'),
+        join(config.identityDir, 'log.key'),
+      ]) {
         assert.equal(statSync(secret).mode & 0o777, 0o600, secret);
       }
       assert.ok(config.members.every((member) => member.peerUrl.startsWith('https://127.0.0.1:')));
     }
-    const tokens = configs.map((config) => readFileSync(config.peerTokenFile, 'utf8'));
-    assert.equal(new Set(tokens).size, 1, 'one peer token for the cluster');
+    // I-G4: every node has its own peer token; the manifest holds only their hashes.
+    const tokens = configs.map((config) => loadNodeIdentity(config.identityDir).peerToken);
+    assert.equal(new Set(tokens).size, configs.length, 'one peer token per node');
   });
 
   it('refuses to overwrite an existing cluster', async () => {

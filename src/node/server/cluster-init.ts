@@ -8,6 +8,7 @@ import { DsvError } from '../../errors/index.ts';
 import { defaultSharingParams, validateSharingParams, type SharingParams } from '../cluster-defaults.ts';
 import { createClusterCa, issueNodeCertificate, writePrivateFile, writePublicFile } from '../tls/index.ts';
 import { serverConfigSchema, type ServerConfigInput } from './server-config.ts';
+import { createClusterIdentity } from '../../trust/index.ts';
 
 export interface ClusterInitOptions {
   readonly nodes: number;
@@ -68,11 +69,15 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
   writePrivateFile(join(dir, CA_DIR, 'ca.key'), ca.keyPem);
 
   const listenHost = options.listenHost ?? (options.hosts ? '0.0.0.0' : '127.0.0.1');
-  const peerToken = randomBytes(32).toString('base64url');
   const members = hosts.map((host, i) => ({
     nodeId: `node-${i}`,
     peerUrl: `https://${urlHost(host)}:${peerBasePort + i}`,
   }));
+  // Operator key, node keys, per-node peer tokens, manifest and log key (trust-boundaries design §1).
+  createClusterIdentity({
+    dir,
+    nodeDirs: new Map(members.map((member) => [member.nodeId, join(dir, member.nodeId)])),
+  });
   const configFiles: string[] = [];
   for (const [i, member] of members.entries()) {
     const nodeDir = member.nodeId; // relative to the config file: copy node-i.json with node-i/
@@ -81,7 +86,6 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
     writePublicFile(at('tls/ca.crt'), ca.certPem);
     writePublicFile(at('tls/node.crt'), leaf.certPem);
     writePrivateFile(at('tls/node.key'), leaf.keyPem);
-    writePrivateFile(at('peer-token'), `${peerToken}\n`);
     if (options.kek === 'key-file') writePrivateFile(at('kek.key'), randomBytes(32).toString('hex'));
     const config: ServerConfigInput = {
       nodeId: member.nodeId,
@@ -107,7 +111,7 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
           ? { publicCertFile: `${nodeDir}/tls/node.crt`, publicKeyFile: `${nodeDir}/tls/node.key` }
           : {}),
       },
-      peerTokenFile: `${nodeDir}/peer-token`,
+      identityDir: nodeDir,
       kek:
         options.kek === 'key-file'
           ? { kind: 'key-file', path: `${nodeDir}/kek.key` }

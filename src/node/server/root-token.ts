@@ -1,17 +1,26 @@
-// The first root token of a `dsv server` cluster (DESIGN §9): appended straight to the control partition of
-// the cluster's Kafka topic — no node needs to run — and shown once. Every node applies it when it starts.
-import { hashToken, newAccessor, newToken } from '../../control/tokens.ts';
+// The first root token of a `dsv server` cluster (DESIGN §9): an operator-signed record appended straight to
+// the control partition of the cluster's Kafka topic — no node needs to run — and shown once. Kafka access
+// alone mints nothing: without `operator.key` the record is refused by every node (I-T3).
+import { dirname, join } from 'node:path';
 import { KafkaCommitLog } from '../../log/index.ts';
-import { encodeEntry } from '../../secrets/index.ts';
-import { DEV_TENANT } from '../../gateway/index.ts';
+import { loadOperatorKey, loadTrustMaterial } from '../../trust/index.ts';
+import { mintRootToken } from '../operator-records.ts';
 import type { ServerConfig } from './server-config.ts';
+import { kafkaSecurity } from './server-node.ts';
 
 export interface IssuedRootToken {
   readonly token: string;
   readonly accessor: string;
 }
 
-export async function issueRootToken(config: ServerConfig, displayName = 'root'): Promise<IssuedRootToken> {
+/** `operatorDir` holds operator.key (default: beside the node config, where `dsv cluster init` put it). */
+export async function issueRootToken(
+  config: ServerConfig & { readonly configFile?: string },
+  displayName = 'root',
+  operatorDir?: string,
+): Promise<IssuedRootToken> {
+  const trust = loadTrustMaterial(config.identityDir);
+  const operatorKey = loadOperatorKey(operatorDir ?? dirname(config.identityDir));
   const log = await KafkaCommitLog.open({
     bootstrap: config.log.bootstrap,
     topic: config.log.topic,
@@ -19,30 +28,17 @@ export async function issueRootToken(config: ServerConfig, displayName = 'root')
     replicationFactor: config.log.replicationFactor,
     minInsyncReplicas: config.log.minInsyncReplicas,
     clientId: 'dsv-root-token',
+    ...kafkaSecurity(config.log),
   });
   try {
-    const control = log.partitionCount - 1;
-    const time = Date.now();
-    // The default tenant (v1 calls of a root token act on it); creating it twice is a no-op on apply.
-    await log.append(control, '', encodeEntry({ type: 'tenant-create', tenant: DEV_TENANT, time }));
-    const token = newToken();
-    const accessor = newAccessor();
-    await log.append(
-      control,
-      '',
-      encodeEntry({
-        type: 'token-create',
-        accessor,
-        tokenHash: hashToken(token),
-        tenant: null,
-        policies: [],
-        displayName,
-        expiresAt: null,
-        time,
-      }),
+    const minted = await mintRootToken(
+      log,
+      { manifest: trust.manifest, logKey: trust.logKey, operatorKey },
+      { displayName },
     );
-    return { token, accessor };
+    return { token: minted.token, accessor: minted.accessor };
   } finally {
     await log.close();
   }
 }
+export const operatorKeyPath = (dir: string): string => join(dir, 'operator.key');

@@ -13,8 +13,11 @@ export const serverConfigSchema = nodeConfigSchema.extend({
   /** Production nodes always speak mutual TLS to each other and order writes through Kafka. */
   tls,
   log,
-  /** A shared secret every peer call carries too (defence in depth beside mTLS); a 0600 file. */
-  peerTokenFile: z.string().min(1),
+  /**
+   * The node's identity directory from `dsv cluster init`: identity.json (its signing and agreement keys and
+   * its own peer token, 0600), log.key (0600) and cluster.json (the manifest it trusts).
+   */
+  identityDir: z.string().min(1),
   /** Where the node's key-encryption key comes from (DESIGN §8). */
   kek: z.discriminatedUnion('kind', [
     // DSV_UNSEAL_PASSPHRASE, else this file, else a no-echo prompt on a terminal.
@@ -104,7 +107,7 @@ export function resolvePaths(config: ServerConfig, base: string): ServerConfig {
   return {
     ...config,
     dataDir: at(config.dataDir),
-    peerTokenFile: at(config.peerTokenFile),
+    identityDir: at(config.identityDir),
     tls: {
       caFile: at(config.tls.caFile),
       certFile: at(config.tls.certFile),

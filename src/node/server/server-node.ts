@@ -16,6 +16,7 @@ import { envelopeSealer, openKekProvider, type KekSource } from '../sealers.ts';
 
 const PKCS11_PIN_ENV = 'DSV_PKCS11_PIN';
 import { loadNodeTls } from '../tls/index.ts';
+import { loadTrustMaterial } from '../../trust/index.ts';
 import type { ServerConfig } from './server-config.ts';
 
 export interface ServerNodeOptions {
@@ -43,7 +44,12 @@ export async function startServerNode(config: ServerConfig, options: ServerNodeO
       `TLS misconfigured: ${config.tls.certFile} is the certificate of ${tls.identity}, not ${config.nodeId}`,
     );
   }
-  const peerToken = readPeerToken(config.peerTokenFile);
+  const trust = loadTrustMaterial(config.identityDir);
+  if (trust.identity.nodeId !== config.nodeId)
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      `${config.identityDir} holds the identity of ${trust.identity.nodeId}`,
+    );
   // Unseal before connecting anywhere: a node whose KEK is unavailable never serves (DESIGN §8).
   const kek = await openKekProvider(await kekSource(config, options), config.dataDir);
   let log: KafkaCommitLog;
@@ -61,7 +67,7 @@ export async function startServerNode(config: ServerConfig, options: ServerNodeO
     await kek.close();
     throw error;
   }
-  const node = new DsvNode(config, { log, logger: options.logger, peerToken, sealer: envelopeSealer(kek) });
+  const node = new DsvNode(config, { log, logger: options.logger, trust, sealer: envelopeSealer(kek) });
   try {
     await node.start();
   } catch (error) {
@@ -81,7 +87,7 @@ export async function startServerNode(config: ServerConfig, options: ServerNodeO
 }
 
 /** TLS and SASL/SCRAM options for the brokers from the config's files (read now: a bad file fails start-up). */
-function kafkaSecurity(log: ServerConfig['log']): Pick<KafkaCommitLogOptions, 'tls' | 'sasl'> {
+export function kafkaSecurity(log: ServerConfig['log']): Pick<KafkaCommitLogOptions, 'tls' | 'sasl'> {
   const read = (path: string, what: string): string => {
     try {
       return readFileSync(path, 'utf8');
@@ -113,20 +119,6 @@ function kafkaSecurity(log: ServerConfig['log']): Pick<KafkaCommitLogOptions, 't
           },
         }),
   };
-}
-
-function readPeerToken(path: string): string {
-  let token: string;
-  try {
-    token = readFileSync(path, 'utf8').trim();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new DsvError('DSV_INPUT_INVALID', `cannot read the peer token file ${path} (${code})`, {
-      cause: error,
-    });
-  }
-  if (token.length < 16) throw new DsvError('DSV_INPUT_INVALID', `the peer token in ${path} is too short`);
-  return token;
 }
 
 async function kekSource(config: ServerConfig, options: ServerNodeOptions): Promise<KekSource> {

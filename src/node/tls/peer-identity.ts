@@ -15,5 +15,7 @@ export function requireMemberCertificate(app: FastifyInstance, memberIds: Readon
     const certificate = socket.authorized === true ? socket.getPeerCertificate?.() : undefined;
     const name: unknown = certificate?.subject?.CN;
     if (typeof name !== 'string' || !memberIds.has(name)) throw new DsvError('DSV_PEER_REJECTED');
+    // I-G4: the certificate must name the very node the call claims to come from.
+    if (request.headers['x-dsv-peer-node'] !== name) throw new DsvError('DSV_PEER_REJECTED');
   });
 }

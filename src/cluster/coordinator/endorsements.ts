@@ -1,0 +1,55 @@
+// Gathers the endorsements a record needs (trust-boundaries design §4, I-T3): q − 1 other members, each of
+// which checks the client's credential for itself; this node's own signature on the record is the q-th.
+import { randomUUID } from 'node:crypto';
+import type { Endorsement } from '../../control/control-entry.ts';
+import type { Caller } from '../../control/token-authenticator.ts';
+import { DsvError, isDsvError } from '../../errors/index.ts';
+import type { LogEntry } from '../../secrets/index.ts';
+import { isUp, type CoordinatorContext } from './coordinator-context.ts';
+
+/** Endorsements a record of this cluster needs besides its signer's: k − 1 (no single node suffices). */
+export const endorsementsNeeded = (context: CoordinatorContext): number => Math.max(1, context.params.k) - 1;
+
+export async function gatherEndorsements(
+  context: CoordinatorContext,
+  partition: number,
+  entry: LogEntry,
+  caller: Caller,
+): Promise<Endorsement[]> {
+  const needed = endorsementsNeeded(context);
+  if (needed === 0) return [];
+  if (!caller.credentialFor) throw new DsvError('DSV_AUTH_FORBIDDEN', 'This caller cannot be vouched for');
+  const peers = [...context.holders.values()]
+    .filter((holder) => holder.nodeId !== context.nodeId)
+    .sort((a, b) => Number(isUp(context, b.nodeId)) - Number(isUp(context, a.nodeId)));
+  const requestId = randomUUID();
+  const endorsements: Endorsement[] = [];
+  let forbidden = false;
+  await new Promise<void>((resolve) => {
+    let outstanding = peers.length;
+    if (outstanding === 0) resolve();
+    for (const peer of peers) {
+      peer
+        .endorse({
+          partition,
+          entry,
+          credential: caller.credentialFor?.(peer.nodeId) ?? { kind: 'anonymous' },
+          requestId,
+        })
+        .then((sig) => {
+          endorsements.push({ node: peer.nodeId, sig });
+          if (endorsements.length >= needed) resolve();
+        })
+        .catch((error: unknown) => {
+          if (isDsvError(error) && error.status === 403) forbidden = true;
+        })
+        .finally(() => {
+          outstanding -= 1;
+          if (outstanding === 0) resolve();
+        });
+    }
+  });
+  if (endorsements.length >= needed) return endorsements.slice(0, Math.max(needed, endorsements.length));
+  if (forbidden) throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+  throw new DsvError('DSV_WRITE_QUORUM_FAILED', 'Not enough nodes could vouch for the request');
+}

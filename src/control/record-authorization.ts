@@ -1,0 +1,65 @@
+// May this caller make this record? One answer for the gateway and for every endorsing node
+// (trust-boundaries design §4; I-T1 no cross-tenant access, I-T2 default deny, I-T3 authority needs q nodes).
+import type { Capability } from './control-entry.ts';
+import type { Caller } from './token-authenticator.ts';
+import type { TokenRecord } from './control-store.ts';
+
+/** The parts of a record body an endorser judges (a structural view of the log entries). */
+export type AuthorizableRecord =
+  | {
+      readonly type: 'intent';
+      readonly tenant: string;
+      readonly ops: ReadonlyArray<{ op: string; namespace: string; name: string; version?: number }>;
+    }
+  | { readonly type: 'tenant-create' | 'quota-set' | 'keys-rotate' | 'tenant-shred'; readonly tenant: string }
+  | { readonly type: 'token-create'; readonly tenant: string | null; readonly creator: string | null }
+  | { readonly type: 'token-revoke'; readonly accessor: string }
+  | { readonly type: 'policy-put' | 'policy-delete'; readonly tenant: string };
+
+const CAPABILITY_OF: Readonly<Record<string, Capability>> = {
+  create: 'create',
+  update: 'update',
+  delete: 'delete',
+  read: 'read',
+};
+
+const isTenantAdmin = (caller: Caller, tenant: string | null): boolean =>
+  caller.root || (tenant !== null && tenant === caller.tenant && caller.can('admin', '*', '*'));
+
+/**
+ * True when `caller` may make `record`. `tokenOf` looks a token up in the deciding node's own control view
+ * (a revocation names only an accessor). Anything not listed is refused (I-T2).
+ */
+export function mayMakeRecord(
+  caller: Caller,
+  record: AuthorizableRecord,
+  tokenOf: (accessor: string) => TokenRecord | undefined,
+): boolean {
+  switch (record.type) {
+    case 'intent':
+      if (!caller.root && record.tenant !== caller.tenant) return false;
+      return record.ops.every((op) => {
+        const capability = CAPABILITY_OF[op.op];
+        if (!capability || !caller.can(capability, op.namespace, op.name)) return false;
+        // A pinned version is history (issue #8: `?version=N` and `secret(NAME, version=N)`).
+        return op.op !== 'read' || op.version === undefined || caller.can('history', op.namespace, op.name);
+      });
+    case 'tenant-create':
+    case 'quota-set':
+    case 'keys-rotate':
+    case 'tenant-shred':
+      return caller.root;
+    case 'token-create':
+      // The creator is recorded so a child never outlives its parent (I-T5): it must be the caller.
+      return record.creator === caller.accessor && (caller.root || isTenantAdmin(caller, record.tenant));
+    case 'token-revoke': {
+      const token = tokenOf(record.accessor);
+      return (
+        token !== undefined && (caller.root || (token.tenant !== null && isTenantAdmin(caller, token.tenant)))
+      );
+    }
+    case 'policy-put':
+    case 'policy-delete':
+      return isTenantAdmin(caller, record.tenant);
+  }
+}

@@ -1,0 +1,76 @@
+// Records only the operator key may sign (trust-boundaries design §1, §4): the first root token of a
+// cluster, the dev cluster's root token, node revocation. Whoever runs this holds `operator.key` —
+// `dsv cluster init`'s output on the operator's machine, or a `dsv dev` data dir.
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { newAccessor, newToken } from '../control/tokens.ts';
+import { DEV_TENANT } from '../gateway/index.ts';
+import type { CommitLog } from '../log/index.ts';
+import { LogCodec, type LogEntry } from '../secrets/index.ts';
+import { OPERATOR, tokenVerifiers, type ClusterManifest } from '../trust/index.ts';
+
+export interface OperatorMaterial {
+  readonly manifest: ClusterManifest;
+  readonly logKey: Uint8Array;
+  readonly operatorKey: KeyObject;
+}
+
+export interface MintedRootToken {
+  readonly token: string;
+  readonly accessor: string;
+  /** Control partition offset of the token record: wait for it before using the token. */
+  readonly offset: number;
+}
+
+/** Appends operator-signed records to the control partition (the last one); returns the last offset. */
+export async function appendOperatorRecords(
+  log: CommitLog,
+  material: OperatorMaterial,
+  entries: readonly LogEntry[],
+): Promise<number> {
+  const codec = new LogCodec(material.manifest, material.logKey, {
+    signer: OPERATOR,
+    privateKey: material.operatorKey,
+  });
+  const partition = log.partitionCount - 1;
+  let offset = -1;
+  for (const entry of entries) ({ offset } = await log.append(partition, '', codec.encode(partition, entry)));
+  return offset;
+}
+
+/**
+ * A root token (every tenant, every capability), shown once. The default tenant is created with it (v1
+ * calls of a root token act on it; creating it twice is a no-op), and `revoke` names earlier tokens to end.
+ */
+export async function mintRootToken(
+  log: CommitLog,
+  material: OperatorMaterial,
+  options: { displayName: string; revoke?: readonly string[] },
+): Promise<MintedRootToken> {
+  const token = newToken();
+  const accessor = newAccessor();
+  const time = Date.now();
+  const authority = () => ({ rid: randomUUID(), endorsements: [] });
+  const nodeIds = material.manifest.members.map((member) => member.nodeId);
+  const offset = await appendOperatorRecords(log, material, [
+    { type: 'tenant-create', tenant: DEV_TENANT, time, ...authority() },
+    ...(options.revoke ?? []).map((old) => ({
+      type: 'token-revoke' as const,
+      accessor: old,
+      time,
+      ...authority(),
+    })),
+    {
+      type: 'token-create',
+      accessor,
+      verifiers: tokenVerifiers(token, material.manifest.clusterId, nodeIds),
+      creator: null,
+      tenant: null,
+      policies: [],
+      displayName: options.displayName,
+      expiresAt: null,
+      time,
+      ...authority(),
+    },
+  ]);
+  return { token, accessor, offset };
+}

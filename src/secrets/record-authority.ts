@@ -1,0 +1,130 @@
+// Who may make a record take effect (trust-boundaries design §4; I-T3): a record signed by one node alone
+// grants, destroys, commits or aborts nothing that node was not entitled to. Pure function of the record, the
+// manifest and the view (I-X1), so every node reaches the same verdict.
+import type { Endorsement } from '../control/control-entry.ts';
+import { OPERATOR, type SignatureVerifier } from '../trust/index.ts';
+import type { ViewStore, WriteRecord } from '../view/index.ts';
+import type { CommitEntry, LogEntry, SecretKey } from './log-entry.ts';
+import { endorsementDigest, receiptDigest } from './record-digests.ts';
+
+export interface AuthorityParams {
+  /** Endorsements (the signer's own included) a grant, destruction or intent needs: k by default. */
+  readonly quorum: number;
+  /** Write quorum W: receipts a commit needs per written key (I-X3). */
+  readonly writeQuorum: number;
+  /** The placement of a key: holder node ids in shard-index order (DESIGN §4). */
+  readonly placement: (key: SecretKey) => readonly string[];
+}
+
+const AUTHORITY_TYPES = new Set([
+  'tenant-create',
+  'token-create',
+  'token-revoke',
+  'policy-put',
+  'policy-delete',
+  'quota-set',
+  'keys-rotate',
+  'tenant-shred',
+]);
+
+export const isAuthorityRecord = (entry: LogEntry): boolean => AUTHORITY_TYPES.has(entry.type);
+
+export class RecordAuthority {
+  private readonly verifier: SignatureVerifier;
+  private readonly params: AuthorityParams;
+  private readonly view: ViewStore;
+
+  constructor(verifier: SignatureVerifier, params: AuthorityParams, view: ViewStore) {
+    this.verifier = verifier;
+    this.params = params;
+    this.view = view;
+  }
+
+  private liveMember(nodeId: string): boolean {
+    return this.verifier.isMember(nodeId) && !this.view.isNodeRevoked(nodeId);
+  }
+
+  /** The reason a signed record may not take effect, or undefined. Commits and aborts: see `forWrite`. */
+  refusal(signer: string, entry: LogEntry): string | undefined {
+    if (signer !== OPERATOR && !this.liveMember(signer)) return 'revoked-signer';
+    switch (entry.type) {
+      case 'intent':
+        if (signer !== entry.coordinator || signer === OPERATOR) return 'coordinator-mismatch';
+        return this.endorsed(signer, entry, entry.endorsements) ? undefined : 'not-endorsed';
+      case 'node-revoke':
+        return signer === OPERATOR ? undefined : 'operator-only';
+      case 'tick':
+        return signer === OPERATOR ? 'operator-only' : undefined;
+      case 'share-restored': {
+        const key = { tenant: entry.tenant, namespace: entry.namespace, name: entry.name };
+        return this.params.placement(key)[entry.index] === signer ? undefined : 'not-the-holder';
+      }
+      case 'commit':
+      case 'abort':
+        return signer === OPERATOR ? 'operator-only' : undefined;
+      default:
+        if (!isAuthorityRecord(entry)) return 'unknown-kind';
+        if (
+          signer !== OPERATOR &&
+          !this.endorsed(signer, entry, (entry as unknown as { endorsements: Endorsement[] }).endorsements)
+        )
+          return 'not-endorsed';
+        return this.view.firstUseOfRid((entry as unknown as { rid: string }).rid) ? undefined : 'replayed';
+    }
+  }
+
+  /** Commits and aborts count only from the node that signed the write's intent. */
+  forWrite(signer: string, write: WriteRecord): string | undefined {
+    return write.coordinator === undefined || write.coordinator === signer
+      ? undefined
+      : 'not-the-coordinator';
+  }
+
+  /**
+   * The commit's receipts for each written key: at least W distinct placement holders, each at its own
+   * index, each receipt verifying. Returns the verified shards per key identity, or a refusal.
+   */
+  verifiedShards(
+    entry: CommitEntry,
+    write: WriteRecord,
+  ): { refusal: string } | { shards: Map<string, CommitEntry['shards'][number][]> } {
+    const byKey = new Map<string, CommitEntry['shards'][number][]>();
+    const unchanged = new Set(entry.unchanged ?? []);
+    for (const [index, op] of write.plan.entries()) {
+      if ((op.op !== 'create' && op.op !== 'update') || unchanged.has(index)) continue;
+      const key = { tenant: write.tenant, namespace: op.namespace, name: op.name };
+      const placement = this.params.placement(key);
+      const seen = new Set<string>();
+      const good = entry.shards.filter((shard) => {
+        if (shard.namespace !== op.namespace || shard.name !== op.name || seen.has(shard.node)) return false;
+        if (placement[shard.index] !== shard.node || !this.liveMember(shard.node)) return false;
+        const digest = receiptDigest(this.verifier.clusterId, {
+          writeId: write.writeId,
+          tenant: write.tenant,
+          namespace: op.namespace,
+          name: op.name,
+          version: op.version,
+          index: shard.index,
+          commitment: shard.commitment,
+          node: shard.node,
+        });
+        if (!this.verifier.verify(shard.node, digest, shard.receipt)) return false;
+        seen.add(shard.node);
+        return true;
+      });
+      if (good.length < this.params.writeQuorum) return { refusal: 'too-few-receipts' };
+      byKey.set(JSON.stringify([op.namespace, op.name]), good);
+    }
+    return { shards: byKey };
+  }
+
+  private endorsed(signer: string, entry: LogEntry, endorsements: readonly Endorsement[]): boolean {
+    const digest = endorsementDigest(this.verifier.clusterId, entry);
+    const nodes = new Set<string>([signer]);
+    for (const endorsement of endorsements) {
+      if (nodes.has(endorsement.node) || !this.liveMember(endorsement.node)) continue;
+      if (this.verifier.verify(endorsement.node, digest, endorsement.sig)) nodes.add(endorsement.node);
+    }
+    return nodes.size >= this.params.quorum;
+  }
+}

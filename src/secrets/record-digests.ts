@@ -1,0 +1,35 @@
+// What endorsements and stage receipts sign (trust-boundaries design §4, §6): one definition, used by the
+// nodes that sign and by the state machine that verifies, so the two can never drift.
+import { digestOf } from '../trust/index.ts';
+import type { LogEntry } from './log-entry.ts';
+
+/** The digest an endorser signs: the whole body except the endorsements themselves. */
+export function endorsementDigest(clusterId: string, entry: LogEntry): Buffer {
+  const { endorsements: _ignored, ...body } = entry as LogEntry & { endorsements?: unknown };
+  return digestOf('dsv/endorse/v1', clusterId, body);
+}
+
+export interface ReceiptFields {
+  readonly writeId: string;
+  readonly tenant: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly version: number;
+  readonly index: number;
+  readonly commitment: string;
+  readonly node: string;
+}
+
+export function receiptDigest(clusterId: string, fields: ReceiptFields): Buffer {
+  const { writeId, tenant, namespace, name, version, index, commitment, node } = fields;
+  return digestOf('dsv/stage-receipt/v1', clusterId, {
+    writeId,
+    tenant,
+    namespace,
+    name,
+    version,
+    index,
+    commitment,
+    node,
+  });
+}
