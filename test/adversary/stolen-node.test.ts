@@ -142,6 +142,10 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
     } catch {
       reconstructed = undefined;
     }
+    console.log(
+      `A1 answers: old shape ${legacy.map((a) => `${a.status} ${a.code ?? ''}`).join(', ')}; protocol shape ` +
+        protocol.map((p) => `node-${p.i} ${p.answer.status} ${p.answer.code ?? ''}`).join(', '),
+    );
     assert.notEqual(reconstructed, value, 'node-0 reconstructed the value from shards peers handed it');
     for (const [j, answer] of legacy.entries()) {
       // The old shape may also be refused as malformed (400) once the protocol's fields are required.
@@ -192,6 +196,7 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
       });
     };
     const answers = await Promise.all([0, 1, 2].flatMap((i) => [stage(i, false), stage(i, true)]));
+    console.log(`A2 stage answers: ${answers.map((a) => `${a.status} ${a.code ?? ''}`).join(', ')}`);
     await assertReadsBack('a2-api-key', original, [1, 2]);
     for (const [n, answer] of answers.entries()) {
       const i = Math.floor(n / 2);
