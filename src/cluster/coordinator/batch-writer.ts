@@ -30,13 +30,13 @@ import { faultPoint } from '../../platform/fault-points.ts';
  * another principal or for other secrets never replays someone else's answer (issue #8). Values are left out
  * on purpose: a hash of a low-entropy value in the log could be brute-forced.
  */
-function scopedIdempotencyKey(caller: Caller, key: string, ops: readonly BatchOp[]): string {
-  const targets = ops.map((op) => [
-    op.op,
-    op.namespace,
-    op.name,
-    'expectedVersion' in op ? op.expectedVersion : null,
-  ]);
+export function scopedIdempotencyKey(
+  caller: Pick<Caller, 'accessor'>,
+  key: string,
+  ops: ReadonlyArray<{ namespace: string; name: string }>,
+): string {
+  // The targets, not the ops: a v2 upsert retried on another node may plan an update of what it created.
+  const targets = ops.map((op) => [op.namespace, op.name]);
   return sha256Hex(canonicalJson([caller.accessor, key, targets]));
 }
 

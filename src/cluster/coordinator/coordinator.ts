@@ -3,7 +3,7 @@ import type { Caller } from '../../control/token-authenticator.ts';
 import type { SecretKey } from '../../secrets/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult, BatchOptions } from './batch-types.ts';
-import { executeBatch } from './batch-writer.ts';
+import { executeBatch, scopedIdempotencyKey } from './batch-writer.ts';
 import { rotateTenantKeys, setTenantQuota, shredTenant, type AdminOutcome } from './tenant-admin.ts';
 import type { TenantQuota } from '../../view/index.ts';
 import {
@@ -84,6 +84,18 @@ export class Coordinator {
 
   shredTenant(tenant: string, caller: Caller): Promise<AdminOutcome> {
     return shredTenant(this.context, tenant, caller);
+  }
+
+  /** Whether this caller's idempotency key for these targets already ordered a write (as the log scoped it). */
+  idempotencyKeySeen(
+    caller: Caller,
+    tenant: string,
+    key: string,
+    targets: ReadonlyArray<{ namespace: string; name: string }>,
+  ): boolean {
+    return (
+      this.context.view.idempotentWrite(tenant, scopedIdempotencyKey(caller, key, targets)) !== undefined
+    );
   }
 
   async list(

@@ -73,7 +73,7 @@ export async function putSecret(
   if (condition.kind === 'none') return upsert(coordinator, tenant, target, write, idempotencyKey);
 
   requireCapability(caller, 'update', target.namespace, target.name);
-  const expected = await expectedVersion(coordinator, tenant, target, condition, idempotencyKey);
+  const expected = await expectedVersion(coordinator, tenant, target, condition, idempotencyKey, caller);
   return outcome(
     await asPreconditionFailure(
       coordinator.write(tenant, { op: 'update', ...target, value, ...expected }, options(idempotencyKey)),
@@ -104,6 +104,7 @@ async function expectedVersion(
   target: SecretTarget,
   condition: WriteCondition,
   idempotencyKey: string | undefined,
+  caller: Caller,
 ): Promise<{ expectedVersion?: number }> {
   let latest: number | undefined;
   try {
@@ -114,7 +115,10 @@ async function expectedVersion(
   const holds =
     latest !== undefined && (condition.kind !== 'versions' || condition.versions.includes(latest));
   if (holds) return condition.kind === 'versions' && latest !== undefined ? { expectedVersion: latest } : {};
-  if (idempotencyKey !== undefined && coordinator.context.view.idempotentWrite(tenant, idempotencyKey))
+  if (
+    idempotencyKey !== undefined &&
+    coordinator.idempotencyKeySeen(caller, tenant, idempotencyKey, [target])
+  )
     return {};
   throw new DsvError(
     'DSV_PRECONDITION_FAILED',
@@ -169,7 +173,14 @@ export async function deleteSecret(
     await coordinator.write(caller.tenant, { op: 'delete', ...target }, options);
     return;
   }
-  const expected = await expectedVersion(coordinator, caller.tenant, target, condition, idempotencyKey);
+  const expected = await expectedVersion(
+    coordinator,
+    caller.tenant,
+    target,
+    condition,
+    idempotencyKey,
+    caller,
+  );
   await asPreconditionFailure(
     coordinator.write(caller.tenant, { op: 'delete', ...target, ...expected }, options),
   );
