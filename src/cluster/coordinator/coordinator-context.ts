@@ -112,7 +112,9 @@ export async function awaitEverywhere(
 
 export function writeRecord(context: CoordinatorContext, writeId: string): WriteRecord {
   const record = context.view.write(writeId);
-  if (!record) throw new DsvError('DSV_INTERNAL', 'An applied write is missing from the view');
+  // An applied record missing from the view means the log is not the one this node applied (recreated or
+  // truncated under it): refuse like the log pin does (I-L8), never a 500.
+  if (!record) throw new DsvError('DSV_LOG_IDENTITY_CHANGED', 'The commit log changed under this node');
   return record;
 }
 

@@ -1,0 +1,218 @@
+// Who may make a record take effect (trust-boundaries design §2–§4, §6), against real keys, real envelopes
+// and the real state machine: one node's signature alone grants, commits and moves nothing.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, describe, it } from 'node:test';
+import { ControlStore } from '../control/control-store.ts';
+import { inTransaction } from '../node/database.ts';
+import { SqliteShardStore } from '../shards/index.ts';
+import {
+  createClusterIdentity,
+  loadOperatorKey,
+  loadTrustMaterial,
+  OPERATOR,
+  signDigest,
+  SignatureVerifier,
+  tokenVerifiers,
+  type TrustMaterial,
+} from '../trust/index.ts';
+import { ViewStore } from '../view/index.ts';
+import type { LogEntry } from './log-entry.ts';
+import { LogCodec } from './log-codec.ts';
+import { endorsementDigest, receiptDigest } from './record-digests.ts';
+import { RecordAuthority } from './record-authority.ts';
+import { SecretStateMachine } from './state-machine.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'dsv-authority-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const ids = ['node-0', 'node-1', 'node-2'];
+createClusterIdentity({ dir, nodeDirs: new Map(ids.map((id) => [id, join(dir, id)])) });
+const trust: TrustMaterial[] = ids.map((id) => loadTrustMaterial(join(dir, id)));
+const clusterId = trust[0]?.manifest.clusterId ?? '';
+const codecOf = (i: number) =>
+  new LogCodec(trust[i]!.manifest, trust[i]!.logKey, {
+    signer: ids[i]!,
+    privateKey: trust[i]!.identity.signingKey,
+  });
+const operator = new LogCodec(trust[0]!.manifest, trust[0]!.logKey, {
+  signer: OPERATOR,
+  privateKey: loadOperatorKey(dir),
+});
+const endorse = (i: number, entry: LogEntry) => ({
+  node: ids[i]!,
+  sig: signDigest(trust[i]!.identity.signingKey, endorsementDigest(clusterId, entry)),
+});
+
+function node() {
+  const db = new DatabaseSync(':memory:');
+  const view = new ViewStore(db);
+  const control = new ControlStore(db, 'node-2');
+  const passThrough = {
+    kind: 'test',
+    seal: async (_: unknown, s: Uint8Array) => s,
+    open: async (_: unknown, s: Uint8Array) => s,
+  };
+  const shards = new SqliteShardStore(db, passThrough, 'node-2');
+  const refused: string[] = [];
+  const machine = new SecretStateMachine(view, shards, {
+    pendingTimeoutMs: 60_000,
+    control,
+    authority: new RecordAuthority(
+      new SignatureVerifier(trust[2]!.manifest),
+      { quorum: 2, writeQuorum: 2, placement: () => ids },
+      view,
+    ),
+    onRefused: (_partition, _offset, reason) => refused.push(reason),
+  });
+  let offset = 0;
+  const apply = (bytes: Uint8Array, timestamp = 1_000) =>
+    inTransaction(db, () => machine.apply(0, offset++, codecOf(2).decode(0, bytes, timestamp), timestamp));
+  return { view, control, refused, apply };
+}
+
+const rootToken = (accessor: string): LogEntry => ({
+  type: 'token-create',
+  accessor,
+  verifiers: tokenVerifiers(`dsv.${accessor.padEnd(43, 'r')}`, clusterId, ids),
+  creator: null,
+  tenant: null,
+  policies: [],
+  displayName: 'root',
+  expiresAt: null,
+  time: 1,
+  rid: `rid-${accessor}`,
+  endorsements: [],
+});
+
+describe('record authority', () => {
+  it('I-T3: a grant signed by one node alone takes no effect; with k endorsements or the operator key it does, once', () => {
+    const n = node();
+    n.apply(codecOf(0).encode(0, rootToken('alone')));
+    assert.equal(n.control.tokenByAccessor('alone'), undefined);
+    assert.deepEqual(n.refused, ['not-endorsed']);
+    const endorsed = rootToken('endorsed');
+    n.apply(codecOf(0).encode(0, { ...endorsed, endorsements: [endorse(1, endorsed)] } as LogEntry));
+    assert.ok(n.control.tokenByAccessor('endorsed'));
+    // A node's endorsement of itself, or a signature over another body, does not count.
+    const self = rootToken('self');
+    n.apply(
+      codecOf(0).encode(0, {
+        ...self,
+        endorsements: [endorse(0, self), endorse(1, rootToken('x'))],
+      } as LogEntry),
+    );
+    assert.equal(n.control.tokenByAccessor('self'), undefined);
+    const byOperator = operator.encode(0, rootToken('operator'));
+    n.apply(byOperator);
+    assert.ok(n.control.tokenByAccessor('operator'));
+    n.apply(
+      codecOf(0).encode(0, {
+        type: 'token-revoke',
+        accessor: 'operator',
+        time: 2,
+        rid: 'rv',
+        endorsements: [],
+      }),
+    );
+    assert.equal(
+      n.control.tokenByAccessor('operator')?.revokedAt,
+      null,
+      'an unendorsed revoke is refused too',
+    );
+    n.apply(byOperator);
+    assert.equal(n.refused.at(-1), 'replayed');
+  });
+
+  it('I-T3: an unendorsed intent is refused; a commit needs the coordinator’s signature and W receipts (I-X3)', () => {
+    const n = node();
+    const intent: LogEntry = {
+      type: 'intent',
+      writeId: 'w1',
+      tenant: 't',
+      time: 1,
+      coordinator: 'node-0',
+      ops: [{ op: 'create', namespace: 'ns', name: 'k' }],
+      endorsements: [],
+    };
+    n.apply(codecOf(0).encode(0, intent));
+    assert.equal(n.view.write('w1'), undefined);
+    n.apply(codecOf(1).encode(0, { ...intent, endorsements: [endorse(1, intent)] } as LogEntry));
+    assert.equal(n.view.write('w1'), undefined, 'signed by a node other than the coordinator it names');
+    n.apply(codecOf(0).encode(0, { ...intent, endorsements: [endorse(1, intent)] } as LogEntry));
+    assert.equal(n.view.write('w1')?.state, 'pending');
+    const receipt = (i: number, commitment = `c${i}`) => ({
+      namespace: 'ns',
+      name: 'k',
+      node: ids[i]!,
+      index: i,
+      commitment,
+      receipt: signDigest(
+        trust[i]!.identity.signingKey,
+        receiptDigest(clusterId, {
+          writeId: 'w1',
+          tenant: 't',
+          namespace: 'ns',
+          name: 'k',
+          version: 1,
+          index: i,
+          commitment,
+          node: ids[i]!,
+        }),
+      ),
+    });
+    const commit = (shards: ReturnType<typeof receipt>[]): LogEntry => ({
+      type: 'commit',
+      writeId: 'w1',
+      tenant: 't',
+      time: 2,
+      shards,
+    });
+    n.apply(codecOf(1).encode(0, commit([receipt(0), receipt(1)])));
+    n.apply(codecOf(0).encode(0, commit([receipt(0)])));
+    n.apply(codecOf(0).encode(0, commit([receipt(0), { ...receipt(1), commitment: 'other' }])));
+    assert.equal(n.view.write('w1')?.state, 'pending');
+    n.apply(codecOf(0).encode(0, commit([receipt(0), receipt(1)])));
+    assert.equal(n.view.write('w1')?.state, 'committed');
+    assert.deepEqual(n.view.version({ tenant: 't', namespace: 'ns', name: 'k' }, 1)?.commitments, {
+      '0': 'c0',
+      '1': 'c1',
+    });
+    assert.deepEqual(n.refused, [
+      'not-endorsed',
+      'coordinator-mismatch',
+      'not-the-coordinator',
+      'too-few-receipts',
+      'too-few-receipts',
+    ]);
+  });
+
+  it('I-X4: log time is the log’s append time: a record claiming a time far ahead moves nothing', () => {
+    const n = node();
+    n.apply(codecOf(0).encode(0, { type: 'tick', time: Date.now() + 150_000 }), 5_000);
+    assert.equal(n.view.applied(0).logTime, 5_000);
+    n.apply(codecOf(0).encode(0, { type: 'tick', time: 0 }), 4_000);
+    assert.equal(n.view.applied(0).logTime, 5_000, 'and never moves back');
+  });
+
+  it('I-L6: a malformed or unauthenticated record is a counted no-op, and the partition moves on', () => {
+    const n = node();
+    n.apply(
+      codecOf(0).encode(0, {
+        type: 'intent',
+        writeId: 'x',
+        tenant: 't',
+        time: 1,
+        coordinator: 'node-0',
+        ops: null,
+      } as unknown as LogEntry),
+    );
+    n.apply(new TextEncoder().encode('{"type":"tick","time":1}'));
+    n.apply(new Uint8Array([1, 2, 3]));
+    assert.deepEqual(n.refused, ['schema', 'not-an-envelope', 'not-an-envelope']);
+    assert.equal(n.view.applied(0).nextOffset, 3);
+    assert.deepEqual(n.view.rejectedRecords(), { schema: 1, 'not-an-envelope': 2 });
+  });
+});
