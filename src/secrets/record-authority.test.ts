@@ -139,9 +139,9 @@ describe('record authority', () => {
     };
     n.apply(codecOf(0).encode(0, intent));
     assert.equal(n.view.write('w1'), undefined);
-    n.apply(codecOf(1).encode(0, { ...intent, endorsements: [endorse(1, intent)] } as LogEntry));
+    n.apply(codecOf(1).encode(0, { ...intent, endorsements: [endorse(1, intent)] }));
     assert.equal(n.view.write('w1'), undefined, 'signed by a node other than the coordinator it names');
-    n.apply(codecOf(0).encode(0, { ...intent, endorsements: [endorse(1, intent)] } as LogEntry));
+    n.apply(codecOf(0).encode(0, { ...intent, endorsements: [endorse(1, intent)] }));
     assert.equal(n.view.write('w1')?.state, 'pending');
     const receipt = (i: number, commitment = `c${i}`) => ({
       namespace: 'ns',
