@@ -22,6 +22,7 @@ describe('dsv dev --kafka restart', () => {
   it('a second run on the same data dir resumes the cluster: secrets read back on every node, writes go on', async () => {
     const port = await freePortRange(3);
     const first = await run(port);
+    assert.match(first.output(), /^kafka\s+\S+\s+\(1 broker, SASL_SSL/m, 'the broker runs SASL_SSL');
     assert.equal((await v1.create(`http://127.0.0.1:${port}`, 'dk', 'kept', 'across runs')).status, 201);
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0);
@@ -29,6 +30,7 @@ describe('dsv dev --kafka restart', () => {
     const second = await run(port);
     try {
       assert.match(second.output(), /resuming the cluster/);
+      assert.match(second.output(), /^kafka\s+\S+\s+\(1 broker, SASL_SSL/m, 'still SASL_SSL, same users');
       for (let i = 0; i < 3; i++) {
         const read = await v1.read(`http://127.0.0.1:${port + i}`, 'dk', 'kept');
         assert.deepEqual([read.status, read.body], [200, 'across runs']);

@@ -2,11 +2,12 @@
 // v1 across nodes, `dsv status`, a dying node reported, and Ctrl-C leaving no process behind (DESIGN §2, §9).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Producer, type BaseOptions } from '@platformatic/kafka';
 import { runDsv, type DsvProcess } from './support/dsv-process.ts';
 import { freePortRange } from './support/free-ports.ts';
 import { v1 } from './support/v1-client.ts';
@@ -40,6 +41,31 @@ const portOpen = (address: string): Promise<boolean> =>
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
+
+/** Whether one produce with these connection options fails (the broker refuses it). */
+async function produceRefused(
+  broker: string,
+  topic: string,
+  connection: Pick<BaseOptions, 'tls' | 'sasl'>,
+): Promise<boolean> {
+  const producer = new Producer({
+    ...connection,
+    clientId: 'dsv-mp-probe',
+    bootstrapBrokers: [broker],
+    retries: 0,
+    timeout: 5000,
+    connectTimeout: 3000,
+    autocreateTopics: false,
+  });
+  try {
+    await producer.send({ messages: [{ topic, partition: 0, value: Buffer.from('x') }] });
+    return false;
+  } catch {
+    return true;
+  } finally {
+    await producer.close().catch(() => undefined);
+  }
+}
 
 describe('dsv dev --kafka (multi-process cluster)', { timeout: 300_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dsv-mp-'));
@@ -88,6 +114,33 @@ describe('dsv dev --kafka (multi-process cluster)', { timeout: 300_000 }, () => 
     };
     assert.ok(config.members.every((member) => member.peerUrl.startsWith('https://')));
     assert.ok(config.tls.caFile.length > 0);
+  });
+
+  it('nodes reach Kafka over TLS with their own SCRAM user; the broker refuses plaintext and no credentials', async () => {
+    assert.match(dsv.output(), /^kafka\s+\S+\s+\(1 broker, SASL_SSL/m);
+    const cluster = join(dataDir, 'cluster');
+    const configs = nodes.map(
+      (_, i) =>
+        JSON.parse(readFileSync(join(cluster, `node-${i}.json`), 'utf8')) as {
+          log: {
+            bootstrap: string[];
+            topic: string;
+            tls?: { caFile: string };
+            sasl?: { mechanism: string; username: string; passwordFile: string };
+          };
+        },
+    );
+    for (const [i, config] of configs.entries()) {
+      assert.deepEqual(config.log.bootstrap, [broker], 'the config names the broker it runs on');
+      assert.equal(config.log.sasl?.mechanism, 'SCRAM-SHA-512');
+      assert.equal(config.log.sasl?.username, `dsv-node-${i}`);
+      const mode = statSync(join(cluster, config.log.sasl?.passwordFile ?? '')).mode & 0o777;
+      assert.equal(mode, 0o600, `node-${i}'s Kafka password file is 0600`);
+    }
+    const ca = readFileSync(join(cluster, configs[0]?.log.tls?.caFile ?? ''), 'utf8');
+    const topic = configs[0]?.log.topic ?? '';
+    assert.ok(await produceRefused(broker, topic, {}), 'plaintext is refused');
+    assert.ok(await produceRefused(broker, topic, { tls: { ca } }), 'TLS without SASL is refused');
   });
 
   it('a v1 create on node 0 reads back on node 2 (ordered through Kafka, shards over mTLS)', async () => {

@@ -1,6 +1,8 @@
 // `dsv cluster init`: writes a cluster CA, node certificates, peer token and one config file per node.
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { initCluster, loadServerConfig } from '../../node/server/index.ts';
+import { DsvError } from '../../errors/index.ts';
+import { initCluster, KAFKA_SASL_MECHANISM, loadServerConfig } from '../../node/server/index.ts';
 import { issueRootToken } from '../../node/server/root-token.ts';
 import { reportAndExit } from '../admin-client.ts';
 
@@ -36,6 +38,19 @@ interface InitOptions {
   minInsyncReplicas: number;
   kek: 'passphrase' | 'key-file';
   publicTls?: boolean;
+  kafkaCa?: string;
+  kafkaSasl?: boolean;
+}
+
+function readKafkaCa(file: string): { pem: string } {
+  try {
+    return { pem: readFileSync(file, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new DsvError('DSV_INPUT_INVALID', `cannot read the Kafka CA file ${file} (${code})`, {
+      cause: error,
+    });
+  }
 }
 
 export function registerClusterCommand(program: Command): void {
@@ -99,6 +114,14 @@ export function registerClusterCommand(program: Command): void {
         .default('passphrase'),
     )
     .option('--public-tls', 'serve the public API over TLS with the node certificate')
+    .option(
+      '--kafka-ca <file>',
+      "TLS to the brokers: the CA certificate (PEM) that signed the brokers' certificates",
+    )
+    .option(
+      '--kafka-sasl',
+      `SASL/${KAFKA_SASL_MECHANISM} to the brokers: user dsv-node-<i> per node, random password in node-<i>/kafka.password`,
+    )
     .action(async (options: InitOptions) => {
       try {
         const result = await initCluster({
@@ -115,6 +138,8 @@ export function registerClusterCommand(program: Command): void {
           minInsyncReplicas: options.minInsyncReplicas,
           kek: options.kek,
           publicTls: options.publicTls === true,
+          ...(options.kafkaCa === undefined ? {} : { kafkaCa: readKafkaCa(options.kafkaCa) }),
+          kafkaSasl: options.kafkaSasl === true,
         });
         const { n, k, w } = result.sharing;
         console.log(`cluster of ${options.nodes} nodes (n=${n}, k=${k}, W=${w}) in ${result.dir}`);
@@ -128,6 +153,22 @@ export function registerClusterCommand(program: Command): void {
         console.log(
           'next: copy node-<i>.json with node-<i>/ to machine i, then: dsv server --config node-<i>.json',
         );
+        if (result.kafkaUsers.length > 0) {
+          const topic = options.topic;
+          console.log(
+            `Kafka users (${KAFKA_SASL_MECHANISM}) to create on the brokers, each with READ, WRITE, DESCRIBE, ` +
+              `DESCRIBE_CONFIGS (+ CREATE, ALTER_CONFIGS if nodes create the topic) on Topic:${topic}:`,
+          );
+          for (const user of result.kafkaUsers) {
+            console.log(`  ${user.username}  password in ${user.passwordFile}`);
+          }
+        }
+        if (options.kafkaCa === undefined || options.kafkaSasl !== true) {
+          console.error(
+            'WARNING: Kafka without TLS and SASL (--kafka-ca, --kafka-sasl): anyone who reaches a broker can ' +
+              'read and write the log; production needs TLS+SASL',
+          );
+        }
         if (options.kek === 'passphrase') {
           console.log(
             'each node asks for its unseal passphrase (DSV_UNSEAL_PASSPHRASE, or a terminal prompt)',

@@ -1,13 +1,24 @@
 // `dsv dev --kafka`: a real multi-process cluster on this machine — a local Kafka broker, `dsv cluster
 // init` files, and one `dsv server` process per node with mutual TLS between them (DESIGN §2, §9).
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { PASSPHRASE_ENV } from '../../keys/index.ts';
-import { startLocalKafka, type LocalKafka } from '../../log/kafka/local-kafka.ts';
-import { initCluster, loadServerConfig, nodeConfigFile, type ServerConfig } from '../../node/server/index.ts';
+import {
+  startLocalKafka,
+  type LocalKafka,
+  type LocalKafkaSecurityOptions,
+} from '../../log/kafka/local-kafka.ts';
+import {
+  CA_DIR,
+  initCluster,
+  loadServerConfig,
+  nodeConfigFile,
+  type ServerConfig,
+} from '../../node/server/index.ts';
+import { issueNodeCertificate, loadClusterCa } from '../../node/tls/index.ts';
 import { issueRootToken } from '../../node/server/root-token.ts';
 import { NodeProcesses } from '../../node/server/node-processes.ts';
 
@@ -62,18 +73,32 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   delete process.env[PASSPHRASE_ENV];
   try {
     const resuming = await previousRunUsable(dataDir, clusterDir, options.nodes);
+    // The cluster files come first: the broker's certificate is issued by the cluster CA and its SCRAM users
+    // are the nodes' own. Node configs name the broker address of their first run; nodes are given today's
+    // with --kafka.
+    const configs = resuming
+      ? Array.from({ length: options.nodes }, (_, i) => loadServerConfig(nodeConfigFile(clusterDir, i)))
+      : await freshClusterConfigs(clusterDir, options, passphrase !== undefined);
+    const security = await brokerSecurity(clusterDir, configs);
     kafka = await startLocalKafka({
       brokers: 1,
       dataDir: join(dataDir, 'kafka'),
+      ...(security === undefined ? {} : { security }),
       log: (line) => console.error(line),
     });
-    console.log(`kafka   ${kafka.bootstrap.join(',')}  (1 broker, data in ${join(dataDir, 'kafka')})`);
-    // Node configs name the broker address of their first run; nodes are given today's with --kafka.
-    const configs = resuming
-      ? Array.from({ length: options.nodes }, (_, i) => loadServerConfig(nodeConfigFile(clusterDir, i)))
-      : await freshClusterConfigs(clusterDir, options, kafka.bootstrap, passphrase !== undefined);
+    const mode = security === undefined ? 'PLAINTEXT' : 'SASL_SSL, a SCRAM-SHA-512 user per node';
+    console.log(
+      `kafka   ${kafka.bootstrap.join(',')}  (1 broker, ${mode}, data in ${join(dataDir, 'kafka')})`,
+    );
+    if (!resuming) await recordBootstrap(clusterDir, options.nodes, kafka.bootstrap);
     if (resuming)
       console.log(`resuming the cluster in ${dataDir} (its log, certificates and node data are kept)`);
+    if (security === undefined) {
+      console.log(
+        `note: ${dataDir} was made before dsv dev --kafka secured its broker: Kafka runs PLAINTEXT with no ` +
+          'ACLs; remove the directory for a SASL_SSL broker',
+      );
+    }
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DSV_LOG_LEVEL: process.env.DSV_LOG_LEVEL ?? 'warn',
@@ -109,6 +134,9 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   for (const node of nodes.list()) console.log(`${node.nodeId}  ${node.publicUrl}  pid ${node.pid}`);
   if (rootToken) console.log(`Root token: ${rootToken}`);
   console.log('dev mode: anonymous v1 access is allowed; nodes call each other over mutual TLS');
+  if (kafka.adminClient) {
+    console.log('Kafka: TLS from the cluster CA, each node its own SCRAM user, ACLs on the topic only');
+  }
   console.log(`cluster files (CA, certificates, node configs) in ${clusterDir}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
@@ -122,13 +150,14 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
 async function freshClusterConfigs(
   clusterDir: string,
   options: DevKafkaOptions,
-  bootstrap: readonly string[],
   withPassphrase: boolean,
 ): Promise<ServerConfig[]> {
   await initCluster({
     nodes: options.nodes,
     dir: clusterDir,
-    kafka: bootstrap,
+    kafka: [PENDING_BOOTSTRAP], // the broker starts after: recordBootstrap writes its address
+    kafkaCa: 'cluster-ca',
+    kafkaSasl: true,
     basePort: options.port,
     partitions: 5,
     replicationFactor: 1,
@@ -140,6 +169,50 @@ async function freshClusterConfigs(
     console.log(`note: no ${PASSPHRASE_ENV} set — each node keeps a random key file (no protection at rest)`);
   }
   return Array.from({ length: options.nodes }, (_, i) => loadServerConfig(nodeConfigFile(clusterDir, i)));
+}
+
+/** Stands in for the broker's address until it has started (it needs the cluster CA and node users first). */
+const PENDING_BOOTSTRAP = '127.0.0.1:9092';
+
+/** Writes the broker's address into each node config, replacing PENDING_BOOTSTRAP. */
+async function recordBootstrap(
+  clusterDir: string,
+  nodes: number,
+  bootstrap: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < nodes; i++) {
+    const file = nodeConfigFile(clusterDir, i);
+    const config = JSON.parse(await readFile(file, 'utf8')) as { log: { bootstrap: string[] } };
+    config.log.bootstrap = [...bootstrap];
+    await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+  }
+}
+
+/**
+ * A SASL_SSL broker whose certificate the cluster CA issues, with each node's SCRAM user (name and password
+ * from its config) and the DSV ACLs on the topic. Undefined for a data dir whose configs name no Kafka TLS or
+ * SASL (made before this existed): its broker was formatted without users, so it stays PLAINTEXT.
+ */
+async function brokerSecurity(
+  clusterDir: string,
+  configs: readonly ServerConfig[],
+): Promise<LocalKafkaSecurityOptions | undefined> {
+  if (configs.some((config) => config.log.tls === undefined || config.log.sasl === undefined))
+    return undefined;
+  const caPem = await readFile(join(clusterDir, CA_DIR, 'ca.crt'), 'utf8');
+  const ca = await loadClusterCa(caPem, await readFile(join(clusterDir, CA_DIR, 'ca.key'), 'utf8'));
+  const users = await Promise.all(
+    configs.map(async (config) => ({
+      name: config.log.sasl?.username ?? config.nodeId,
+      password: (await readFile(config.log.sasl?.passwordFile ?? '', 'utf8')).trim(),
+    })),
+  );
+  return {
+    caPem,
+    issueCertificate: (name) => issueNodeCertificate(ca, name),
+    users,
+    topicPrefix: configs[0]?.log.topic ?? 'dsv-log',
+  };
 }
 
 /**

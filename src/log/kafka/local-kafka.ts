@@ -9,6 +9,7 @@ import { ensureKafkaArtifacts } from './kafka-artifacts.ts';
 import {
   AclOperations,
   AclPermissionTypes,
+  type AclOperationValue,
   Admin,
   ResourcePatternTypes,
   ResourceTypes,
@@ -23,8 +24,15 @@ export interface LocalKafkaSecurityOptions {
   readonly caPem: string;
   /** Issues a broker's certificate from that CA (SANs 127.0.0.1 and localhost). */
   issueCertificate(name: string): Promise<{ readonly certPem: string; readonly keyPem: string }>;
-  /** One SCRAM user per DSV node; each gets the DSV ACLs on topics starting with `topicPrefix`. */
-  readonly users: readonly { readonly name: string; readonly password: string }[];
+  /**
+   * One SCRAM user per DSV node; each gets the DSV ACLs on topics starting with `topicPrefix`, or only
+   * `operations` when given (e.g. READ, WRITE, DESCRIBE: a client that may produce and consume, nothing else).
+   */
+  readonly users: readonly {
+    readonly name: string;
+    readonly password: string;
+    readonly operations?: readonly AclOperationValue[];
+  }[];
   readonly topicPrefix: string;
 }
 
@@ -168,7 +176,10 @@ async function brokerSecurity(
     caPem: options.caPem,
     adminUser: ADMIN_USER,
     adminPassword,
-    scramUsers: [{ name: ADMIN_USER, password: adminPassword }, ...options.users],
+    scramUsers: [
+      { name: ADMIN_USER, password: adminPassword },
+      ...options.users.map(({ name, password }) => ({ name, password })),
+    ],
     adminClient: {
       tls: { ca: options.caPem },
       sasl: { mechanism: 'SCRAM-SHA-512', username: ADMIN_USER, password: adminPassword },
@@ -187,7 +198,7 @@ async function grantTopicAcls(
   try {
     await admin.createAcls({
       creations: options.users.flatMap((user) =>
-        DSV_TOPIC_OPERATIONS.map((operation) => ({
+        (user.operations ?? DSV_TOPIC_OPERATIONS).map((operation) => ({
           resourceType: ResourceTypes.TOPIC,
           resourceName: options.topicPrefix,
           resourcePatternType: ResourcePatternTypes.PREFIXED,

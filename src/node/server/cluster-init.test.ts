@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadNodeTls } from '../tls/index.ts';
 import { initCluster } from './cluster-init.ts';
+import { kafkaSecurity } from './server-node.ts';
 import { loadServerConfig } from './server-config.ts';
 
 describe('cluster init', () => {
@@ -92,6 +93,60 @@ describe('cluster init', () => {
     const config = loadServerConfig(join(moved, 'node-1.json'));
     assert.equal(config.dataDir, join(moved, 'node-1', 'data'));
     assert.equal(loadNodeTls(config.tls).identity, 'node-1');
+  });
+
+  it('--kafka-ca and --kafka-sasl: log.tls and log.sasl per node, a SCRAM user and a 0600 password each', async () => {
+    const dir = join(root, 'kafka-secure');
+    const kafkaCa = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const result = await initCluster({
+      nodes: 2,
+      dir,
+      kafka: ['kafka-1:9093'],
+      basePort: 7100,
+      kafkaCa: { pem: kafkaCa },
+      kafkaSasl: true,
+    });
+    const configs = result.configFiles.map((file) => loadServerConfig(file));
+    const passwords = new Set<string>();
+    for (const [i, config] of configs.entries()) {
+      assert.deepEqual(config.log.tls, { caFile: join(dir, `node-${i}`, 'tls', 'kafka-ca.crt') });
+      assert.deepEqual(config.log.sasl, {
+        mechanism: 'SCRAM-SHA-512',
+        username: `dsv-node-${i}`,
+        passwordFile: join(dir, `node-${i}`, 'kafka.password'),
+      });
+      assert.equal(statSync(config.log.sasl?.passwordFile ?? '').mode & 0o777, 0o600);
+      const security = kafkaSecurity(config.log);
+      assert.equal(security.tls?.ca, kafkaCa);
+      assert.match(security.sasl?.password ?? '', /^[A-Za-z0-9_-]{43}$/);
+      passwords.add(security.sasl?.password ?? '');
+    }
+    assert.equal(passwords.size, 2, 'one password per node');
+    assert.deepEqual(
+      result.kafkaUsers.map((user) => user.username),
+      ['dsv-node-0', 'dsv-node-1'],
+    );
+    // The cluster CA itself may sign the brokers (dsv dev --kafka).
+    const own = await initCluster({
+      nodes: 1,
+      dir: join(root, 'kafka-own-ca'),
+      kafka: ['k:9093'],
+      basePort: 7200,
+      kafkaCa: 'cluster-ca',
+    });
+    const config = loadServerConfig(own.configFiles[0] ?? '');
+    assert.equal(readFileSync(config.log.tls?.caFile ?? '', 'utf8'), readFileSync(config.tls.caFile, 'utf8'));
+    assert.equal(config.log.sasl, undefined);
+    await assert.rejects(
+      initCluster({
+        nodes: 1,
+        dir: join(root, 'kafka-bad-ca'),
+        kafka: ['k:9093'],
+        basePort: 7300,
+        kafkaCa: { pem: 'not a certificate' },
+      }),
+      /no PEM certificate/,
+    );
   });
 
   it('a config file that does not validate is refused with every problem named', () => {

@@ -33,6 +33,21 @@ export interface ClusterInitOptions {
   readonly devMode?: boolean;
   /** Serve the public API over TLS with the node certificate (clients then trust ca/ca.crt). */
   readonly publicTls?: boolean;
+  /**
+   * TLS to the brokers: the PEM of the CA that signed the brokers' certificates, or 'cluster-ca' when the
+   * cluster CA made here signs them (`dsv dev --kafka`). Copied to node-i/tls/kafka-ca.crt (`log.tls`).
+   */
+  readonly kafkaCa?: { readonly pem: string } | 'cluster-ca';
+  /** SASL/SCRAM-SHA-512: user `dsv-node-<i>` per node, a random password in node-i/kafka.password (0600). */
+  readonly kafkaSasl?: boolean;
+}
+
+/** The Kafka user of one node (`kafkaSasl`): the operator creates it on the brokers, with the topic ACLs. */
+export interface KafkaNodeUser {
+  readonly nodeId: string;
+  readonly username: string;
+  /** Absolute path of the 0600 password file. */
+  readonly passwordFile: string;
 }
 
 export interface ClusterInitResult {
@@ -40,6 +55,20 @@ export interface ClusterInitResult {
   readonly caDir: string;
   readonly configFiles: string[];
   readonly sharing: SharingParams;
+  /** One per node with `kafkaSasl`, else empty. */
+  readonly kafkaUsers: KafkaNodeUser[];
+}
+
+export const KAFKA_SASL_MECHANISM = 'SCRAM-SHA-512';
+export const kafkaUserName = (index: number): string => `dsv-node-${index}`;
+export const KAFKA_PASSWORD_FILE = 'kafka.password';
+export const KAFKA_CA_FILE = 'tls/kafka-ca.crt';
+
+/** Whether `pem` holds a certificate (the CA given with --kafka-ca), so a wrong file fails at init. */
+function requireCertificatePem(pem: string): void {
+  if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(pem)) {
+    throw new DsvError('DSV_INPUT_INVALID', 'The Kafka CA file holds no PEM certificate');
+  }
 }
 
 export const CA_DIR = 'ca';
@@ -55,6 +84,8 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
   }
   const sharing = options.sharing ?? defaultSharingParams(options.nodes);
   validateSharingParams(sharing, options.nodes);
+  if (options.kafkaCa !== undefined && options.kafkaCa !== 'cluster-ca')
+    requireCertificatePem(options.kafkaCa.pem);
   const peerBasePort = options.peerBasePort ?? options.basePort + 1000;
   if (Math.max(options.basePort, peerBasePort) + options.nodes > 65535) {
     throw new DsvError('DSV_INPUT_INVALID', 'The port ranges run past 65535');
@@ -79,6 +110,8 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
     nodeDirs: new Map(members.map((member) => [member.nodeId, join(dir, member.nodeId)])),
   });
   const configFiles: string[] = [];
+  const kafkaUsers: KafkaNodeUser[] = [];
+  const kafkaCaPem = options.kafkaCa === 'cluster-ca' ? ca.certPem : options.kafkaCa?.pem;
   for (const [i, member] of members.entries()) {
     const nodeDir = member.nodeId; // relative to the config file: copy node-i.json with node-i/
     const at = (name: string): string => join(dir, nodeDir, name);
@@ -87,6 +120,16 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
     writePublicFile(at('tls/node.crt'), leaf.certPem);
     writePrivateFile(at('tls/node.key'), leaf.keyPem);
     if (options.kek === 'key-file') writePrivateFile(at('kek.key'), randomBytes(32).toString('hex'));
+    if (kafkaCaPem !== undefined) writePublicFile(at(KAFKA_CA_FILE), kafkaCaPem);
+    if (options.kafkaSasl) {
+      // URL-safe characters only: the password may end up in broker tooling command lines.
+      writePrivateFile(at(KAFKA_PASSWORD_FILE), `${randomBytes(32).toString('base64url')}\n`);
+      kafkaUsers.push({
+        nodeId: member.nodeId,
+        username: kafkaUserName(i),
+        passwordFile: at(KAFKA_PASSWORD_FILE),
+      });
+    }
     const config: ServerConfigInput = {
       nodeId: member.nodeId,
       dataDir: `${nodeDir}/data`,
@@ -102,6 +145,16 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
         partitions: options.partitions ?? 12,
         replicationFactor: options.replicationFactor ?? 3,
         minInsyncReplicas: options.minInsyncReplicas ?? 2,
+        ...(kafkaCaPem === undefined ? {} : { tls: { caFile: `${nodeDir}/${KAFKA_CA_FILE}` } }),
+        ...(options.kafkaSasl
+          ? {
+              sasl: {
+                mechanism: KAFKA_SASL_MECHANISM,
+                username: kafkaUserName(i),
+                passwordFile: `${nodeDir}/${KAFKA_PASSWORD_FILE}`,
+              },
+            }
+          : {}),
       },
       tls: {
         caFile: `${nodeDir}/tls/ca.crt`,
@@ -122,5 +175,5 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
     writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
     configFiles.push(file);
   }
-  return { dir, caDir: join(dir, CA_DIR), configFiles, sharing };
+  return { dir, caDir: join(dir, CA_DIR), configFiles, sharing, kafkaUsers };
 }

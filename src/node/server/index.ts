@@ -2,9 +2,12 @@
 export {
   CA_DIR,
   initCluster,
+  KAFKA_SASL_MECHANISM,
+  kafkaUserName,
   nodeConfigFile,
   type ClusterInitOptions,
   type ClusterInitResult,
+  type KafkaNodeUser,
 } from './cluster-init.ts';
 export {
   loadServerConfig,
