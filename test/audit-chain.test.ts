@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { canonicalJson, hashRecord, type AuditRecord } from '../src/audit/audit-record.ts';
-import { verifyAuditTrail } from '../src/audit/index.ts';
+import { readAuditChainKey, verifyAuditTrail } from '../src/audit/index.ts';
 import { segmentName } from '../src/audit/jsonl/audit-segments.ts';
 import { editLines, firstSegment, tempAuditDir, writeTrail } from '../src/audit/testing/audit-fixtures.ts';
 
@@ -46,7 +46,8 @@ describe('audit chain verifier', () => {
       assert.equal(first.seq, 0);
       assert.equal(first.prevHash, '0'.repeat(64));
       const { hash, ...unsealed } = first;
-      assert.equal(hash, hashRecord(unsealed));
+      assert.equal(first.v, 2);
+      assert.equal(hash, hashRecord(unsealed, await readAuditChainKey(dir)));
     } finally {
       await dispose();
     }
@@ -120,9 +121,11 @@ describe('audit chain verifier', () => {
       assert.equal((await verifyAuditTrail(dir)).firstBrokenLink, undefined);
       const cut = await verifyAuditTrail(dir, { expectHead: anchor });
       assert.deepEqual([cut.firstBrokenLink?.seq, cut.firstBrokenLink?.reason], [9, 'removed']);
-      // Rewrite record 4 and recompute every later hash: a consistent chain, but not the anchored one.
+      // Rewrite record 4 and recompute every later hash — even with the chain key: a consistent chain,
+      // but not the anchored one.
       await writeFile(file, original);
-      await editLines(file, (lines) => rehashFrom(lines, 4, (r) => ({ ...r, status: 500 })));
+      const key = await readAuditChainKey(dir);
+      await editLines(file, (lines) => rehashFrom(lines, 4, (r) => ({ ...r, status: 500 }), key));
       assert.equal((await verifyAuditTrail(dir)).firstBrokenLink, undefined);
       const rewritten = await verifyAuditTrail(dir, { expectHead: anchor });
       assert.deepEqual([rewritten.firstBrokenLink?.seq, rewritten.firstBrokenLink?.reason], [9, 'modified']);
@@ -198,15 +201,20 @@ describe('audit chain verifier', () => {
   });
 });
 
-/** What an attacker with write access but no anchor can do: edit a record and recompute the chain after it. */
-function rehashFrom(lines: string[], from: number, edit: (r: AuditRecord) => AuditRecord): string[] {
+/** What an attacker with write access (and the chain key) but no anchor can do: edit and recompute. */
+function rehashFrom(
+  lines: string[],
+  from: number,
+  edit: (r: AuditRecord) => AuditRecord,
+  key: Buffer,
+): string[] {
   const out = [...lines];
   let prevHash = (JSON.parse(out[from - 1] ?? '') as AuditRecord).hash;
   for (let i = from; i < out.length; i++) {
     const original = JSON.parse(out[i] ?? '') as AuditRecord;
     const { hash: _old, ...rest } = i === from ? edit(original) : original;
     const unsealed = { ...rest, prevHash };
-    const hash = hashRecord(unsealed);
+    const hash = hashRecord(unsealed, key);
     out[i] = canonicalJson({ ...unsealed, hash });
     prevHash = hash;
   }

@@ -7,7 +7,15 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AuditPathHasher, readAuditSecret } from '../src/audit/index.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { AuditPathHasher, readAuditChainKey, readAuditSecret, verifyAuditTrail } from '../src/audit/index.ts';
+import {
+  canonicalJson,
+  hashRecord,
+  type AuditRecord,
+  type UnsealedAuditRecord,
+} from '../src/audit/audit-record.ts';
+import { editLines, firstSegment, tempAuditDir, writeTrail } from '../src/audit/testing/audit-fixtures.ts';
 import { closeHttpAgent, send, v1As } from './support/authz-model-http.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
 import { runDsv } from './support/dsv-process.ts';
@@ -310,5 +318,124 @@ describe('security hardening: dsv server start-up secrets', () => {
     });
     assert.equal(await server.exited, 2, server.output());
     assert.match(server.output(), /shorter than 12 characters/);
+  });
+});
+
+describe('security hardening: keyed and anchored audit chain', () => {
+  /** An attacker with write access but without the chain key: drops a record, recomputes every later hash. */
+  const dropAndRehash = (lines: string[], at: number, hash: (r: UnsealedAuditRecord) => string) => {
+    const out = lines.filter((_, i) => i !== at);
+    let prevHash = at === 0 ? '0'.repeat(64) : (JSON.parse(out[at - 1] ?? '') as AuditRecord).hash;
+    for (let i = at; i < out.length; i++) {
+      const { hash: _old, ...rest } = JSON.parse(out[i] ?? '') as AuditRecord;
+      const unsealed = { ...rest, seq: i, prevHash };
+      prevHash = hash(unsealed);
+      out[i] = canonicalJson({ ...unsealed, hash: prevHash });
+    }
+    return out;
+  };
+
+  it('H11: a record deleted with every later hash recomputed without the chain key fails verification', async () => {
+    const { dir, dispose } = await tempAuditDir();
+    try {
+      await writeTrail(dir, 8);
+      const original = readFileSync(firstSegment(dir), 'utf8');
+      assert.equal((await verifyAuditTrail(dir)).firstBrokenLink, undefined);
+      // A guessed key; the records from the gap on rewritten as unkeyed format 1 (a downgrade after keyed
+      // records); keyed records hashed with plain SHA-256.
+      const forgeries: Array<(r: UnsealedAuditRecord) => string> = [
+        (r) => hashRecord(r, randomBytes(32)),
+        (r) => {
+          const { v: _v, target: _t, ...v1 } = r;
+          return hashRecord(v1);
+        },
+        (r) => createHash('sha256').update(JSON.stringify(r)).digest('hex'),
+      ];
+      for (const [i, forge] of forgeries.entries()) {
+        writeFileSync(firstSegment(dir), original);
+        await editLines(firstSegment(dir), (lines) =>
+          i === 1
+            ? dropAndRehash(lines, 3, forge).map((line, at) => {
+                if (at < 3) return line;
+                const { v: _v, target: _t, ...v1 } = JSON.parse(line) as AuditRecord;
+                return canonicalJson(v1);
+              })
+            : dropAndRehash(lines, 3, forge),
+        );
+        const result = await verifyAuditTrail(dir);
+        assert.deepEqual(
+          [result.firstBrokenLink?.seq, result.firstBrokenLink?.reason],
+          [3, 'modified'],
+          `forgery ${i}`,
+        );
+      }
+      // With the key it would verify: the chain itself is what the key protects.
+      writeFileSync(firstSegment(dir), original);
+      const key = await readAuditChainKey(dir);
+      await editLines(firstSegment(dir), (lines) => dropAndRehash(lines, 3, (r) => hashRecord(r, key)));
+      assert.equal((await verifyAuditTrail(dir)).firstBrokenLink, undefined);
+      // The key is a 0600 file beside audit.key.
+      assert.equal((statSync(join(dir, 'audit-chain.key')).mode & 0o777).toString(8), '600');
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('H11: an old unkeyed (format 1) trail still verifies, and says it is unkeyed; a node extends it keyed', async () => {
+    const { dir, dispose } = await tempAuditDir();
+    try {
+      await writeTrail(dir, 3);
+      // Rewrite as the pre-key format: SHA-256 chain, no v, no target.
+      const v1Lines: string[] = [];
+      let prevHash = '0'.repeat(64);
+      for (const line of readFileSync(firstSegment(dir), 'utf8').split('\n').filter(Boolean)) {
+        const { v: _v, target: _t, hash: _h, ...rest } = JSON.parse(line) as AuditRecord;
+        const unsealed = { ...rest, prevHash };
+        prevHash = hashRecord(unsealed);
+        v1Lines.push(canonicalJson({ ...unsealed, hash: prevHash }));
+      }
+      writeFileSync(firstSegment(dir), v1Lines.map((l) => `${l}\n`).join(''));
+      const old = await verifyAuditTrail(dir);
+      assert.equal(old.firstBrokenLink, undefined);
+      assert.deepEqual([old.records, old.unkeyedRecords], [3, 3]);
+      await writeTrail(dir, 2);
+      const mixed = await verifyAuditTrail(dir);
+      assert.equal(mixed.firstBrokenLink, undefined);
+      assert.deepEqual([mixed.records, mixed.unkeyedRecords], [5, 3]);
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('H12: dsv audit head exports the head; verify --anchor fails once the trail is cut below it', async () => {
+    const { dir, dispose } = await tempAuditDir();
+    try {
+      await writeTrail(dir, 6);
+      const head = runDsv(['audit', 'head', '--dir', dir]);
+      assert.equal(await head.exited, 0, head.output());
+      const exported = JSON.parse(head.output().trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
+      assert.deepEqual([exported.seq, exported.node], [5, 'node-0']);
+      assert.match(String(exported.hash), /^[0-9a-f]{64}$/);
+      const anchorFile = join(dir, '..', 'head.json');
+      writeFileSync(anchorFile, head.output());
+      const intact = runDsv(['audit', 'verify', '--dir', dir, '--anchor', anchorFile]);
+      assert.equal(await intact.exited, 0, intact.output());
+      // More records after the anchor are fine: the anchored one is still there.
+      await writeTrail(dir, 2);
+      const grown = runDsv(['audit', 'verify', '--dir', dir, '--anchor', anchorFile]);
+      assert.equal(await grown.exited, 0, grown.output());
+      // Cut cleanly along newlines below the anchor: the chain alone still verifies, the anchor does not.
+      await editLines(firstSegment(dir), (lines) => lines.slice(0, 4));
+      assert.equal((await verifyAuditTrail(dir)).firstBrokenLink, undefined);
+      const cut = runDsv(['audit', 'verify', '--dir', dir, '--anchor', anchorFile]);
+      assert.equal(await cut.exited, 1, cut.output());
+      assert.match(cut.output(), /broken at seq \d+: removed/);
+      // An anchor for another node does not vouch for this trail.
+      writeFileSync(anchorFile, JSON.stringify({ ...exported, node: 'node-9' }));
+      const other = runDsv(['audit', 'verify', '--dir', dir, '--anchor', anchorFile]);
+      assert.equal(await other.exited, 1, other.output());
+    } finally {
+      await dispose();
+    }
   });
 });

@@ -1,5 +1,7 @@
-// The audit record: its fields, their fixed order, the canonical JSON line and the hash chain (I-A1).
-import { createHash } from 'node:crypto';
+// The audit record: its fields, their fixed order, the canonical JSON line and the hash chain (I-A1, I-A2).
+// Format 2 (`"v":2`, written since the chain was keyed) hashes with HMAC-SHA256 under the node's chain key
+// and names the admin target; format 1 (no `v`) is the old unkeyed SHA-256 chain, still readable.
+import { createHash, createHmac } from 'node:crypto';
 import { DsvError } from '../errors/index.ts';
 
 /** What happened to the request, derived from the status: the trail can be filtered without reading codes. */
@@ -14,6 +16,11 @@ export interface AuditRecordInput {
   readonly accessor: string | null;
   /** A short dotted name such as `secret.read` — never a URL (it would carry names). */
   readonly operation: string;
+  /**
+   * What an admin operation acted on, as `kind:id` (`token:<accessor>`, `policy:<tenant>/<name>`,
+   * `tenant:<name>`); never a token or secret value, never a secret path. Absent/null otherwise.
+   */
+  readonly target?: string | null;
   /** `AuditPathHasher.pathHmac(tenant, namespace, name)`; null when the request touched no secret path. */
   readonly pathHmac: string | null;
   readonly outcome: AuditOutcome;
@@ -22,8 +29,12 @@ export interface AuditRecordInput {
   readonly time?: Date;
 }
 
-/** One line of the trail. Field order here is the canonical order (see `canonicalJson`). */
+/**
+ * One line of the trail. Field order here is the canonical order (see `canonicalJson`). `v` and `target`
+ * exist only in format 2 records (keyed chain); a format 1 record has neither.
+ */
 export interface AuditRecord {
+  readonly v?: typeof AUDIT_FORMAT;
   readonly seq: number;
   readonly time: string;
   readonly requestId: string;
@@ -31,6 +42,7 @@ export interface AuditRecord {
   readonly tenant: string | null;
   readonly accessor: string | null;
   readonly operation: string;
+  readonly target?: string | null;
   readonly pathHmac: string | null;
   readonly outcome: AuditOutcome;
   readonly status: number;
@@ -49,7 +61,11 @@ export interface AuditReceipt {
 /** prevHash of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-export const AUDIT_FIELDS = [
+/** The record format this code writes: 2 = HMAC-chained under the node's chain key, with `target`. */
+export const AUDIT_FORMAT = 2;
+
+/** Fields of a format 1 record (the unkeyed SHA-256 chain written before format 2). */
+export const AUDIT_FIELDS_V1 = [
   'seq',
   'time',
   'requestId',
@@ -64,10 +80,30 @@ export const AUDIT_FIELDS = [
   'hash',
 ] as const satisfies ReadonlyArray<keyof AuditRecord>;
 
+/** Fields of a format 2 record, in canonical order. */
+export const AUDIT_FIELDS = [
+  'v',
+  'seq',
+  'time',
+  'requestId',
+  'node',
+  'tenant',
+  'accessor',
+  'operation',
+  'target',
+  'pathHmac',
+  'outcome',
+  'status',
+  'prevHash',
+  'hash',
+] as const satisfies ReadonlyArray<keyof AuditRecord>;
+
 const OUTCOMES: ReadonlySet<string> = new Set<AuditOutcome>(['ok', 'denied', 'rejected', 'failed']);
 /** Identifiers (request ids, accessors, operations, node ids): no spaces, slashes or URLs, so no names. */
 const IDENT = /^[A-Za-z0-9._:-]{1,128}$/;
 const OPERATION = /^[A-Za-z0-9._:-]{1,64}$/;
+/** `kind:id` with ids of names, accessors and tenants: no spaces, no URLs, no values. */
+const TARGET = /^[a-z]{1,16}:[A-Za-z0-9._/*@-]{1,300}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -83,14 +119,33 @@ export function outcomeOf(status: number): AuditOutcome {
  * made — the hash is reproducible by any auditor from the line alone.
  */
 export function canonicalJson(record: AuditRecord): string {
-  return serialize(record, AUDIT_FIELDS);
+  return serialize(record, fieldsOf(record));
 }
 
-const UNSEALED_FIELDS = AUDIT_FIELDS.filter((field) => field !== 'hash');
+const fieldsOf = (record: UnsealedAuditRecord): ReadonlyArray<keyof AuditRecord> =>
+  record.v === undefined ? AUDIT_FIELDS_V1 : AUDIT_FIELDS;
 
-/** hash = SHA-256 over the canonical JSON of the record without its hash field, lowercase hex. */
-export function hashRecord(record: UnsealedAuditRecord): string {
-  return createHash('sha256').update(serialize(record, UNSEALED_FIELDS)).digest('hex');
+const unsealedFields = (record: UnsealedAuditRecord) => fieldsOf(record).filter((field) => field !== 'hash');
+
+/**
+ * The record's hash over the canonical JSON without its hash field, lowercase hex: format 2 is
+ * HMAC-SHA256 under the node's audit chain key (only the key holder can recompute a chain), format 1 plain
+ * SHA-256. A format 2 record without a key is a DSV_INPUT_INVALID (the verifier must be given the key).
+ */
+export function hashRecord(record: UnsealedAuditRecord, chainKey?: Buffer): string {
+  const canonical = serialize(record, unsealedFields(record));
+  if (record.v === undefined) return createHash('sha256').update(canonical).digest('hex');
+  if (chainKey === undefined)
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      'The trail has keyed (format 2) records: the audit chain key is needed to check them',
+    );
+  return createHmac('sha256', chainKey).update(canonical).digest('hex');
+}
+
+/** A valid `target` (`kind:id`, see AuditRecordInput.target). */
+export function isAuditTarget(value: unknown): value is string {
+  return typeof value === 'string' && TARGET.test(value);
 }
 
 function serialize(record: UnsealedAuditRecord, fields: ReadonlyArray<keyof AuditRecord>): string {
@@ -98,8 +153,8 @@ function serialize(record: UnsealedAuditRecord, fields: ReadonlyArray<keyof Audi
   return `{${fields.map((field) => `${JSON.stringify(field)}:${JSON.stringify(values[field])}`).join(',')}}`;
 }
 
-export function sealRecord(record: UnsealedAuditRecord): AuditRecord {
-  return { ...record, hash: hashRecord(record) };
+export function sealRecord(record: UnsealedAuditRecord, chainKey?: Buffer): AuditRecord {
+  return { ...record, hash: hashRecord(record, chainKey) };
 }
 
 /** Rejects input that could smuggle names, values or line breaks into the trail (I-A1 README: no names). */
@@ -112,6 +167,7 @@ export function checkAuditInput(input: AuditRecordInput, node: string): void {
   if (input.tenant !== null && !isTenant(input.tenant)) bad('tenant');
   if (input.accessor !== null && !IDENT.test(input.accessor)) bad('accessor');
   if (!OPERATION.test(input.operation)) bad('operation');
+  if (input.target !== undefined && input.target !== null && !isAuditTarget(input.target)) bad('target');
   if (input.pathHmac !== null && !HEX64.test(input.pathHmac)) bad('pathHmac');
   if (!OUTCOMES.has(input.outcome)) bad('outcome');
   if (!Number.isInteger(input.status) || input.status < 100 || input.status > 599) bad('status');
@@ -137,9 +193,10 @@ export function parseRecordLine(line: string): { record: AuditRecord } | { probl
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { problem: 'not an object' };
   const keys = Object.keys(value);
-  if (keys.length !== AUDIT_FIELDS.length || keys.some((k, i) => k !== AUDIT_FIELDS[i]))
-    return { problem: 'wrong fields' };
   const r = value as Record<string, unknown>;
+  const fields: readonly string[] = r.v === AUDIT_FORMAT ? AUDIT_FIELDS : AUDIT_FIELDS_V1;
+  if (keys.length !== fields.length || keys.some((k, i) => k !== fields[i]))
+    return { problem: 'wrong fields' };
   const matches = (v: unknown, pattern: RegExp) => typeof v === 'string' && pattern.test(v);
   const strOrNull = (v: unknown) => v === null || typeof v === 'string';
   const shapeOk =
@@ -151,6 +208,7 @@ export function parseRecordLine(line: string): { record: AuditRecord } | { probl
     strOrNull(r.tenant) &&
     strOrNull(r.accessor) &&
     typeof r.operation === 'string' &&
+    (r.v === undefined || strOrNull(r.target)) &&
     strOrNull(r.pathHmac) &&
     typeof r.outcome === 'string' &&
     OUTCOMES.has(r.outcome) &&

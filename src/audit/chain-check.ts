@@ -18,6 +18,8 @@ export interface BrokenLink {
 export interface ChainState {
   readonly nextSeq: number;
   readonly prevHash: string;
+  /** A keyed (format 2) record has been seen: an unkeyed one after it is a downgrade, i.e. 'modified'. */
+  readonly keyed?: boolean;
 }
 
 export const GENESIS_STATE: ChainState = { nextSeq: 0, prevHash: GENESIS_HASH };
@@ -43,6 +45,7 @@ export function checkSegment(
   file: string,
   start: ChainState,
   visit?: (record: AuditRecord) => void,
+  chainKey?: Buffer,
 ): SegmentCheck {
   const lines = text.split('\n');
   const tail = lines.pop() ?? ''; // '' when the text ends with a newline (or is empty)
@@ -69,7 +72,11 @@ export function checkSegment(
       );
     }
     const { hash, ...unsealed } = record;
-    if (hashRecord(unsealed) !== hash) return breakAt(i, 'modified', 'hash does not match the record');
+    if (record.v === undefined && state.keyed === true)
+      return breakAt(i, 'modified', 'an unkeyed (format 1) record after keyed ones');
+    // Format 2: an HMAC under the chain key, so a chain recomputed without the key does not verify.
+    if (hashRecord(unsealed, chainKey) !== hash)
+      return breakAt(i, 'modified', 'hash does not match the record');
     if (record.seq > state.nextSeq) {
       const later = parsed.slice(i + 1).some((r) => r?.seq === state.nextSeq);
       return later
@@ -79,7 +86,7 @@ export function checkSegment(
     if (record.seq < state.nextSeq) return breakAt(i, 'reordered', `seq ${record.seq} appears out of order`);
     if (record.prevHash !== state.prevHash)
       return breakAt(i, 'removed', 'prevHash does not match the previous record');
-    state = { nextSeq: record.seq + 1, prevHash: hash };
+    state = { nextSeq: record.seq + 1, prevHash: hash, keyed: record.v !== undefined };
     visit?.(record);
     validBytes += Buffer.byteLength(lines[i] ?? '') + 1;
   }

@@ -1,9 +1,11 @@
 // audit — the tamper-evident audit trail: every request's record, hash-chained and durable before any
 // response carrying secret material is sent (I-A1). See README.md.
 export {
+  AUDIT_FORMAT,
   GENESIS_HASH,
   canonicalJson,
   hashRecord,
+  isAuditTarget,
   outcomeOf,
   type AuditOutcome,
   type AuditReceipt,
@@ -14,9 +16,17 @@ export type { AuditSink } from './audit-sink.ts';
 export { JsonlAuditSink, type JsonlAuditSinkOptions } from './jsonl/jsonl-audit-sink.ts';
 export type { RecoveredTail } from './jsonl/audit-segments.ts';
 export { AuditPathHasher, encodePath } from './audit-path-hasher.ts';
-export { AUDIT_KEY_FILE, loadOrCreateAuditSecret, readAuditSecret } from './audit-secret.ts';
+export {
+  AUDIT_CHAIN_KEY_FILE,
+  AUDIT_KEY_FILE,
+  loadOrCreateAuditChainKey,
+  loadOrCreateAuditSecret,
+  readAuditChainKey,
+  readAuditSecret,
+} from './audit-secret.ts';
 export {
   verifyAuditTrail,
+  type AuditAnchor,
   type AuditTrailVerification,
   type VerifyAuditTrailOptions,
 } from './verify-audit-trail.ts';

@@ -50,16 +50,16 @@ export interface OpenedSegment {
  * Opens the newest segment for appending (creating segment 0 in an empty directory). The whole newest
  * segment is checked against the chain, continuing from the last record of the segment before it.
  */
-export async function openNewestSegment(dir: string): Promise<OpenedSegment> {
+export async function openNewestSegment(dir: string, chainKey: Buffer): Promise<OpenedSegment> {
   const segments = await listSegments(dir);
   const number = segments.at(-1) ?? 0;
-  const start = segments.length >= 2 ? await lastState(dir, segments.at(-2) ?? 0) : GENESIS_STATE;
+  const start = segments.length >= 2 ? await lastState(dir, segments.at(-2) ?? 0, chainKey) : GENESIS_STATE;
   const path = join(dir, segmentName(number));
   const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
   try {
     if (segments.length === 0) await syncDir(dir);
     const text = await file.readFile('utf8');
-    const check = checkSegment(text, path, start);
+    const check = checkSegment(text, path, start, undefined, chainKey);
     if (check.broken !== undefined && check.broken.reason !== 'torn') throw corrupt(check.broken);
     const size = Buffer.byteLength(text);
     let recovered: RecoveredTail | undefined;
@@ -77,7 +77,7 @@ export async function openNewestSegment(dir: string): Promise<OpenedSegment> {
 }
 
 /** The chain state after a complete (older) segment: its last line must be a whole, valid record. */
-async function lastState(dir: string, number: number): Promise<ChainState> {
+async function lastState(dir: string, number: number, chainKey: Buffer): Promise<ChainState> {
   const path = join(dir, segmentName(number));
   const text = await readFile(path, 'utf8');
   const lines = text.split('\n');
@@ -92,10 +92,16 @@ async function lastState(dir: string, number: number): Promise<ChainState> {
   } catch {
     // left empty: the check below reports the line as modified
   }
-  const check = checkSegment(`${last}\n`, path, {
-    nextSeq: typeof parsed.seq === 'number' ? parsed.seq : -1,
-    prevHash: typeof parsed.prevHash === 'string' ? parsed.prevHash : '',
-  });
+  const check = checkSegment(
+    `${last}\n`,
+    path,
+    {
+      nextSeq: typeof parsed.seq === 'number' ? parsed.seq : -1,
+      prevHash: typeof parsed.prevHash === 'string' ? parsed.prevHash : '',
+    },
+    undefined,
+    chainKey,
+  );
   if (check.broken !== undefined) throw corrupt(check.broken);
   return check.state;
 }

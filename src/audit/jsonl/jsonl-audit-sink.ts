@@ -4,6 +4,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError, toDsvError } from '../../errors/index.ts';
 import {
+  AUDIT_FORMAT,
   canonicalJson,
   checkAuditInput,
   sealRecord,
@@ -12,6 +13,7 @@ import {
   type AuditRecordInput,
 } from '../audit-record.ts';
 import type { AuditSink } from '../audit-sink.ts';
+import { loadOrCreateAuditChainKey } from '../audit-secret.ts';
 import type { ChainState } from '../chain-check.ts';
 import { AuditDirLock } from './audit-dir-lock.ts';
 import { openNewestSegment, segmentName, syncDir, type RecoveredTail } from './audit-segments.ts';
@@ -23,6 +25,8 @@ export interface JsonlAuditSinkOptions {
   readonly node: string;
   /** A new segment starts once the current one reaches this size (default 64 MiB). */
   readonly segmentBytes?: number;
+  /** The HMAC key of the chain; default `dir/audit-chain.key`, created (0600) on first open. */
+  readonly chainKey?: Buffer;
 }
 
 interface PendingAppend {
@@ -38,6 +42,7 @@ export class JsonlAuditSink implements AuditSink {
   readonly recovered: RecoveredTail | undefined;
   readonly #lock: AuditDirLock;
   readonly #segmentBytes: number;
+  readonly #chainKey: Buffer;
   #file: FileHandle;
   #segment: number;
   #size: number;
@@ -48,8 +53,14 @@ export class JsonlAuditSink implements AuditSink {
   #failure: DsvError | undefined;
   #closed = false;
 
-  private constructor(options: JsonlAuditSinkOptions, lock: AuditDirLock, opened: OpenedState) {
+  private constructor(
+    options: JsonlAuditSinkOptions,
+    lock: AuditDirLock,
+    opened: OpenedState,
+    chainKey: Buffer,
+  ) {
     this.dir = options.dir;
+    this.#chainKey = chainKey;
     this.node = options.node;
     this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.#lock = lock;
@@ -64,7 +75,8 @@ export class JsonlAuditSink implements AuditSink {
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     const lock = await AuditDirLock.acquire(options.dir);
     try {
-      return new JsonlAuditSink(options, lock, await openNewestSegment(options.dir));
+      const chainKey = options.chainKey ?? (await loadOrCreateAuditChainKey(options.dir));
+      return new JsonlAuditSink(options, lock, await openNewestSegment(options.dir, chainKey), chainKey);
     } catch (error) {
       await lock.release();
       if (error instanceof DsvError) throw error;
@@ -118,21 +130,26 @@ export class JsonlAuditSink implements AuditSink {
     const records: AuditRecord[] = [];
     let state = this.#state;
     for (const { input } of batch) {
-      const record = sealRecord({
-        seq: state.nextSeq,
-        time: (input.time ?? new Date()).toISOString(),
-        requestId: input.requestId,
-        node: this.node,
-        tenant: input.tenant,
-        accessor: input.accessor,
-        operation: input.operation,
-        pathHmac: input.pathHmac,
-        outcome: input.outcome,
-        status: input.status,
-        prevHash: state.prevHash,
-      });
+      const record = sealRecord(
+        {
+          v: AUDIT_FORMAT,
+          seq: state.nextSeq,
+          time: (input.time ?? new Date()).toISOString(),
+          requestId: input.requestId,
+          node: this.node,
+          tenant: input.tenant,
+          accessor: input.accessor,
+          operation: input.operation,
+          target: input.target ?? null,
+          pathHmac: input.pathHmac,
+          outcome: input.outcome,
+          status: input.status,
+          prevHash: state.prevHash,
+        },
+        this.#chainKey,
+      );
       records.push(record);
-      state = { nextSeq: record.seq + 1, prevHash: record.hash };
+      state = { nextSeq: record.seq + 1, prevHash: record.hash, keyed: true };
     }
     const bytes = Buffer.from(records.map((r) => `${canonicalJson(r)}\n`).join(''));
     try {
