@@ -49,7 +49,7 @@ describe('cluster failures (3 nodes, n=3 k=2 W=2)', () => {
     assert.equal((await v1.update(node(0), user, 'one-down', 'lost?')).status, 503);
   });
 
-  it('restart — everything readable, missing shards restored, deleted secrets stay deleted', async () => {
+  it('I-S6: restart — everything readable, missing shards recovered without a re-split, deleted secrets stay deleted', async () => {
     await test.cluster.startNode('node-1');
     // While node-2 is still down, delete a secret it holds shards of (n − k + 1 = 2 holders confirm).
     assert.equal((await v1.create(node(0), user, 'doomed', 'bye')).status, 201);

@@ -24,7 +24,7 @@ void describe('log pin (I-L8)', () => {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  void it('pins on the first check, accepts the same log after a reopen, refuses another directory', async () => {
+  void it('I-L8: pins on the first check, accepts the same log after a reopen, refuses another directory', async () => {
     const db = new DatabaseSync(':memory:');
     const dirA = await freshDir();
     let log = await EmbeddedCommitLog.open({ dir: dirA, partitionCount: 2 });

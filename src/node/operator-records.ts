@@ -3,6 +3,7 @@
 // `dsv cluster init`'s output on the operator's machine, or a `dsv dev` data dir.
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { newAccessor, newToken } from '../control/tokens.ts';
+import { DsvError } from '../errors/index.ts';
 import { DEV_TENANT } from '../gateway/index.ts';
 import type { CommitLog } from '../log/index.ts';
 import { LogCodec, type LogEntry } from '../secrets/index.ts';
@@ -21,17 +22,17 @@ export interface MintedRootToken {
   readonly offset: number;
 }
 
-/** Appends operator-signed records to the control partition (the last one); returns the last offset. */
+/** Appends operator-signed records to one partition (default: the control partition, the last one). */
 export async function appendOperatorRecords(
   log: CommitLog,
   material: OperatorMaterial,
   entries: readonly LogEntry[],
+  partition = log.partitionCount - 1,
 ): Promise<number> {
   const codec = new LogCodec(material.manifest, material.logKey, {
     signer: OPERATOR,
     privateKey: material.operatorKey,
   });
-  const partition = log.partitionCount - 1;
   let offset = -1;
   for (const entry of entries) ({ offset } = await log.append(partition, '', codec.encode(partition, entry)));
   return offset;
@@ -73,4 +74,22 @@ export async function mintRootToken(
     },
   ]);
   return { token, accessor, offset };
+}
+
+/**
+ * Revokes a node (I-G4): one operator-signed record on every partition, so each partition judges the node's
+ * records from its own position on (I-X1), and every node refuses the revoked node's peer calls.
+ */
+export async function revokeNode(log: CommitLog, material: OperatorMaterial, nodeId: string): Promise<void> {
+  if (!material.manifest.members.some((member) => member.nodeId === nodeId))
+    throw new DsvError('DSV_INPUT_INVALID', `${nodeId} is not a member of this cluster`);
+  const rid = randomUUID();
+  for (let partition = 0; partition < log.partitionCount; partition++) {
+    await appendOperatorRecords(
+      log,
+      material,
+      [{ type: 'node-revoke', rid: `${rid}/${partition}`, nodeId, time: Date.now() }],
+      partition,
+    );
+  }
 }

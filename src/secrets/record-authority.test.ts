@@ -189,6 +189,18 @@ describe('record authority', () => {
     ]);
   });
 
+  it('I-G4: only the operator revokes a node; from that point of the partition its signatures count no more', () => {
+    const n = node();
+    n.apply(codecOf(0).encode(0, { type: 'node-revoke', rid: 'x1', nodeId: 'node-1', time: 1 }));
+    assert.equal(n.refused.at(-1), 'operator-only');
+    n.apply(operator.encode(0, { type: 'node-revoke', rid: 'x2', nodeId: 'node-1', time: 1 }));
+    const endorsed = rootToken('after-revoke');
+    n.apply(codecOf(0).encode(0, { ...endorsed, endorsements: [endorse(1, endorsed)] } as LogEntry));
+    assert.equal(n.control.tokenByAccessor('after-revoke'), undefined, 'a revoked endorser does not count');
+    n.apply(codecOf(1).encode(0, { type: 'tick', time: 1 }));
+    assert.equal(n.refused.at(-1), 'revoked-signer');
+  });
+
   it('I-X4: log time is the log’s append time: a record claiming a time far ahead moves nothing', () => {
     const n = node();
     n.apply(codecOf(0).encode(0, { type: 'tick', time: Date.now() + 150_000 }), 5_000);

@@ -40,17 +40,17 @@ export class RecordAuthority {
     this.view = view;
   }
 
-  private liveMember(nodeId: string): boolean {
-    return this.verifier.isMember(nodeId) && !this.view.isNodeRevoked(nodeId);
+  private liveMember(nodeId: string, partition: number): boolean {
+    return this.verifier.isMember(nodeId) && !this.view.isNodeRevoked(nodeId, partition);
   }
 
   /** The reason a signed record may not take effect, or undefined. Commits and aborts: see `forWrite`. */
-  refusal(signer: string, entry: LogEntry): string | undefined {
-    if (signer !== OPERATOR && !this.liveMember(signer)) return 'revoked-signer';
+  refusal(partition: number, signer: string, entry: LogEntry): string | undefined {
+    if (signer !== OPERATOR && !this.liveMember(signer, partition)) return 'revoked-signer';
     switch (entry.type) {
       case 'intent':
         if (signer !== entry.coordinator || signer === OPERATOR) return 'coordinator-mismatch';
-        return this.endorsed(signer, entry, entry.endorsements) ? undefined : 'not-endorsed';
+        return this.endorsed(partition, signer, entry, entry.endorsements) ? undefined : 'not-endorsed';
       case 'node-revoke':
         return signer === OPERATOR ? undefined : 'operator-only';
       case 'tick':
@@ -66,7 +66,12 @@ export class RecordAuthority {
         if (!isAuthorityRecord(entry)) return 'unknown-kind';
         if (
           signer !== OPERATOR &&
-          !this.endorsed(signer, entry, (entry as unknown as { endorsements: Endorsement[] }).endorsements)
+          !this.endorsed(
+            partition,
+            signer,
+            entry,
+            (entry as unknown as { endorsements: Endorsement[] }).endorsements,
+          )
         )
           return 'not-endorsed';
         return this.view.firstUseOfRid((entry as unknown as { rid: string }).rid) ? undefined : 'replayed';
@@ -74,7 +79,7 @@ export class RecordAuthority {
   }
 
   /** Commits and aborts count only from the node that signed the write's intent. */
-  forWrite(signer: string, write: WriteRecord): string | undefined {
+  forWrite(_partition: number, signer: string, write: WriteRecord): string | undefined {
     return write.coordinator === undefined || write.coordinator === signer
       ? undefined
       : 'not-the-coordinator';
@@ -85,6 +90,7 @@ export class RecordAuthority {
    * index, each receipt verifying. Returns the verified shards per key identity, or a refusal.
    */
   verifiedShards(
+    partition: number,
     entry: CommitEntry,
     write: WriteRecord,
   ): { refusal: string } | { shards: Map<string, CommitEntry['shards'][number][]> } {
@@ -97,7 +103,7 @@ export class RecordAuthority {
       const seen = new Set<string>();
       const good = entry.shards.filter((shard) => {
         if (shard.namespace !== op.namespace || shard.name !== op.name || seen.has(shard.node)) return false;
-        if (placement[shard.index] !== shard.node || !this.liveMember(shard.node)) return false;
+        if (placement[shard.index] !== shard.node || !this.liveMember(shard.node, partition)) return false;
         const digest = receiptDigest(this.verifier.clusterId, {
           writeId: write.writeId,
           tenant: write.tenant,
@@ -118,11 +124,16 @@ export class RecordAuthority {
     return { shards: byKey };
   }
 
-  private endorsed(signer: string, entry: LogEntry, endorsements: readonly Endorsement[]): boolean {
+  private endorsed(
+    partition: number,
+    signer: string,
+    entry: LogEntry,
+    endorsements: readonly Endorsement[],
+  ): boolean {
     const digest = endorsementDigest(this.verifier.clusterId, entry);
     const nodes = new Set<string>([signer]);
     for (const endorsement of endorsements) {
-      if (nodes.has(endorsement.node) || !this.liveMember(endorsement.node)) continue;
+      if (nodes.has(endorsement.node) || !this.liveMember(endorsement.node, partition)) continue;
       if (this.verifier.verify(endorsement.node, digest, endorsement.sig)) nodes.add(endorsement.node);
     }
     return nodes.size >= this.params.quorum;

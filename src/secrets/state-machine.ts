@@ -84,12 +84,12 @@ export class SecretStateMachine {
   }
 
   private applySigned(partition: number, offset: number, record: SignedEntry, logTime: number): void {
-    const refusal = this.options.authority?.refusal(record.signer, record.entry);
+    const refusal = this.options.authority?.refusal(partition, record.signer, record.entry);
     if (refusal !== undefined) return this.refuse(partition, offset, refusal);
     const entry = record.entry;
     if (entry.type === 'commit' || entry.type === 'abort') {
       const write = this.view.write(entry.writeId);
-      const notCoordinator = write && this.options.authority?.forWrite(record.signer, write);
+      const notCoordinator = write && this.options.authority?.forWrite(partition, record.signer, write);
       if (notCoordinator) return this.refuse(partition, offset, notCoordinator);
     }
     this.applyEntry(partition, offset, entry, logTime, record.signer);
@@ -108,7 +108,7 @@ export class SecretStateMachine {
       case 'share-restored':
         return this.applyShareRestored(entry, signer);
       case 'node-revoke':
-        return this.view.revokeNode(entry.nodeId, logTime);
+        return this.view.revokeNode(partition, entry.nodeId, logTime);
       case 'commit':
         return this.applyCommit(partition, offset, entry, logTime);
       case 'abort':
@@ -255,7 +255,7 @@ export class SecretStateMachine {
   private applyCommit(partition: number, offset: number, entry: CommitEntry, logTime: number): void {
     const write = this.view.write(entry.writeId);
     if (write?.state !== 'pending' || write.kind !== 'batch') return; // first of commit/abort wins (§5)
-    const verified = this.options.authority?.verifiedShards(entry, write);
+    const verified = this.options.authority?.verifiedShards(partition, entry, write);
     if (verified && 'refusal' in verified) return this.refuse(partition, offset, verified.refusal);
     const unchanged = new Set(entry.unchanged ?? []);
     for (const [index, op] of write.plan.entries()) {

@@ -59,8 +59,10 @@ export function migrateView(db: DatabaseSync): void {
       rid TEXT PRIMARY KEY
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS view_revoked_nodes (
-      node_id    TEXT PRIMARY KEY,
-      revoked_at INTEGER NOT NULL
+      partition  INTEGER NOT NULL,
+      node_id    TEXT NOT NULL,
+      revoked_at INTEGER NOT NULL,
+      PRIMARY KEY (partition, node_id)
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS view_rejected_records (
       reason TEXT PRIMARY KEY,

@@ -162,12 +162,21 @@ export class ViewStore {
     return this.sql('INSERT OR IGNORE INTO view_applied_rids (rid) VALUES (?)').run(rid).changes > 0;
   }
 
-  revokeNode(nodeId: string, at: number): void {
-    this.sql('INSERT OR IGNORE INTO view_revoked_nodes (node_id, revoked_at) VALUES (?, ?)').run(nodeId, at);
+  /** Revocation is recorded per partition: each partition's records are judged at its own position (I-X1). */
+  revokeNode(partition: number, nodeId: string, at: number): void {
+    this.sql(
+      'INSERT OR IGNORE INTO view_revoked_nodes (partition, node_id, revoked_at) VALUES (?, ?, ?)',
+    ).run(partition, nodeId, at);
   }
 
-  isNodeRevoked(nodeId: string): boolean {
-    return this.sql('SELECT 1 FROM view_revoked_nodes WHERE node_id = ?').get(nodeId) !== undefined;
+  /** With a partition: revoked at this point of that partition. Without: revoked anywhere (peer API). */
+  isNodeRevoked(nodeId: string, partition?: number): boolean {
+    return partition === undefined
+      ? this.sql('SELECT 1 FROM view_revoked_nodes WHERE node_id = ?').get(nodeId) !== undefined
+      : this.sql('SELECT 1 FROM view_revoked_nodes WHERE partition = ? AND node_id = ?').get(
+          partition,
+          nodeId,
+        ) !== undefined;
   }
 
   /** Counts a record every node refused (I-L6: a no-op, counted). Returns the new count. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { initCluster, KAFKA_SASL_MECHANISM, loadServerConfig } from '../../node/server/index.ts';
-import { issueRootToken } from '../../node/server/root-token.ts';
+import { issueRootToken, revokeClusterNode } from '../../node/server/root-token.ts';
 import { reportAndExit } from '../admin-client.ts';
 
 export function integer(min: number, max: number) {
@@ -67,6 +67,22 @@ export function registerClusterCommand(program: Command): void {
         console.log(`Root token: ${issued.token}`);
         console.log(`accessor: ${issued.accessor} (revoke with DELETE /v2/sys/tokens/<accessor>)`);
         console.log('This is the only time the token is shown. Nodes apply it when they next read the log.');
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+  cluster
+    .command('revoke-node')
+    .description(
+      'revoke a node: every other node refuses its records, endorsements and peer calls (needs operator.key)',
+    )
+    .argument('<node-id>', 'the node to revoke, e.g. node-2')
+    .requiredOption('--config <file>', 'any node config file of the cluster (for its Kafka settings)')
+    .option('--operator-dir <dir>', 'directory holding operator.key (default: where dsv cluster init put it)')
+    .action(async (nodeId: string, options: { config: string; operatorDir?: string }) => {
+      try {
+        await revokeClusterNode(loadServerConfig(options.config), nodeId, options.operatorDir);
+        console.log(`${nodeId} is revoked on every partition; nodes refuse it as they apply the log.`);
       } catch (error) {
         reportAndExit(error);
       }

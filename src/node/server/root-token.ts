@@ -1,10 +1,10 @@
 // The first root token of a `dsv server` cluster (DESIGN §9): an operator-signed record appended straight to
 // the control partition of the cluster's Kafka topic — no node needs to run — and shown once. Kafka access
 // alone mints nothing: without `operator.key` the record is refused by every node (I-T3).
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { KafkaCommitLog } from '../../log/index.ts';
 import { loadOperatorKey, loadTrustMaterial } from '../../trust/index.ts';
-import { mintRootToken } from '../operator-records.ts';
+import { mintRootToken, revokeNode, type OperatorMaterial } from '../operator-records.ts';
 import type { ServerConfig } from './server-config.ts';
 import { kafkaSecurity } from './server-node.ts';
 
@@ -19,6 +19,26 @@ export async function issueRootToken(
   displayName = 'root',
   operatorDir?: string,
 ): Promise<IssuedRootToken> {
+  return withOperatorLog(config, operatorDir, async (log, material) => {
+    const minted = await mintRootToken(log, material, { displayName });
+    return { token: minted.token, accessor: minted.accessor };
+  });
+}
+
+/** `dsv cluster revoke-node`: every node refuses the node's records and peer calls from then on (I-G4). */
+export async function revokeClusterNode(
+  config: ServerConfig,
+  nodeId: string,
+  operatorDir?: string,
+): Promise<void> {
+  await withOperatorLog(config, operatorDir, (log, material) => revokeNode(log, material, nodeId));
+}
+
+async function withOperatorLog<T>(
+  config: ServerConfig,
+  operatorDir: string | undefined,
+  work: (log: KafkaCommitLog, material: OperatorMaterial) => Promise<T>,
+): Promise<T> {
   const trust = loadTrustMaterial(config.identityDir);
   const operatorKey = loadOperatorKey(operatorDir ?? dirname(config.identityDir));
   const log = await KafkaCommitLog.open({
@@ -27,18 +47,12 @@ export async function issueRootToken(
     partitionCount: config.log.partitions,
     replicationFactor: config.log.replicationFactor,
     minInsyncReplicas: config.log.minInsyncReplicas,
-    clientId: 'dsv-root-token',
+    clientId: 'dsv-operator',
     ...kafkaSecurity(config.log),
   });
   try {
-    const minted = await mintRootToken(
-      log,
-      { manifest: trust.manifest, logKey: trust.logKey, operatorKey },
-      { displayName },
-    );
-    return { token: minted.token, accessor: minted.accessor };
+    return await work(log, { manifest: trust.manifest, logKey: trust.logKey, operatorKey });
   } finally {
     await log.close();
   }
 }
-export const operatorKeyPath = (dir: string): string => join(dir, 'operator.key');
