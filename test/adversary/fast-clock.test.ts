@@ -62,7 +62,7 @@ describe('node-0 with a clock 120 s fast', { timeout: 600_000 }, () => {
   before(async () => {
     adversary = await startAdversaryCluster();
     node0 = adversary.stolen(0);
-    writer = openLogWriter(node0.bootstrap, node0.topic);
+    writer = openLogWriter(node0.bootstrap, node0.topic, { client: node0.kafka });
     for (let partition = 0; partition < adversary.partitions - 1; partition++) {
       let n = 0;
       while (partitionForTenant(`clk-${partition}-${n}`, adversary.partitions) !== partition) n++;

@@ -1,10 +1,12 @@
 // DESIGN §13.2, played as the attacker: a log writer — the broker address and a Kafka client that can produce to
-// and read the topic, no node file at all. Against real `dsv server` processes on a real broker, it must
+// and read the topic (its own SCRAM user on the SASL_SSL broker, ACLs READ/WRITE/DESCRIBE on the topic only),
+// no node file at all. Against real `dsv server` processes on a real broker, it must
 // grant, shred and stall nothing, move no clock, and a recreated topic must not be served as if nothing
 // happened (docs/design/2026_12_02_proposed_trust-boundaries.md §2, §3, §9).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { Admin } from '@platformatic/kafka';
 import { partitionForTenant } from '../../src/cluster/placement.ts';
 import {
   getSecret,
@@ -68,7 +70,10 @@ describe('attacker who can only write to the log', { timeout: 600_000 }, () => {
   before(async () => {
     const started = Date.now();
     adversary = await startAdversaryCluster();
-    writer = openLogWriter(adversary.bootstrap, adversary.topic);
+    writer = openLogWriter(adversary.bootstrap, adversary.topic, {
+      client: adversary.kafkaAccess.logWriter,
+      operator: adversary.kafkaAccess.operator,
+    });
     for (let partition = 0; partition < control(); partition++) {
       let n = 0;
       while (partitionForTenant(`lw-${partition}-${n}`, adversary.partitions) !== partition) n++;
@@ -84,6 +89,28 @@ describe('attacker who can only write to the log', { timeout: 600_000 }, () => {
   after(async () => {
     await writer?.close();
     await adversary?.stop();
+  });
+
+  it('B0: the log writer holds its own Kafka user: produce and read on the topic, no topic deletion or creation', async () => {
+    const admin = new Admin({
+      ...adversary.kafkaAccess.logWriter,
+      clientId: 'attacker-admin-probe',
+      bootstrapBrokers: adversary.bootstrap,
+      retries: 0,
+      timeout: 5000,
+    });
+    try {
+      const metadata = await admin.metadata({ topics: [adversary.topic] });
+      assert.equal(metadata.topics.get(adversary.topic)?.partitionsCount, adversary.partitions);
+      await assert.rejects(admin.deleteTopics({ topics: [adversary.topic] }), 'no DELETE on the topic');
+      await assert.rejects(
+        admin.createTopics({ topics: [`${adversary.topic}-forged`], partitions: 1, replicas: 1 }),
+        'no CREATE, even under the DSV prefix',
+      );
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+    assert.ok((await writer.append(0, 'probe')) >= 0, 'but it may produce');
   });
 
   it('B1: a root token-create record (plain, and a forged envelope) authenticates on no node', async () => {
@@ -174,6 +201,7 @@ describe('attacker who can only write to the log', { timeout: 600_000 }, () => {
     assert.equal(revocation.status, 200, `revoking: ${show(revocation)}`);
     for (const i of EVERY_NODE) assert.equal((await whoAmI(url(i), revoked.token)).status, 401);
 
+    // Deleting and creating the topic takes the broker operator's rights (the writer's user has none).
     await writer.recreateTopic(adversary.partitions);
     // The log writer then writes its own history into the new, empty topic: a root token at offset 0.
     const minted = newToken();

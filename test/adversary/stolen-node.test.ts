@@ -86,7 +86,7 @@ describe('attacker with one node’s complete files (node-0)', { timeout: 600_00
     const started = Date.now();
     adversary = await startAdversaryCluster();
     node0 = adversary.stolen(0);
-    writer = openLogWriter(node0.bootstrap, node0.topic);
+    writer = openLogWriter(node0.bootstrap, node0.topic, { client: node0.kafka });
     client = await tenantWithToken(adversary.url(1), adversary.rootToken, TENANT);
     console.log(`cluster up in ${Date.now() - started} ms; trust API: ${NEEDS_TRUST || 'present'}`);
   });

@@ -10,6 +10,8 @@ import { nodeConfigFile } from '../../src/node/server/index.ts';
 import { runDsv } from './dsv-process.ts';
 import {
   startMultiProcessCluster,
+  type KafkaAccess,
+  type KafkaConnection,
   type MultiProcessCluster,
   type MultiProcessClusterOptions,
 } from './multi-process-cluster.ts';
@@ -19,7 +21,13 @@ import { waitFor } from './wait.ts';
 export interface RawNodeConfig {
   readonly nodeId: string;
   readonly members: ReadonlyArray<{ readonly nodeId: string; readonly peerUrl: string }>;
-  readonly log: { readonly bootstrap: string[]; readonly topic: string; readonly partitions: number };
+  readonly log: {
+    readonly bootstrap: string[];
+    readonly topic: string;
+    readonly partitions: number;
+    readonly tls?: { readonly caFile: string };
+    readonly sasl?: { readonly mechanism: string; readonly username: string; readonly passwordFile: string };
+  };
   readonly tls?: Record<string, string>;
   readonly peerTokenFile?: string;
 }
@@ -43,6 +51,8 @@ export interface StolenNode {
   readonly bootstrap: string[];
   readonly topic: string;
   readonly partitions: number;
+  /** The node's own Kafka TLS and SCRAM credentials (its config's log.tls and log.sasl files). */
+  readonly kafka: KafkaConnection;
 }
 
 export interface AdversaryCluster {
@@ -52,6 +62,8 @@ export interface AdversaryCluster {
   readonly topic: string;
   readonly partitions: number;
   readonly bootstrap: string[];
+  /** The log writer's own Kafka user (produce and read the topic) and the broker operator. */
+  readonly kafkaAccess: KafkaAccess;
   url(index: number): string;
   /** Node i's peer API base URL (https). */
   peerUrl(index: number): string;
@@ -98,6 +110,7 @@ export async function startAdversaryCluster(
       topic: first.log.topic,
       partitions: first.log.partitions,
       bootstrap: cluster.kafka.bootstrap,
+      kafkaAccess: cluster.kafkaAccess,
       url: (i) => cluster.urls[i] ?? '',
       peerUrl: (i) => first.members[i]?.peerUrl ?? '',
       stolen: (i) => stolenNode(clusterDir, configFile(i), config(i), cluster.kafka.bootstrap),
@@ -158,6 +171,18 @@ function stolenNode(
     bootstrap,
     topic: config.log.topic,
     partitions: config.log.partitions,
+    kafka: {
+      ...(config.log.tls ? { tls: { ca: text(join(base, config.log.tls.caFile)) } } : {}),
+      ...(config.log.sasl
+        ? {
+            sasl: {
+              mechanism: 'SCRAM-SHA-512' as const,
+              username: config.log.sasl.username,
+              password: text(join(base, config.log.sasl.passwordFile)).trim(),
+            },
+          }
+        : {}),
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 // What "a log writer" holds (DESIGN §13.2): the broker address and a Kafka client that can produce to and
-// read the topic — no node file at all. Uses @platformatic/kafka directly, as src/log/kafka does, so nothing
+// read the topic — its own Kafka user with READ, WRITE and DESCRIBE on the topic, no node file at all. Uses @platformatic/kafka directly, as src/log/kafka does, so nothing
 // of DSV's own log adapter (validation, framing) stands between the attacker and the broker.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,8 +14,21 @@ export interface LogWriter {
   close(): Promise<void>;
 }
 
-export function openLogWriter(bootstrap: readonly string[], topic: string): LogWriter {
+/** TLS and SASL of a Kafka client. */
+export type KafkaConnection = Pick<BaseOptions, 'tls' | 'sasl'>;
+
+/**
+ * `client`: whose Kafka credentials produce (the log writer's own user, or a stolen node's). `operator`: the
+ * broker's admin, used by `recreateTopic` only — deleting and creating a topic is an operator's act (or of
+ * someone holding those ACLs), which the log-writer user is not granted.
+ */
+export function openLogWriter(
+  bootstrap: readonly string[],
+  topic: string,
+  access: { readonly client: KafkaConnection; readonly operator?: KafkaConnection },
+): LogWriter {
   const base: BaseOptions = {
+    ...access.client,
     clientId: `attacker-${randomBytes(3).toString('hex')}`,
     bootstrapBrokers: [...bootstrap],
     retries: 5,
@@ -25,7 +38,7 @@ export function openLogWriter(bootstrap: readonly string[], topic: string): LogW
   };
   // Not idempotent: an attacker needs no producer id, just produce rights on the topic.
   let producer = new Producer({ ...base, acks: ProduceAcks.ALL, autocreateTopics: false });
-  const admin = new Admin({ ...base, clientId: `${base.clientId}-admin` });
+  const admin = new Admin({ ...base, ...access.operator, clientId: `${base.clientId}-admin` });
   return {
     topic,
     async append(partition, value) {

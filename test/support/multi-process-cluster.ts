@@ -1,15 +1,22 @@
 // Fault-test harness: one real Kafka broker and N `dsv server` processes (mutual TLS, dev mode) built with the
 // production tooling (cluster init files, NodeProcesses); kill -9, stop and restart any node, restart the broker.
+// The broker is a deployment's: SASL_SSL (certificate from the cluster CA), one SCRAM user per node from
+// `dsv cluster init --kafka-sasl`, ACLs only on the topic, and a separate "log writer" user that may produce to
+// and read the topic and nothing else (the adversary of DESIGN §13.2).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { AclOperations, type BaseOptions } from '@platformatic/kafka';
 import {
+  CA_DIR,
   initCluster,
   loadServerConfig,
   nodeConfigFile,
   type ServerConfigInput,
 } from '../../src/node/server/index.ts';
+import { issueNodeCertificate, loadClusterCa } from '../../src/node/tls/index.ts';
 import { NodeProcesses } from '../../src/node/server/node-processes.ts';
 import { freePortRange } from './free-ports.ts';
 import { startKafka, type LocalKafka } from './kafka.ts';
@@ -39,8 +46,20 @@ export interface ShardRow {
   readonly state: string;
 }
 
+/** TLS and SASL options of a Kafka client (@platformatic/kafka). */
+export type KafkaConnection = Pick<BaseOptions, 'tls' | 'sasl'>;
+
+/** Who else may talk to the broker than the nodes. */
+export interface KafkaAccess {
+  /** The broker's super user: an operator (creates and deletes topics, sets ACLs). */
+  readonly operator: KafkaConnection;
+  /** A user with READ, WRITE and DESCRIBE on the topic only, and no node file: the "log writer". */
+  readonly logWriter: KafkaConnection;
+}
+
 export interface MultiProcessCluster {
   readonly kafka: LocalKafka;
+  readonly kafkaAccess: KafkaAccess;
   readonly urls: readonly string[];
   readonly nodeIds: readonly string[];
   /** Node i's data dir (`node.sqlite` lives in it). */
@@ -97,6 +116,7 @@ export async function startMultiProcessCluster(
   };
   everyRun.add(killAll);
   let kafka: LocalKafka | undefined;
+  let kafkaAccess: KafkaAccess | undefined;
   let stopped: Promise<void> | undefined;
   const stopAll = () =>
     (stopped ??= (async () => {
@@ -106,14 +126,14 @@ export async function startMultiProcessCluster(
       rmSync(root, { recursive: true, force: true });
     })());
   try {
-    kafka = await startKafka({ brokers: 1, dataDir: join(root, 'kafka') });
     const basePort = await freePortRange(count);
     let peerBasePort = await freePortRange(count);
     while (Math.abs(peerBasePort - basePort) < count) peerBasePort = await freePortRange(count);
-    await initCluster({
+    // The cluster files first: the broker's certificate comes from the cluster CA, its users are the nodes'.
+    const init = await initCluster({
       nodes: count,
       dir: clusterDir,
-      kafka: kafka.bootstrap,
+      kafka: ['127.0.0.1:9092'], // replaced by the broker's address below
       basePort,
       peerBasePort,
       partitions: options.partitions ?? 3,
@@ -121,10 +141,42 @@ export async function startMultiProcessCluster(
       minInsyncReplicas: 1,
       kek: 'key-file',
       devMode: true,
+      kafkaCa: 'cluster-ca',
+      kafkaSasl: true,
     });
+    const caPem = readFileSync(join(clusterDir, CA_DIR, 'ca.crt'), 'utf8');
+    const ca = await loadClusterCa(caPem, readFileSync(join(clusterDir, CA_DIR, 'ca.key'), 'utf8'));
+    const writer = { name: 'log-writer', password: randomBytes(24).toString('hex') };
+    kafka = await startKafka({
+      brokers: 1,
+      dataDir: join(root, 'kafka'),
+      security: {
+        caPem,
+        issueCertificate: (name) => issueNodeCertificate(ca, name),
+        users: [
+          ...init.kafkaUsers.map((user) => ({
+            name: user.username,
+            password: readFileSync(user.passwordFile, 'utf8').trim(),
+          })),
+          {
+            ...writer,
+            operations: [AclOperations.READ, AclOperations.WRITE, AclOperations.DESCRIBE],
+          },
+        ],
+        topicPrefix: 'dsv-log',
+      },
+    });
+    kafkaAccess = {
+      operator: kafka.adminClient ?? {},
+      logWriter: {
+        tls: { ca: caPem },
+        sasl: { mechanism: 'SCRAM-SHA-512', username: writer.name, password: writer.password },
+      },
+    };
     for (let i = 0; i < count; i++) {
       const file = nodeConfigFile(clusterDir, i);
-      const written = JSON.parse(readFileSync(file, 'utf8')) as ServerConfigInput;
+      const initial = JSON.parse(readFileSync(file, 'utf8')) as ServerConfigInput;
+      const written: ServerConfigInput = { ...initial, log: { ...initial.log, bootstrap: kafka.bootstrap } };
       const config = options.configure?.(written, i) ?? written;
       writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
       const loaded = loadServerConfig(file);
@@ -143,6 +195,7 @@ export async function startMultiProcessCluster(
     throw error;
   }
   const broker = kafka;
+  const access = kafkaAccess ?? { operator: {}, logWriter: {} };
   const at = (index: number): Slot => {
     const slot = slots[index];
     if (!slot) throw new Error(`no node #${index}`);
@@ -180,6 +233,7 @@ export async function startMultiProcessCluster(
   };
   const cluster: MultiProcessCluster = {
     kafka: broker,
+    kafkaAccess: access,
     urls: slots.map((slot) => slot.url),
     nodeIds: slots.map((slot) => slot.nodeId),
     dataDir: (index) => at(index).dataDir,
