@@ -273,6 +273,58 @@ describe('security hardening (production mode: tokens and policies)', () => {
     assert.equal(env.status, 400);
     assert.equal((await v1As.read(url, cafe, 'team', 'caf\u00e9')).body, 'one');
   });
+
+  it('H13: every admin route records its action and target (accessor, policy, tenant), never a token', async () => {
+    const ok = async (method: string, path: string, body: unknown, status: number) => {
+      const reply = await send(url, method, path, root, body);
+      assert.equal(reply.status, status, `${method} ${path}: ${reply.body}`);
+      return reply;
+    };
+    const created = JSON.parse(
+      (await ok('POST', '/v2/sys/tokens', { tenant: 'acme', policies: ['read'] }, 201)).body,
+    ) as { token: string; accessor: string };
+    await ok('DELETE', `/v2/sys/tokens/${created.accessor}`, undefined, 200);
+    await ok(
+      'PUT',
+      '/v2/sys/policies/h13?tenant=acme',
+      { rules: [{ namespace: 'h13', name: '*', capabilities: ['read'] }] },
+      200,
+    );
+    await ok('DELETE', '/v2/sys/policies/h13?tenant=acme', undefined, 204);
+    await ok('POST', '/v2/sys/tenants', { name: 'h13-gone' }, 201);
+    await ok('PUT', '/v2/sys/quotas?tenant=acme', { maxSecrets: 1000 }, 200);
+    await ok('POST', '/api/admin/keys/rotate', { tenant: 'acme' }, 200);
+    await ok('POST', '/api/admin/tenants/h13-gone/shred', undefined, 200);
+    // A refused call is recorded with its action too.
+    assert.equal((await send(url, 'DELETE', `/v2/sys/tokens/${created.accessor}`, tokens.read)).status, 403);
+
+    const auditDir = join(test.dataDir, 'node-0', 'audit');
+    const trail = readdirSync(auditDir)
+      .filter((name) => name.endsWith('.jsonl'))
+      .map((name) => readFileSync(join(auditDir, name), 'utf8'))
+      .join('');
+    const records = trail
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditRecord);
+    const find = (operation: string, target: string, outcome = 'ok') =>
+      assert.ok(
+        records.some((r) => r.operation === operation && r.target === target && r.outcome === outcome),
+        `no ${outcome} ${operation} record for ${target}`,
+      );
+    find('token.create', `token:${created.accessor}`);
+    find('token.revoke', `token:${created.accessor}`);
+    find('token.revoke', `token:${created.accessor}`, 'denied');
+    find('policy.put', 'policy:acme/h13');
+    find('policy.delete', 'policy:acme/h13');
+    find('tenant.create', 'tenant:h13-gone');
+    find('quota.set', 'tenant:acme');
+    find('keys.rotate', 'tenant:acme');
+    find('tenant.shred', 'tenant:h13-gone');
+    // Neither the new token nor the root token is ever in the trail.
+    assert.ok(!trail.includes(created.token));
+    assert.ok(!trail.includes(root));
+  });
 });
 
 describe('security hardening: dsv server start-up secrets', () => {

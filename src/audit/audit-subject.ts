@@ -11,6 +11,11 @@ export interface AuditCaller {
 export interface AuditClassification {
   /** A short dotted name, e.g. `secret.read`, `secret.create`, `env.transform` — never a URL. */
   readonly operation: string;
+  /**
+   * What an admin operation acted on, `kind:id` (`token:<accessor>`, `policy:<tenant>/<name>`,
+   * `tenant:<name>`) — never a token or secret value. One that is not well-formed is recorded as null.
+   */
+  readonly target?: string;
   /** With `name`: the secret path, recorded only as its per-tenant HMAC. */
   readonly namespace?: string;
   readonly name?: string;
@@ -24,6 +29,7 @@ export interface AuditSubject {
   readonly tenant?: string;
   readonly accessor?: string | null;
   readonly operation?: string;
+  readonly target?: string;
   readonly namespace?: string;
   readonly name?: string;
   readonly paths?: AuditClassification['paths'];

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DsvError } from '../errors/index.ts';
-import { outcomeOf } from './audit-record.ts';
+import { isAuditTarget, outcomeOf } from './audit-record.ts';
 import type { AuditPathHasher } from './audit-path-hasher.ts';
 import type { AuditSink } from './audit-sink.ts';
 import { appendAuditRecord, DEFAULT_AUDIT_TIMEOUT_MS } from './audited-response.ts';
@@ -54,6 +54,7 @@ export function defaultClassify(request: FastifyRequest): AuditClassification {
   return {
     operation: note?.operation ?? 'unclassified',
     carriesSecret: note?.carriesSecret ?? true,
+    ...(note?.target === undefined ? {} : { target: note.target }),
     ...(note?.namespace === undefined ? {} : { namespace: note.namespace }),
     ...(note?.name === undefined ? {} : { name: note.name }),
     ...(note?.paths === undefined ? {} : { paths: note.paths }),
@@ -103,6 +104,8 @@ export function registerAudit(app: FastifyInstance, options: RegisterAuditOption
       tenant: caller?.tenant ?? null,
       accessor: caller?.accessor ?? null,
       operation: what.operation,
+      // Never fails the record: a malformed target (a bug) is recorded as null.
+      target: isAuditTarget(what.target) ? what.target : null,
       outcome: outcomeOf(status),
       status,
     };

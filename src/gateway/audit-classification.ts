@@ -1,7 +1,7 @@
 // What each route is, for the audit trail (I-A1): the operation name and whether its success body carries
 // secret material (then it is sent only after its record is durable). Handlers add the secret path.
 import type { FastifyRequest } from 'fastify';
-import { auditSubjectOf, type AuditClassification } from '../audit/index.ts';
+import { auditSubjectOf, noteAuditSubject, type AuditClassification } from '../audit/index.ts';
 
 interface RouteClass {
   readonly operation: string;
@@ -34,8 +34,30 @@ export function classifyForAudit(request: FastifyRequest): AuditClassification {
   return {
     operation: note?.operation ?? route.operation,
     carriesSecret: note?.carriesSecret ?? route.carriesSecret,
+    ...(note?.target === undefined ? {} : { target: note.target }),
     ...(note?.namespace === undefined ? {} : { namespace: note.namespace }),
     ...(note?.name === undefined ? {} : { name: note.name }),
     ...(note?.paths === undefined ? {} : { paths: note.paths }),
   };
+}
+
+export type AdminTargetKind = 'token' | 'policy' | 'tenant';
+
+/** Anything shaped like a bearer token (src/control/tokens.ts): never written as a target, even by mistake. */
+const TOKEN_LIKE = /dsv\.[A-Za-z0-9_-]{20,}/;
+
+/**
+ * Notes what an admin route does, for its audit record: `operation` (`token.revoke`, `policy.put`, …) and,
+ * once known and validated, the target as `kind:id` (an accessor, `<tenant>/<policy>`, a tenant) — never a
+ * token or secret value. Call it at the top of the handler (the operation is then recorded even when the
+ * call is refused) and again with the target as soon as it is validated.
+ */
+export function noteAdminAction(
+  request: FastifyRequest,
+  operation: string,
+  target?: { readonly kind: AdminTargetKind; readonly id: string },
+): void {
+  const id = target?.id;
+  const safe = id !== undefined && !TOKEN_LIKE.test(id);
+  noteAuditSubject(request, { operation, ...(safe ? { target: `${target?.kind}:${id}` } : {}) });
 }

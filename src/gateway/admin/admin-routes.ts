@@ -2,6 +2,7 @@
 // authenticated first (I-G1); until tokens and policies exist, only a dev-mode node allows them.
 import type { FastifyInstance } from 'fastify';
 import { DsvError } from '../../errors/index.ts';
+import { noteAdminAction } from '../audit-classification.ts';
 import { requireAdmin } from '../tenancy.ts';
 import type { V1Context } from '../v1/v1-context.ts';
 
@@ -11,21 +12,25 @@ export interface AdminContext extends V1Context {
 
 export function registerAdminRoutes(app: FastifyInstance, context: AdminContext): void {
   app.post<{ Body: { tenant?: unknown } | undefined }>('/api/admin/keys/rotate', async (request) => {
+    noteAdminAction(request, 'keys.rotate');
     const caller = await context.authenticator.authenticate(request);
     requireAdmin(caller);
     const tenant = request.body?.tenant;
     if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) {
       throw new DsvError('DSV_INPUT_INVALID', 'tenant must be a non-empty string');
     }
+    noteAdminAction(request, 'keys.rotate', { kind: 'tenant', id: tenant ?? '*' }); // '*': every tenant
     return { rotated: await context.coordinator.rotateKeys(caller, tenant) };
   });
 
   app.get('/api/admin/keys/status', async (request) => {
+    noteAdminAction(request, 'keys.status');
     requireAdmin(await context.authenticator.authenticate(request));
     return context.keyStatus();
   });
 
   app.post<{ Params: { tenant: string } }>('/api/admin/tenants/:tenant/shred', async (request) => {
+    noteAdminAction(request, 'tenant.shred', { kind: 'tenant', id: request.params.tenant });
     const caller = await context.authenticator.authenticate(request);
     requireAdmin(caller);
     return { shredded: await context.coordinator.shredTenant(request.params.tenant, caller) };

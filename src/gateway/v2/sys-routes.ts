@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseRules } from '../../control/policy.ts';
 import { DsvError } from '../../errors/index.ts';
+import { noteAdminAction } from '../audit-classification.ts';
 import { requireAdmin, type Caller } from '../tenancy.ts';
 import type { V2Context } from './v2-context.ts';
 
@@ -40,14 +41,17 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   const auth = (request: FastifyRequest) => context.authenticator.authenticate(request);
 
   app.post<{ Body: { name?: unknown } }>('/sys/tenants', async (request, reply) => {
+    noteAdminAction(request, 'tenant.create');
     const caller = await auth(request);
     requireAdmin(caller);
     const name = requireName(request.body?.name, 'name');
+    noteAdminAction(request, 'tenant.create', { kind: 'tenant', id: name });
     await context.coordinator.createTenant(name, caller);
     return reply.status(201).send({ name });
   });
 
   app.get('/sys/tenants', async (request) => {
+    noteAdminAction(request, 'tenant.list');
     requireAdmin(await auth(request));
     return { tenants: context.coordinator.context.control?.tenants() ?? [] };
   });
@@ -55,9 +59,11 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.post<{ Body: { tenant?: unknown; policies?: unknown; ttlSeconds?: unknown; displayName?: unknown } }>(
     '/sys/tokens',
     async (request, reply) => {
+      noteAdminAction(request, 'token.create');
       const caller = await auth(request);
       const body = request.body ?? {};
       const tenant = adminTenant(caller, body.tenant);
+      noteAdminAction(request, 'token.create', { kind: 'tenant', id: tenant });
       const policies = Array.isArray(body.policies) ? body.policies.map((p) => requireName(p, 'policy')) : [];
       const ttl = ttlMs(body.ttlSeconds);
       const created = await context.coordinator.createToken(
@@ -69,7 +75,8 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
         },
         caller,
       );
-      // The token is shown once, here; only its hash is stored.
+      // The audit record names the new token by its accessor; the token is shown once, here, never recorded.
+      noteAdminAction(request, 'token.create', { kind: 'token', id: created.accessor });
       return reply.status(201).send({
         token: created.token,
         accessor: created.accessor,
@@ -81,14 +88,18 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   );
 
   app.get('/sys/tokens/self', async (request) => {
+    noteAdminAction(request, 'token.self');
     const caller = await auth(request);
     return { accessor: caller.accessor, tenant: caller.tenant, root: caller.root };
   });
 
   app.delete<{ Params: { accessor: string } }>('/sys/tokens/:accessor', async (request, reply) => {
+    noteAdminAction(request, 'token.revoke');
     const caller = await auth(request);
     const token = context.coordinator.context.control?.tokenByAccessor(request.params.accessor);
     if (!token) throw new DsvError('DSV_ROUTE_NOT_FOUND', 'No such token');
+    // Only a known accessor is recorded (a token pasted here by mistake is not), also when refused below.
+    noteAdminAction(request, 'token.revoke', { kind: 'token', id: token.accessor });
     if (token.tenant === null) requireAdmin(caller);
     else adminTenant(caller, token.tenant);
     const confirmedNodes = await context.coordinator.revokeToken(token.accessor, caller);
@@ -98,9 +109,11 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.put<{ Querystring: { tenant?: string }; Body: Record<string, unknown> | undefined }>(
     '/sys/quotas',
     async (request) => {
+      noteAdminAction(request, 'quota.set');
       const caller = await auth(request);
       requireAdmin(caller); // a tenant may not raise its own quota
       const tenant = adminTenant(caller, request.query.tenant);
+      noteAdminAction(request, 'quota.set', { kind: 'tenant', id: tenant });
       const body = request.body ?? {};
       const field = (name: string): number | null => {
         const value = body[name];
@@ -120,6 +133,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   );
 
   app.get<{ Querystring: { tenant?: string } }>('/sys/quotas', async (request) => {
+    noteAdminAction(request, 'quota.read');
     const tenant = adminTenant(await auth(request), request.query.tenant);
     return { tenant, quota: context.coordinator.context.view.quota(tenant) };
   });
@@ -127,9 +141,11 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.put<{ Params: { name: string }; Querystring: { tenant?: string }; Body: { rules?: unknown } }>(
     '/sys/policies/:name',
     async (request, reply) => {
+      noteAdminAction(request, 'policy.put');
       const caller = await auth(request);
       const tenant = adminTenant(caller, request.query.tenant);
       const name = requireName(request.params.name, 'policy name');
+      noteAdminAction(request, 'policy.put', { kind: 'policy', id: `${tenant}/${name}` });
       const rules = parseRules(request.body?.rules);
       await context.coordinator.putPolicy(tenant, name, rules, caller);
       return reply.status(200).send({ tenant, name, rules });
@@ -137,6 +153,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   );
 
   app.get<{ Querystring: { tenant?: string } }>('/sys/policies', async (request) => {
+    noteAdminAction(request, 'policy.list');
     const tenant = adminTenant(await auth(request), request.query.tenant);
     return { tenant, policies: context.coordinator.context.control?.policies(tenant) ?? [] };
   });
@@ -144,9 +161,12 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.delete<{ Params: { name: string }; Querystring: { tenant?: string } }>(
     '/sys/policies/:name',
     async (request, reply) => {
+      noteAdminAction(request, 'policy.delete');
       const caller = await auth(request);
       const tenant = adminTenant(caller, request.query.tenant);
-      await context.coordinator.deletePolicy(tenant, requireName(request.params.name, 'policy name'), caller);
+      const name = requireName(request.params.name, 'policy name');
+      noteAdminAction(request, 'policy.delete', { kind: 'policy', id: `${tenant}/${name}` });
+      await context.coordinator.deletePolicy(tenant, name, caller);
       return reply.status(204).send();
     },
   );
