@@ -93,8 +93,8 @@ describe('peer API over mutual TLS', () => {
     token = loadNodeIdentity(join(dir, 'node-0')).peerToken;
     ca = readFileSync(join(dir, 'ca', 'ca.crt'));
     member = {
-      cert: readFileSync(join(dir, 'node-0', 'tls', 'node.crt'), 'utf8'),
-      key: readFileSync(join(dir, 'node-0', 'tls', 'node.key'), 'utf8'),
+      cert: readFileSync(join(dir, 'node-0', 'tls', 'client.crt'), 'utf8'),
+      key: readFileSync(join(dir, 'node-0', 'tls', 'client.key'), 'utf8'),
     };
     // Same node id, another CA: what an attacker can mint for themselves.
     const otherCa = await createClusterCa('attacker');
@@ -173,6 +173,19 @@ describe('peer API over mutual TLS', () => {
     assert.equal((JSON.parse(answer.body) as { nodeId: string }).nodeId, 'node-1');
   });
 
+  it('I-G4: node-0’s server certificate (serverAuth only) cannot call a peer, even with its peer token', async () => {
+    const serverOnly = {
+      cert: readFileSync(join(dir, 'node-0', 'tls', 'node.crt'), 'utf8'),
+      key: readFileSync(join(dir, 'node-0', 'tls', 'node.key'), 'utf8'),
+    };
+    // TLS itself refuses it (the certificate's purpose is not clientAuth); the hook would answer 403.
+    const answer = await peerCall(peerUrl(1), '/peer/v1/health', { ca, ...serverOnly }, token).then(
+      (reply) => reply.status,
+      () => 'refused at the handshake',
+    );
+    assert.ok(answer === 403 || answer === 'refused at the handshake', String(answer));
+  });
+
   it('I-G1: a caller with no client certificate is refused at the handshake and stores nothing', async () => {
     const before = shardCounts();
     await assert.rejects(
@@ -192,14 +205,23 @@ describe('peer API over mutual TLS', () => {
     const key = { tenant: 'default', namespace: 'mtls', name: 'db' };
     const info = nodes[1]?.coordinator?.context.view.version(key, 1);
     assert.ok(info, 'the secret written above is known to node-1');
-    const readBody = { ...key, partition: 0, minOffset: 0, version: 1, writeId: info.writeId };
+    // A dev-mode cluster: the holder honours the anonymous dev claim, so only the certificate can refuse.
+    const readBody = {
+      ...key,
+      partition: 0,
+      minOffset: 0,
+      version: 1,
+      writeId: info.writeId,
+      credential: { kind: 'anonymous' },
+      purpose: 'read',
+    };
     await assert.rejects(
       peerCall(peerUrl(1), '/peer/v1/read', { ca, ...foreign }, token, readBody),
       HANDSHAKE_REFUSED,
     );
     // The same read with a member certificate does return the share: the refusal above was the certificate.
     const allowed = await peerCall(peerUrl(1), '/peer/v1/read', { ca, ...member }, token, readBody);
-    assert.equal(allowed.status, 200);
+    assert.equal(allowed.status, 200, allowed.body);
     assert.deepEqual(shardCounts(), before);
   });
 

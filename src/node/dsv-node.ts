@@ -183,7 +183,7 @@ export class DsvNode {
                 selfId: config.nodeId,
                 peerToken: deps.trust.identity.peerToken,
                 requestTimeoutMs: config.timeouts.peerMs,
-                ...(tls ? { tls: tls.peer } : {}),
+                ...(tls ? { tls: tls.client } : {}),
               },
             ),
         );

@@ -86,6 +86,9 @@ export const nodeConfigSchema = z.object({
       caFile: z.string().min(1),
       certFile: z.string().min(1),
       keyFile: z.string().min(1),
+      /** The client certificate (clientAuth only) this node presents when it calls peers (I-G4). */
+      clientCertFile: z.string().min(1).optional(),
+      clientKeyFile: z.string().min(1).optional(),
       /** Optional: serve the public API over TLS with this certificate and key. */
       publicCertFile: z.string().min(1).optional(),
       publicKeyFile: z.string().min(1).optional(),

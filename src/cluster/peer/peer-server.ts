@@ -1,7 +1,7 @@
 // The peer API: how other nodes stage, read, endorse, recover and await on this node. Every route first
 // authenticates the calling node by its own peer token (and, with TLS, its certificate), then the holder
 // decides the request itself (trust-boundaries design §5–§8; I-G1, I-G4).
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { quietServerOptions } from '../../platform/fastify-options.ts';
@@ -33,6 +33,10 @@ export interface PeerServerOptions {
 }
 
 type Body = Record<string, unknown>;
+
+/** The coordinator's request id (one per client request, so the holders' audit records line up), or a new one. */
+const requestIdOf = (body: Body): string =>
+  typeof body.requestId === 'string' && /^[\w-]{1,128}$/.test(body.requestId) ? body.requestId : randomUUID();
 
 export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
   const app = Fastify({
@@ -102,7 +106,7 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
         writeId: String(body.writeId),
         credential: body.credential as ForwardedCredential,
         purpose: body.purpose === 'compare' ? 'compare' : 'read',
-        requestId: typeof body.requestId === 'string' ? body.requestId : '',
+        requestId: requestIdOf(body),
       },
       from(request),
     );
@@ -123,7 +127,7 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
         partition: Number(body.partition),
         entry,
         credential: body.credential as ForwardedCredential,
-        requestId: typeof body.requestId === 'string' ? body.requestId : '',
+        requestId: requestIdOf(body),
       },
       from(request),
     );

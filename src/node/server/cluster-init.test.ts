@@ -40,6 +40,10 @@ describe('cluster init', () => {
       });
       assert.deepEqual(config.kek, { kind: 'passphrase' });
       assert.equal(loadNodeTls(config.tls).identity, config.nodeId);
+      // I-G4: one certificate for serving (serverAuth only), another for calling peers (clientAuth only).
+      const usage = (file: string | undefined) => new X509Certificate(readFileSync(file ?? '')).keyUsage;
+      assert.deepEqual(usage(config.tls.certFile), ['1.3.6.1.5.5.7.3.1']);
+      assert.deepEqual(usage(config.tls.clientCertFile), ['1.3.6.1.5.5.7.3.2']);
       for (const secret of [
         config.tls.keyFile,
         join(config.identityDir, 'identity.json'),

@@ -115,10 +115,14 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
   for (const [i, member] of members.entries()) {
     const nodeDir = member.nodeId; // relative to the config file: copy node-i.json with node-i/
     const at = (name: string): string => join(dir, nodeDir, name);
-    const leaf = await issueNodeCertificate(ca, member.nodeId, [hosts[i] ?? '127.0.0.1']);
+    const names = [hosts[i] ?? '127.0.0.1'];
+    const leaf = await issueNodeCertificate(ca, member.nodeId, names, ['server']);
+    const client = await issueNodeCertificate(ca, member.nodeId, names, ['client']);
     writePublicFile(at('tls/ca.crt'), ca.certPem);
     writePublicFile(at('tls/node.crt'), leaf.certPem);
     writePrivateFile(at('tls/node.key'), leaf.keyPem);
+    writePublicFile(at('tls/client.crt'), client.certPem);
+    writePrivateFile(at('tls/client.key'), client.keyPem);
     if (options.kek === 'key-file') writePrivateFile(at('kek.key'), randomBytes(32).toString('hex'));
     if (kafkaCaPem !== undefined) writePublicFile(at(KAFKA_CA_FILE), kafkaCaPem);
     if (options.kafkaSasl) {
@@ -160,6 +164,8 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
         caFile: `${nodeDir}/tls/ca.crt`,
         certFile: `${nodeDir}/tls/node.crt`,
         keyFile: `${nodeDir}/tls/node.key`,
+        clientCertFile: `${nodeDir}/tls/client.crt`,
+        clientKeyFile: `${nodeDir}/tls/client.key`,
         ...(options.publicTls
           ? { publicCertFile: `${nodeDir}/tls/node.crt`, publicKeyFile: `${nodeDir}/tls/node.key` }
           : {}),

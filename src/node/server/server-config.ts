@@ -112,6 +112,8 @@ export function resolvePaths(config: ServerConfig, base: string): ServerConfig {
       caFile: at(config.tls.caFile),
       certFile: at(config.tls.certFile),
       keyFile: at(config.tls.keyFile),
+      ...(config.tls.clientCertFile === undefined ? {} : { clientCertFile: at(config.tls.clientCertFile) }),
+      ...(config.tls.clientKeyFile === undefined ? {} : { clientKeyFile: at(config.tls.clientKeyFile) }),
       ...(config.tls.publicCertFile === undefined ? {} : { publicCertFile: at(config.tls.publicCertFile) }),
       ...(config.tls.publicKeyFile === undefined ? {} : { publicKeyFile: at(config.tls.publicKeyFile) }),
     },

@@ -14,7 +14,8 @@ import { KafkaCommitLog, type KafkaCommitLogOptions } from '../../log/kafka/kafk
 import { DsvNode } from '../dsv-node.ts';
 import { envelopeSealer, openKekProvider, type KekSource } from '../sealers.ts';
 
-const PKCS11_PIN_ENV = 'DSV_PKCS11_PIN';
+/** The HSM PIN, when set for `dsv server`: read once, then removed so no child process inherits it. */
+export const PKCS11_PIN_ENV = 'DSV_PKCS11_PIN';
 import { loadNodeTls } from '../tls/index.ts';
 import { loadTrustMaterial } from '../../trust/index.ts';
 import type { ServerConfig } from './server-config.ts';
@@ -27,6 +28,13 @@ export interface ServerNodeOptions {
   readonly terminal?: PassphraseTerminal;
   /** The environment DSV_UNSEAL_PASSPHRASE is read from and then removed from (default process.env). */
   readonly env?: Record<string, string | undefined>;
+  /** `--passphrase-file`: overrides the config's `kek.passphraseFile`. */
+  readonly passphraseFile?: string;
+  /**
+   * `--passphrase-fd`: an inherited descriptor (a pipe from `dsv dev --kafka`) holding the passphrase; wins
+   * over the environment and files, and keeps the passphrase out of /proc/<pid>/environ.
+   */
+  readonly passphraseFd?: number;
 }
 
 export interface ServerNode {
@@ -124,6 +132,11 @@ export function kafkaSecurity(log: ServerConfig['log']): Pick<KafkaCommitLogOpti
 async function kekSource(config: ServerConfig, options: ServerNodeOptions): Promise<KekSource> {
   const env = options.env ?? process.env;
   const kek = config.kek;
+  // Whatever the source, neither secret stays in this process's environment for a child to inherit.
+  const pinFromEnv = env[PKCS11_PIN_ENV];
+  delete env[PKCS11_PIN_ENV];
+  const passphraseEnv = { [PASSPHRASE_ENV]: env[PASSPHRASE_ENV] };
+  delete env[PASSPHRASE_ENV];
   if (kek.kind === 'key-file') return { kind: 'key-file', path: kek.path };
   if (kek.kind === 'aws-kms') {
     const { keyId, region, endpoint } = kek;
@@ -133,14 +146,12 @@ async function kekSource(config: ServerConfig, options: ServerNodeOptions): Prom
   }
   if (kek.kind === 'pkcs11') {
     const pin =
-      env[PKCS11_PIN_ENV] ??
-      (kek.pinFile === undefined ? undefined : (await readFile(kek.pinFile, 'utf8')).trim());
+      pinFromEnv ?? (kek.pinFile === undefined ? undefined : (await readFile(kek.pinFile, 'utf8')).trim());
     if (!pin)
       throw new DsvError(
         'DSV_KEK_UNAVAILABLE',
         `Unseal failed: no HSM PIN (set ${PKCS11_PIN_ENV} or pinFile)`,
       );
-    delete env[PKCS11_PIN_ENV];
     return {
       kind: 'pkcs11',
       modulePath: kek.modulePath,
@@ -150,12 +161,13 @@ async function kekSource(config: ServerConfig, options: ServerNodeOptions): Prom
       createKeyIfMissing: kek.createKeyIfMissing,
     };
   }
+  const file = options.passphraseFile ?? kek.passphraseFile;
   const passphrase = await resolvePassphrase({
-    env,
-    ...(kek.passphraseFile === undefined ? {} : { file: kek.passphraseFile }),
+    env: passphraseEnv,
+    ...(options.passphraseFd === undefined ? {} : { fd: options.passphraseFd }),
+    ...(file === undefined ? {} : { file }),
     ...(options.terminal ? { prompt: options.terminal } : {}),
   });
   requireStrongPassphrase(passphrase);
-  delete env[PASSPHRASE_ENV]; // nothing this process starts later inherits it
   return { kind: 'passphrase', passphrase };
 }

@@ -79,14 +79,19 @@ export async function loadClusterCa(certPem: string, caKeyPem: string): Promise<
   return { cert, privateKey, certPem, keyPem: caKeyPem };
 }
 
+/** What a node certificate may be used for: serving (peer and public API), calling peers, or both (legacy). */
+export type CertificateUsage = 'server' | 'client';
+
 /**
- * A node certificate: CN = node id, SANs = loopback names plus `names` (IP or DNS), usable both as a TLS
- * server (its peer API) and as a TLS client (its calls to other peers) — hence both extended key usages.
+ * A node certificate: CN = node id, SANs = loopback names plus `names` (IP or DNS). `dsv cluster init` issues
+ * two per node (I-G4): a server certificate (serverAuth) for its listeners and a client certificate
+ * (clientAuth) for its calls, so a key taken from one role cannot be used in the other.
  */
 export async function issueNodeCertificate(
   ca: ClusterCa,
   nodeId: string,
   names: readonly string[] = [],
+  usages: readonly CertificateUsage[] = ['server', 'client'],
 ): Promise<PemPair> {
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const unique = [...new Set([...DEFAULT_SUBJECT_NAMES, ...names])];
@@ -101,10 +106,11 @@ export async function issueNodeCertificate(
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([
-        x509.ExtendedKeyUsage.serverAuth,
-        x509.ExtendedKeyUsage.clientAuth,
-      ]),
+      new x509.ExtendedKeyUsageExtension(
+        usages.map((usage) =>
+          usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+        ),
+      ),
       new x509.SubjectAlternativeNameExtension(
         unique.map((name) => ({ type: isIP(name) === 0 ? 'dns' : 'ip', value: name })),
       ),

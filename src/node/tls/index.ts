@@ -6,6 +6,7 @@ export {
   issueNodeCertificate,
   loadClusterCa,
   NODE_VALIDITY_DAYS,
+  type CertificateUsage,
   type ClusterCa,
   type PemPair,
 } from './cluster-ca.ts';

@@ -9,6 +9,8 @@ export interface NodeTlsFiles {
   readonly caFile: string;
   readonly certFile: string;
   readonly keyFile: string;
+  readonly clientCertFile?: string | undefined;
+  readonly clientKeyFile?: string | undefined;
   readonly publicCertFile?: string | undefined;
   readonly publicKeyFile?: string | undefined;
 }
@@ -16,6 +18,8 @@ export interface NodeTlsFiles {
 /** What the peer server, the peer clients and (optionally) the public server are given. */
 export interface NodeTlsMaterial {
   readonly peer: { readonly key: Buffer; readonly cert: Buffer; readonly ca: Buffer };
+  /** What this node presents when it calls peers: its client certificate, or the server one (legacy). */
+  readonly client: { readonly key: Buffer; readonly cert: Buffer; readonly ca: Buffer };
   readonly public?: { readonly key: Buffer; readonly cert: Buffer };
   /** The node id this certificate names (its CN): what peers see when this node calls them. */
   readonly identity: string;
@@ -102,6 +106,26 @@ export function loadNodeTls(files: NodeTlsFiles): NodeTlsMaterial {
   if ((files.publicCertFile === undefined) !== (files.publicKeyFile === undefined)) {
     throw misconfigured('publicCertFile and publicKeyFile go together');
   }
+  if ((files.clientCertFile === undefined) !== (files.clientKeyFile === undefined)) {
+    throw misconfigured('clientCertFile and clientKeyFile go together');
+  }
+  let client: NodeTlsMaterial['client'] = { key, cert, ca: caPem };
+  if (files.clientCertFile !== undefined && files.clientKeyFile !== undefined) {
+    const clientCert = read(files.clientCertFile, 'node client certificate');
+    const clientKey = read(files.clientKeyFile, 'node client key');
+    const clientLeaf = checkPair(
+      clientCert,
+      clientKey,
+      { cert: files.clientCertFile, key: files.clientKeyFile },
+      ca,
+    );
+    if (!clientLeaf.subject.split('\n').includes(`CN=${identity}`))
+      throw misconfigured(
+        `the client certificate ${files.clientCertFile} names another node than ${files.certFile}`,
+      );
+    warnings.push(loosePermissions(files.clientKeyFile));
+    client = { key: clientKey, cert: clientCert, ca: caPem };
+  }
   let publicTls: NodeTlsMaterial['public'];
   if (files.publicCertFile !== undefined && files.publicKeyFile !== undefined) {
     const publicCert = read(files.publicCertFile, 'public API certificate');
@@ -112,6 +136,7 @@ export function loadNodeTls(files: NodeTlsFiles): NodeTlsMaterial {
   }
   return {
     peer: { key, cert, ca: caPem },
+    client,
     ...(publicTls ? { public: publicTls } : {}),
     identity,
     warnings: warnings.filter((warning) => warning !== undefined),
