@@ -30,6 +30,11 @@ export interface MultiProcessClusterOptions {
   readonly configure?: (config: ServerConfigInput, index: number) => ServerConfigInput;
   /** Extra environment of node i's first start (e.g. DSV_FAULT_POINTS). */
   readonly env?: (index: number) => Record<string, string>;
+  /**
+   * A PLAINTEXT broker without users or ACLs, as before Kafka security (default false; also
+   * DSV_TEST_KAFKA_PLAINTEXT=1): to tell a TLS/SASL problem from any other. `kafkaAccess` is then empty.
+   */
+  readonly plaintextKafka?: boolean;
 }
 
 /** `GET /api/v1/cluster/nodes`: the fields the fault tests read. */
@@ -129,6 +134,7 @@ export async function startMultiProcessCluster(
     const basePort = await freePortRange(count);
     let peerBasePort = await freePortRange(count);
     while (Math.abs(peerBasePort - basePort) < count) peerBasePort = await freePortRange(count);
+    const secured = !(options.plaintextKafka ?? process.env.DSV_TEST_KAFKA_PLAINTEXT === '1');
     // The cluster files first: the broker's certificate comes from the cluster CA, its users are the nodes'.
     const init = await initCluster({
       nodes: count,
@@ -141,8 +147,7 @@ export async function startMultiProcessCluster(
       minInsyncReplicas: 1,
       kek: 'key-file',
       devMode: true,
-      kafkaCa: 'cluster-ca',
-      kafkaSasl: true,
+      ...(secured ? { kafkaCa: 'cluster-ca', kafkaSasl: true } : {}),
     });
     const caPem = readFileSync(join(clusterDir, CA_DIR, 'ca.crt'), 'utf8');
     const ca = await loadClusterCa(caPem, readFileSync(join(clusterDir, CA_DIR, 'ca.key'), 'utf8'));
@@ -150,28 +155,32 @@ export async function startMultiProcessCluster(
     kafka = await startKafka({
       brokers: 1,
       dataDir: join(root, 'kafka'),
-      security: {
-        caPem,
-        issueCertificate: (name) => issueNodeCertificate(ca, name),
-        users: [
-          ...init.kafkaUsers.map((user) => ({
-            name: user.username,
-            password: readFileSync(user.passwordFile, 'utf8').trim(),
-          })),
-          {
-            ...writer,
-            operations: [AclOperations.READ, AclOperations.WRITE, AclOperations.DESCRIBE],
-          },
-        ],
-        topicPrefix: 'dsv-log',
-      },
+      ...(secured && {
+        security: {
+          caPem,
+          issueCertificate: (name) => issueNodeCertificate(ca, name),
+          users: [
+            ...init.kafkaUsers.map((user) => ({
+              name: user.username,
+              password: readFileSync(user.passwordFile, 'utf8').trim(),
+            })),
+            {
+              ...writer,
+              operations: [AclOperations.READ, AclOperations.WRITE, AclOperations.DESCRIBE],
+            },
+          ],
+          topicPrefix: 'dsv-log',
+        },
+      }),
     });
     kafkaAccess = {
       operator: kafka.adminClient ?? {},
-      logWriter: {
-        tls: { ca: caPem },
-        sasl: { mechanism: 'SCRAM-SHA-512', username: writer.name, password: writer.password },
-      },
+      logWriter: secured
+        ? {
+            tls: { ca: caPem },
+            sasl: { mechanism: 'SCRAM-SHA-512', username: writer.name, password: writer.password },
+          }
+        : {},
     };
     for (let i = 0; i < count; i++) {
       const file = nodeConfigFile(clusterDir, i);
