@@ -2,7 +2,7 @@
 // and read the topic (its own SCRAM user on the SASL_SSL broker, ACLs READ/WRITE/DESCRIBE on the topic only),
 // no node file at all. Against real `dsv server` processes on a real broker, it must
 // grant, shred and stall nothing, move no clock, and a recreated topic must not be served as if nothing
-// happened (docs/design/2026_12_02_proposed_trust-boundaries.md §2, §3, §9).
+// happened (docs/design/2026_12_02_implemented_trust-boundaries.md §2, §3, §9).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';

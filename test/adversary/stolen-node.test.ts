@@ -2,7 +2,7 @@
 // directory from `dsv cluster init` (TLS certificate and key, CA certificate, peer token, identity, log key,
 // KEK, its data dir with node.sqlite) and the broker address — and no client sends traffic through it. Against
 // real `dsv server` processes on a real broker, it must learn no value, obtain no other node's shard, mint no
-// authority, change no value and shred nothing (docs/design/2026_12_02_proposed_trust-boundaries.md).
+// authority, change no value and shred nothing (docs/design/2026_12_02_implemented_trust-boundaries.md).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';

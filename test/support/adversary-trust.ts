@@ -1,4 +1,4 @@
-// The trust-boundaries API (docs/design/2026_12_02_proposed_trust-boundaries.md, `src/trust/index.ts`) as
+// The trust-boundaries API (docs/design/2026_12_02_implemented_trust-boundaries.md, `src/trust/index.ts`) as
 // the attacker uses it: with one node's complete files, seal records that carry that node's valid signature
 // and the cluster's log key — everything a compromised node can produce, and nothing more (no endorsement of
 // any other member, no operator key).

@@ -59,10 +59,11 @@ export function registerClusterCommand(program: Command): void {
     .command('root-token')
     .description('issue a root token for a dsv server cluster (printed once; only its hash is stored)')
     .requiredOption('--config <file>', 'any node config file of the cluster (for its Kafka settings)')
+    .option('--operator-dir <dir>', 'directory holding operator.key (default: where dsv cluster init put it)')
     .option('--json', 'machine-readable output')
-    .action(async (options: { config: string; json?: boolean }) => {
+    .action(async (options: { config: string; operatorDir?: string; json?: boolean }) => {
       try {
-        const issued = await issueRootToken(loadServerConfig(options.config));
+        const issued = await issueRootToken(loadServerConfig(options.config), 'root', options.operatorDir);
         if (options.json) return console.log(JSON.stringify(issued));
         console.log(`Root token: ${issued.token}`);
         console.log(`accessor: ${issued.accessor} (revoke with DELETE /v2/sys/tokens/<accessor>)`);
