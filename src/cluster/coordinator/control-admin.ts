@@ -81,7 +81,8 @@ export async function createToken(
   );
   const stored = context.control?.tokenByAccessor(accessor);
   if (!stored) throw new DsvError('DSV_INPUT_INVALID', 'The token was not created: unknown tenant');
-  return { token, accessor, tenant: options.tenant, policies: options.policies, expiresAt };
+  // The stored expiry: a child is capped at its creator's (I-T5).
+  return { token, accessor, tenant: options.tenant, policies: options.policies, expiresAt: stored.expiresAt };
 }
 
 export async function revokeToken(
