@@ -18,7 +18,8 @@ import {
 import { editLines, firstSegment, tempAuditDir, writeTrail } from '../src/audit/testing/audit-fixtures.ts';
 import { closeHttpAgent, send, v1As } from './support/authz-model-http.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { runDsv } from './support/dsv-process.ts';
+import { runDsv, type DsvProcess } from './support/dsv-process.ts';
+import { v1 } from './support/v1-client.ts';
 import { freePortRange } from './support/free-ports.ts';
 
 interface Raw {
@@ -491,3 +492,88 @@ describe('security hardening: keyed and anchored audit chain', () => {
     }
   });
 });
+
+describe(
+  'security hardening: the unseal passphrase stays out of node processes’ environment',
+  { timeout: 300_000 },
+  () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dsv-harden-env-'));
+    const passphrase = 'h14 unseal passphrase never in environ';
+    let dsv: DsvProcess | undefined;
+    after(async () => {
+      if (dsv?.child.exitCode === null) {
+        dsv.child.kill('SIGINT');
+        await Promise.race([dsv.exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+        if (dsv.child.exitCode === null) dsv.child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    /** Every live process below `root` (the node processes, the broker and whatever they started). */
+    const descendants = (root: number): number[] => {
+      const parentOf = new Map<number, number>();
+      for (const name of readdirSync('/proc')) {
+        if (!/^\d+$/.test(name)) continue;
+        try {
+          // The command name is in parentheses and may hold spaces: the fields after the last ')' are fixed.
+          const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+          parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+        } catch {
+          // exited meanwhile
+        }
+      }
+      const found: number[] = [];
+      const walk = (pid: number) => {
+        for (const [child, parent] of parentOf) {
+          if (parent !== pid) continue;
+          found.push(child);
+          walk(child);
+        }
+      };
+      walk(root);
+      return found;
+    };
+
+    it('H14: dsv dev --kafka hands it to node processes through a pipe: no /proc/<pid>/environ holds it; the cluster unseals and serves', async () => {
+      const port = await freePortRange(3);
+      dsv = runDsv(['dev', '--kafka', '--port', String(port), '--data-dir', dataDir], {
+        DSV_UNSEAL_PASSPHRASE: passphrase,
+        DSV_PKCS11_PIN: 'h14-pin-never-in-environ',
+      });
+      await dsv.waitFor(/cluster ready/, 240_000);
+      const nodePids = [...dsv.output().matchAll(/^node-\d+\s+http:\/\/\S+\s+pid (\d+)$/gm)].map((m) =>
+        Number(m[1]),
+      );
+      assert.equal(nodePids.length, 3, dsv.output());
+      const parent = dsv.child.pid ?? -1;
+      const all = descendants(parent);
+      for (const pid of nodePids) assert.ok(all.includes(pid), `node pid ${pid} is a child of dsv dev`);
+      for (const pid of all) {
+        let environ: Buffer;
+        let cmdline: Buffer;
+        try {
+          environ = readFileSync(`/proc/${pid}/environ`);
+          cmdline = readFileSync(`/proc/${pid}/cmdline`);
+        } catch {
+          continue; // a short-lived helper that already exited
+        }
+        for (const secret of [passphrase, 'h14-pin-never-in-environ', 'DSV_UNSEAL_PASSPHRASE=']) {
+          assert.equal(environ.includes(secret), false, `pid ${pid} environ holds ${secret.slice(0, 10)}…`);
+          assert.equal(cmdline.includes(secret), false, `pid ${pid} cmdline holds ${secret.slice(0, 10)}…`);
+        }
+      }
+      // Sanity: the check reads what it should (the parent was given the passphrase in its environment).
+      assert.ok(readFileSync(`/proc/${parent}/environ`).includes(passphrase));
+      // Unsealed with the passphrase, and serving across nodes.
+      const config = JSON.parse(readFileSync(join(dataDir, 'cluster', 'node-0.json'), 'utf8')) as {
+        kek: { kind: string };
+      };
+      assert.equal(config.kek.kind, 'passphrase');
+      assert.equal((await v1.create(`http://127.0.0.1:${port}`, 'h14', 'k', 'served')).status, 201);
+      const read = await v1.read(`http://127.0.0.1:${port + 2}`, 'h14', 'k');
+      assert.deepEqual([read.status, read.body], [200, 'served']);
+      dsv.child.kill('SIGINT');
+      assert.equal(await dsv.exited, 0);
+    });
+  },
+);

@@ -7,6 +7,13 @@ import { createLogger } from '../../node/logger.ts';
 import { join } from 'node:path';
 import { PASSPHRASE_ENV, requireStrongPassphrase, resolvePassphrase } from '../../keys/index.ts';
 import { ensureDevKeyFile, envelopeSealer, type KekSource } from '../../node/sealers.ts';
+import { PKCS11_PIN_ENV } from '../../node/server/server-node.ts';
+import { fdNumber } from './server-command.ts';
+
+interface PassphraseOptions {
+  readonly passphraseFile?: string;
+  readonly passphraseFd?: number;
+}
 
 function integer(min: number, max: number) {
   return (raw: string): number => {
@@ -25,14 +32,16 @@ export function registerDevCommand(program: Command): void {
     .option('--nodes <n>', 'number of nodes', integer(1, 15), 3)
     .option('--port <p>', 'node i serves its public API on P + i', integer(1, 64000), 8080)
     .option('--data-dir <dir>', 'where the nodes and the commit log keep their data', '.dsv/dev')
-    .action(async (options: { nodes: number; port: number; dataDir: string }) => {
+    .option('--passphrase-file <file>', 'read the unseal passphrase from this file')
+    .option('--passphrase-fd <n>', 'read the unseal passphrase from this inherited file descriptor', fdNumber)
+    .action(async (options: { nodes: number; port: number; dataDir: string } & PassphraseOptions) => {
       const logger = createLogger({ level: process.env.DSV_LOG_LEVEL ?? 'warn' });
       const cluster = await DevCluster.start({
         nodes: options.nodes,
         basePort: options.port,
         dataDir: options.dataDir,
         logger,
-        sealer: envelopeSealer(await devKekSource(options.dataDir)),
+        sealer: envelopeSealer(await devKekSource(options.dataDir, options)),
       }).catch((error: unknown) => {
         // Sealed start: say why and exit non-zero; never serve half-working (DESIGN §8).
         console.error(`dsv dev: ${error instanceof Error ? error.message : String(error)}`);
@@ -60,11 +69,20 @@ export function registerDevCommand(program: Command): void {
     });
 }
 
-/** DSV_UNSEAL_PASSPHRASE (or --passphrase-file) unseals; otherwise a dev key file beside the data. */
-async function devKekSource(dataDir: string): Promise<KekSource> {
-  if (process.env[PASSPHRASE_ENV] !== undefined) {
-    const passphrase = requireStrongPassphrase(await resolvePassphrase({ env: process.env }));
-    delete process.env[PASSPHRASE_ENV]; // children of this process must not inherit it
+/** DSV_UNSEAL_PASSPHRASE, --passphrase-file or --passphrase-fd unseals; otherwise a dev key file. */
+async function devKekSource(dataDir: string, options: PassphraseOptions): Promise<KekSource> {
+  // Read once, then out of the environment: children of this process must not inherit either secret.
+  const fromEnv = process.env[PASSPHRASE_ENV];
+  delete process.env[PASSPHRASE_ENV];
+  delete process.env[PKCS11_PIN_ENV];
+  if (fromEnv !== undefined || options.passphraseFile !== undefined || options.passphraseFd !== undefined) {
+    const passphrase = requireStrongPassphrase(
+      await resolvePassphrase({
+        env: { [PASSPHRASE_ENV]: fromEnv },
+        ...(options.passphraseFd === undefined ? {} : { fd: options.passphraseFd }),
+        ...(options.passphraseFile === undefined ? {} : { file: options.passphraseFile }),
+      }),
+    );
     return { kind: 'passphrase', passphrase };
   }
   console.log(

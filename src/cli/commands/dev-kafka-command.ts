@@ -5,7 +5,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
-import { PASSPHRASE_ENV } from '../../keys/index.ts';
+import { PASSPHRASE_ENV, requireStrongPassphrase, resolvePassphrase } from '../../keys/index.ts';
 import {
   startLocalKafka,
   type LocalKafka,
@@ -21,11 +21,14 @@ import {
 import { issueNodeCertificate, loadClusterCa } from '../../node/tls/index.ts';
 import { issueRootToken } from '../../node/server/root-token.ts';
 import { NodeProcesses } from '../../node/server/node-processes.ts';
+import { PKCS11_PIN_ENV } from '../../node/server/server-node.ts';
 
 interface DevKafkaOptions {
   readonly nodes: number;
   readonly port: number;
   readonly dataDir: string;
+  readonly passphraseFile?: string;
+  readonly passphraseFd?: number;
 }
 
 /**
@@ -42,7 +45,13 @@ export function registerDevKafkaMode(program: Command): void {
     // The in-process dev cluster keeps a different layout; do not share its default directory.
     const dataDir =
       command.getOptionValueSource('dataDir') === 'default' ? '.dsv/dev-kafka' : options.dataDir;
-    await runDevKafka({ nodes: options.nodes, port: options.port, dataDir });
+    await runDevKafka({
+      nodes: options.nodes,
+      port: options.port,
+      dataDir,
+      ...(options.passphraseFile === undefined ? {} : { passphraseFile: options.passphraseFile }),
+      ...(options.passphraseFd === undefined ? {} : { passphraseFd: options.passphraseFd }),
+    });
   });
 }
 
@@ -67,10 +76,27 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
-  // Taken out of this process's environment before anything is started: only the node processes get it,
-  // never the Kafka JVM, Maven or their watchdogs.
-  const passphrase = process.env[PASSPHRASE_ENV];
+  // Read once (env, --passphrase-file or --passphrase-fd) and taken out of this process's environment before
+  // anything is started: the node processes get it through an inherited pipe (never their environment, which
+  // /proc/<pid>/environ shows), the Kafka JVM, Maven and their watchdogs not at all. No node needs a PIN.
+  const fromEnv = process.env[PASSPHRASE_ENV];
   delete process.env[PASSPHRASE_ENV];
+  delete process.env[PKCS11_PIN_ENV];
+  let passphrase: string | undefined;
+  try {
+    if (fromEnv !== undefined || options.passphraseFile !== undefined || options.passphraseFd !== undefined) {
+      passphrase = requireStrongPassphrase(
+        await resolvePassphrase({
+          env: { [PASSPHRASE_ENV]: fromEnv },
+          ...(options.passphraseFd === undefined ? {} : { fd: options.passphraseFd }),
+          ...(options.passphraseFile === undefined ? {} : { file: options.passphraseFile }),
+        }),
+      );
+    }
+  } catch (error) {
+    console.error(`dsv dev --kafka: ${error instanceof Error ? error.message : String(error)}`);
+    return shutdown(2);
+  }
   try {
     const resuming = await previousRunUsable(dataDir, clusterDir, options.nodes);
     // The cluster files come first: the broker's certificate is issued by the cluster CA and its SCRAM users
@@ -99,11 +125,7 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
           'ACLs; remove the directory for a SASL_SSL broker',
       );
     }
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DSV_LOG_LEVEL: process.env.DSV_LOG_LEVEL ?? 'warn',
-      ...(passphrase === undefined ? {} : { [PASSPHRASE_ENV]: passphrase }),
-    };
+    const env: NodeJS.ProcessEnv = { ...process.env, DSV_LOG_LEVEL: process.env.DSV_LOG_LEVEL ?? 'warn' };
     nodes = NodeProcesses.spawn(
       configs.map((config, i) => ({
         nodeId: config.nodeId,
@@ -113,6 +135,7 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
       {
         kafka: kafka.bootstrap,
         env,
+        ...(passphrase === undefined ? {} : { passphrase }),
         events: {
           onLine: (nodeId, line) => console.error(`[${nodeId}] ${line}`),
           onUnexpectedExit: (nodeId, pid, code, signal) =>

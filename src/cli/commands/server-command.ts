@@ -1,10 +1,26 @@
 // `dsv server --config F`: runs one production node until SIGINT/SIGTERM; exits non-zero, saying why, when
 // the config, TLS files or commit log are wrong (1) or the node cannot unseal or its log changed (2).
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { createLogger } from '../../node/logger.ts';
 import { loadServerConfig, startServerNode, type ServerNode } from '../../node/server/index.ts';
 import { list } from './cluster-command.ts';
+
+interface ServerOptions {
+  readonly config: string;
+  readonly kafka?: string[];
+  readonly exitWithParent?: boolean;
+  readonly passphraseFile?: string;
+  readonly passphraseFd?: number;
+}
+
+/** A file descriptor number for `--passphrase-fd`. */
+export function fdNumber(raw: string): number {
+  const fd = Number(raw);
+  if (!Number.isSafeInteger(fd) || fd < 0 || String(fd) !== raw.trim())
+    throw new InvalidArgumentError('expected a file descriptor number, e.g. 3');
+  return fd;
+}
 
 // Exit 2: the node refuses to serve as it is (sealed, or the log it follows was replaced — I-L8).
 const SEALED = new Set(['DSV_KEK_UNAVAILABLE', 'DSV_KEY_UNWRAP_FAILED', 'DSV_LOG_IDENTITY_CHANGED']);
@@ -15,9 +31,15 @@ export function registerServerCommand(program: Command): void {
     .description('run one node of a cluster from its config file (written by dsv cluster init)')
     .requiredOption('--config <file>', 'the node config file, e.g. cluster/node-0.json')
     .option('--kafka <host:port,…>', "override the config's Kafka bootstrap brokers", list)
+    .option('--passphrase-file <file>', "read the unseal passphrase from this file (overrides the config's)")
+    .option(
+      '--passphrase-fd <n>',
+      'read the unseal passphrase from this inherited file descriptor until end of input (e.g. 3<file)',
+      fdNumber,
+    )
     // `dsv dev --kafka` starts nodes with this: a node whose parent dies (stdin closes) stops too.
     .addOption(new Option('--exit-with-parent').hideHelp())
-    .action(async (options: { config: string; kafka?: string[]; exitWithParent?: boolean }) => {
+    .action(async (options: ServerOptions) => {
       const logger = createLogger({ level: process.env.DSV_LOG_LEVEL ?? 'info' });
       let server: ServerNode;
       try {
@@ -25,6 +47,8 @@ export function registerServerCommand(program: Command): void {
         server = await startServerNode(config, {
           logger,
           ...(options.kafka ? { kafkaBootstrap: options.kafka } : {}),
+          ...(options.passphraseFile === undefined ? {} : { passphraseFile: options.passphraseFile }),
+          ...(options.passphraseFd === undefined ? {} : { passphraseFd: options.passphraseFd }),
           ...(process.stdin.isTTY && !options.exitWithParent
             ? { terminal: { input: process.stdin, output: process.stderr } }
             : {}),

@@ -4,6 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DsvError } from '../../errors/index.ts';
+import { PASSPHRASE_ENV } from '../../keys/index.ts';
+import { PKCS11_PIN_ENV } from './server-node.ts';
+
+/** The descriptor a child reads its unseal passphrase from (`dsv server --passphrase-fd 3`). */
+const PASSPHRASE_FD = 3;
 
 /** The CLI entry the children run (src/cli/main.ts), on this process's Node binary (the pinned Node 24). */
 const CLI_MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
@@ -43,10 +48,21 @@ export class NodeProcesses {
 
   static spawn(
     specs: readonly NodeProcessSpec[],
-    options: { kafka: readonly string[]; env: NodeJS.ProcessEnv; events: NodeProcessEvents },
+    options: {
+      kafka: readonly string[];
+      env: NodeJS.ProcessEnv;
+      events: NodeProcessEvents;
+      /** Handed to each child through an inherited pipe (fd 3), never its environment (/proc/<pid>/environ). */
+      passphrase?: string;
+    },
   ): NodeProcesses {
     const children: Child[] = [];
     const cluster = new NodeProcesses(children);
+    // Whatever the caller passed, unseal secrets never go into a child's environment.
+    const env = { ...options.env };
+    delete env[PASSPHRASE_ENV];
+    delete env[PKCS11_PIN_ENV];
+    const passphrase = options.passphrase;
     for (const spec of specs) {
       const args = [
         CLI_MAIN,
@@ -56,13 +72,19 @@ export class NodeProcesses {
         '--kafka',
         options.kafka.join(','),
         '--exit-with-parent',
+        ...(passphrase === undefined ? [] : ['--passphrase-fd', String(PASSPHRASE_FD)]),
       ];
       // Own process group: Ctrl-C reaches only the parent, which stops nodes before the broker.
       const child = spawn(process.execPath, args, {
-        env: options.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        env,
+        stdio: ['pipe', 'pipe', 'pipe', passphrase === undefined ? 'ignore' : 'pipe'],
         detached: true,
       });
+      const secretPipe = child.stdio[PASSPHRASE_FD];
+      if (passphrase !== undefined && secretPipe && 'end' in secretPipe) {
+        secretPipe.on('error', () => undefined); // a child that died early: its exit is reported below
+        secretPipe.end(passphrase);
+      }
       const entry: Child = {
         spec,
         process: child,

@@ -1,4 +1,6 @@
-// Where the unseal passphrase comes from: DSV_UNSEAL_PASSPHRASE, a passphrase file, or a no-echo TTY prompt.
+// Where the unseal passphrase comes from: an inherited file descriptor, DSV_UNSEAL_PASSPHRASE, a passphrase
+// file, or a no-echo TTY prompt.
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { DsvError } from '../../../errors/index.ts';
 
@@ -16,6 +18,12 @@ export interface PassphraseTerminal {
 }
 
 export interface PassphraseSources {
+  /**
+   * An inherited file descriptor to read the passphrase from until end of input (`--passphrase-fd`; a pipe
+   * from the parent, never the environment, so it is not in /proc/<pid>/environ). Closed after reading;
+   * one trailing newline is dropped. When given, it wins over every other source.
+   */
+  readonly fd?: number;
   /** Environment to read DSV_UNSEAL_PASSPHRASE from (usually process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** A file holding the passphrase; one trailing newline is dropped. */
@@ -58,6 +66,7 @@ function sealed(message: string, cause?: unknown): DsvError {
  * Errors name the source and the cause, never the passphrase.
  */
 export async function resolvePassphrase(sources: PassphraseSources): Promise<string> {
+  if (sources.fd !== undefined) return readPassphraseFd(sources.fd);
   const envName = sources.envName ?? PASSPHRASE_ENV;
   const fromEnv = sources.env?.[envName];
   if (fromEnv !== undefined) {
@@ -90,6 +99,32 @@ export async function resolvePassphrase(sources: PassphraseSources): Promise<str
   if (sources.confirm === true && (await promptHidden(terminal, `${question} (again): `)) !== passphrase) {
     throw sealed('the two passphrases entered at the prompt differ');
   }
+  return passphrase;
+}
+
+const MAX_PASSPHRASE_BYTES = 64 * 1024;
+
+/** Reads the passphrase from an inherited fd until EOF, then closes it. */
+async function readPassphraseFd(fd: number): Promise<string> {
+  if (!Number.isSafeInteger(fd) || fd < 0) throw sealed(`--passphrase-fd ${fd} is not a file descriptor`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream('', { fd, autoClose: true })) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > MAX_PASSPHRASE_BYTES) throw sealed(`file descriptor ${fd} holds more than a passphrase`);
+      chunks.push(buffer);
+    }
+  } catch (error) {
+    if (error instanceof DsvError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw sealed(`cannot read the passphrase from file descriptor ${fd} (${code})`, error);
+  }
+  const passphrase = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (passphrase === '') throw sealed(`file descriptor ${fd} gave an empty passphrase`);
   return passphrase;
 }
 
