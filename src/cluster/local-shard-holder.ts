@@ -7,7 +7,7 @@ import type { AuditRecordInput } from '../audit/index.ts';
 import type { Caller } from '../control/token-authenticator.ts';
 import { mayMakeRecord, type AuthorizableRecord } from '../control/record-authorization.ts';
 import type { TokenRecord } from '../control/control-store.ts';
-import { DsvError } from '../errors/index.ts';
+import { DsvError, ERROR_CODES, isDsvError } from '../errors/index.ts';
 import { endorsementDigest, receiptDigest, type SecretKey } from '../secrets/index.ts';
 import type { SealedShard, ShardStore } from '../shards/index.ts';
 import { BLINDING_BYTES, commitmentMatches, recoveryContribution } from '../sharing/index.ts';
@@ -42,6 +42,9 @@ export interface LocalHolderDependencies {
   /** Told when a client asked for a shard this node should hold but lacks (holder-driven repair). */
   readonly onMissingShard?: (key: SecretKey, version: VersionInfo) => void;
 }
+
+const isAuthError = (error: unknown): boolean =>
+  isDsvError(error) && ERROR_CODES[error.code].category === 'auth';
 
 export const splitBlinding = (stored: Uint8Array): { share: Uint8Array; blinding: Uint8Array } => ({
   share: stored.subarray(0, stored.length - BLINDING_BYTES),
@@ -164,7 +167,8 @@ export class LocalShardHolder implements ShardHolder {
           : caller.can('read', key.namespace, key.name) &&
             (request.version === latest || caller.can('history', key.namespace, key.name)));
       if (!allowed) throw new DsvError('DSV_AUTH_FORBIDDEN');
-    } catch {
+    } catch (error) {
+      if (!isAuthError(error)) throw error;
       throw this.refused('peer.shard-refused', from, key.tenant, 'The client did not authorise this read');
     }
     // I-A1 on the holder: the release is on this node's own trail before the shard leaves.
@@ -190,16 +194,18 @@ export class LocalShardHolder implements ShardHolder {
   }
 
   async endorse(request: EndorseRequest, from = this.nodeId): Promise<string> {
-    const { trust, applier } = this.deps;
+    const { trust } = this.deps;
     const entry = request.entry;
     const tenant = 'tenant' in entry && typeof entry.tenant === 'string' ? entry.tenant : undefined;
-    await applier.catchUp(request.partition, this.deps.applyTimeoutMs);
+    // The caller is judged on this node's control view, which authentication brings up to date (at most a
+    // second stale, as for the public API); the record's own partition is not needed to judge it.
     let caller: Caller;
     try {
       caller = await this.deps.authenticate(request.credential, tenant ?? '');
       if (!mayMakeRecord(caller, entry as AuthorizableRecord, this.deps.tokenOf))
         throw new DsvError('DSV_AUTH_FORBIDDEN');
-    } catch {
+    } catch (error) {
+      if (!isAuthError(error)) throw error; // e.g. the log is unreachable: a 503, not a refusal
       throw this.refused('peer.endorse-refused', from, tenant ?? null, 'The client may not make this record');
     }
     await this.deps.audit({

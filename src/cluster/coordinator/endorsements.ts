@@ -25,6 +25,7 @@ export async function gatherEndorsements(
   const requestId = randomUUID();
   const endorsements: Endorsement[] = [];
   let forbidden = false;
+  let logDown = false;
   await new Promise<void>((resolve) => {
     let outstanding = peers.length;
     if (outstanding === 0) resolve();
@@ -42,6 +43,7 @@ export async function gatherEndorsements(
         })
         .catch((error: unknown) => {
           if (isDsvError(error) && error.status === 403) forbidden = true;
+          if (isDsvError(error) && error.code === 'DSV_LOG_UNAVAILABLE') logDown = true;
         })
         .finally(() => {
           outstanding -= 1;
@@ -51,5 +53,7 @@ export async function gatherEndorsements(
   });
   if (endorsements.length >= needed) return endorsements.slice(0, Math.max(needed, endorsements.length));
   if (forbidden) throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+  // Nothing was published: the same answer as an append the log refused (DESIGN §6.2).
+  if (logDown) throw new DsvError('DSV_LOG_UNAVAILABLE');
   throw new DsvError('DSV_WRITE_QUORUM_FAILED', 'Not enough nodes could vouch for the request');
 }

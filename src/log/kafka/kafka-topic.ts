@@ -161,6 +161,11 @@ async function ensureLogAppendTime(admin: Admin, spec: KafkaTopicSpec): Promise<
         `${TIMESTAMP_TYPE}=${LOG_APPEND_TIME}`,
     ]);
   }
+  // The change reaches describe-configs once the controller has propagated it: wait (bounded) for it.
+  for (let attempt = 0; attempt < 40; attempt++) {
+    if ((await describeTopicConfigs(admin, spec.topic)).get(TIMESTAMP_TYPE) === LOG_APPEND_TIME) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 async function verifyConfigs(admin: Admin, spec: KafkaTopicSpec): Promise<void> {

@@ -88,7 +88,8 @@ export class LocalKafkaBroker {
     // The properties hold the admin password when secured: readable by this user only.
     await writeFile(this.#propertiesFile, renderServerProperties(this.slot, all, files), { mode: 0o600 });
     await writeFile(join(this.slot.dataDir, 'log4j2.properties'), LOG4J2_PROPERTIES);
-    const args = ['format', '--ignore-formatted', '-t', clusterId, '-c', this.#propertiesFile];
+    // '--cluster-id=…' in one argument: a base64url id may start with '-', which argparse would take for an option.
+    const args = ['format', '--ignore-formatted', `--cluster-id=${clusterId}`, '-c', this.#propertiesFile];
     // SCRAM credentials go into the bootstrap metadata, so brokers can authenticate each other from the start.
     for (const user of security?.scramUsers ?? []) {
       args.push('--add-scram', `SCRAM-SHA-512=[name=${user.name},password=${user.password}]`);
