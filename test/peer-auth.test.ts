@@ -1,12 +1,14 @@
 // I-G1 on the peer API: a caller without the cluster's peer credentials is refused before any shard is touched;
 // I-G4, I-S4, I-S5: and a node's own credentials neither impersonate another node nor buy a shard.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadNodeIdentity } from '../src/trust/index.ts';
 import { partitionForTenant } from '../src/cluster/index.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
 import { v1 } from './support/v1-client.ts';
+import { waitFor } from './support/wait.ts';
 
 describe('peer API authentication', () => {
   let test: TestCluster;
@@ -166,5 +168,53 @@ describe('peer API: a node’s own credentials are not a licence (design 2026-12
       assert.ok(response.status === 409 || response.status === 403, `${nodeId}: ${response.status}`);
     }
     for (const url of test.urls) assert.equal((await readBack(url)).value, 'original-value');
+  });
+});
+
+describe('refused log records are audited by every honest node (threat model §1)', () => {
+  let test: TestCluster;
+  before(async () => {
+    test = await startTestCluster({ nodes: 3, devMode: false });
+  });
+  after(async () => {
+    await test?.stop();
+  });
+
+  it('I-T3: a token record signed by node-0 alone is refused and lands in node-1’s and node-2’s audit trails', async () => {
+    const context = test.cluster.nodesById.get('node-0')?.coordinator?.context;
+    assert.ok(context);
+    const partition = context.log.partitionCount - 1;
+    const { offset } = await context.log.append(
+      partition,
+      '',
+      context.codec.encode(partition, {
+        type: 'token-create',
+        accessor: 'minted-by-node-0',
+        verifiers: {},
+        creator: null,
+        tenant: null,
+        policies: [],
+        displayName: 'forged',
+        expiresAt: null,
+        time: Date.now(),
+        rid: 'forged-1',
+        endorsements: [],
+      }),
+    );
+    for (const nodeId of ['node-1', 'node-2']) {
+      const node = test.cluster.nodesById.get(nodeId);
+      await node?.coordinator?.context.applier.waitApplied(partition, offset, 10_000);
+      assert.equal(node?.coordinator?.context.control?.tokenByAccessor('minted-by-node-0'), undefined);
+      await waitFor(async () => {
+        const dir = join(node?.config.dataDir ?? '', 'audit');
+        const text = readdirSync(dir)
+          .filter((name) => name.endsWith('.jsonl'))
+          .map((name) => readFileSync(join(dir, name), 'utf8'))
+          .join('\n');
+        return (
+          text.includes('"operation":"log.record-refused.not-endorsed"') && text.includes('"node:node-0"')
+        );
+      }, 5_000);
+    }
   });
 });

@@ -121,6 +121,12 @@ export class DsvNode {
         privateKey: deps.trust.identity.signingKey,
       });
       const refusedOnce = new Set<string>();
+      const refusedRecords: Array<{
+        partition: number;
+        offset: number;
+        reason: string;
+        signer: string | undefined;
+      }> = [];
       const shards = new SqliteShardStore(db, sealer.sealer, config.nodeId);
       const machine = new SecretStateMachine(view, shards, {
         pendingTimeoutMs: config.timeouts.pendingWriteMs,
@@ -131,7 +137,10 @@ export class DsvNode {
           { quorum: config.sharing.k, writeQuorum: config.sharing.w, placement },
           view,
         ),
-        onRefused: (partition, offset, reason) => {
+        onRefused: (partition, offset, reason, signer) => {
+          // Every refused record lands in this node's audit trail (threat model: each try is recorded by
+          // the honest nodes); the process log says it once per reason.
+          refusedRecords.push({ partition, offset, reason, signer });
           if (refusedOnce.has(reason)) return;
           refusedOnce.add(reason);
           logger.warn({ partition, offset, reason }, 'refused a log record (logged once per reason)');
@@ -149,6 +158,22 @@ export class DsvNode {
         sink: deps.wrapAuditSink ? deps.wrapAuditSink(auditSink) : auditSink,
         hasher: new AuditPathHasher(await loadOrCreateAuditSecret(auditDir)),
       };
+      const auditRefusals = setInterval(() => {
+        for (const refused of refusedRecords.splice(0)) {
+          void audit.sink
+            .append({
+              requestId: `log-${refused.partition}-${refused.offset}`,
+              tenant: null,
+              accessor: refused.signer === undefined ? null : `node:${refused.signer}`,
+              operation: `log.record-refused.${refused.reason}`,
+              pathHmac: null,
+              outcome: 'denied',
+              status: 403,
+            })
+            .catch(() => undefined);
+        }
+      }, 250);
+      auditRefusals.unref();
       const tokens = new TokenAuthenticator({
         store: control,
         catchUp: () => applier.catchUp(deps.log.partitionCount - 1, config.timeouts.applyMs),
@@ -249,7 +274,10 @@ export class DsvNode {
         remotes,
         publicServer,
         peerServer,
-        stopSweeper: startPendingSweeper(context, 2000),
+        stopSweeper: ((stopTicks) => () => {
+          stopTicks();
+          clearInterval(auditRefusals);
+        })(startPendingSweeper(context, 2000)),
         antiEntropy,
         coordinator,
       };

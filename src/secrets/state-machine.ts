@@ -41,7 +41,7 @@ export interface StateMachineOptions {
    */
   readonly authority?: RecordAuthority;
   /** Told once per refusal reason and record (I-L6: counted and logged, never a stall). */
-  readonly onRefused?: (partition: number, offset: number, reason: string) => void;
+  readonly onRefused?: (partition: number, offset: number, reason: string, signer?: string) => void;
 }
 
 const keyOf = (tenant: string, op: { namespace: string; name: string }): SecretKey => ({
@@ -78,19 +78,19 @@ export class SecretStateMachine {
     this.view.setApplied(partition, offset + 1, logTime);
   }
 
-  private refuse(partition: number, offset: number, reason: string): void {
+  private refuse(partition: number, offset: number, reason: string, signer?: string): void {
     this.view.countRejected(reason);
-    this.options.onRefused?.(partition, offset, reason);
+    this.options.onRefused?.(partition, offset, reason, signer);
   }
 
   private applySigned(partition: number, offset: number, record: SignedEntry, logTime: number): void {
     const refusal = this.options.authority?.refusal(partition, record.signer, record.entry);
-    if (refusal !== undefined) return this.refuse(partition, offset, refusal);
+    if (refusal !== undefined) return this.refuse(partition, offset, refusal, record.signer);
     const entry = record.entry;
     if (entry.type === 'commit' || entry.type === 'abort') {
       const write = this.view.write(entry.writeId);
       const notCoordinator = write && this.options.authority?.forWrite(partition, record.signer, write);
-      if (notCoordinator) return this.refuse(partition, offset, notCoordinator);
+      if (notCoordinator) return this.refuse(partition, offset, notCoordinator, record.signer);
     }
     this.applyEntry(partition, offset, entry, logTime, record.signer);
   }
