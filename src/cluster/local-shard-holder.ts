@@ -80,6 +80,7 @@ export class LocalShardHolder implements ShardHolder {
     const { applier, view, shards, trust, placement } = this.deps;
     await applier.waitApplied(request.partition, request.minOffset, this.deps.applyTimeoutMs);
     const sealed: SealedShard[] = [];
+    const plain: Uint8Array[] = []; // wiped once stored: a sealer may keep the buffer it was given
     for (const shard of request.shards) {
       const key = { tenant: request.tenant, namespace: shard.namespace, name: shard.name };
       const write = view.write(shard.writeId);
@@ -120,7 +121,7 @@ export class LocalShardHolder implements ShardHolder {
       sealed.push(
         await shards.seal({ key, version: shard.version, writeId: shard.writeId }, shard.index, stored),
       );
-      stored.fill(0);
+      plain.push(stored);
     }
     // No await from here on: the state check and the inserts form one step, so an abort applied
     // concurrently either happened before (stage refused) or after (it discards these rows) — I-S3.
@@ -129,6 +130,7 @@ export class LocalShardHolder implements ShardHolder {
         throw new DsvError('DSV_WRITE_CONFLICT', 'The write is no longer pending');
     }
     for (const shard of sealed) shards.put(shard, 'staged');
+    for (const buffer of plain) buffer.fill(0);
     return request.shards.map((shard) => ({
       namespace: shard.namespace,
       name: shard.name,
