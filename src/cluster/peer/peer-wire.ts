@@ -52,28 +52,32 @@ export const stageSchema = {
   },
 } as const;
 
+/** One version's shard on a holder, as both a release and a recovery contribution name it. */
+const VERSION_ADDRESS = [
+  'tenant',
+  'namespace',
+  'name',
+  'partition',
+  'minOffset',
+  'version',
+  'writeId',
+] as const;
+const versionAddress = {
+  tenant: name,
+  namespace: name,
+  name,
+  partition: offset,
+  minOffset: offset,
+  version: { type: 'integer', minimum: 1 },
+  writeId: name,
+} as const;
+
 export const readSchema = {
   type: 'object',
-  required: [
-    'tenant',
-    'namespace',
-    'name',
-    'partition',
-    'minOffset',
-    'version',
-    'writeId',
-    'credential',
-    'purpose',
-  ],
+  required: [...VERSION_ADDRESS, 'credential', 'purpose'],
   additionalProperties: false,
   properties: {
-    tenant: name,
-    namespace: name,
-    name,
-    partition: offset,
-    minOffset: offset,
-    version: { type: 'integer', minimum: 1 },
-    writeId: name,
+    ...versionAddress,
     credential,
     purpose: { enum: ['read', 'compare'] },
     requestId: { type: 'string', maxLength: 128 },
@@ -94,27 +98,10 @@ export const endorseSchema = {
 
 export const contributeSchema = {
   type: 'object',
-  required: [
-    'tenant',
-    'namespace',
-    'name',
-    'partition',
-    'minOffset',
-    'version',
-    'writeId',
-    'target',
-    'helpers',
-    'session',
-  ],
+  required: [...VERSION_ADDRESS, 'target', 'helpers', 'session'],
   additionalProperties: false,
   properties: {
-    tenant: name,
-    namespace: name,
-    name,
-    partition: offset,
-    minOffset: offset,
-    version: { type: 'integer', minimum: 1 },
-    writeId: name,
+    ...versionAddress,
     target: index,
     helpers: { type: 'array', items: index, maxItems: 255 },
     session: { type: 'string', minLength: 16, maxLength: 128 },
