@@ -4,12 +4,13 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import { DsvError } from '../../errors/index.ts';
 
-export function writePrivateFile(path: string, content: string): void {
+export function writePrivateFile(path: string, content: string | Uint8Array): void {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', 0o600);
-    writeSync(fd, content);
+    if (typeof content === 'string') writeSync(fd, content);
+    else writeSync(fd, content);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

@@ -3,10 +3,15 @@ import { DsvError } from '../../errors/index.ts';
 
 /** Everything on stdin, verbatim (a trailing newline is part of the value: use `printf`, not `echo`). */
 export async function readStdin(input: NodeJS.ReadStream = process.stdin): Promise<string> {
+  return (await readStdinBytes(input)).toString('utf8');
+}
+
+/** Everything on stdin as bytes, unchanged (a secret value need not be UTF-8 text). */
+export async function readStdinBytes(input: NodeJS.ReadStream = process.stdin): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of input)
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** One line typed at the terminal without echo (stderr carries the question, so stdout stays clean). */

@@ -6,13 +6,16 @@ import { clientFor, withConnection, type ConnectionOptions } from '../client/con
 import { instant, positiveInteger } from '../client/option-parsers.ts';
 import { action, printJson, printTable } from '../client/output.ts';
 import { withProgress } from '../client/progress.ts';
-import { readSecretInput } from '../client/read-input.ts';
+import { readSecretInput, readStdinBytes } from '../client/read-input.ts';
+import { writePrivateFile } from '../client/private-file.ts';
 import { segment } from '../client/v2-client.ts';
 
 interface SecretRead {
   namespace: string;
   name: string;
   value: string;
+  /** `base64` when the stored bytes are not UTF-8 text. */
+  encoding?: 'base64';
   version: number;
   validFrom: string;
   validTo: string | null;
@@ -32,19 +35,41 @@ type PutOptions = ConnectionOptions & {
   idempotencyKey?: string;
 };
 
-async function valueToStore(value: string | undefined, options: PutOptions): Promise<string> {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The PUT body for these bytes: the text when they are UTF-8, else base64 saying so (never re-encoded). */
+export function putBody(bytes: Uint8Array): { value: string; encoding?: 'base64' } {
+  try {
+    return { value: strictUtf8.decode(bytes) };
+  } catch {
+    return { value: Buffer.from(bytes).toString('base64'), encoding: 'base64' };
+  }
+}
+
+/** The bytes of a read value, whichever way the API sent them. */
+export function readBytes(read: { value: string; encoding?: string }): Buffer {
+  return read.encoding === 'base64' ? Buffer.from(read.value, 'base64') : Buffer.from(read.value, 'utf8');
+}
+
+async function valueToStore(
+  value: string | undefined,
+  options: PutOptions,
+): Promise<{ value: string; encoding?: 'base64' }> {
   if (value !== undefined && options.fromFile !== undefined) {
     throw new DsvError('DSV_INPUT_INVALID', 'Give the value as an argument or with --from-file, not both');
   }
-  if (value !== undefined) return value;
+  if (value !== undefined) return { value };
   if (options.fromFile !== undefined) {
+    let bytes: Buffer;
     try {
-      return await readFile(options.fromFile, 'utf8');
+      bytes = await readFile(options.fromFile);
     } catch (error) {
       throw new DsvError('DSV_INPUT_INVALID', `Cannot read ${options.fromFile}`, { cause: error });
     }
+    return putBody(bytes);
   }
-  return readSecretInput('Value: ', false);
+  if (!process.stdin.isTTY) return putBody(await readStdinBytes());
+  return { value: await readSecretInput('Value: ', false) };
 }
 
 export function registerSecretCommand(program: Command): void {
@@ -67,7 +92,7 @@ export function registerSecretCommand(program: Command): void {
       if (options.createOnly) headers['if-none-match'] = '*';
       if (options.ifVersion !== undefined) headers['if-match'] = `"${options.ifVersion}"`;
       if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
-      const json = { value: await valueToStore(value, options) };
+      const json = await valueToStore(value, options);
       const response = await clientFor(options).request('PUT', secretPath(namespace, name), {
         json,
         headers,
@@ -84,13 +109,14 @@ export function registerSecretCommand(program: Command): void {
       .command('get <namespace> <name>')
       .description('print the value, exactly as stored (a newline is added only on a terminal)')
       .option('--version <n>', 'a specific version', positiveInteger)
-      .option('--as-of <time>', 'the version that was current at this time (RFC 3339)', instant),
+      .option('--as-of <time>', 'the version that was current at this time (RFC 3339)', instant)
+      .option('--to-file <file>', 'write the value to a file (mode 0600), byte for byte'),
   ).action(
     action(
       async (
         namespace: string,
         name: string,
-        options: ConnectionOptions & { version?: number; asOf?: string },
+        options: ConnectionOptions & { version?: number; asOf?: string; toFile?: string },
       ) => {
         if (options.version !== undefined && options.asOf !== undefined) {
           throw new DsvError('DSV_INPUT_INVALID', '--version and --as-of exclude each other');
@@ -98,9 +124,16 @@ export function registerSecretCommand(program: Command): void {
         const read = await clientFor(options).json<SecretRead>('GET', secretPath(namespace, name), {
           query: { version: options.version, asOf: options.asOf },
         });
+        const bytes = readBytes(read);
+        if (options.toFile !== undefined) {
+          writePrivateFile(options.toFile, bytes);
+          if (options.json)
+            return printJson({ namespace, name, version: read.version, output: options.toFile });
+          return;
+        }
         if (options.json) return printJson(read);
-        const newline = process.stdout.isTTY && !read.value.endsWith('\n') ? '\n' : '';
-        process.stdout.write(read.value + newline);
+        const newline = process.stdout.isTTY && bytes.at(-1) !== 0x0a ? '\n' : '';
+        process.stdout.write(newline === '' ? bytes : Buffer.concat([bytes, Buffer.from(newline)]));
       },
     ),
   );

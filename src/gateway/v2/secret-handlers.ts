@@ -16,6 +16,7 @@ import {
   secretPath,
   secretTarget,
   valueBytes,
+  valueField,
   type SecretTarget,
 } from './secret-target.ts';
 import { callerOf } from './v2-caller.ts';
@@ -36,7 +37,6 @@ export type SecretHandler = (
   input: SecretRequestInput,
 ) => Promise<unknown>;
 
-const decoder = new TextDecoder();
 const header = (input: SecretRequestInput, name: string): string | undefined => {
   const value = input.headers[name];
   return typeof value === 'string' ? value : undefined;
@@ -68,7 +68,8 @@ export const putHandler: SecretHandler = async (context, request, reply, input) 
   const target = secretTarget(input.params, context.limits);
   const caller = begin(request, 'secret.write', false, target);
   const condition = parseWriteCondition(header(input, 'if-match'), header(input, 'if-none-match'));
-  const value = valueBytes((input.body as { value: string }).value, context.limits);
+  const body = input.body as { value: string; encoding?: string };
+  const value = valueBytes(body.value, context.limits, body.encoding);
   const key = header(input, 'idempotency-key');
   const result = await putSecret(context.coordinator, caller, target, value, condition, key);
   void reply.header('etag', etagOf(result.version));
@@ -95,7 +96,7 @@ export const readHandler: SecretHandler = async (context, request, reply, input)
     .header('etag', etagOf(found.version))
     .send({
       ...target,
-      value: decoder.decode(found.value),
+      ...valueField(found.value),
       version: found.version,
       validFrom: isoTime(found.validFrom),
       validTo: isoTimeOrNull(found.validTo),

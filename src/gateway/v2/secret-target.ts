@@ -38,13 +38,35 @@ export function secretTarget(
   };
 }
 
-/** The value as UTF-8 bytes, refused when over the node's limit (413). */
-export function valueBytes(value: string, limits: V2Limits): Uint8Array {
-  const bytes = Buffer.from(requireWellFormed(value, 'The value'), 'utf8');
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The value's bytes: UTF-8 of the text, or the decoded base64 (strict: standard alphabet, padded, no
+ * blanks, so one text means one byte string); refused when over the node's limit (413).
+ */
+export function valueBytes(value: string, limits: V2Limits, encoding = 'utf8'): Uint8Array {
+  let bytes: Buffer;
+  if (encoding === 'base64') {
+    if (!BASE64.test(value)) throw new DsvError('DSV_INPUT_INVALID', 'The value is not valid base64');
+    bytes = Buffer.from(value, 'base64');
+  } else {
+    bytes = Buffer.from(requireWellFormed(value, 'The value'), 'utf8');
+  }
   if (bytes.length > limits.maxValueBytes) {
     throw new DsvError('DSV_VALUE_TOO_LARGE', `Secret value too large (max ${limits.maxValueBytes} bytes)`);
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A stored value as v2 answers it: the UTF-8 text when the bytes are UTF-8, else base64 and its marker. */
+export function valueField(bytes: Uint8Array): { value: string; encoding?: 'base64' } {
+  try {
+    return { value: strictUtf8.decode(bytes) };
+  } catch {
+    return { value: Buffer.from(bytes).toString('base64'), encoding: 'base64' };
+  }
 }
 
 export const isoTime = (ms: number): string => new Date(ms).toISOString();

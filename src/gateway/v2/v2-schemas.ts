@@ -79,7 +79,20 @@ export const PUT_BODY = {
   type: 'object',
   required: ['value'],
   additionalProperties: false,
-  properties: { value: { type: 'string', description: 'The secret value (UTF-8 text).' } },
+  properties: {
+    value: {
+      type: 'string',
+      description: 'The secret value: UTF-8 text, or the bytes in base64 when `encoding` is `base64`.',
+    },
+    encoding: {
+      type: 'string',
+      enum: ['utf8', 'base64'],
+      default: 'utf8',
+      description:
+        '`base64` for a value that is not UTF-8 text (any bytes; standard alphabet, padded). The stored ' +
+        'value is the decoded bytes, so either form of the same bytes is the same value.',
+    },
+  },
 } as const;
 
 const TIME = { type: 'string', format: 'date-time' } as const;
@@ -117,7 +130,15 @@ export const READ_RESPONSE = {
   properties: {
     namespace: { type: 'string' },
     name: { type: 'string' },
-    value: { type: 'string' },
+    value: {
+      type: 'string',
+      description: 'The value as UTF-8 text; base64 of its bytes when `encoding` is `base64`.',
+    },
+    encoding: {
+      type: 'string',
+      enum: ['base64'],
+      description: 'Present (`base64`) only when the stored bytes are not valid UTF-8.',
+    },
     version: { type: 'integer', minimum: 1 },
     ...VALIDITY,
   },
