@@ -29,7 +29,14 @@ interface DevKafkaOptions {
   readonly dataDir: string;
   readonly passphraseFile?: string;
   readonly passphraseFd?: number;
+  /** `--port` was given on the command line (not the default). */
+  readonly portGiven: boolean;
+  /** `--reset`: delete the data dir's previous cluster and start fresh. */
+  readonly reset: boolean;
 }
+
+/** A start that would lose the user's data or silently differ from the command line: exit 2, say why. */
+export class DevKafkaRefusal extends Error {}
 
 /**
  * Adds `--kafka` to the existing `dsv dev` command. When it is given, this hook runs the multi-process cluster
@@ -39,8 +46,12 @@ export function registerDevKafkaMode(program: Command): void {
   const dev = program.commands.find((command) => command.name() === 'dev');
   if (!dev) throw new Error('register the dev command first');
   dev.option('--kafka', 'run each node as its own process on a local Kafka broker, mutual TLS between nodes');
+  dev.option(
+    '--reset',
+    "with --kafka: delete the data dir's previous cluster (every secret) and start fresh",
+  );
   dev.hook('preAction', async (command) => {
-    const options = command.opts<DevKafkaOptions & { kafka?: boolean }>();
+    const options = command.opts<Omit<DevKafkaOptions, 'portGiven'> & { kafka?: boolean }>();
     if (!options.kafka) return;
     // The in-process dev cluster keeps a different layout; do not share its default directory.
     const dataDir =
@@ -49,6 +60,8 @@ export function registerDevKafkaMode(program: Command): void {
       nodes: options.nodes,
       port: options.port,
       dataDir,
+      portGiven: command.getOptionValueSource('port') === 'cli',
+      reset: options.reset === true,
       ...(options.passphraseFile === undefined ? {} : { passphraseFile: options.passphraseFile }),
       ...(options.passphraseFd === undefined ? {} : { passphraseFd: options.passphraseFd }),
     });
@@ -98,13 +111,14 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
     return shutdown(2);
   }
   try {
-    const resuming = await previousRunUsable(dataDir, clusterDir, options.nodes);
+    const resuming = await previousRunUsable(dataDir, clusterDir, options);
     // The cluster files come first: the broker's certificate is issued by the cluster CA and its SCRAM users
     // are the nodes' own. Node configs name the broker address of their first run; nodes are given today's
     // with --kafka.
     const configs = resuming
       ? Array.from({ length: options.nodes }, (_, i) => loadServerConfig(nodeConfigFile(clusterDir, i)))
       : await freshClusterConfigs(clusterDir, options, passphrase !== undefined);
+    if (resuming) refuseOtherPort(dataDir, configs, options);
     const security = await brokerSecurity(clusterDir, configs);
     kafka = await startLocalKafka({
       brokers: 1,
@@ -152,7 +166,9 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
     }
   } catch (error) {
     console.error(`dsv dev --kafka: ${error instanceof Error ? error.message : String(error)}`);
-    return shutdown(error instanceof DsvError && error.code === 'DSV_KEK_UNAVAILABLE' ? 2 : 1);
+    const refused =
+      error instanceof DevKafkaRefusal || (error instanceof DsvError && error.code === 'DSV_KEK_UNAVAILABLE');
+    return shutdown(refused ? 2 : 1);
   }
   for (const node of nodes.list()) console.log(`${node.nodeId}  ${node.publicUrl}  pid ${node.pid}`);
   if (rootToken) console.log(`Root token: ${rootToken}`);
@@ -241,20 +257,51 @@ async function brokerSecurity(
 /**
  * Restarting on the same data dir keeps every secret: the broker reopens its formatted log (same cluster id)
  * and the nodes their databases, so their applied offsets still match the log. A half-made or differently
- * sized previous run cannot be resumed safely; only then are the two directories this command made removed.
+ * sized previous run cannot be resumed; it is removed (the two directories this command made) only with
+ * `--reset`, else the start is refused: a user's data is never deleted without the explicit flag.
  */
-async function previousRunUsable(dataDir: string, clusterDir: string, nodes: number): Promise<boolean> {
+export async function previousRunUsable(
+  dataDir: string,
+  clusterDir: string,
+  options: Pick<DevKafkaOptions, 'nodes' | 'reset'>,
+): Promise<boolean> {
   const kafkaDir = join(dataDir, 'kafka');
   const formatted = existsSync(join(kafkaDir, 'broker-1', 'log', 'meta.properties'));
-  const configs = Array.from({ length: nodes }, (_, i) => existsSync(nodeConfigFile(clusterDir, i)));
-  const moreNodes = existsSync(nodeConfigFile(clusterDir, nodes));
-  if (formatted && configs.every(Boolean) && !moreNodes) return true;
-  if (existsSync(kafkaDir) || existsSync(clusterDir)) {
-    console.log(
-      `note: the previous run in ${dataDir} cannot be resumed (incomplete or another size); starting fresh`,
-    );
+  let existing = 0;
+  while (existsSync(nodeConfigFile(clusterDir, existing))) existing += 1;
+  if (!options.reset && formatted && existing === options.nodes) return true;
+  if (!existsSync(kafkaDir) && !existsSync(clusterDir)) return false;
+  if (options.reset) {
+    console.log(`--reset: deleting the previous cluster in ${dataDir} (every secret) and starting fresh`);
     await rm(kafkaDir, { recursive: true, force: true });
     await rm(clusterDir, { recursive: true, force: true });
+    return false;
   }
-  return false;
+  const what =
+    formatted && existing > 0
+      ? `a cluster of ${existing} node${existing === 1 ? '' : 's'}, not ${options.nodes}`
+      : 'an incomplete cluster (a first start that did not finish)';
+  const resume = formatted && existing > 0 ? `resume it with --nodes ${existing}, ` : '';
+  throw new DevKafkaRefusal(
+    `${dataDir} holds ${what}; nothing was changed. To keep its secrets, ${resume}or start a new cluster ` +
+      `elsewhere with --data-dir <another dir>; to delete it and start fresh, add --reset`,
+  );
+}
+
+/**
+ * A resumed cluster keeps the ports it was made with (they are in its certificates' peer URLs and every node's
+ * manifest), so an explicit `--port` that differs is refused rather than silently ignored.
+ */
+export function refuseOtherPort(
+  dataDir: string,
+  configs: readonly ServerConfig[],
+  options: Pick<DevKafkaOptions, 'port' | 'portGiven'>,
+): void {
+  const port = configs[0]?.publicListen.port;
+  if (!options.portGiven || port === undefined || port === options.port) return;
+  throw new DevKafkaRefusal(
+    `the cluster in ${dataDir} serves on port ${port} (node i on ${port} + i); a resumed cluster keeps ` +
+      `its ports: run with --port ${port} or without --port, or start a new cluster elsewhere with ` +
+      '--data-dir <another dir> (or --reset to delete this one)',
+  );
 }
