@@ -254,7 +254,7 @@ export class DsvNode {
         bodyLimitBytes: Math.max(1024 * 1024, config.limits.maxValueBytes * 4 + 65536),
         clusterStatus: () => clusterFigures(config.members.length, membership),
         nodeStatus: () => nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view),
-        keyStatus: () => ({ nodeId: config.nodeId, tenants: rewrap?.status() ?? [] }),
+        keyStatus: async () => ({ nodeId: config.nodeId, tenants: (await rewrap?.settledStatus()) ?? [] }),
         ...(deps.devControl && config.devMode ? { devControl: deps.devControl } : {}),
         ...(tls?.public ? { https: tls.public } : {}),
       });

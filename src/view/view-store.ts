@@ -48,6 +48,7 @@ function toWrite(row: Row): WriteRecord {
 export class ViewStore {
   readonly db: DatabaseSync;
   private readonly statements: StatementCache;
+  private readonly keyEpochListeners: Array<(tenant: string) => void> = [];
 
   constructor(db: DatabaseSync) {
     this.db = db;
@@ -332,6 +333,12 @@ export class ViewStore {
       `INSERT INTO view_tenants (tenant, key_epoch) VALUES (?, ?)
        ON CONFLICT (tenant) DO UPDATE SET key_epoch = excluded.key_epoch`,
     ).run(tenant, epoch);
+    for (const listener of this.keyEpochListeners) listener(tenant);
+  }
+
+  /** Told of each key epoch set (a keys-rotate record applied), inside the apply transaction: defer work. */
+  onKeyEpoch(listener: (tenant: string) => void): void {
+    this.keyEpochListeners.push(listener);
   }
 
   /** Crypto-shred: the tenant's metadata goes; the tenant name stays marked so it is never reused. */

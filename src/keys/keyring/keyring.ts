@@ -41,6 +41,7 @@ export class Keyring {
   readonly #active = new Map<string, ActiveCounter>();
   /** One key change per tenant at a time; fast-path takes never wait. */
   readonly #queue = new KeyQueue();
+  #rotationsSettled: (() => Promise<void>) | undefined;
 
   private constructor(options: KeyringOptions) {
     this.#db = options.db;
@@ -82,6 +83,16 @@ export class Keyring {
       if (taken !== undefined) return taken;
       await this.#queue.run(tenant, () => this.#refresh(tenant));
     }
+  }
+
+  /** The node's rotation scheduler (EpochRotation) registers how to wait for the rotations it was told of. */
+  onRotationsSettled(settled: () => Promise<void>): void {
+    this.#rotationsSettled = settled;
+  }
+
+  /** Resolves once every rotation already decided (an applied keys-rotate record) has made its new DEK. */
+  async rotationsSettled(): Promise<void> {
+    await this.#rotationsSettled?.();
   }
 
   /** Rotates now: the new DEK takes new writes at once; the old one stays for reads (DESIGN §8). */

@@ -1,5 +1,6 @@
-// Makes a logged key rotation take effect at its log position (DESIGN §8): before sealing for a tenant, the
-// node checks the tenant's rotation epoch (from the view) and rotates its DEK first if it has not yet done so.
+// Makes a logged key rotation take effect at its log position (DESIGN §8): as soon as a node has applied a
+// keys-rotate record it creates the tenant's new DEK (told by the view), and before sealing for a tenant it
+// checks the tenant's rotation epoch and rotates first if that has not happened yet (a restart, a failure).
 import type { DatabaseSync } from 'node:sqlite';
 import { DsvError } from '../../errors/index.ts';
 import type { Keyring } from '../keyring/keyring.ts';
@@ -8,6 +9,11 @@ import type { Keyring } from '../keyring/keyring.ts';
 export interface TenantKeyState {
   keyEpoch(tenant: string): number;
   isShredded(tenant: string): boolean;
+  /**
+   * Optional: calls `listener` each time a tenant's key epoch is set, i.e. when a keys-rotate record is
+   * applied (inside the apply transaction: the listener only notes the tenant and defers the work).
+   */
+  onKeyEpoch?(listener: (tenant: string) => void): void;
 }
 
 export class EpochRotation {
@@ -15,6 +21,8 @@ export class EpochRotation {
   readonly #keyring: Keyring;
   readonly #tenants: TenantKeyState;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Tenants whose keys-rotate record was applied and whose rotation has not been started yet. */
+  readonly #applied = new Set<string>();
 
   constructor(db: DatabaseSync, keyring: Keyring, tenants: TenantKeyState) {
     this.#db = db;
@@ -23,6 +31,34 @@ export class EpochRotation {
     db.exec(
       `CREATE TABLE IF NOT EXISTS keys_epochs (tenant TEXT PRIMARY KEY, epoch INTEGER NOT NULL) STRICT`,
     );
+    tenants.onKeyEpoch?.((tenant) => {
+      this.#applied.add(tenant);
+      // After the apply transaction: the new DEK is wrapped (async) and stored in its own transaction.
+      setImmediate(() => void this.#rotateApplied(tenant));
+    });
+    keyring.onRotationsSettled(() => this.settled());
+  }
+
+  /**
+   * Rotates now for every keys-rotate record applied so far, and waits for rotations in progress, so that
+   * the keyring shows the new DEKs as active (what `dsv keys status` reports). A failure (the KEK
+   * unavailable) is left to the next seal, which rotates first or refuses.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#applied].map((tenant) => this.#rotateApplied(tenant)));
+    await Promise.allSettled(this.#inFlight.values());
+  }
+
+  async #rotateApplied(tenant: string): Promise<void> {
+    if (!this.#applied.delete(tenant)) return;
+    try {
+      if (this.#tenants.isShredded(tenant)) return;
+      await this.#ensureEpoch(tenant);
+      // A shred applied while the new DEK was being wrapped must not leave it behind (as afterSeal).
+      if (this.#tenants.isShredded(tenant)) this.#keyring.destroyTenant(tenant);
+    } catch {
+      // The next seal for the tenant tries again (beforeSeal) and reports the error to its writer.
+    }
   }
 
   /** The epoch this node last rotated the tenant's DEK for (local fact, not log state). */
@@ -35,6 +71,11 @@ export class EpochRotation {
   /** Call before every seal: a shredded tenant gets no new key; a pending rotation happens first. */
   async beforeSeal(tenant: string): Promise<void> {
     if (this.#tenants.isShredded(tenant)) throw new DsvError('DSV_TENANT_SHREDDED');
+    await this.#ensureEpoch(tenant);
+  }
+
+  /** Rotates the tenant's DEK once for its current epoch (concurrent callers share one rotation). */
+  async #ensureEpoch(tenant: string): Promise<void> {
     const required = this.#tenants.keyEpoch(tenant);
     if (required <= this.doneEpoch(tenant)) return;
     let running = this.#inFlight.get(tenant);
@@ -43,7 +84,7 @@ export class EpochRotation {
       this.#inFlight.set(tenant, running);
     }
     await running;
-    if (this.doneEpoch(tenant) < required) await this.beforeSeal(tenant); // a later rotation arrived meanwhile
+    if (this.doneEpoch(tenant) < required) await this.#ensureEpoch(tenant); // a later rotation arrived meanwhile
   }
 
   /** After a seal: a shred applied while we awaited a key must not leave a fresh DEK behind. */

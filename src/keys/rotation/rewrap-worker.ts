@@ -92,6 +92,12 @@ export class RewrapWorker {
     }
   }
 
+  /** `status()` once every applied keys-rotate record has made its new DEK: what `dsv keys status` shows. */
+  async settledStatus(): Promise<TenantKeyStatus[]> {
+    await this.#keyring.rotationsSettled();
+    return this.status();
+  }
+
   status(): TenantKeyStatus[] {
     const usage = this.#shards.keyUsage();
     const tenants = new Set(usage.map((entry) => entry.tenant));
