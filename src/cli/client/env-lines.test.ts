@@ -14,7 +14,8 @@ describe('env lines', () => {
     assert.equal(classifyLine('  A =  secret(x, version=2)  '), 'secret');
     assert.equal(classifyLine('A=get'), 'plain', 'the v1 actions are plain values for dsv');
     assert.equal(classifyLine('# A=secret(x)'), 'plain');
-    assert.equal(classifyLine('A=Secret(x)'), 'plain');
+    // Looks like a reference but is none: refused with its line rather than kept as a plain value.
+    assert.throws(() => classifyLine('A=Secret(x)', 3), /Line 3 looks like enc\(…\) or secret\(…\)/);
     assert.equal(classifyLine('no equals'), 'plain');
   });
 

@@ -1,6 +1,7 @@
 // Splits a .env file into physical lines and picks the ones the server transforms (`enc(…)` or `secret(…)`);
 // every other line (comments, blanks, plain KEY=value) stays on the client, byte for byte (DESIGN §10).
 import { DsvError } from '../../errors/index.ts';
+import { looksLikeDsvValue, readDsvLine } from '../../gateway/env/dotenv-line.ts';
 
 export type EnvLineKind = 'enc' | 'secret' | 'plain';
 
@@ -24,15 +25,24 @@ const LINE_BREAK = /\r\n|[\n\v\f\r\u0085\u2028\u2029]/g;
 // eslint-disable-next-line no-control-regex -- exactly the control characters the server trims
 const EDGE = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 
-export function classifyLine(text: string): EnvLineKind {
+/**
+ * The server's dotenv grammar (`src/gateway/env/dotenv-line.ts`, shared): `enc(…)`/`secret(…)` unquoted or
+ * in single or double quotes, after an optional `export `, with an optional comment. A value that only
+ * looks like one (`ENC(`, `enc (`, an unclosed quote) is refused with its line, never kept as plaintext.
+ */
+export function classifyLine(text: string, number = 1): EnvLineKind {
   const trimmed = text.replace(EDGE, '');
   if (trimmed === '' || trimmed.startsWith('#')) return 'plain';
-  const equals = trimmed.indexOf('=');
-  if (equals < 0) return 'plain';
-  // eslint-disable-next-line no-control-regex -- leading blanks after `=`, as the server skips them
-  const value = trimmed.slice(equals + 1).replace(/^[\u0000-\u0020]+/, '');
-  if (value.startsWith('enc(')) return 'enc';
-  if (value.startsWith('secret(')) return 'secret';
+  const dsv = readDsvLine(trimmed, number);
+  if (dsv !== undefined) return dsv.form;
+  if (looksLikeDsvValue(trimmed)) {
+    throw new DsvError(
+      'DSV_ENV_INVALID',
+      `Line ${number} looks like enc(…) or secret(…) but is not one: write NAME=enc(value) or ` +
+        'X=secret(NAME) in lowercase, unquoted or in matching quotes',
+      { details: { line: number } },
+    );
+  }
   return 'plain';
 }
 
@@ -43,11 +53,17 @@ export function splitEnvFile(content: string): EnvFile {
   let start = 0;
   for (const match of body.matchAll(LINE_BREAK)) {
     const text = body.slice(start, match.index);
-    lines.push({ number: lines.length + 1, text, separator: match[0], kind: classifyLine(text) });
+    const number = lines.length + 1;
+    lines.push({ number, text, separator: match[0], kind: classifyLine(text, number) });
     start = match.index + match[0].length;
   }
   const last = body.slice(start);
-  lines.push({ number: lines.length + 1, text: last, separator: '', kind: classifyLine(last) });
+  lines.push({
+    number: lines.length + 1,
+    text: last,
+    separator: '',
+    kind: classifyLine(last, lines.length + 1),
+  });
   return { bom, lines };
 }
 

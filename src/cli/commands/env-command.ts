@@ -17,11 +17,13 @@ export const namespaceOption = (): Option =>
     .makeOptionMandatory();
 
 export async function readEnvFile(path: string): Promise<EnvFile> {
+  let content: string;
   try {
-    return splitEnvFile(await readFile(path, 'utf8'));
+    content = await readFile(path, 'utf8');
   } catch (error) {
     throw new DsvError('DSV_INPUT_INVALID', `Cannot read ${path}`, { cause: error });
   }
+  return splitEnvFile(content); // a DSV_ENV_INVALID naming the line, not "cannot read"
 }
 
 export function registerEnvCommand(program: Command): void {

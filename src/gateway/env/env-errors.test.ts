@@ -80,7 +80,7 @@ void describe('parseEnvFile errors', () => {
   void it('malformed enc(...) and secret(...) are entry errors', () => {
     const cases = [
       'K=enc(x',
-      'K=enc(x) # comment',
+      'K=enc(x)#comment', // no blank before '#': not a comment
       'K=enc("x"',
       'K=enc("x") y',
       'K=enc("x", version=1)',

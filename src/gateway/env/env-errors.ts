@@ -8,7 +8,9 @@ export type EnvEntryFault =
   | 'invalid-version'
   | 'malformed-expression'
   | 'invalid-quoted-string'
-  | 'empty-name';
+  | 'empty-name'
+  | 'unterminated-quote'
+  | 'text-after-quote';
 
 const ENTRY_EXPECTATION = 'expected KEY=new:value, KEY=update:value, KEY=get, KEY=get:version, or KEY=delete';
 

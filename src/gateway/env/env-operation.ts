@@ -16,6 +16,8 @@ export type EnvOperation =
       readonly key: string;
       readonly value: string;
       readonly output: 'value' | 'reference';
+      /** `export NAME=enc(…)`: the output line keeps the `export ` prefix. */
+      readonly exported?: true;
     }
   /** `KEY=update:value`; output `KEY=value`. `value` may be empty. */
   | { readonly kind: 'update'; readonly line: number; readonly key: string; readonly value: string }
@@ -31,6 +33,8 @@ export type EnvOperation =
       readonly name: string;
       readonly version?: number;
       readonly output: 'raw' | 'dotenv';
+      /** `export X=secret(…)`: the output line keeps the `export ` prefix. */
+      readonly exported?: true;
     }
   /** `KEY=delete` (or the original's tolerated `KEY=delete:ignored`); no output line. */
   | { readonly kind: 'delete'; readonly line: number; readonly key: string };

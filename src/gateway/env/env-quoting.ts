@@ -20,7 +20,8 @@ export function quoteEnvString(text: string): string {
 
 /**
  * `secret(NAME)` or `secret(NAME, version=N)`, quoting NAME only when the unquoted form would not parse back
- * to it: a leading `"`, a line break, a tail that reads as a pin, or (when pinned) trailing blanks, which
+ * to it: a leading `"`, a line break, a tail that reads as a pin, a `#` after a blank (a comment), or (when
+ * pinned) trailing blanks, which
  * the pin's separator absorbs. NAME must be non-empty (`secret()` does not parse).
  */
 export function formatSecretReference(name: string, version?: number): string {
@@ -28,6 +29,7 @@ export function formatSecretReference(name: string, version?: number): string {
     name.startsWith('"') ||
     containsLineBreak(name) ||
     findPinSuffix(name) !== undefined ||
+    /[ \t]#/.test(name) || // unquoted, a `#` after a blank starts a dotenv comment
     (version !== undefined && /[ \t]$/.test(name));
   const argument = quote ? quoteEnvString(name) : name;
   return version === undefined ? `secret(${argument})` : `secret(${argument}, version=${version})`;

@@ -11,6 +11,7 @@ import { MAX_ENV_OPERATIONS, type EnvOperation, type ParseEnvOptions } from './e
 import { isBlankEnv, splitEnvLines, trimEnv } from './env-text.ts';
 import { parseActionLine } from './parse-action-line.ts';
 import { parseExpressionLine } from './parse-expression-line.ts';
+import { readDsvLine } from './dotenv-line.ts';
 
 const BOM = '\uFEFF';
 
@@ -49,12 +50,24 @@ export function parseEnvFile(
   return operations;
 }
 
-/** `trimmed` is a non-blank, non-comment line; the key is the trimmed text before its first `=`. */
+/**
+ * `trimmed` is a non-blank, non-comment line. A DSV line (`enc(…)`/`secret(…)`, unquoted or quoted, with an
+ * optional `export ` and comment: dotenv-line.ts) is read with the dotenv grammar the CLI uses; any other
+ * line with the original grammar, whose key is the trimmed text before its first `=`, verbatim.
+ */
 function parseEnvLine(trimmed: string, line: number): EnvOperation {
   const equals = trimmed.indexOf('=');
   if (equals <= 0) throw invalidEntry(line, 'missing-key');
+  const dsv = readDsvLine(trimmed, line);
+  if (dsv !== undefined) {
+    const operation = parseExpressionLine(dsv.key, dsv.expression, line, {
+      comments: !dsv.quoted,
+      exported: dsv.exported,
+    });
+    if (operation === undefined) throw invalidEntry(line, 'malformed-expression');
+    return operation;
+  }
   const key = trimEnv(trimmed.slice(0, equals));
   if (isBlankEnv(key)) throw invalidEntry(line, 'missing-key');
-  const rest = trimmed.slice(equals + 1);
-  return parseExpressionLine(key, rest, line) ?? parseActionLine(key, rest, line);
+  return parseActionLine(key, trimmed.slice(equals + 1), line);
 }

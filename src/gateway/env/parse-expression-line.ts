@@ -8,6 +8,10 @@ const ENC = 'enc(';
 const SECRET = 'secret(';
 const CLOSE_ONLY = /^[ \t]*\)$/;
 const PIN_THEN_CLOSE = /^[ \t]*(?:,[ \t]*version[ \t]*=[ \t]*([0-9]+)[ \t]*)?\)$/;
+// Unquoted at the dotenv level, a `#` after a blank past the closing parenthesis starts a comment.
+const CLOSE_ONLY_COMMENT = /^[ \t]*\)(?:[ \t]+#[^]*)?$/;
+const PIN_THEN_CLOSE_COMMENT = /^[ \t]*(?:,[ \t]*version[ \t]*=[ \t]*([0-9]+)[ \t]*)?\)(?:[ \t]+#[^]*)?$/;
+const COMMENT_START = /[ \t]#/;
 const PIN_SUFFIX = /^[ \t]*version[ \t]*=[ \t]*([0-9]+)[ \t]*$/;
 
 /**
@@ -16,18 +20,25 @@ const PIN_SUFFIX = /^[ \t]*version[ \t]*=[ \t]*([0-9]+)[ \t]*$/;
  * The argument is either a JSON string literal (`"…"`, for values or names with line breaks, parentheses or
  * a leading quote) or the verbatim text up to the line's final `)`.
  */
-export function parseExpressionLine(key: string, rest: string, line: number): EnvOperation | undefined {
+export function parseExpressionLine(
+  key: string,
+  rest: string,
+  line: number,
+  options: { readonly comments?: boolean; readonly exported?: boolean } = {},
+): EnvOperation | undefined {
   const text = trimEnvStart(rest);
+  const comments = options.comments === true;
+  const exported = options.exported === true ? ({ exported: true } as const) : {};
   if (text.startsWith(ENC)) {
-    const value = parseArgument(text.slice(ENC.length), line, false).text;
-    return { kind: 'create', line, key, value, output: 'reference' };
+    const value = parseArgument(text.slice(ENC.length), line, false, comments).text;
+    return { kind: 'create', line, key, value, output: 'reference', ...exported };
   }
   if (text.startsWith(SECRET)) {
-    const { text: name, version } = parseArgument(text.slice(SECRET.length), line, true);
+    const { text: name, version } = parseArgument(text.slice(SECRET.length), line, true, comments);
     if (name === '') throw invalidEntry(line, 'empty-name');
     return version === undefined
-      ? { kind: 'get', line, key, name, output: 'dotenv' }
-      : { kind: 'get', line, key, name, version, output: 'dotenv' };
+      ? { kind: 'get', line, key, name, output: 'dotenv', ...exported }
+      : { kind: 'get', line, key, name, version, output: 'dotenv', ...exported };
   }
   return undefined;
 }
@@ -37,13 +48,28 @@ interface Argument {
   readonly version: number | undefined;
 }
 
-/** `body` is everything after the opening parenthesis, up to the end of the (trimmed) line. */
-function parseArgument(body: string, line: number, pinnable: boolean): Argument {
+/**
+ * `body` is everything after the opening parenthesis, up to the end of the (trimmed) line. With `comments`
+ * (an unquoted dotenv value), a `#` after a blank ends the value: past a quoted argument's closing
+ * parenthesis, or anywhere in a verbatim one (such a value is written quoted).
+ */
+function parseArgument(body: string, line: number, pinnable: boolean, comments: boolean): Argument {
   if (body.startsWith('"')) {
     const { text, next } = readJsonString(body, line);
-    const tail = (pinnable ? PIN_THEN_CLOSE : CLOSE_ONLY).exec(body.slice(next));
+    const close = comments
+      ? pinnable
+        ? PIN_THEN_CLOSE_COMMENT
+        : CLOSE_ONLY_COMMENT
+      : pinnable
+        ? PIN_THEN_CLOSE
+        : CLOSE_ONLY;
+    const tail = close.exec(body.slice(next));
     if (tail === null) throw invalidEntry(line, 'malformed-expression');
     return { text, version: pinVersion(tail[1], line) };
+  }
+  if (comments) {
+    const comment = COMMENT_START.exec(body);
+    if (comment !== null) body = stripTrailingBlanks(body.slice(0, comment.index));
   }
   if (!body.endsWith(')')) throw invalidEntry(line, 'malformed-expression');
   const inner = body.slice(0, -1);

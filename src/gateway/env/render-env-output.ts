@@ -19,7 +19,7 @@ export function renderEnvOutput(
         lines.push(
           operation.output === 'value'
             ? `${operation.key}=${operation.value}`
-            : `${operation.key}=${formatSecretReference(operation.key)}`,
+            : `${prefix(operation)}${operation.key}=${formatSecretReference(operation.key)}`,
         );
         break;
       case 'update':
@@ -30,7 +30,9 @@ export function renderEnvOutput(
         if (value === undefined) {
           throw new DsvError('DSV_INTERNAL', `No resolved value for .env line ${operation.line}`);
         }
-        lines.push(`${operation.key}=${operation.output === 'raw' ? value : formatDotenvValue(value)}`);
+        lines.push(
+          `${prefix(operation)}${operation.key}=${operation.output === 'raw' ? value : formatDotenvValue(value)}`,
+        );
         break;
       }
       case 'delete':
@@ -39,3 +41,5 @@ export function renderEnvOutput(
   }
   return lines.join('\n');
 }
+
+const prefix = (operation: { readonly exported?: true }): string => (operation.exported ? 'export ' : '');
