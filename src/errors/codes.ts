@@ -43,6 +43,12 @@ export const ERROR_CODES = {
   DSV_QUOTA_SECRETS: spec(429, 'limit', 'Secret count quota exceeded'),
   DSV_MEDIA_TYPE_UNSUPPORTED: spec(415, 'invalid', 'Unsupported media type'),
   DSV_LOG_UNAVAILABLE: spec(503, 'unavailable', 'Commit log unavailable', true),
+  DSV_OUTCOME_UNKNOWN: spec(
+    503,
+    'unavailable',
+    'The request was ordered but its outcome is not known yet; retry with the same Idempotency-Key',
+    true,
+  ),
   DSV_LOG_MISCONFIGURED: spec(503, 'unavailable', 'Commit log is misconfigured'),
   DSV_LOG_CORRUPT: spec(503, 'unavailable', 'Commit log storage is corrupt'),
   DSV_LOG_IDENTITY_CHANGED: spec(503, 'unavailable', 'The commit log is not the one this node follows'),

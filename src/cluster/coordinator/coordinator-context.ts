@@ -83,7 +83,14 @@ export async function appendAndApply(
     if (isDsvError(error)) throw error;
     throw new DsvError('DSV_LOG_UNAVAILABLE', undefined, { cause: error });
   }
-  await context.applier.waitApplied(partition, offset, context.timeouts.applyMs);
+  try {
+    await context.applier.waitApplied(partition, offset, context.timeouts.applyMs);
+  } catch (error) {
+    // Appended, not yet applied here: the record stands in the log, so "nothing was published" would be a lie.
+    if (isDsvError(error) && error.code === 'DSV_LOG_UNAVAILABLE')
+      throw new DsvError('DSV_OUTCOME_UNKNOWN', undefined, { cause: error });
+    throw error;
+  }
   return offset;
 }
 

@@ -127,6 +127,8 @@ export async function fetchVersionValue(
       if (!retriable || attempt >= 2) throw error;
       await context.applier.catchUp(partitionOf(context, key.tenant), context.timeouts.applyMs);
       const fresh = context.view.version(key, info.version);
+      // A delete committed while we read: the answer is what a read after it gives, 404 — not a 503.
+      if (!fresh && !context.view.key(key)?.live) throw new DsvError('DSV_SECRET_NOT_FOUND');
       if (!fresh || fresh.writeId === info.writeId) throw error;
       info = fresh;
     }
