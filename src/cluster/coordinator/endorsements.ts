@@ -5,7 +5,7 @@ import type { Endorsement } from '../../control/control-entry.ts';
 import type { Caller } from '../../control/token-authenticator.ts';
 import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { LogEntry } from '../../secrets/index.ts';
-import { isUp, type CoordinatorContext } from './coordinator-context.ts';
+import type { CoordinatorContext } from './coordinator-context.ts';
 
 /** Endorsements a record of this cluster needs besides its signer's: k − 1 (no single node suffices). */
 export const endorsementsNeeded = (context: CoordinatorContext): number => Math.max(1, context.params.k) - 1;
@@ -19,9 +19,9 @@ export async function gatherEndorsements(
   const needed = endorsementsNeeded(context);
   if (needed === 0) return [];
   if (!caller.credentialFor) throw new DsvError('DSV_AUTH_FORBIDDEN', 'This caller cannot be vouched for');
-  const peers = [...context.holders.values()]
-    .filter((holder) => holder.nodeId !== context.nodeId)
-    .sort((a, b) => Number(isUp(context, b.nodeId)) - Number(isUp(context, a.nodeId)));
+  // Every peer is asked in parallel (membership may not have seen a restarted one yet); the first q − 1
+  // answers win, so one slow or down peer costs nothing.
+  const peers = [...context.holders.values()].filter((holder) => holder.nodeId !== context.nodeId);
   const requestId = randomUUID();
   const endorsements: Endorsement[] = [];
   let forbidden = false;
@@ -51,7 +51,8 @@ export async function gatherEndorsements(
         });
     }
   });
-  if (endorsements.length >= needed) return endorsements.slice(0, Math.max(needed, endorsements.length));
+  // A snapshot: answers that arrive later must not change a record already being appended.
+  if (endorsements.length >= needed) return endorsements.slice();
   if (forbidden) throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
   // Nothing was published: the same answer as an append the log refused (DESIGN §6.2).
   if (logDown) throw new DsvError('DSV_LOG_UNAVAILABLE');
