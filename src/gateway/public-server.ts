@@ -53,6 +53,14 @@ export interface PublicServerOptions extends V1Context {
   readonly https?: { key: string | Buffer; cert: string | Buffer };
   /** The node's audit trail (I-A1): every response is recorded, secret-carrying ones before they are sent. */
   readonly audit?: { readonly sink: AuditSink; readonly hasher: AuditPathHasher };
+  /** GET /readyz (issue 11): whether this node can do useful work, and why not; no authentication. */
+  readonly readiness?: () => Promise<{ readonly ready: boolean }>;
+  /** GET /metrics (Prometheus text) and a per-request observation under the route pattern, never the URL. */
+  readonly metrics?: {
+    readonly contentType: string;
+    text(): Promise<string>;
+    observe(method: string, route: string, status: number, seconds: number): void;
+  };
 }
 
 export async function buildPublicServer(options: PublicServerOptions): Promise<FastifyInstance> {
@@ -118,7 +126,31 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
     reply.status(404).header(ERROR_CODE_HEADER, 'DSV_ROUTE_NOT_FOUND').send({ message: 'Not found' }),
   );
 
+  const metrics = options.metrics;
+  if (metrics) {
+    // The route pattern (e.g. /v2/secrets/*), never the URL: secret names are in URLs.
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.observe(
+        request.method,
+        request.routeOptions.url ?? 'unmatched',
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
+    });
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.text()),
+    );
+  }
+  // Liveness: the process serves HTTP. `/health` is the same check, kept for compatibility.
   app.get('/health', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
+  app.get('/livez', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
+  const readiness = options.readiness;
+  if (readiness) {
+    app.get('/readyz', async (_request, reply) => {
+      const answer = await readiness();
+      return reply.status(answer.ready ? 200 : 503).send(answer);
+    });
+  }
   app.get('/api/v1/cluster/status', async () => options.clusterStatus());
   app.get('/api/v1/cluster/nodes', async () => options.nodeStatus());
   registerSecretRoutes(app, routeContext);

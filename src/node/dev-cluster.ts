@@ -162,6 +162,11 @@ export class DevCluster implements DevControl {
     return minted.token;
   }
 
+  /** Test seam: the commit log the nodes share (a test closes it to see /readyz report the log). */
+  get commitLog(): EmbeddedCommitLog {
+    return this.log;
+  }
+
   urls(): string[] {
     return [...this.nodesById.values()].map((node) => node.publicUrl);
   }

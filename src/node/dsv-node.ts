@@ -32,6 +32,8 @@ import { ViewStore } from '../view/index.ts';
 import { openNodeDatabase } from './database.ts';
 import { nodeConfigSchema, type NodeConfig, type NodeConfigInput } from './node-config.ts';
 import { nodeStatus, clusterFigures } from './node-status.ts';
+import { NodeMetrics, type MetricsSources } from './node-metrics.ts';
+import { checkReadiness } from './readiness.ts';
 import { loadNodeTls, requireMemberCertificate } from './tls/index.ts';
 
 export interface NodeDependencies {
@@ -61,6 +63,7 @@ interface Running {
   readonly stopSweeper: () => void;
   readonly antiEntropy: AbortController;
   readonly coordinator: Coordinator;
+  readonly metrics: NodeMetrics;
 }
 
 export class DsvNode {
@@ -99,6 +102,7 @@ export class DsvNode {
     const tls = config.tls ? loadNodeTls(config.tls) : undefined;
     for (const warning of tls?.warnings ?? []) logger.warn(warning);
     const db = openNodeDatabase(join(config.dataDir, 'node.sqlite'));
+    const metrics = new NodeMetrics(config.nodeId);
     let sealer: OpenedSealer | undefined;
     let auditSink: JsonlAuditSink | undefined;
     try {
@@ -140,7 +144,7 @@ export class DsvNode {
         onRefused: (partition, offset, reason, signer) => {
           // Every refused record lands in this node's audit trail (threat model: each try is recorded by
           // the honest nodes); the process log says it once per reason.
-          refusedRecords.push({ partition, offset, reason, signer });
+          refusedRecords.push({ partition, offset, reason, signer }); // metrics: view.rejectedRecords()
           if (refusedOnce.has(reason)) return;
           refusedOnce.add(reason);
           logger.warn({ partition, offset, reason }, 'refused a log record (logged once per reason)');
@@ -155,7 +159,7 @@ export class DsvNode {
       const auditDir = join(config.dataDir, 'audit');
       auditSink = await JsonlAuditSink.open({ dir: auditDir, node: config.nodeId });
       const audit = {
-        sink: deps.wrapAuditSink ? deps.wrapAuditSink(auditSink) : auditSink,
+        sink: metrics.timedAudit(deps.wrapAuditSink ? deps.wrapAuditSink(auditSink) : auditSink),
         hasher: new AuditPathHasher(await loadOrCreateAuditSecret(auditDir)),
       };
       const auditRefusals = setInterval(() => {
@@ -214,15 +218,18 @@ export class DsvNode {
         );
       const wrap = deps.wrapPeer ?? ((holder: ShardHolder) => holder);
       const holders = new Map<string, ShardHolder>([
-        [config.nodeId, local],
-        ...remotes.map((remote) => [remote.nodeId, wrap(remote, config.nodeId)] as const),
+        [config.nodeId, metrics.timedHolder(local, config.nodeId)],
+        ...remotes.map(
+          (remote) =>
+            [remote.nodeId, metrics.timedHolder(wrap(remote, config.nodeId), remote.nodeId)] as const,
+        ),
       ]);
       const membership = new Membership(remotes, config.membership);
       const context = {
         nodeId: config.nodeId,
         params: { nodeIds: config.members.map((member) => member.nodeId), ...config.sharing },
         timeouts: config.timeouts,
-        log: deps.log,
+        log: metrics.timedLog(deps.log),
         applier,
         view,
         shards,
@@ -233,7 +240,52 @@ export class DsvNode {
         codec,
         trust: deps.trust,
       };
-      onMissingShard = (key, info) => scheduleRecovery(context, key, info);
+      onMissingShard = (key, info) => {
+        metrics.recoveries.inc();
+        scheduleRecovery(context, key, info);
+      };
+      const metricSources: MetricsSources = {
+        partitions: deps.log.partitionCount,
+        applied: (partition) => applier.nextOffset(partition),
+        endOffset: (partition) => deps.log.endOffset(partition),
+        rejectedRecords: () => view.rejectedRecords(),
+        dataKeys: () => {
+          const counts = view.tenants().map((tenant) => keyring?.list(tenant).length ?? 0);
+          return {
+            tenants: counts.filter((count) => count > 0).length,
+            keys: counts.reduce((a, b) => a + b, 0),
+          };
+        },
+      };
+      metrics.attach(metricSources);
+      const refreshMetrics = () => {
+        try {
+          metrics.refresh(db, config.sharing.n, metricSources);
+        } catch (error) {
+          logger.debug({ err: error }, 'metrics refresh failed');
+        }
+      };
+      refreshMetrics();
+      const metricsTimer = setInterval(refreshMetrics, 15_000);
+      metricsTimer.unref();
+      const openAuditSink = auditSink;
+      let sealed = false;
+      const readiness = () =>
+        checkReadiness({
+          partitions: deps.log.partitionCount,
+          controlPartition: deps.log.partitionCount - 1,
+          endOffset: (partition) => deps.log.endOffset(partition),
+          applied: (partition) => applier.nextOffset(partition),
+          kekOpen: () => !sealed && this.running !== undefined,
+          healthyPeers: () => membership.statuses().filter((peer) => peer.health === 'healthy').length,
+          peersNeeded: Math.max(0, config.sharing.w - 1),
+          auditFailed: () => openAuditSink.failed,
+          dataDir: config.dataDir,
+          logTimeoutMs: Math.min(1000, config.timeouts.applyMs),
+          maxLagRecords: config.limits.readyMaxLagRecords,
+          minFreeDiskBytes: config.limits.minFreeDiskBytes,
+          minFreeDiskRatio: config.limits.minFreeDiskRatio,
+        });
       const coordinator = new Coordinator(context);
       const peerServer = buildPeerServer({
         holder: local,
@@ -255,6 +307,16 @@ export class DsvNode {
         clusterStatus: () => clusterFigures(config.members.length, membership),
         nodeStatus: () => nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view),
         keyStatus: async () => ({ nodeId: config.nodeId, tenants: (await rewrap?.settledStatus()) ?? [] }),
+        readiness,
+        metrics: {
+          contentType: metrics.registry.contentType,
+          text: () => metrics.registry.metrics(),
+          observe: (method, route, status, seconds) => {
+            const labels = { method, route, status: String(status) };
+            metrics.httpRequests.inc(labels);
+            metrics.httpDuration.observe(labels, seconds);
+          },
+        },
         ...(deps.devControl && config.devMode ? { devControl: deps.devControl } : {}),
         ...(tls?.public ? { https: tls.public } : {}),
       });
@@ -277,11 +339,14 @@ export class DsvNode {
         stopSweeper: ((stopTicks) => () => {
           stopTicks();
           clearInterval(auditRefusals);
+          clearInterval(metricsTimer);
+          sealed = true;
         })(startPendingSweeper(context, 2000)),
         antiEntropy,
         coordinator,
+        metrics,
       };
-      this.scheduleAntiEntropy(context, antiEntropy.signal);
+      this.scheduleAntiEntropy(context, antiEntropy.signal, metrics);
     } catch (error) {
       await auditSink?.close();
       await sealer?.close();
@@ -310,6 +375,7 @@ export class DsvNode {
   private scheduleAntiEntropy(
     context: ConstructorParameters<typeof Coordinator>[0],
     signal: AbortSignal,
+    metrics: NodeMetrics,
   ): void {
     const run = async () => {
       try {
@@ -317,6 +383,9 @@ export class DsvNode {
           await context.applier.catchUp(partition, context.timeouts.applyMs);
         }
         const report = await runAntiEntropy(context, signal);
+        metrics.antiEntropyPasses.inc();
+        metrics.antiEntropyMissing.inc(report.missing);
+        metrics.antiEntropyRepaired.inc(report.repaired);
         if (report.missing > 0) context.logger.info(report, 'anti-entropy pass');
       } catch (error) {
         if (!signal.aborted) context.logger.warn({ err: error }, 'anti-entropy pass failed');

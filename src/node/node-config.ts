@@ -14,6 +14,9 @@ const DEFAULT_LIMITS = {
   maxEnvSecrets: 500,
   maxEnvValueBytes: 4 * 1024 * 1024,
   maxAllVersions: 1000,
+  minFreeDiskBytes: 64 * 1024 * 1024,
+  minFreeDiskRatio: 0.01,
+  readyMaxLagRecords: 1000,
 };
 
 export const nodeConfigSchema = z.object({
@@ -56,6 +59,15 @@ export const nodeConfigSchema = z.object({
         .default(4 * 1024 * 1024),
       /** Versions one v1 `/all` may return; more is refused with DSV_TOO_MANY_VERSIONS. */
       maxAllVersions: z.number().int().min(1).default(1000),
+      /** /readyz: free space of the data dir must be at least this many bytes and this fraction of the disk. */
+      minFreeDiskBytes: z
+        .number()
+        .int()
+        .min(0)
+        .default(64 * 1024 * 1024),
+      minFreeDiskRatio: z.number().min(0).max(1).default(0.01),
+      /** /readyz: applied offsets may trail the log's end by at most this many records per partition. */
+      readyMaxLagRecords: z.number().int().min(0).default(1000),
     })
     .default(DEFAULT_LIMITS),
   timeouts: z

@@ -86,6 +86,11 @@ export class JsonlAuditSink implements AuditSink {
     }
   }
 
+  /** True once a write failed: the sink refuses every append until reopened (readiness, issue 11). */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
   /** The seq the next record will get and the hash it will chain to. */
   get head(): ChainState {
     return this.#state;

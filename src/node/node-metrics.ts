@@ -1,0 +1,261 @@
+// Prometheus metrics of one node (issue 11): one Registry per node, since `dsv dev` runs several nodes in one
+// process. Labels are route patterns, partitions, peer node ids, reasons and status codes — never a secret
+// name, a namespace or a tenant (names are secret; tenants are left out on purpose).
+import type { DatabaseSync } from 'node:sqlite';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditSink } from '../audit/index.ts';
+import type { ShardHolder } from '../cluster/index.ts';
+import type { CommitLog } from '../log/index.ts';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+const seconds = (startNs: bigint): number => Number(process.hrtime.bigint() - startNs) / 1e9;
+
+/** What the periodic and per-scrape gauges read from the running node. */
+export interface MetricsSources {
+  readonly partitions: number;
+  applied(partition: number): number;
+  endOffset(partition: number): Promise<number>;
+  rejectedRecords(): Record<string, number>;
+  /** Data keys (DEKs) in use: how many tenants have keys, and how many keys in all. */
+  dataKeys(): { tenants: number; keys: number };
+}
+
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly logAppend: Histogram<'outcome'>;
+  readonly shardCall: Histogram<'peer' | 'operation' | 'outcome'>;
+  readonly auditAppend: Histogram<'outcome'>;
+  readonly auditQueue: Gauge;
+  readonly recoveries: Counter;
+  readonly antiEntropyPasses: Counter;
+  readonly antiEntropyMissing: Counter;
+  readonly antiEntropyRepaired: Counter;
+  readonly versions: Gauge<'redundancy'>;
+  readonly dataKeys: Gauge;
+  readonly dataKeyTenants: Gauge;
+  #auditInFlight = 0;
+
+  constructor(nodeId: string) {
+    const registerers = [this.registry];
+    this.registry.setDefaultLabels({ node: nodeId });
+    this.httpRequests = new Counter({
+      name: 'dsv_http_requests_total',
+      help: 'Public API requests by route pattern, method and status code',
+      labelNames: ['method', 'route', 'status'],
+      registers: registerers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'dsv_http_request_duration_seconds',
+      help: 'Public API request latency by route pattern, method and status code',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers: registerers,
+    });
+    this.logAppend = new Histogram({
+      name: 'dsv_log_append_duration_seconds',
+      help: 'Commit log append latency (until durable)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers: registerers,
+    });
+    this.shardCall = new Histogram({
+      name: 'dsv_shard_call_duration_seconds',
+      help: 'Shard holder call latency by peer and operation (stage, read)',
+      labelNames: ['peer', 'operation', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers: registerers,
+    });
+    this.auditAppend = new Histogram({
+      name: 'dsv_audit_append_duration_seconds',
+      help: 'Audit record append latency (until durable)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers: registerers,
+    });
+    this.auditQueue = new Gauge({
+      name: 'dsv_audit_queue_depth',
+      help: 'Audit records accepted but not yet durable',
+      registers: registerers,
+    });
+    this.recoveries = new Counter({
+      name: 'dsv_share_recoveries_total',
+      help: 'Shard recoveries (share-restored) scheduled for a missing local shard',
+      registers: registerers,
+    });
+    this.antiEntropyPasses = new Counter({
+      name: 'dsv_anti_entropy_passes_total',
+      help: 'Anti-entropy passes completed',
+      registers: registerers,
+    });
+    this.antiEntropyMissing = new Counter({
+      name: 'dsv_anti_entropy_missing_total',
+      help: 'Shards found missing by anti-entropy',
+      registers: registerers,
+    });
+    this.antiEntropyRepaired = new Counter({
+      name: 'dsv_anti_entropy_repaired_total',
+      help: 'Shards restored by anti-entropy',
+      registers: registerers,
+    });
+    this.versions = new Gauge({
+      name: 'dsv_versions',
+      help: 'Secret versions in the view by redundancy: full (n holders) or degraded (fewer than n)',
+      labelNames: ['redundancy'],
+      registers: registerers,
+    });
+    this.dataKeys = new Gauge({
+      name: 'dsv_data_keys',
+      help: 'Data keys (DEKs) this node holds, all tenants',
+      registers: registerers,
+    });
+    this.dataKeyTenants = new Gauge({
+      name: 'dsv_data_key_tenants',
+      help: 'Tenants with at least one data key on this node',
+      registers: registerers,
+    });
+  }
+
+  /** Gauges read at scrape time (cheap ones) from the running node. */
+  attach(sources: MetricsSources, logTimeoutMs = 1000): void {
+    const registerers = [this.registry];
+    new Gauge({
+      name: 'dsv_log_applied_offset',
+      help: 'Next offset this node will apply, per partition',
+      labelNames: ['partition'],
+      registers: registerers,
+      collect() {
+        for (let partition = 0; partition < sources.partitions; partition++)
+          this.set({ partition: String(partition) }, sources.applied(partition));
+      },
+    });
+    new Gauge({
+      name: 'dsv_log_lag_records',
+      help: 'Records appended to the log but not yet applied by this node, per partition',
+      labelNames: ['partition'],
+      registers: registerers,
+      async collect() {
+        this.reset();
+        const ends = await withTimeout(
+          Promise.all(Array.from({ length: sources.partitions }, (_, p) => sources.endOffset(p))),
+          logTimeoutMs,
+        ).catch(() => undefined);
+        if (ends === undefined) return; // the log does not answer: /readyz says so; no made-up lag
+        ends.forEach((end, partition) =>
+          this.set({ partition: String(partition) }, Math.max(0, end - sources.applied(partition))),
+        );
+      },
+    });
+    new Gauge({
+      name: 'dsv_log_records_refused',
+      help: 'Log records this node refused (applied as no-ops), by reason',
+      labelNames: ['reason'],
+      registers: registerers,
+      collect() {
+        for (const [reason, count] of Object.entries(sources.rejectedRecords())) this.set({ reason }, count);
+      },
+    });
+    void this.auditQueue; // set by the audit wrapper
+  }
+
+  /** Recomputes the expensive gauges (versions by redundancy, data keys); call periodically, not per scrape. */
+  refresh(db: DatabaseSync, n: number, sources: MetricsSources): void {
+    const row = db
+      .prepare(
+        `SELECT COUNT(*) AS total,
+                COALESCE(SUM(CASE WHEN json_array_length(holders) < ? THEN 1 ELSE 0 END), 0) AS degraded
+           FROM view_versions`,
+      )
+      .get(n) as { total: number; degraded: number } | undefined;
+    const total = Number(row?.total ?? 0);
+    const degraded = Number(row?.degraded ?? 0);
+    this.versions.set({ redundancy: 'full' }, total - degraded);
+    this.versions.set({ redundancy: 'degraded' }, degraded);
+    const keys = sources.dataKeys();
+    this.dataKeys.set(keys.keys);
+    this.dataKeyTenants.set(keys.tenants);
+  }
+
+  /** The commit log, with append latency measured (every other call passes through). */
+  timedLog(log: CommitLog): CommitLog {
+    const histogram = this.logAppend;
+    return {
+      get partitionCount() {
+        return log.partitionCount;
+      },
+      append: async (partition, key, value) => {
+        const start = process.hrtime.bigint();
+        try {
+          const result = await log.append(partition, key, value);
+          histogram.observe({ outcome: 'ok' }, seconds(start));
+          return result;
+        } catch (error) {
+          histogram.observe({ outcome: 'error' }, seconds(start));
+          throw error;
+        }
+      },
+      read: (partition, fromOffset, options) => log.read(partition, fromOffset, options),
+      endOffset: (partition) => log.endOffset(partition),
+      identity: () => log.identity(),
+      close: () => log.close(),
+    };
+  }
+
+  /** A shard holder whose stage and read calls are timed under the holder's node id. */
+  timedHolder(holder: ShardHolder, peer: string): ShardHolder {
+    const histogram = this.shardCall;
+    const timed =
+      <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const start = process.hrtime.bigint();
+        try {
+          const result = await call(...args);
+          histogram.observe({ peer, operation, outcome: 'ok' }, seconds(start));
+          return result;
+        } catch (error) {
+          histogram.observe({ peer, operation, outcome: 'error' }, seconds(start));
+          throw error;
+        }
+      };
+    return {
+      nodeId: holder.nodeId,
+      stage: timed('stage', (request: Parameters<ShardHolder['stage']>[0]) => holder.stage(request)),
+      read: timed('read', (request: Parameters<ShardHolder['read']>[0]) => holder.read(request)),
+      endorse: (request) => holder.endorse(request),
+      contribute: (request) => holder.contribute(request),
+      awaitApplied: (partition, offset, timeoutMs) => holder.awaitApplied(partition, offset, timeoutMs),
+    };
+  }
+
+  /** The audit sink, with append latency and the number of records waiting to be durable. */
+  timedAudit(sink: AuditSink): AuditSink {
+    const histogram = this.auditAppend;
+    return {
+      append: async (record) => {
+        const start = process.hrtime.bigint();
+        this.auditQueue.set(++this.#auditInFlight);
+        try {
+          const receipt = await sink.append(record);
+          histogram.observe({ outcome: 'ok' }, seconds(start));
+          return receipt;
+        } catch (error) {
+          histogram.observe({ outcome: 'error' }, seconds(start));
+          throw error;
+        } finally {
+          this.auditQueue.set(--this.#auditInFlight);
+        }
+      },
+      close: () => sink.close(),
+    };
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

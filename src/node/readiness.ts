@@ -1,0 +1,117 @@
+// Readiness of one node (issue 11): /livez says the process serves, /readyz whether this node can do useful
+// work — the commit log answers and this node has caught up, the KEK is unsealed, enough peers are up for a
+// write quorum, the audit trail accepts records and the data dir has room. The answer names checks, never
+// a secret, a tenant or a path inside the vault.
+import { statfs } from 'node:fs/promises';
+import { withTimeout } from './node-metrics.ts';
+
+export type ReadinessReason = 'log' | 'log-lag' | 'kek' | 'peers' | 'audit' | 'disk';
+
+export interface ReadinessCheck {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reasons: ReadinessReason[];
+  readonly checks: Record<ReadinessReason, ReadinessCheck>;
+}
+
+export interface ReadinessSources {
+  readonly partitions: number;
+  /** The control partition: its end offset must answer within `logTimeoutMs`. */
+  readonly controlPartition: number;
+  endOffset(partition: number): Promise<number>;
+  applied(partition: number): number;
+  /** The KEK is unsealed: the sealer (and its keyring) is open. */
+  kekOpen(): boolean;
+  /** Healthy peers as membership sees them, and how many other nodes a write quorum needs (W − 1). */
+  healthyPeers(): number;
+  readonly peersNeeded: number;
+  /** The audit sink is in its failed state (it refuses every append until reopened). */
+  auditFailed(): boolean;
+  readonly dataDir: string;
+  readonly logTimeoutMs: number;
+  /** Applied offsets may trail the log's end by at most this many records per partition. */
+  readonly maxLagRecords: number;
+  readonly minFreeDiskBytes: number;
+  /** Free space must also be at least this fraction of the file system (0.01 = 1%). */
+  readonly minFreeDiskRatio: number;
+}
+
+const ok = (detail: string): ReadinessCheck => ({ ok: true, detail });
+const bad = (detail: string): ReadinessCheck => ({ ok: false, detail });
+
+export async function checkReadiness(sources: ReadinessSources): Promise<Readiness> {
+  const [logChecks, disk] = await Promise.all([checkLog(sources), checkDisk(sources)]);
+  const healthy = sources.healthyPeers();
+  const checks: Record<ReadinessReason, ReadinessCheck> = {
+    ...logChecks,
+    kek: sources.kekOpen() ? ok('unsealed') : bad('sealed: the key-encryption key is not open'),
+    peers:
+      healthy >= sources.peersNeeded
+        ? ok(`${healthy} peers healthy, ${sources.peersNeeded} needed for a write quorum`)
+        : bad(`${healthy} peers healthy, ${sources.peersNeeded} needed for a write quorum`),
+    audit: sources.auditFailed()
+      ? bad('the audit trail failed and refuses records until the node restarts')
+      : ok('writable'),
+    disk,
+  };
+  const reasons = (Object.keys(checks) as ReadinessReason[]).filter((name) => !checks[name].ok);
+  return { ready: reasons.length === 0, reasons, checks };
+}
+
+async function checkLog(sources: ReadinessSources): Promise<Pick<Readiness['checks'], 'log' | 'log-lag'>> {
+  let control: number;
+  try {
+    control = await withTimeout(sources.endOffset(sources.controlPartition), sources.logTimeoutMs);
+  } catch {
+    return {
+      log: bad(`the commit log did not answer within ${sources.logTimeoutMs} ms`),
+      'log-lag': bad('unknown: the commit log does not answer'),
+    };
+  }
+  let ends: number[];
+  try {
+    ends = await withTimeout(
+      Promise.all(
+        Array.from({ length: sources.partitions }, (_, partition) =>
+          partition === sources.controlPartition ? Promise.resolve(control) : sources.endOffset(partition),
+        ),
+      ),
+      sources.logTimeoutMs,
+    );
+  } catch {
+    return {
+      log: bad(`a partition of the commit log did not answer within ${sources.logTimeoutMs} ms`),
+      'log-lag': bad('unknown: the commit log does not answer'),
+    };
+  }
+  const lag = ends.map((end, partition) => Math.max(0, end - sources.applied(partition)));
+  const worst = Math.max(0, ...lag);
+  return {
+    log: ok('reachable'),
+    'log-lag':
+      worst <= sources.maxLagRecords
+        ? ok(`at most ${worst} records behind`)
+        : bad(`${worst} records behind on partition ${lag.indexOf(worst)} (bound ${sources.maxLagRecords})`),
+  };
+}
+
+async function checkDisk(sources: ReadinessSources): Promise<ReadinessCheck> {
+  try {
+    const stats = await statfs(sources.dataDir);
+    const free = Number(stats.bavail) * Number(stats.bsize);
+    const total = Number(stats.blocks) * Number(stats.bsize);
+    const ratio = total > 0 ? free / total : 1;
+    const detail = `${Math.floor(free / (1024 * 1024))} MiB free (${(ratio * 100).toFixed(1)}%)`;
+    return free >= sources.minFreeDiskBytes && ratio >= sources.minFreeDiskRatio
+      ? ok(detail)
+      : bad(
+          `${detail}; needs ${Math.floor(sources.minFreeDiskBytes / (1024 * 1024))} MiB and ${sources.minFreeDiskRatio * 100}%`,
+        );
+  } catch (error) {
+    return bad(`cannot read free space: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}

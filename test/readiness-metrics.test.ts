@@ -1,0 +1,122 @@
+// Liveness, readiness and metrics (issue 11): /livez stays 200 while the process serves; /readyz answers
+// 503 with the failing checks (log, peers, …) and 200 when all is well; /metrics speaks Prometheus text with
+// the named metrics and never a secret name.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { waitFor } from './support/wait.ts';
+
+interface ReadyBody {
+  ready: boolean;
+  reasons: string[];
+  checks: Record<string, { ok: boolean; detail: string }>;
+}
+
+async function readyz(url: string): Promise<{ status: number; body: ReadyBody }> {
+  const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) });
+  return { status: response.status, body: (await response.json()) as ReadyBody };
+}
+
+const SECRET_NAME = 'payroll-db-password-7f3e';
+const NAMESPACE = 'hr-secret-ns-91ab';
+
+describe('/livez, /readyz and /metrics', () => {
+  let test: TestCluster;
+  before(async () => {
+    test = await startTestCluster();
+  });
+  after(async () => {
+    await test.stop();
+  });
+
+  it('/readyz is 200 with every check passing, /livez 200, no authentication needed', async () => {
+    await waitFor(async () => (await readyz(test.urls[0]!)).status === 200, 10_000);
+    const { status, body } = await readyz(test.urls[0]!);
+    assert.equal(status, 200);
+    assert.equal(body.ready, true);
+    assert.deepEqual(body.reasons, []);
+    assert.deepEqual(Object.keys(body.checks).sort(), ['audit', 'disk', 'kek', 'log', 'log-lag', 'peers']);
+    for (const url of test.urls) assert.equal((await fetch(`${url}/livez`)).status, 200);
+  });
+
+  it('/metrics exposes the named metrics after some traffic and no secret name', async () => {
+    const base = test.urls[0]!;
+    const user = 'metrics-user';
+    const created = await fetch(`${base}/api/v1/secrets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ secretName: `${NAMESPACE}/${SECRET_NAME}`, secretValue: 'v1', user }),
+    });
+    assert.equal(created.status, 201);
+    const read = await fetch(
+      `${base}/api/v1/secrets/${encodeURIComponent(`${NAMESPACE}/${SECRET_NAME}`)}?user=${user}`,
+    );
+    assert.equal(read.status, 200);
+    assert.equal(await read.text(), 'v1');
+    const missing = await fetch(`${base}/api/v1/secrets/${SECRET_NAME}-missing?user=${user}`);
+    assert.equal(missing.status, 404);
+
+    const response = await fetch(`${base}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await response.text();
+    for (const name of [
+      'dsv_http_requests_total',
+      'dsv_http_request_duration_seconds',
+      'dsv_log_append_duration_seconds',
+      'dsv_log_applied_offset',
+      'dsv_log_lag_records',
+      'dsv_shard_call_duration_seconds',
+      'dsv_audit_append_duration_seconds',
+      'dsv_audit_queue_depth',
+      'dsv_share_recoveries_total',
+      'dsv_anti_entropy_passes_total',
+      'dsv_log_records_refused',
+      'dsv_versions',
+      'dsv_data_keys',
+    ])
+      assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), `missing ${name}`);
+    assert.match(text, /^dsv_http_requests_total\{[^}]*status="201"[^}]*\} 1$/m);
+    assert.match(text, /^dsv_http_requests_total\{[^}]*status="404"[^}]*\} 1$/m);
+    assert.match(text, /^dsv_shard_call_duration_seconds_count\{[^}]*peer="node-1"[^}]*operation="stage"/m);
+    assert.match(text, /^dsv_shard_call_duration_seconds_count\{[^}]*operation="read"/m);
+    assert.match(text, /^dsv_log_applied_offset\{partition="0",node="node-0"\} \d+$/m);
+    assert.match(text, /^dsv_log_append_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} [1-9]/m);
+    assert.match(text, /^dsv_audit_append_duration_seconds_count\{[^}]*\} [1-9]/m);
+    assert.match(text, /^dsv_log_lag_records\{partition="0",node="node-0"\} \d+$/m);
+    // Computed periodically (every 15 s, and at start), not per scrape: present, whatever the count.
+    assert.match(text, /^dsv_data_keys\{node="node-0"\} \d+$/m);
+    assert.match(text, /^dsv_versions\{redundancy="full",node="node-0"\} \d+$/m);
+    assert.match(text, /^dsv_versions\{redundancy="degraded",node="node-0"\} \d+$/m);
+    assert.doesNotMatch(text, new RegExp(SECRET_NAME));
+    assert.doesNotMatch(text, new RegExp(NAMESPACE));
+    assert.doesNotMatch(text, new RegExp(user));
+  });
+
+  it('two of three nodes stopped: /readyz is 503 naming peers, /livez stays 200', async () => {
+    await test.cluster.stopNode('node-1');
+    await test.cluster.stopNode('node-2');
+    try {
+      await waitFor(async () => (await readyz(test.urls[0]!)).status === 503, 10_000);
+      const { body } = await readyz(test.urls[0]!);
+      assert.equal(body.ready, false);
+      assert.deepEqual(body.reasons, ['peers']);
+      assert.equal(body.checks.peers?.ok, false);
+      assert.equal((await fetch(`${test.urls[0]}/livez`)).status, 200);
+    } finally {
+      await test.cluster.startNode('node-1');
+      await test.cluster.startNode('node-2');
+    }
+    await waitFor(async () => (await readyz(test.urls[0]!)).status === 200, 10_000);
+  });
+
+  it('the commit log closed under the nodes: /readyz is 503 naming log, /livez stays 200', async () => {
+    await test.cluster.commitLog.close();
+    const { status, body } = await readyz(test.urls[0]!);
+    assert.equal(status, 503);
+    assert.equal(body.ready, false);
+    assert.ok(body.reasons.includes('log'), JSON.stringify(body));
+    assert.equal(body.checks.log?.ok, false);
+    assert.equal((await fetch(`${test.urls[0]}/livez`)).status, 200);
+  });
+});
