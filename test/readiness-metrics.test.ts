@@ -3,6 +3,7 @@
 // the named metrics and never a secret name.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { runCli } from './support/cli-harness.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -103,11 +104,30 @@ describe('/livez, /readyz and /metrics', () => {
       assert.deepEqual(body.reasons, ['peers']);
       assert.equal(body.checks.peers?.ok, false);
       assert.equal((await fetch(`${test.urls[0]}/livez`)).status, 200);
+      // dsv status shows the same: this node's readiness with its reasons.
+      await waitFor(async () => {
+        const nodes = (await (await fetch(`${test.urls[0]}/api/v1/cluster/nodes`)).json()) as {
+          ready: { reasons: string[] } | null;
+        };
+        return nodes.ready?.reasons.includes('peers') === true;
+      }, 10_000);
+      const status = await runCli(['status', '--url', test.urls[0]!]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /READINESS/);
+      assert.match(status.stdout, /^node-0\s+self\s+NOT READY \(peers\)/m);
     } finally {
       await test.cluster.startNode('node-1');
       await test.cluster.startNode('node-2');
     }
     await waitFor(async () => (await readyz(test.urls[0]!)).status === 200, 10_000);
+    // Every node's readiness travels in its health answer, so node-0's status shows its peers ready too.
+    await waitFor(async () => {
+      const status = await runCli(['status', '--url', test.urls[0]!, '--json']);
+      const body = JSON.parse(status.stdout) as {
+        node: { ready: { ready: boolean } | null; peers: Array<{ ready: { ready: boolean } | null }> };
+      };
+      return body.node.ready?.ready === true && body.node.peers.every((peer) => peer.ready?.ready === true);
+    }, 15_000);
   });
 
   it('the commit log closed under the nodes: /readyz is 503 naming log, /livez stays 200', async () => {

@@ -17,6 +17,8 @@ export interface PeerStatus {
   readonly health: PeerHealth;
   readonly lastSeenMs: number | null;
   readonly applied: readonly number[] | null;
+  /** The peer's readiness at its last health answer (issue 11); null when unknown. */
+  readonly ready: { readonly ready: boolean; readonly reasons: readonly string[] } | null;
 }
 
 export class Membership {
@@ -24,6 +26,7 @@ export class Membership {
   private readonly options: MembershipOptions;
   private readonly lastSeen = new Map<string, number>();
   private readonly lastApplied = new Map<string, readonly number[]>();
+  private readonly lastReady = new Map<string, PeerStatus['ready']>();
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
 
@@ -66,6 +69,7 @@ export class Membership {
       health: this.health(peer.nodeId),
       lastSeenMs: this.lastSeen.get(peer.nodeId) ?? null,
       applied: this.lastApplied.get(peer.nodeId) ?? null,
+      ready: this.lastReady.get(peer.nodeId) ?? null,
     }));
   }
 
@@ -76,6 +80,7 @@ export class Membership {
         .then((health) => {
           this.markSeen(peer.nodeId);
           this.lastApplied.set(peer.nodeId, health.applied);
+          this.lastReady.set(peer.nodeId, health.ready ?? null);
         })
         .catch(() => undefined);
     }

@@ -270,13 +270,14 @@ export class DsvNode {
       metricsTimer.unref();
       const openAuditSink = auditSink;
       let sealed = false;
+      let lastReady: { ready: boolean; reasons: string[] } | undefined;
       const readiness = () =>
         checkReadiness({
           partitions: deps.log.partitionCount,
           controlPartition: deps.log.partitionCount - 1,
           endOffset: (partition) => deps.log.endOffset(partition),
           applied: (partition) => applier.nextOffset(partition),
-          kekOpen: () => !sealed && this.running !== undefined,
+          kekOpen: () => !sealed, // the sealer opened above (a node that cannot unseal never starts)
           healthyPeers: () => membership.statuses().filter((peer) => peer.health === 'healthy').length,
           peersNeeded: Math.max(0, config.sharing.w - 1),
           auditFailed: () => openAuditSink.failed,
@@ -285,14 +286,24 @@ export class DsvNode {
           maxLagRecords: config.limits.readyMaxLagRecords,
           minFreeDiskBytes: config.limits.minFreeDiskBytes,
           minFreeDiskRatio: config.limits.minFreeDiskRatio,
+        }).then((answer) => {
+          lastReady = { ready: answer.ready, reasons: answer.reasons };
+          return answer;
         });
+      // Peers learn this node's readiness from its health answer (`dsv status` shows every node's).
+      const readinessTimer = setInterval(() => void readiness().catch(() => undefined), 1000);
+      readinessTimer.unref();
       const coordinator = new Coordinator(context);
       const peerServer = buildPeerServer({
         holder: local,
         manifest: deps.trust.manifest,
         isRevoked: (nodeId) => view.isNodeRevoked(nodeId),
         logger,
-        health: () => ({ nodeId: config.nodeId, applied: appliedOffsets(applier, deps.log.partitionCount) }),
+        health: () => ({
+          nodeId: config.nodeId,
+          applied: appliedOffsets(applier, deps.log.partitionCount),
+          ready: lastReady,
+        }),
         ...(tls ? { https: tls.peer } : {}),
       });
       // With TLS: a CA-signed client certificate that also names a member, beside the peer token (I-G1).
@@ -305,7 +316,8 @@ export class DsvNode {
         logger,
         bodyLimitBytes: Math.max(1024 * 1024, config.limits.maxValueBytes * 4 + 65536),
         clusterStatus: () => clusterFigures(config.members.length, membership),
-        nodeStatus: () => nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view),
+        nodeStatus: () =>
+          nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view, lastReady ?? null),
         keyStatus: async () => ({ nodeId: config.nodeId, tenants: (await rewrap?.settledStatus()) ?? [] }),
         readiness,
         metrics: {
@@ -340,6 +352,7 @@ export class DsvNode {
           stopTicks();
           clearInterval(auditRefusals);
           clearInterval(metricsTimer);
+          clearInterval(readinessTimer);
           sealed = true;
         })(startPendingSweeper(context, 2000)),
         antiEntropy,

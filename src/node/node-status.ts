@@ -22,12 +22,15 @@ export function nodeStatus(
   membership: Membership,
   shards: ShardStore,
   view: ViewStore,
+  /** This node's last readiness (issue 11), refreshed every second; null before the first check. */
+  ready: { ready: boolean; reasons: string[] } | null = null,
 ) {
   const applied = Array.from({ length: partitions }, (_, partition) => applier.nextOffset(partition));
   return {
     nodeId: config.nodeId,
     sharing: config.sharing,
     applied,
+    ready,
     shards: shards.counts(),
     atRest: shards.sealerKind,
     liveSecrets: view.liveSecretCount(),

@@ -12,12 +12,27 @@ interface PeerRow {
   lastSeenMs: number | null;
   applied: number[] | null;
   lag: number[] | null;
+  ready?: Readiness | null;
 }
+
+/** A node's readiness as /readyz computes it (issue 11): not ready names the failing checks. */
+interface Readiness {
+  ready: boolean;
+  reasons: string[];
+}
+
+const readyCell = (ready: Readiness | null | undefined): string =>
+  ready === null || ready === undefined
+    ? '-'
+    : ready.ready
+      ? 'ready'
+      : `NOT READY (${ready.reasons.join(', ')})`;
 
 interface NodeStatusBody {
   nodeId: string;
   sharing: { n: number; k: number; w: number; r: number };
   applied: number[];
+  ready?: Readiness | null;
   liveSecrets?: number;
   shards?: Record<string, number>;
   peers: PeerRow[];
@@ -83,11 +98,20 @@ export function registerStatusCommand(program: Command): void {
           `seen from ${status.nodeId} (${options.url}): ${figures.healthyNodes}/${figures.totalNodes} nodes healthy; n=${n} k=${k} W=${w}`,
         );
         const rows: string[][] = [
-          ['NODE', 'HEALTH', 'APPLIED', 'LAG', 'LAST SEEN', 'APPLIED PER PARTITION'],
-          [status.nodeId, 'self', sum(status.applied), '0', '-', status.applied.join(',')],
+          ['NODE', 'HEALTH', 'READINESS', 'APPLIED', 'LAG', 'LAST SEEN', 'APPLIED PER PARTITION'],
+          [
+            status.nodeId,
+            'self',
+            readyCell(status.ready),
+            sum(status.applied),
+            '0',
+            '-',
+            status.applied.join(','),
+          ],
           ...status.peers.map((peer) => [
             peer.nodeId,
             peer.health,
+            readyCell(peer.ready),
             sum(peer.applied),
             sum(peer.lag),
             ago(peer.lastSeenMs, now),

@@ -6,6 +6,8 @@ export const PEER_TOKEN_HEADER = 'x-dsv-peer-token';
 export interface WireHealth {
   nodeId: string;
   applied: number[];
+  /** The node's last readiness (issue 11), for `dsv status`; absent from older nodes. */
+  ready?: { ready: boolean; reasons: string[] } | undefined;
 }
 
 export const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
