@@ -2,6 +2,7 @@
 // 503 with the failing checks (log, peers, …) and 200 when all is well; /metrics speaks Prometheus text with
 // the named metrics and never a secret name.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from './support/cli-harness.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
@@ -89,6 +90,14 @@ describe('/livez, /readyz and /metrics', () => {
     assert.match(text, /^dsv_data_keys\{node="node-0"\} \d+$/m);
     assert.match(text, /^dsv_versions\{redundancy="full",node="node-0"\} \d+$/m);
     assert.match(text, /^dsv_versions\{redundancy="degraded",node="node-0"\} \d+$/m);
+    // Every metric the Grafana dashboard queries exists.
+    const dashboard = readFileSync(new URL('../docs/grafana-dashboard.json', import.meta.url), 'utf8');
+    const used = new Set(dashboard.match(/dsv_[a-z_]+/g) ?? []);
+    assert.ok(used.size >= 10);
+    for (const metric of used) {
+      const base = metric.replace(/_(bucket|count|sum)$/, '');
+      assert.match(text, new RegExp(`^# TYPE ${base} `, 'm'), `the dashboard uses ${metric}`);
+    }
     assert.doesNotMatch(text, new RegExp(SECRET_NAME));
     assert.doesNotMatch(text, new RegExp(NAMESPACE));
     assert.doesNotMatch(text, new RegExp(user));
