@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { AuditSink } from '../src/audit/index.ts';
+import { DsvError } from '../src/errors/index.ts';
 import { runCli } from './support/cli-harness.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
 import { waitFor } from './support/wait.ts';
@@ -146,6 +148,45 @@ describe('/livez, /readyz and /metrics', () => {
     assert.equal(body.ready, false);
     assert.ok(body.reasons.includes('log'), JSON.stringify(body));
     assert.equal(body.checks.log?.ok, false);
+    assert.equal((await fetch(`${test.urls[0]}/livez`)).status, 200);
+  });
+});
+
+describe('/readyz: audit trail and disk space', () => {
+  let test: TestCluster;
+  let failing = false;
+  before(async () => {
+    test = await startTestCluster({
+      // No file system has this much free space: the disk check must fail.
+      limits: { minFreeDiskBytes: Number.MAX_SAFE_INTEGER },
+      wrapAuditSink: (sink: AuditSink): AuditSink => ({
+        append: async (input) => {
+          if (failing) throw new DsvError('DSV_AUDIT_UNAVAILABLE', 'audit disk failing (test)');
+          return sink.append(input);
+        },
+        close: () => sink.close(),
+      }),
+    });
+  });
+  after(async () => {
+    await test.stop();
+  });
+
+  it('names disk when the data dir has too little free space, and audit once the trail fails', async () => {
+    const first = await readyz(test.urls[0]!);
+    assert.equal(first.status, 503);
+    assert.deepEqual(first.body.reasons, ['disk']);
+    failing = true;
+    await fetch(`${test.urls[0]}/api/v1/cluster/status`); // its audit record fails
+    // A non-secret response may go out before its record is appended: wait for the append to fail.
+    await waitFor(async () => (await readyz(test.urls[0]!)).body.reasons.includes('audit'), 5000);
+    const second = await readyz(test.urls[0]!);
+    assert.equal(second.status, 503);
+    assert.deepEqual(second.body.reasons, ['audit', 'disk']);
+    failing = false;
+    await fetch(`${test.urls[0]}/api/v1/cluster/status`); // the trail takes records again
+    await waitFor(async () => !(await readyz(test.urls[0]!)).body.reasons.includes('audit'), 5000);
+    assert.deepEqual((await readyz(test.urls[0]!)).body.reasons, ['disk']);
     assert.equal((await fetch(`${test.urls[0]}/livez`)).status, 200);
   });
 });

@@ -280,7 +280,7 @@ export class DsvNode {
           kekOpen: () => !sealed, // the sealer opened above (a node that cannot unseal never starts)
           healthyPeers: () => membership.statuses().filter((peer) => peer.health === 'healthy').length,
           peersNeeded: Math.max(0, config.sharing.w - 1),
-          auditFailed: () => openAuditSink.failed,
+          auditFailed: () => openAuditSink.failed || metrics.auditLastFailed,
           dataDir: config.dataDir,
           logTimeoutMs: Math.min(1000, config.timeouts.applyMs),
           maxLagRecords: config.limits.readyMaxLagRecords,

@@ -37,6 +37,7 @@ export class NodeMetrics {
   readonly dataKeys: Gauge;
   readonly dataKeyTenants: Gauge;
   #auditInFlight = 0;
+  #auditLastFailed = false;
 
   constructor(nodeId: string) {
     const registerers = [this.registry];
@@ -229,6 +230,11 @@ export class NodeMetrics {
     };
   }
 
+  /** The last audit append failed for want of a durable trail (a decorated or remote sink; readiness). */
+  get auditLastFailed(): boolean {
+    return this.#auditLastFailed;
+  }
+
   /** The audit sink, with append latency and the number of records waiting to be durable. */
   timedAudit(sink: AuditSink): AuditSink {
     const histogram = this.auditAppend;
@@ -238,9 +244,11 @@ export class NodeMetrics {
         this.auditQueue.set(++this.#auditInFlight);
         try {
           const receipt = await sink.append(record);
+          this.#auditLastFailed = false;
           histogram.observe({ outcome: 'ok' }, seconds(start));
           return receipt;
         } catch (error) {
+          this.#auditLastFailed = (error as { code?: unknown }).code === 'DSV_AUDIT_UNAVAILABLE';
           histogram.observe({ outcome: 'error' }, seconds(start));
           throw error;
         } finally {
