@@ -183,6 +183,8 @@ describe('/readyz: audit trail and disk space', () => {
     const second = await readyz(test.urls[0]!);
     assert.equal(second.status, 503);
     assert.deepEqual(second.body.reasons, ['audit', 'disk']);
+    // Readiness and metrics carry no secret: they still answer while the trail refuses records.
+    assert.equal((await fetch(`${test.urls[0]}/metrics`)).status, 200);
     failing = false;
     await fetch(`${test.urls[0]}/api/v1/cluster/status`); // the trail takes records again
     await waitFor(async () => !(await readyz(test.urls[0]!)).body.reasons.includes('audit'), 5000);

@@ -9,7 +9,9 @@ interface RouteClass {
 }
 
 function classifyRoute(method: string, route: string): RouteClass {
-  if (route === '/health') return { operation: 'health', carriesSecret: false };
+  if (route === '/health' || route === '/livez') return { operation: 'health', carriesSecret: false };
+  if (route === '/readyz') return { operation: 'readiness', carriesSecret: false };
+  if (route === '/metrics') return { operation: 'metrics', carriesSecret: false };
   if (route.startsWith('/api/v1/cluster/')) return { operation: 'cluster.status', carriesSecret: false };
   if (route.startsWith('/api/dev/')) return { operation: 'dev.control', carriesSecret: false };
   if (route.startsWith('/api/admin/')) return { operation: 'admin', carriesSecret: false };
