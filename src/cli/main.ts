@@ -1,5 +1,6 @@
 // The `dsv` command line: one program, subcommands per job (commander).
 import { Command } from 'commander';
+import { jsonRequested } from './admin-client.ts';
 import { registerEnvCommand } from './commands/env-command.ts';
 import { registerLoginCommand } from './commands/login-command.ts';
 import { registerPolicyCommand } from './commands/policy-command.ts';
@@ -17,7 +18,16 @@ program
   // Program options only before the subcommand: `dsv run -- cmd --version` and `secret get --version N` stay theirs.
   .enablePositionalOptions()
   // Usage errors (unknown option, missing argument, bad option value) exit 2; errors of a command's work exit 1.
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  // With --json a usage error is JSON too (stderr): {"error":{"code":"DSV_USAGE","message":…}}.
+  .configureOutput({
+    outputError: (text, write) =>
+      write(
+        jsonRequested()
+          ? `${JSON.stringify({ error: { code: 'DSV_USAGE', message: text.replace(/^error: /, '').trim() } })}\n`
+          : text,
+      ),
+  });
 
 // Client commands run often (scripts, `dsv run`): they load only what they need. The node and cluster
 // commands pull in the whole server (Fastify, Kafka, KMS clients: over a second of start-up), so they are

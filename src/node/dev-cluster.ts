@@ -9,7 +9,14 @@ import { EmbeddedCommitLog } from '../log/index.ts';
 import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
 import { DsvNode, type NodeDependencies } from './dsv-node.ts';
 import { mintRootToken } from './operator-records.ts';
-import { ensureDevTrust, loadOperatorKey, loadTrustMaterial, type TrustMaterial } from '../trust/index.ts';
+import { looksLikeToken } from '../control/tokens.ts';
+import {
+  ensureDevTrust,
+  loadOperatorKey,
+  loadTrustMaterial,
+  tokenVerifiers,
+  type TrustMaterial,
+} from '../trust/index.ts';
 import type { NodeConfigInput } from './node-config.ts';
 
 const DEV_ROOT_NAME = 'dev root';
@@ -138,21 +145,36 @@ export class DevCluster implements DevControl {
   /**
    * A fresh root token for this run (printed once by `dsv dev`); earlier dev root tokens are revoked, so only
    * the latest printed one works. The default tenant exists, so tenant tokens can be made for it.
+   * `fixedToken` (`dsv dev --root-token`) is used instead, and kept as is when it is already the active one.
    */
-  async issueDevRootToken(): Promise<string> {
+  async issueDevRootToken(fixedToken?: string): Promise<string> {
     const running = [...this.nodesById.values()].filter((node) => node.isRunning);
     const coordinator = running[0]?.coordinator;
     if (!coordinator) throw new DsvError('DSV_NODE_UNAVAILABLE');
     const partition = this.log.partitionCount - 1;
     await coordinator.context.applier.catchUp(partition, 10_000);
-    const revoke = (coordinator.context.control?.tokens(null) ?? [])
-      .filter((old) => old.tenant === null && old.displayName === DEV_ROOT_NAME && old.revokedAt === null)
-      .map((old) => old.accessor);
+    const control = coordinator.context.control;
+    const roots = (control?.tokens(null) ?? []).filter(
+      (old) => old.tenant === null && old.displayName === DEV_ROOT_NAME,
+    );
+    if (fixedToken !== undefined && control && looksLikeToken(fixedToken)) {
+      const nodeIds = this.trust.manifest.members.map((member) => member.nodeId);
+      const mine = tokenVerifiers(fixedToken, this.trust.manifest.clusterId, nodeIds)[control.nodeId];
+      const same = roots.find((old) => old.tokenHash === mine);
+      if (same?.revokedAt === null) return fixedToken; // the same fixed token as the last start
+      if (same)
+        // a token is stored once: a revoked one cannot come back
+        throw new DsvError(
+          'DSV_INPUT_INVALID',
+          'this root token was revoked in this data dir: choose another',
+        );
+    }
+    const revoke = roots.filter((old) => old.revokedAt === null).map((old) => old.accessor);
     // Operator-signed (the dev data dir holds the operator key): no node alone could mint it (I-T3).
     const minted = await mintRootToken(
       this.log,
       { manifest: this.trust.manifest, logKey: this.trust.logKey, operatorKey: this.operatorKey },
-      { displayName: DEV_ROOT_NAME, revoke },
+      { displayName: DEV_ROOT_NAME, revoke, ...(fixedToken === undefined ? {} : { token: fixedToken }) },
     );
     await Promise.all(
       running.map(async (node) =>

@@ -2,7 +2,7 @@
 // cluster, the dev cluster's root token, node revocation. Whoever runs this holds `operator.key` —
 // `dsv cluster init`'s output on the operator's machine, or a `dsv dev` data dir.
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { newAccessor, newToken } from '../control/tokens.ts';
+import { looksLikeToken, newAccessor, newToken } from '../control/tokens.ts';
 import { DsvError } from '../errors/index.ts';
 import { DEV_TENANT } from '../gateway/index.ts';
 import type { CommitLog } from '../log/index.ts';
@@ -45,9 +45,12 @@ export async function appendOperatorRecords(
 export async function mintRootToken(
   log: CommitLog,
   material: OperatorMaterial,
-  options: { displayName: string; revoke?: readonly string[] },
+  options: { displayName: string; revoke?: readonly string[]; token?: string },
 ): Promise<MintedRootToken> {
-  const token = newToken();
+  // A fixed token (`dsv dev --root-token`) must have the shape of a minted one: `dsv.` + 32 bytes base64url.
+  if (options.token !== undefined && !looksLikeToken(options.token))
+    throw new DsvError('DSV_INPUT_INVALID', 'a root token is "dsv." followed by 43 base64url characters');
+  const token = options.token ?? newToken();
   const accessor = newAccessor();
   const time = Date.now();
   const authority = () => ({ rid: randomUUID(), endorsements: [] });

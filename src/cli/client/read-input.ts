@@ -43,7 +43,7 @@ export function promptHidden(question: string, input: NodeJS.ReadStream = proces
         }
         if (ch === '\u0003') {
           finish();
-          reject(new DsvError('DSV_INPUT_INVALID', 'Cancelled'));
+          reject(Object.assign(new DsvError('DSV_INPUT_INVALID', 'Cancelled'), { exitCode: 130 })); // Ctrl-C
           return;
         }
         if (ch === '\u007f' || ch === '\b') value = Array.from(value).slice(0, -1).join('');

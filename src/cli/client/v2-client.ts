@@ -1,5 +1,6 @@
 // The CLI's HTTP client for the v2 API: bearer token, JSON or text bodies, problem+json errors → DsvError.
 import { DsvError, isErrorCode } from '../../errors/index.ts';
+import { unreachable } from './unreachable.ts';
 
 export interface Connection {
   readonly url: string;
@@ -57,7 +58,7 @@ export class V2Client {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
-      throw new DsvError('DSV_NODE_UNAVAILABLE', `Cannot reach ${url.origin}`, { cause: error });
+      throw unreachable(url.origin, error);
     }
     const text = await response.text();
     const parsed = parseBody(response, text);

@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { looksLikeToken } from '../../control/tokens.ts';
 import { DevCluster } from '../../node/dev-cluster.ts';
 import { createLogger } from '../../node/logger.ts';
 import { join } from 'node:path';
@@ -34,39 +35,95 @@ export function registerDevCommand(program: Command): void {
     .option('--data-dir <dir>', 'where the nodes and the commit log keep their data', '.dsv/dev')
     .option('--passphrase-file <file>', 'read the unseal passphrase from this file')
     .option('--passphrase-fd <n>', 'read the unseal passphrase from this inherited file descriptor', fdNumber)
-    .action(async (options: { nodes: number; port: number; dataDir: string } & PassphraseOptions) => {
-      const logger = createLogger({ level: process.env.DSV_LOG_LEVEL ?? 'warn' });
-      const cluster = await DevCluster.start({
-        nodes: options.nodes,
-        basePort: options.port,
-        dataDir: options.dataDir,
-        logger,
-        sealer: envelopeSealer(await devKekSource(options.dataDir, options)),
-      }).catch((error: unknown) => {
-        // Sealed start: say why and exit non-zero; never serve half-working (DESIGN §8).
-        console.error(`dsv dev: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(2);
-      });
-      const rootToken = await cluster.issueDevRootToken();
-      for (const node of cluster.nodes()) console.log(`${node.nodeId}  ${node.url}`);
-      console.log(`Root token: ${rootToken}`);
-      console.log(
-        '(shown once; a new one is made on every start. v1 calls without a token are allowed in dev mode.)',
-      );
-      console.log(`DSV dev cluster ready: ${options.nodes} nodes, data in ${options.dataDir}`);
-      console.log('Type "help" for node controls; Ctrl-C stops the cluster.');
-      let stopping = false;
-      const shutdown = async () => {
-        if (stopping) return;
-        stopping = true;
-        console.log('stopping…');
-        await cluster.stop();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void shutdown());
-      process.on('SIGTERM', () => void shutdown());
-      if (process.stdin.isTTY) startConsole(cluster);
-    });
+    .option(
+      '--root-token <token>',
+      'use this root token (dsv. + 43 base64url characters) instead of a new one',
+      rootToken,
+    )
+    .action(
+      async (
+        options: { nodes: number; port: number; dataDir: string; rootToken?: string } & PassphraseOptions,
+      ) => {
+        // Log lines wait until the cluster is up: a failed start is one line below, not the nodes' teardown noise.
+        const held: string[] = [];
+        let holding = true;
+        const logger = createLogger({
+          level: process.env.DSV_LOG_LEVEL ?? 'warn',
+          destination: {
+            write: (line: string) => void (holding ? held.push(line) : process.stderr.write(line)),
+          },
+        });
+        const cluster = await DevCluster.start({
+          nodes: options.nodes,
+          basePort: options.port,
+          dataDir: options.dataDir,
+          logger,
+          sealer: envelopeSealer(await devKekSource(options.dataDir, options)),
+        }).catch((error: unknown) => {
+          // Sealed start or a port in use: one line saying why, exit non-zero; never serve half-working (§8).
+          console.error(`dsv dev: ${startFailure(error, options.port, options.nodes)}`);
+          process.exit(2);
+        });
+        holding = false;
+        for (const line of held.splice(0)) process.stderr.write(line);
+        const rootToken = await cluster.issueDevRootToken(options.rootToken).catch(async (error: unknown) => {
+          console.error(`dsv dev: ${error instanceof Error ? error.message : String(error)}`);
+          await cluster.stop();
+          process.exit(2);
+        });
+        for (const node of cluster.nodes()) console.log(`${node.nodeId}  ${node.url}`);
+        console.log(`Root token: ${rootToken}`);
+        console.log(
+          options.rootToken === undefined
+            ? '(shown once; a new one is made on every start. v1 calls without a token are allowed in dev mode.)'
+            : '(fixed by --root-token: anyone who knows it is root; v1 calls without a token are allowed in dev mode.)',
+        );
+        console.log(`DSV dev cluster ready: ${options.nodes} nodes, data in ${options.dataDir}`);
+        console.log('Type "help" for node controls; Ctrl-C stops the cluster.');
+        let stopping = false;
+        const shutdown = async () => {
+          if (stopping) return;
+          stopping = true;
+          console.log('stopping…');
+          await cluster.stop();
+          process.exit(0);
+        };
+        process.on('SIGINT', () => void shutdown());
+        process.on('SIGTERM', () => void shutdown());
+        if (process.stdin.isTTY) startConsole(cluster);
+      },
+    );
+}
+
+/** `--root-token`: the shape of a minted token, refused as a usage error (exit 2) otherwise. */
+function rootToken(raw: string): string {
+  if (!looksLikeToken(raw))
+    throw new InvalidArgumentError(
+      'a root token is "dsv." followed by 43 base64url characters (A-Z a-z 0-9 - _), e.g. ' +
+        `dsv.${'A'.repeat(43)}; make one with: node -e "console.log('dsv.'+require('crypto').randomBytes(32).toString('base64url'))"`,
+    );
+  return raw;
+}
+
+/** Why the cluster did not start, in one line: a port in use names the port and what to do. */
+function startFailure(error: unknown, port: number, nodes: number): string {
+  const found = findCause(error, (e) => (e as { code?: unknown }).code === 'EADDRINUSE');
+  if (found !== undefined) {
+    const busy = (found as { port?: unknown }).port;
+    return (
+      `port ${typeof busy === 'number' ? busy : `in ${port}-${port + nodes - 1} or ${port + 1000}-${port + 999 + nodes}`} is already in use ` +
+      `(another dsv dev?): stop it, or pass --port with another base port`
+    );
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function findCause(error: unknown, test: (error: object) => boolean): object | undefined {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; depth++) {
+    if (test(e)) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** DSV_UNSEAL_PASSPHRASE, --passphrase-file or --passphrase-fd unseals; otherwise a dev key file. */

@@ -1,5 +1,6 @@
-// `dsv env encrypt|resolve`: .env files in, .env files out, through POST /v2/env:transform (all-or-nothing).
+// `dsv env encrypt|resolve|import`: .env files in, .env files out, through POST /v2/env:transform (all-or-nothing).
 import { readFile } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
 import { Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
@@ -8,6 +9,8 @@ import { transformLines } from '../client/env-transform.ts';
 import { action, printJson } from '../client/output.ts';
 import { withProgress } from '../client/progress.ts';
 import { writePrivateFile } from '../client/private-file.ts';
+import { segment } from '../client/v2-client.ts';
+import { listAll } from './secret-command.ts';
 
 type EnvOptions = ConnectionOptions & { namespace: string; output?: string };
 
@@ -21,7 +24,10 @@ export async function readEnvFile(path: string): Promise<EnvFile> {
   try {
     content = await readFile(path, 'utf8');
   } catch (error) {
-    throw new DsvError('DSV_INPUT_INVALID', `Cannot read ${path}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'error');
+    throw new DsvError('DSV_INPUT_INVALID', `Cannot read ${path}: ${why}`, { cause: error });
   }
   return splitEnvFile(content); // a DSV_ENV_INVALID naming the line, not "cannot read"
 }
@@ -77,6 +83,71 @@ export function registerEnvCommand(program: Command): void {
         return printJson({ namespace: options.namespace, resolved: count, content });
       emit(target, content);
       if (options.json) printJson({ output: target, namespace: options.namespace, resolved: count });
+    }),
+  );
+
+  registerEnvImport(env);
+}
+
+/**
+ * `dsv env import FILE -n NS [--update]`: every variable of a plain .env file (read as `dsv run` reads plain
+ * lines: Node's dotenv reader) becomes the secret of that name. Without --update nothing is written when any
+ * of them exists already (checked first); with it, existing ones get a new version.
+ */
+function registerEnvImport(env: Command): void {
+  withConnection(
+    env
+      .command('import <file>')
+      .description(
+        'store every NAME=value of a plain .env file as secret NAME (refuses existing ones without --update)',
+      )
+      .addOption(namespaceOption())
+      .option('--update', 'write a new version of secrets that exist already'),
+  ).action(
+    action(async (path: string, options: ConnectionOptions & { namespace: string; update?: boolean }) => {
+      const file = await readEnvFile(path);
+      const dsvLines = file.lines.filter((line) => line.kind !== 'plain');
+      if (dsvLines.length > 0)
+        throw new DsvError(
+          'DSV_ENV_INVALID',
+          `line ${dsvLines[0]?.number}: enc(…)/secret(…) lines are not plain values: use dsv env encrypt for enc(…)`,
+          { details: { line: dsvLines[0]?.number ?? 0 } },
+        );
+      const variables = Object.entries(parseEnv(renderEnvFile(file, new Map())));
+      const client = clientFor(options);
+      const existing = new Set(await listAll(client, options.namespace));
+      const taken = variables.filter(([name]) => existing.has(name)).map(([name]) => name);
+      if (!options.update && taken.length > 0)
+        throw new DsvError(
+          'DSV_SECRET_EXISTS',
+          `already in ${options.namespace}: ${taken.slice(0, 5).join(', ')}${taken.length > 5 ? ', …' : ''}; nothing was stored (pass --update to write new versions)`,
+        );
+      const stored: string[] = [];
+      await withProgress(
+        `importing ${variables.length} values into ${options.namespace}…`,
+        async (progress) => {
+          for (const [name, value] of variables) {
+            try {
+              await client.request('PUT', `/v2/secrets/${segment(options.namespace)}/${segment(name)}`, {
+                json: { value: value ?? '' },
+                ...(options.update ? {} : { headers: { 'if-none-match': '*' } }),
+              });
+            } catch (error) {
+              if (stored.length > 0 && error instanceof DsvError)
+                error.message = `${error.message} (at ${name}; already stored: ${stored.join(', ')})`;
+              throw error;
+            }
+            stored.push(name);
+            progress.update(`importing… ${stored.length}/${variables.length}`);
+          }
+        },
+      );
+      const updated = stored.filter((name) => existing.has(name)).length;
+      if (options.json)
+        return printJson({ namespace: options.namespace, created: stored.length - updated, updated });
+      console.error(
+        `imported ${stored.length} secrets into ${options.namespace} (${stored.length - updated} created, ${updated} updated)`,
+      );
     }),
   );
 }

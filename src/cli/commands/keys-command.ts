@@ -1,6 +1,10 @@
 // `dsv keys rotate|status`: data-key rotation through the log, and rewrap progress on every node.
 import type { Command } from 'commander';
-import { callNode, DEFAULT_URL, reportAndExit } from '../admin-client.ts';
+import { callNode, reportAndExit } from '../admin-client.ts';
+import { resolveConnection } from '../client/connection.ts';
+
+const URL_HELP = 'any node of the cluster (default: DSV_URL, the login, or 127.0.0.1:8080)';
+const TOKEN_HELP = 'API token (default: DSV_TOKEN, or the stored login)';
 
 interface TenantKeys {
   tenant: string;
@@ -17,15 +21,17 @@ export function registerKeysCommand(program: Command): void {
     .command('rotate')
     .description('rotate the data key of one tenant (or all): every node switches at the same log position')
     .option('--tenant <tenant>', 'only this tenant (default: every tenant)')
-    .option('--url <url>', 'any node of the cluster', DEFAULT_URL)
+    .option('--url <url>', URL_HELP)
+    .option('--token <token>', TOKEN_HELP)
     .option('--json', 'machine-readable output')
-    .action(async (options: { tenant?: string; url: string; json?: boolean }) => {
+    .action(async (options: { tenant?: string; url?: string; token?: string; json?: boolean }) => {
       try {
         const result = (await callNode(
-          options.url,
+          resolveConnection(options).url,
           'POST',
           '/api/admin/keys/rotate',
           options.tenant ? { tenant: options.tenant } : {},
+          options.token,
         )) as {
           rotated: Array<{ tenant: string; confirmedNodes: string[] }>;
         };
@@ -42,16 +48,20 @@ export function registerKeysCommand(program: Command): void {
   keys
     .command('status')
     .description("each node's data keys per tenant and the background rewrap's progress")
-    .option('--url <url...>', 'nodes to ask', [DEFAULT_URL])
+    .option('--url <url...>', 'nodes to ask (default: DSV_URL, the login, or 127.0.0.1:8080)')
+    .option('--token <token>', TOKEN_HELP)
     .option('--wait', 'poll until the rewrap reaches 100 % on every node, showing progress')
     .option('--json', 'machine-readable output')
-    .action(async (options: { url: string[]; wait?: boolean; json?: boolean }) => {
+    .action(async (options: { url?: string[]; token?: string; wait?: boolean; json?: boolean }) => {
       try {
+        const urls = options.url ?? [
+          resolveConnection(options.token === undefined ? {} : { token: options.token }).url,
+        ];
         for (;;) {
           const statuses = await Promise.all(
-            options.url.map(
+            urls.map(
               async (url) =>
-                (await callNode(url, 'GET', '/api/admin/keys/status')) as {
+                (await callNode(url, 'GET', '/api/admin/keys/status', undefined, options.token)) as {
                   nodeId: string;
                   tenants: TenantKeys[];
                 },

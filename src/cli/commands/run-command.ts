@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
+import { withExitCode } from '../admin-client.ts';
 import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
 import { refuseEncLines } from '../client/env-lines.ts';
 import { environmentOf, transformLines } from '../client/env-transform.ts';
@@ -59,7 +60,19 @@ function runChild(file: string, args: string[], env: NodeJS.ProcessEnv): Promise
     child.on('error', (error) => {
       cleanup();
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      reject(new DsvError('DSV_INPUT_INVALID', `Cannot start ${file} (${code})`, { cause: error }));
+      // As a shell says it: 127 command not found, 126 found but not runnable.
+      const [why, exitCode] =
+        code === 'ENOENT'
+          ? ['command not found', 127]
+          : code === 'EACCES'
+            ? ['permission denied', 126]
+            : [code, 1];
+      reject(
+        withExitCode(
+          new DsvError('DSV_INPUT_INVALID', `Cannot start ${file}: ${why}`, { cause: error }),
+          exitCode,
+        ),
+      );
     });
     child.on('exit', (code, signal) => {
       cleanup();

@@ -1,6 +1,6 @@
-// `dsv secret put|get|versions|delete|list`: the v2 secret routes from the command line.
+// `dsv secret put|get|versions|delete|list|export`: the v2 secret routes from the command line.
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
 import { instant, positiveInteger } from '../client/option-parsers.ts';
@@ -8,7 +8,9 @@ import { action, printJson, printTable } from '../client/output.ts';
 import { withProgress } from '../client/progress.ts';
 import { readSecretInput, readStdinBytes } from '../client/read-input.ts';
 import { writePrivateFile } from '../client/private-file.ts';
-import { segment } from '../client/v2-client.ts';
+import { segment, type V2Client } from '../client/v2-client.ts';
+import { formatDotenvValue } from '../../gateway/env/env-quoting.ts';
+import { namespaceOption } from './env-command.ts';
 
 interface SecretRead {
   namespace: string;
@@ -201,4 +203,72 @@ export function registerSecretCommand(program: Command): void {
       if (names.length > 0) process.stdout.write(`${names.join('\n')}\n`);
     }),
   );
+
+  withConnection(
+    secret
+      .command('export')
+      .description('every secret of a namespace (latest versions) as a .env file or a JSON object')
+      .addOption(namespaceOption())
+      .addOption(new Option('--format <format>', 'env or json').choices(['env', 'json']).default('env'))
+      .option('-o, --output <file>', 'write here (mode 0600, whole or not at all); default: stdout'),
+    { json: false }, // --format json is the JSON output
+  ).action(
+    action(
+      async (options: ConnectionOptions & { namespace: string; format: 'env' | 'json'; output?: string }) => {
+        const client = clientFor(options);
+        const values = await withProgress(`exporting ${options.namespace}…`, async (progress) => {
+          const names = await listAll(client, options.namespace);
+          const found = new Map<string, string>();
+          for (const name of names) {
+            const read = await client.json<SecretRead>('GET', secretPath(options.namespace, name));
+            if (read.encoding === 'base64')
+              throw new DsvError(
+                'DSV_INPUT_INVALID',
+                `${name} is not UTF-8 text and cannot be exported; read it with dsv secret get --to-file`,
+              );
+            found.set(name, read.value);
+            progress.update(`exporting ${options.namespace}… ${found.size}/${names.length}`);
+          }
+          return found;
+        });
+        let content: string;
+        if (options.format === 'json') content = `${JSON.stringify(Object.fromEntries(values), null, 2)}\n`;
+        else {
+          const bad = [...values.keys()].filter((name) => !ENV_KEY.test(name));
+          if (bad.length > 0)
+            throw new DsvError(
+              'DSV_INPUT_INVALID',
+              `not usable as .env keys: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''} (use --format json)`,
+            );
+          content = [...values].map(([name, value]) => `${name}=${formatDotenvValue(value)}\n`).join('');
+        }
+        if (options.output === undefined) process.stdout.write(content);
+        else {
+          writePrivateFile(options.output, content);
+          console.error(`exported ${values.size} secrets of ${options.namespace} to ${options.output}`);
+        }
+      },
+    ),
+  );
+}
+
+/** A .env key every dotenv reader takes: letters, digits and `_`, not starting with a digit (`.`/`-` too). */
+export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Every name of a namespace that the token may list, all pages. */
+export async function listAll(client: V2Client, namespace: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.json<{ names: string[]; next?: string }>(
+      'GET',
+      `/v2/secrets/${segment(namespace)}`,
+      {
+        query: { limit: 1000, cursor },
+      },
+    );
+    found.push(...page.names);
+    cursor = page.next;
+  } while (cursor !== undefined);
+  return found;
 }

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { DsvError } from '../../errors/index.ts';
-import { DEFAULT_URL, reportAndExit } from '../admin-client.ts';
+import { reportAndExit } from '../admin-client.ts';
+import { resolveConnection } from '../client/connection.ts';
+import { unreachable } from '../client/unreachable.ts';
 
 interface PeerRow {
   nodeId: string;
@@ -38,15 +40,16 @@ interface NodeStatusBody {
   peers: PeerRow[];
 }
 
-async function getJson(url: URL, dispatcher: Agent | undefined): Promise<unknown> {
+async function getJson(url: URL, dispatcher: Agent | undefined, token?: string): Promise<unknown> {
   let response;
   try {
     response = await undiciFetch(url, {
       signal: AbortSignal.timeout(10_000),
+      ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
       ...(dispatcher ? { dispatcher } : {}),
     });
   } catch (error) {
-    throw new DsvError('DSV_NODE_UNAVAILABLE', `Cannot reach ${url.origin}`, { cause: error });
+    throw unreachable(url.origin, error);
   }
   if (!response.ok)
     throw new DsvError('DSV_NODE_UNAVAILABLE', `${url.href} answered HTTP ${response.status}`);
@@ -78,15 +81,18 @@ export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description("a node's view of the cluster: each node's health, applied log offsets and lag")
-    .option('--url <url>', 'any node of the cluster (public API)', DEFAULT_URL)
+    .option('--url <url>', 'any node of the cluster (public API; default: DSV_URL, the login, or :8080)')
+    .option('--token <token>', 'API token (default: DSV_TOKEN, or the stored login)')
     .option('--ca <file>', 'CA certificate to trust when the public API serves TLS (e.g. ca/ca.crt)')
     .option('--json', 'machine-readable output')
-    .action(async (options: { url: string; ca?: string; json?: boolean }) => {
+    .action(async (given: { url?: string; token?: string; ca?: string; json?: boolean }) => {
+      const { url, token } = resolveConnection(given); // the logged-in cluster unless told otherwise
+      const options = { ...given, url };
       const dispatcher = options.ca ? new Agent({ connect: { ca: readFileSync(options.ca) } }) : undefined;
       try {
         const [status, figures] = (await Promise.all([
-          getJson(new URL('/api/v1/cluster/nodes', options.url), dispatcher),
-          getJson(new URL('/api/v1/cluster/status', options.url), dispatcher),
+          getJson(new URL('/api/v1/cluster/nodes', options.url), dispatcher, token),
+          getJson(new URL('/api/v1/cluster/status', options.url), dispatcher, token),
         ])) as [NodeStatusBody, { totalNodes: number; healthyNodes: number }];
         if (options.json) {
           console.log(JSON.stringify({ url: options.url, cluster: figures, node: status }, null, 2));

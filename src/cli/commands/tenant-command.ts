@@ -1,8 +1,13 @@
 // `dsv tenant create|list|shred` and `dsv quota set|get`: tenants through /v2/sys (shred through the admin
 // API: crypto-shred through the log; every node destroys the tenant's keys and data).
 import type { Command } from 'commander';
-import { callNode, DEFAULT_URL, reportAndExit } from '../admin-client.ts';
-import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
+import { callNode, reportAndExit } from '../admin-client.ts';
+import {
+  clientFor,
+  resolveConnection,
+  withConnection,
+  type ConnectionOptions,
+} from '../client/connection.ts';
 import { limitOrNone } from '../client/option-parsers.ts';
 import { action, printJson, printTable } from '../client/output.ts';
 
@@ -11,6 +16,7 @@ interface Quota {
   maxValueBytes: number | null;
   requestsPerSecond: number | null;
 }
+type ShredOptions = { url?: string; token?: string; yes?: boolean; json?: boolean };
 type QuotaOptions = ConnectionOptions & { tenant?: string } & { [K in keyof Quota]?: number | 'none' };
 
 export function registerTenantCommand(program: Command): void {
@@ -26,11 +32,17 @@ export function registerTenantCommand(program: Command): void {
     }),
   );
 
-  withConnection(tenant.command('list').description('every tenant (root only)')).action(
+  withConnection(
+    tenant.command('list').description('every tenant (root only); crypto-shredded ones are marked'),
+  ).action(
     action(async (options: ConnectionOptions) => {
-      const body = await clientFor(options).json<{ tenants: string[] }>('GET', '/v2/sys/tenants');
-      if (options.json) return printJson(body);
-      if (body.tenants.length > 0) console.log(body.tenants.join('\n'));
+      const body = await clientFor(options).json<{ tenants: string[]; shredded?: string[] }>(
+        'GET',
+        '/v2/sys/tenants',
+      );
+      const shredded = new Set(body.shredded ?? []);
+      if (options.json) return printJson({ tenants: body.tenants, shredded: [...shredded] });
+      for (const name of body.tenants) console.log(shredded.has(name) ? `${name}  (shredded)` : name);
     }),
   );
   tenant
@@ -38,19 +50,22 @@ export function registerTenantCommand(program: Command): void {
     .description(
       'crypto-shred a tenant: its data keys, shards and metadata are destroyed on every node, for good',
     )
-    .option('--url <url>', 'any node of the cluster', DEFAULT_URL)
+    .option('--url <url>', 'any node of the cluster (default: DSV_URL, the login, or 127.0.0.1:8080)')
+    .option('--token <token>', 'API token (default: DSV_TOKEN, or the stored login)')
     .option('--yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--json', 'machine-readable output')
-    .action(async (name: string, options: { url: string; yes?: boolean; json?: boolean }) => {
+    .action(async (name: string, options: ShredOptions) => {
       try {
         if (!options.yes) {
           console.error(`refusing to shred "${name}" without --yes: this cannot be undone`);
           process.exit(2);
         }
         const result = (await callNode(
-          options.url,
+          resolveConnection(options).url,
           'POST',
           `/api/admin/tenants/${encodeURIComponent(name)}/shred`,
+          undefined,
+          options.token,
         )) as {
           shredded: { tenant: string; confirmedNodes: string[] };
         };

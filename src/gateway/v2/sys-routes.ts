@@ -53,7 +53,10 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.get('/sys/tenants', async (request) => {
     noteAdminAction(request, 'tenant.list');
     requireAdmin(await auth(request));
-    return { tenants: context.coordinator.context.control?.tenants() ?? [] };
+    const tenants = context.coordinator.context.control?.tenants() ?? [];
+    // A crypto-shredded tenant is still listed (its name stays taken), and marked.
+    const shredded = tenants.filter((tenant) => context.coordinator.context.view.isShredded(tenant));
+    return { tenants, shredded };
   });
 
   app.post<{ Body: { tenant?: unknown; policies?: unknown; ttlSeconds?: unknown; displayName?: unknown } }>(
@@ -86,6 +89,30 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
       });
     },
   );
+
+  // Every token root may see, or a tenant admin's own tenant's: what each is, never the token or its hash.
+  app.get<{ Querystring: { tenant?: string } }>('/sys/tokens', async (request) => {
+    noteAdminAction(request, 'token.list');
+    const caller = await auth(request);
+    const control = context.coordinator.context.control;
+    const all = caller.root && request.query.tenant === undefined;
+    const tenant = all ? null : adminTenant(caller, request.query.tenant);
+    const now = Date.now();
+    const records = all ? (control?.tokens(null) ?? []) : (control?.tokens(tenant) ?? []);
+    return {
+      tokens: records.map((token) => ({
+        accessor: token.accessor,
+        tenant: token.tenant,
+        root: token.tenant === null,
+        policies: token.policies,
+        displayName: token.displayName,
+        createdAt: new Date(token.createdAt).toISOString(),
+        expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt).toISOString(),
+        expired: token.expiresAt !== null && token.expiresAt <= now,
+        revoked: token.revokedAt !== null,
+      })),
+    };
+  });
 
   app.get('/sys/tokens/self', async (request) => {
     noteAdminAction(request, 'token.self');
