@@ -224,4 +224,14 @@ describe('dsv CLI: issue 11 features and errors', () => {
     assert.equal(code, 1, stderr);
     assert.match(stderr, /error \[DSV_INPUT_INVALID\]: Cannot read .*missing\.env: no such file/);
   });
+
+  it('a restart with the same --root-token and data dir keeps the token working', async () => {
+    dev.child.kill('SIGINT');
+    assert.equal(await dev.exited, 0);
+    dev = runDsv(['dev', '--port', String(port), '--data-dir', dataDir, '--root-token', ROOT]);
+    await dev.waitFor(/ready/, 90_000);
+    const self = await cli(['token', 'self', '--url', url, '--token', ROOT, '--json']);
+    assert.equal(self.code, 0, self.stderr);
+    assert.equal(parse(self.stdout).root, true);
+  });
 });
