@@ -110,3 +110,21 @@ describe('trust regressions (issue #8)', () => {
     }
   });
 });
+
+describe('operator endpoints in production (security review F8)', () => {
+  let test: TestCluster;
+  before(async () => {
+    test = await startTestCluster({ nodes: 3, devMode: false });
+  });
+  after(async () => {
+    await test?.stop();
+  });
+
+  it('/api/v1/cluster/nodes needs the root token on a production node', async () => {
+    const url = `${test.urls[1]}/api/v1/cluster/nodes`;
+    assert.equal((await fetch(url)).status, 401);
+    const root = await test.cluster.issueDevRootToken();
+    const answer = await fetch(url, { headers: { authorization: `Bearer ${root}` } });
+    assert.equal(answer.status, 200);
+  });
+});

@@ -152,7 +152,11 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
     });
   }
   app.get('/api/v1/cluster/status', async () => options.clusterStatus());
-  app.get('/api/v1/cluster/nodes', async () => options.nodeStatus());
+  app.get('/api/v1/cluster/nodes', async (request) => {
+    // Offsets, lag, shard counts and peers are for operators: production nodes want the root token (F8).
+    if (!options.devControl) requireAdmin(await authenticator.authenticate(request));
+    return options.nodeStatus();
+  });
   registerSecretRoutes(app, routeContext);
   registerAdminRoutes(app, routeContext);
   await registerV2(app, routeContext, options.logger);
