@@ -104,6 +104,8 @@ export class DsvNode {
     const db = openNodeDatabase(join(config.dataDir, 'node.sqlite'));
     const metrics = new NodeMetrics(config.nodeId);
     let sealer: OpenedSealer | undefined;
+    // What a start that fails half-way must undo, newest first (a port in use must not leave loops running).
+    const undo: Array<() => Promise<unknown>> = [];
     let auditSink: JsonlAuditSink | undefined;
     try {
       const view = new ViewStore(db);
@@ -156,6 +158,7 @@ export class DsvNode {
       const rewrap = keyring ? new RewrapWorker(shards, keyring, logger, config.rewrap) : undefined;
       const applier = new LogApplier(deps.log, view, machine, codec, logger);
       applier.start();
+      undo.push(() => applier.stop());
       const auditDir = join(config.dataDir, 'audit');
       auditSink = await JsonlAuditSink.open({ dir: auditDir, node: config.nodeId });
       const audit = {
@@ -333,6 +336,10 @@ export class DsvNode {
         ...(tls?.public ? { https: tls.public } : {}),
       });
       logPin.guard([publicServer, peerServer]);
+      undo.push(
+        () => peerServer.close(),
+        () => publicServer.close(),
+      );
       await peerServer.listen(config.peerListen);
       await publicServer.listen(config.publicListen);
       membership.start();
@@ -361,6 +368,7 @@ export class DsvNode {
       };
       this.scheduleAntiEntropy(context, antiEntropy.signal, metrics);
     } catch (error) {
+      for (const step of undo.reverse()) await step().catch(() => undefined);
       await auditSink?.close();
       await sealer?.close();
       db.close();
