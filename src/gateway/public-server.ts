@@ -49,6 +49,8 @@ export interface PublicServerOptions extends V1Context {
   readonly nodeStatus: () => unknown;
   readonly keyStatus: () => unknown;
   readonly devControl?: DevControl;
+  /** A dev-mode node (`dsv dev`, `dsv dev --kafka`): operator read-outs stay open on it, as in session 1. */
+  readonly devMode?: boolean;
   readonly bodyLimitBytes: number;
   readonly https?: { key: string | Buffer; cert: string | Buffer };
   /** The node's audit trail (I-A1): every response is recorded, secret-carrying ones before they are sent. */
@@ -154,7 +156,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   app.get('/api/v1/cluster/status', async () => options.clusterStatus());
   app.get('/api/v1/cluster/nodes', async (request) => {
     // Offsets, lag, shard counts and peers are for operators: production nodes want the root token (F8).
-    if (!options.devControl) requireAdmin(await authenticator.authenticate(request));
+    if (options.devMode !== true) requireAdmin(await authenticator.authenticate(request));
     return options.nodeStatus();
   });
   registerSecretRoutes(app, routeContext);

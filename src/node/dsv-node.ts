@@ -333,6 +333,7 @@ export class DsvNode {
           },
         },
         ...(deps.devControl && config.devMode ? { devControl: deps.devControl } : {}),
+        devMode: config.devMode,
         ...(tls?.public ? { https: tls.public } : {}),
       });
       logPin.guard([publicServer, peerServer]);
