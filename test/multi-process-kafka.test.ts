@@ -155,7 +155,7 @@ describe('dsv dev --kafka (multi-process cluster)', { timeout: 300_000 }, () => 
     const status = runDsv(['status', '--url', nodes[0]?.url ?? '']);
     assert.equal(await status.exited, 0, status.output());
     for (const node of nodes)
-      assert.match(status.output(), new RegExp(`^${node.nodeId}\\s+(self|healthy)\\s+\\d+`, 'm'));
+      assert.match(status.output(), new RegExp(`^${node.nodeId}\\s+(self|healthy)\\s+ready\\s+\\d+`, 'm'));
     const json = runDsv(['status', '--url', nodes[1]?.url ?? '', '--json']);
     assert.equal(await json.exited, 0);
     const parsed = JSON.parse(json.output()) as {
