@@ -172,9 +172,20 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
     });
     app.post<{ Params: { nodeId: string; action: string } }>(
       '/api/dev/nodes/:nodeId/:action',
-      async (request) => {
+      async (request, reply) => {
         requireAdmin(await authenticator.authenticate(request)); // stopping nodes is administration
         const { nodeId, action } = request.params;
+        const target = dev.nodes().find((node) => node.nodeId === nodeId);
+        const address = app.server.address();
+        if (action === 'stop' && target && typeof address === 'object' && address !== null) {
+          // Stopping the node that serves this request: a stop drains in-flight requests, this one too, so
+          // answer first (202, the node marked stopping) and stop once the answer is sent.
+          if (new URL(target.url).port === String(address.port)) {
+            reply.raw.once('finish', () => void dev.stopNode(nodeId).catch(() => undefined));
+            void reply.status(202);
+            return dev.nodes().map((node) => (node.nodeId === nodeId ? { ...node, stopping: true } : node));
+          }
+        }
         if (action === 'stop') await dev.stopNode(nodeId);
         else if (action === 'start') await dev.startNode(nodeId);
         else throw new DsvError('DSV_ROUTE_NOT_FOUND');

@@ -35,6 +35,7 @@ import { nodeStatus, clusterFigures } from './node-status.ts';
 import { NodeMetrics, type MetricsSources } from './node-metrics.ts';
 import { checkReadiness } from './readiness.ts';
 import { loadNodeTls, requireMemberCertificate } from './tls/index.ts';
+import { closeDraining } from '../platform/fastify-options.ts';
 
 export interface NodeDependencies {
   readonly log: CommitLog;
@@ -338,8 +339,8 @@ export class DsvNode {
       });
       logPin.guard([publicServer, peerServer]);
       undo.push(
-        () => peerServer.close(),
-        () => publicServer.close(),
+        () => closeDraining(peerServer),
+        () => closeDraining(publicServer),
       );
       await peerServer.listen(config.peerListen);
       await publicServer.listen(config.publicListen);
@@ -385,7 +386,8 @@ export class DsvNode {
     running.rewrap?.stop();
     running.stopSweeper();
     running.membership.stop();
-    await Promise.allSettled([running.publicServer.close(), running.peerServer.close()]);
+    // In-flight requests are answered (bounded drain, then cut) while the applier and the log still run.
+    await Promise.allSettled([closeDraining(running.publicServer), closeDraining(running.peerServer)]);
     await running.applier.stop();
     await Promise.allSettled(running.remotes.map((remote) => remote.close()));
     await running.auditSink.close();

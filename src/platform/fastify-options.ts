@@ -1,12 +1,14 @@
 // Fastify options every DSV server shares: our own logger, no per-request log lines (they could carry
-// names of secrets), connections closed on shutdown so a stopped node really stops.
+// names of secrets), idle connections closed on shutdown and in-flight requests drained (`closeDraining`),
+// so a stopped node really stops without leaving a client with no answer.
+import type { FastifyInstance } from 'fastify';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 
 export interface QuietServerOptions {
   readonly loggerInstance: Logger;
   readonly logController: LogController;
-  readonly forceCloseConnections: boolean;
+  readonly forceCloseConnections: 'idle';
   readonly bodyLimit: number;
 }
 
@@ -14,9 +16,33 @@ export function quietServerOptions(logger: Logger, bodyLimit: number): QuietServ
   return {
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
-    forceCloseConnections: true,
+    // 'idle': close() drops idle keep-alive sockets but lets in-flight requests finish (drain, issue 11);
+    // closeDraining bounds that wait and then cuts what is left.
+    forceCloseConnections: 'idle',
     bodyLimit,
   };
+}
+
+/** How long a stopping server waits for its in-flight requests before it cuts their connections. */
+export const DRAIN_MS = 5_000;
+
+/**
+ * Closes a server the way a stopping node should: no new connections, idle ones closed at once, requests in
+ * flight answered (a request arriving meanwhile on a kept-alive connection gets Fastify's 503 with
+ * `Connection: close`), sockets closed as soon as they go idle; whatever is still open after `drainMs` is
+ * cut. Resolves when the server is closed.
+ */
+export async function closeDraining(server: FastifyInstance, drainMs = DRAIN_MS): Promise<void> {
+  const http = server.server;
+  // A socket that answered its last request goes idle; close it now rather than after keepAliveTimeout.
+  const reap = setInterval(() => http.closeIdleConnections(), 50);
+  const force = setTimeout(() => http.closeAllConnections(), drainMs);
+  try {
+    await server.close();
+  } finally {
+    clearInterval(reap);
+    clearTimeout(force);
+  }
 }
 
 /** How long a client may take, and how many connections and requests it may hold (slow-body defence). */
