@@ -227,7 +227,7 @@ describe('dsv CLI: issue 11 features and errors', () => {
 
   it('a restart with the same --root-token and data dir keeps the token working', async () => {
     dev.child.kill('SIGINT');
-    assert.equal(await dev.exited, 0);
+    assert.equal(await dev.exited, 130);
     dev = runDsv(['dev', '--port', String(port), '--data-dir', dataDir, '--root-token', ROOT]);
     await dev.waitFor(/ready/, 90_000);
     const self = await cli(['token', 'self', '--url', url, '--token', ROOT, '--json']);

@@ -25,7 +25,7 @@ describe('dsv dev --kafka restart', () => {
     assert.match(first.output(), /^kafka\s+\S+\s+\(1 broker, SASL_SSL/m, 'the broker runs SASL_SSL');
     assert.equal((await v1.create(`http://127.0.0.1:${port}`, 'dk', 'kept', 'across runs')).status, 201);
     first.child.kill('SIGINT');
-    assert.equal(await first.exited, 0);
+    assert.equal(await first.exited, 130);
 
     const second = await run(port);
     try {

@@ -21,25 +21,27 @@ describe('dsv dev', () => {
     return dsv;
   };
 
-  it('prints every node URL and a ready line, serves v1, and stops cleanly on SIGINT', async () => {
+  it('prints every node URL and a ready line, serves v1, and stops cleanly on SIGINT (exit 130)', async () => {
     const port = await freePortRange(3);
     const dsv = await start(port, 'correct horse battery staple');
     for (let i = 0; i < 3; i++)
       assert.match(dsv.output(), new RegExp(`node-${i}\\s+http://127\\.0\\.0\\.1:${port + i}`));
     assert.equal((await v1.create(`http://127.0.0.1:${port}`, 'cli', 'kept', 'across restarts')).status, 201);
     dsv.child.kill('SIGINT');
-    assert.equal(await dsv.exited, 0);
+    assert.equal(await dsv.exited, 130); // as a shell reports Ctrl-C, after the clean shutdown
+    assert.match(dsv.output(), /stopping…/);
   });
 
-  it('restarted with the same data dir and passphrase, every secret reads back on every node', async () => {
+  it('restarted with the same data dir and passphrase, every secret reads back on every node; SIGTERM exits 143', async () => {
     const port = await freePortRange(3);
     const dsv = await start(port, 'correct horse battery staple');
     for (let i = 0; i < 3; i++) {
       const read = await v1.read(`http://127.0.0.1:${port + i}`, 'cli', 'kept');
       assert.deepEqual([read.status, read.body], [200, 'across restarts']);
     }
-    dsv.child.kill('SIGINT');
-    assert.equal(await dsv.exited, 0);
+    dsv.child.kill('SIGTERM');
+    assert.equal(await dsv.exited, 143);
+    assert.match(dsv.output(), /stopping…/);
   });
 
   it('DSV_KEK_UNAVAILABLE: a wrong passphrase exits non-zero with a clear message and serves nothing', async () => {

@@ -177,7 +177,7 @@ describe('dsv dev --kafka (multi-process cluster)', { timeout: 300_000 }, () => 
   it('Ctrl-C stops every node and the broker; no process is left', async () => {
     assert.equal(await portOpen(broker), true);
     dsv.child.kill('SIGINT');
-    assert.equal(await dsv.exited, 0);
+    assert.equal(await dsv.exited, 130);
     for (const node of nodes) assert.equal(alive(node.pid), false, `${node.nodeId} is gone`);
     await waitFor(async () => !(await portOpen(broker)), 5_000);
     assert.deepEqual(processesMentioning(dataDir), []);

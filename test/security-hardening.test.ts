@@ -576,7 +576,7 @@ describe(
       const read = await v1.read(`http://127.0.0.1:${port + 2}`, 'h14', 'k');
       assert.deepEqual([read.status, read.body], [200, 'served']);
       dsv.child.kill('SIGINT');
-      assert.equal(await dsv.exited, 0);
+      assert.equal(await dsv.exited, 130);
     });
   },
 );

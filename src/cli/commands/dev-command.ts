@@ -78,22 +78,26 @@ export function registerDevCommand(program: Command): void {
             ? '(shown once; a new one is made on every start. v1 calls without a token are allowed in dev mode.)'
             : '(fixed by --root-token: anyone who knows it is root; v1 calls without a token are allowed in dev mode.)',
         );
+        console.log(`Web console: ${cluster.urls()[0] ?? ''}/ui/ (every node serves it; sign in with the root token)`);
         console.log(`DSV dev cluster ready: ${options.nodes} nodes, data in ${options.dataDir}`);
         console.log('Type "help" for node controls; Ctrl-C stops the cluster.');
         let stopping = false;
-        const shutdown = async () => {
+        const shutdown = async (signal: 'SIGINT' | 'SIGTERM') => {
           if (stopping) return;
           stopping = true;
           console.log('stopping…');
-          await cluster.stop();
-          process.exit(0);
+          await cluster.stop(); // drains the requests in flight first
+          process.exit(SIGNAL_EXIT[signal]);
         };
-        process.on('SIGINT', () => void shutdown());
-        process.on('SIGTERM', () => void shutdown());
+        process.on('SIGINT', () => void shutdown('SIGINT'));
+        process.on('SIGTERM', () => void shutdown('SIGTERM'));
         if (process.stdin.isTTY) startConsole(cluster);
       },
     );
 }
+
+/** After a clean shutdown, the exit code a shell gives a process killed by the signal: 128 + its number. */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** `--root-token`: the shape of a minted token, refused as a usage error (exit 2) otherwise. */
 function rootToken(raw: string): string {

@@ -22,6 +22,7 @@ import { issueNodeCertificate, loadClusterCa } from '../../node/tls/index.ts';
 import { issueRootToken } from '../../node/server/root-token.ts';
 import { NodeProcesses } from '../../node/server/node-processes.ts';
 import { PKCS11_PIN_ENV } from '../../node/server/server-node.ts';
+import { SIGNAL_EXIT } from './dev-command.ts';
 
 interface DevKafkaOptions {
   readonly nodes: number;
@@ -93,8 +94,8 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
     }
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(SIGNAL_EXIT.SIGINT));
+  process.on('SIGTERM', () => void shutdown(SIGNAL_EXIT.SIGTERM));
   // Read once (env, --passphrase-file or --passphrase-fd) and taken out of this process's environment before
   // anything is started: the node processes get it through an inherited pipe (never their environment, which
   // /proc/<pid>/environ shows), the Kafka JVM, Maven and their watchdogs not at all. No node needs a PIN.
