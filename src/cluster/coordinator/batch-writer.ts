@@ -124,9 +124,11 @@ export async function executeBatch(
     verdict.plan,
     unchanged,
   );
-  if (!shards) {
+  if (!Array.isArray(shards)) {
     await appendAbort(context, partition, tenant, writeId, 'quorum');
-    throw new DsvError('DSV_WRITE_QUORUM_FAILED');
+    throw new DsvError('DSV_WRITE_QUORUM_FAILED', undefined, {
+      details: { ...shards, needed: context.params.w },
+    });
   }
   faultPoint('after-stage'); // test-only crash hook, inert unless DSV_FAULT_POINTS names it
   const commitOffset = await appendAndApply(context, partition, {
@@ -173,8 +175,12 @@ function checkQuorumReachable(context: CoordinatorContext, tenant: string, ops: 
   for (const op of ops) {
     if (op.op === 'read') continue;
     const up = holdersOf(context, { tenant, ...op }).filter((holder) => isUp(context, holder.nodeId)).length;
-    if (op.op === 'delete' && up < n - k + 1) throw new DsvError('DSV_DELETE_QUORUM_FAILED');
-    if (op.op !== 'delete' && up < w) throw new DsvError('DSV_WRITE_QUORUM_FAILED');
+    if (op.op === 'delete' && up < n - k + 1)
+      throw new DsvError('DSV_DELETE_QUORUM_FAILED', undefined, {
+        details: { answered: up, needed: n - k + 1 },
+      });
+    if (op.op !== 'delete' && up < w)
+      throw new DsvError('DSV_WRITE_QUORUM_FAILED', undefined, { details: { answered: up, needed: w } });
   }
 }
 
@@ -200,7 +206,9 @@ async function probeDeleteHolders(
         ),
       ),
     );
-    if (answers.filter(Boolean).length < n - k + 1) throw new DsvError('DSV_DELETE_QUORUM_FAILED');
+    const answered = answers.filter(Boolean).length;
+    if (answered < n - k + 1)
+      throw new DsvError('DSV_DELETE_QUORUM_FAILED', undefined, { details: { answered, needed: n - k + 1 } });
   }
 }
 
@@ -245,7 +253,7 @@ async function stageAll(
   ops: readonly BatchOp[],
   plan: readonly PlannedOp[],
   unchanged: readonly number[],
-): Promise<CommitShard[] | undefined> {
+): Promise<CommitShard[] | { answered: number }> {
   const { n, k, w } = context.params;
   const perNode = new Map<string, StageShard[]>();
   const keysByNode: Array<readonly string[]> = [];
@@ -292,7 +300,8 @@ async function stageAll(
   );
   // I-X3: every written key needs W durable shards, or the whole batch aborts.
   const quorate = keysByNode.every((nodes) => nodes.filter((node) => acked.has(node)).length >= w);
-  return quorate ? receipts : undefined;
+  const fewest = Math.min(...keysByNode.map((nodes) => nodes.filter((node) => acked.has(node)).length));
+  return quorate ? receipts : { answered: fewest }; // the key with the fewest holders that stored it
 }
 
 /** An idempotent retry: wait for the earlier write's outcome and answer as it did. */

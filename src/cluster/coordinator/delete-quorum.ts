@@ -24,6 +24,9 @@ export async function awaitDeleteQuorum(
   );
   for (const key of keys) {
     const confirmed = holdersOf(context, key).filter((holder) => applied.has(holder.nodeId)).length;
-    if (confirmed < n - k + 1) throw new DsvError('DSV_DELETE_QUORUM_FAILED');
+    if (confirmed < n - k + 1)
+      throw new DsvError('DSV_DELETE_QUORUM_FAILED', undefined, {
+        details: { answered: confirmed, needed: n - k + 1 },
+      });
   }
 }

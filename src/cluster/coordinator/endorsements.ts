@@ -56,5 +56,7 @@ export async function gatherEndorsements(
   if (forbidden) throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
   // Nothing was published: the same answer as an append the log refused (DESIGN §6.2).
   if (logDown) throw new DsvError('DSV_LOG_UNAVAILABLE');
-  throw new DsvError('DSV_WRITE_QUORUM_FAILED', 'Not enough nodes could vouch for the request');
+  throw new DsvError('DSV_WRITE_QUORUM_FAILED', 'Not enough nodes could vouch for the request', {
+    details: { answered: endorsements.length + 1, needed: needed + 1 }, // + this node's own signature
+  });
 }

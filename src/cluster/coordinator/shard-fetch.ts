@@ -96,6 +96,8 @@ export async function fetchValue(
             reject(
               new DsvError(
                 integrityFailed && shares.length >= k ? 'DSV_INTEGRITY_FAILED' : 'DSV_INSUFFICIENT_SHARDS',
+                undefined,
+                { details: { answered: shares.length, needed: k } },
               ),
             );
           }
