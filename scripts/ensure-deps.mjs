@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,6 +18,11 @@ function isStale() {
 }
 
 export function ensureDeps({ quiet = false } = {}) {
+  installDeps({ quiet });
+  ensureConsoleBuilt({ quiet });
+}
+
+function installDeps({ quiet }) {
   if (!isStale()) return;
   if (!quiet) process.stderr.write('dsv: installing dependencies (first run)…\n');
   const hasLock = existsSync(join(projectRoot, 'package-lock.json'));
@@ -31,4 +36,53 @@ export function ensureDeps({ quiet = false } = {}) {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) ensureDeps();
+/**
+ * Builds the web console (ui/ → ui/dist, scripts/build-console.mjs) when it is missing or older than its
+ * sources, so `npx dsv dev` serves /ui/ with no extra step. Runs in a child process on the pinned Node.
+ */
+export function ensureConsoleBuilt({ quiet = false } = {}) {
+  const script = join(projectRoot, 'scripts', 'build-console.mjs');
+  const check = `import(${JSON.stringify(pathToFileURL(script).href)}).then((m) => process.exit(m.consoleStale() ? 1 : 0))`;
+  const runner = existsSync(pinnedNode) ? pinnedNode : process.execPath;
+  if (spawnSync(runner, ['--input-type=module', '-e', check], { stdio: 'ignore' }).status === 0) return;
+  if (!quiet) process.stderr.write('dsv: building the web console…\n');
+  const result = spawnSync(runner, [script], {
+    cwd: projectRoot,
+    stdio: quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0)
+    process.stderr.write('dsv: the web console could not be built (/ui/ will say so)\n');
+}
+
+/**
+ * Debian's chromium for the browser tests of the console (test/console), installed with apt-get when
+ * missing, as scripts/softhsm/ensure-softhsm.sh does for SoftHSM2. Returns whether /usr/bin/chromium exists.
+ */
+export function ensureChromium({ quiet = false } = {}) {
+  const chromium = '/usr/bin/chromium';
+  if (existsSync(chromium)) return true;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (!isRoot || !hasApt) {
+    if (!quiet)
+      process.stderr.write('dsv: chromium is missing; install it with: sudo apt-get install -y chromium\n');
+    return false;
+  }
+  if (!quiet)
+    process.stderr.write('dsv: installing chromium with apt-get (first run, for the console tests)…\n');
+  const stdio = quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'];
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { stdio, env })
+      .status === 0;
+  if (!install()) {
+    spawnSync('apt-get', ['update', '-q'], { stdio, env });
+    install();
+  }
+  return existsSync(chromium);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  ensureDeps();
+  if (process.argv.includes('--chromium')) ensureChromium();
+}

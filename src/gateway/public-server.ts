@@ -11,6 +11,7 @@ import { DsvError } from '../errors/index.ts';
 import { ERROR_CODE_HEADER, fromFrameworkError, v1ErrorHandler } from './http-errors.ts';
 import { noteAuditSubject, registerAudit, type AuditPathHasher, type AuditSink } from '../audit/index.ts';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
+import { registerConsole } from './console/index.ts';
 import { classifyForAudit } from './audit-classification.ts';
 import { requireAdmin, type RequestAuthenticator } from './tenancy.ts';
 import { registerV2 } from './v2/v2-plugin.ts';
@@ -123,6 +124,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
     },
   };
   const routeContext = { ...options, authenticator };
+  registerConsole(app, routeContext); // first: its session hook runs before every route (issue 12)
   app.setErrorHandler(v1ErrorHandler(options.logger));
   app.setNotFoundHandler(async (_request, reply) =>
     reply.status(404).header(ERROR_CODE_HEADER, 'DSV_ROUTE_NOT_FOUND').send({ message: 'Not found' }),

@@ -78,7 +78,9 @@ export function registerDevCommand(program: Command): void {
             ? '(shown once; a new one is made on every start. v1 calls without a token are allowed in dev mode.)'
             : '(fixed by --root-token: anyone who knows it is root; v1 calls without a token are allowed in dev mode.)',
         );
-        console.log(`Web console: ${cluster.urls()[0] ?? ''}/ui/ (every node serves it; sign in with the root token)`);
+        console.log(
+          `Web console: ${cluster.urls()[0] ?? ''}/ui/ (every node serves it; sign in with the root token)`,
+        );
         console.log(`DSV dev cluster ready: ${options.nodes} nodes, data in ${options.dataDir}`);
         console.log('Type "help" for node controls; Ctrl-C stops the cluster.');
         let stopping = false;

@@ -9,3 +9,4 @@ export type { AdminOutcome } from './tenant-admin.ts';
 export { controlPartition, type CreatedToken } from './control-admin.ts';
 export { lacksShard, recoverShard, scheduleRecovery } from './share-recovery.ts';
 export type { TokenRequest } from './control-admin.ts';
+export { shardRedundancy, type SecretRedundancy, type ShardState } from './shard-redundancy.ts';

@@ -6,6 +6,7 @@ import { DsvError } from '../../errors/index.ts';
 import { registerEnvRoutes } from './env-routes.ts';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.ts';
 import { problemJsonHandler } from './problem-json.ts';
+import { registerRedundancyRoutes } from './redundancy-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
 import { registerSysRoutes } from './sys-routes.ts';
 import type { V2Context } from './v2-context.ts';
@@ -22,6 +23,7 @@ export async function registerV2(app: FastifyInstance, context: V2Context, logge
       registerSecretRoutes(v2, context);
       registerEnvRoutes(v2, context);
       registerSysRoutes(v2, context);
+      registerRedundancyRoutes(v2, context);
       registerOpenApiRoute(v2);
     },
     { prefix: '/v2' },
