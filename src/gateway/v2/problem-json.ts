@@ -1,8 +1,10 @@
 // v2 errors as RFC 9457 problem+json, carrying the stable DSV code; messages are safe by construction (I-G2).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { ERROR_CODES } from '../../errors/index.ts';
+import { ERROR_CODES, type DsvError } from '../../errors/index.ts';
 import { ERROR_CODE_HEADER, fromFrameworkError } from '../http-errors.ts';
+
+type DsvErrorDetails = DsvError['details'];
 
 export function problemJsonHandler(logger: Logger) {
   return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -23,7 +25,7 @@ export function problemJsonHandler(logger: Logger) {
         title: ERROR_CODES[dsv.code].message,
         status: dsv.status,
         code: dsv.code,
-        detail: validationDetail(error) ?? dsv.message,
+        detail: validationDetail(error) ?? withCounts(dsv.message, dsv.details),
         instance: request.id,
         ...(dsv.details ? { details: dsv.details } : {}),
       });
@@ -39,4 +41,15 @@ function validationDetail(error: unknown): string | undefined {
   return candidate?.validation !== undefined && typeof candidate.message === 'string'
     ? candidate.message
     : undefined;
+}
+
+/**
+ * A quorum error (too few nodes stored, confirmed, vouched or sent shards) says how many answered and how many
+ * were needed (issue 11); the counts also stay in `details` for programs. Counts only: no name, no value.
+ */
+export function withCounts(message: string, details: DsvErrorDetails | undefined): string {
+  const answered = details?.answered;
+  const needed = details?.needed;
+  if (typeof answered !== 'number' || typeof needed !== 'number') return message;
+  return `${message}: ${answered} ${answered === 1 ? 'node' : 'nodes'} answered, ${needed} needed`;
 }
