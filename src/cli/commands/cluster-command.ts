@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { initCluster, KAFKA_SASL_MECHANISM, loadServerConfig } from '../../node/server/index.ts';
 import { issueRootToken, revokeClusterNode } from '../../node/server/root-token.ts';
+import { isLoopbackHost } from '../../node/server/public-transport.ts';
 import { reportAndExit } from '../admin-client.ts';
 
 export function integer(min: number, max: number) {
@@ -38,6 +39,7 @@ interface InitOptions {
   minInsyncReplicas: number;
   kek: 'passphrase' | 'key-file';
   publicTls?: boolean;
+  insecureHttp?: boolean;
   kafkaCa?: string;
   kafkaSasl?: boolean;
 }
@@ -132,6 +134,10 @@ export function registerClusterCommand(program: Command): void {
     )
     .option('--public-tls', 'serve the public API over TLS with the node certificate')
     .option(
+      '--insecure-http',
+      'let nodes serve the public API over plain HTTP off loopback (publicInsecureHttp; behind a TLS proxy)',
+    )
+    .option(
       '--kafka-ca <file>',
       "TLS to the brokers: the CA certificate (PEM) that signed the brokers' certificates",
     )
@@ -155,6 +161,7 @@ export function registerClusterCommand(program: Command): void {
           minInsyncReplicas: options.minInsyncReplicas,
           kek: options.kek,
           publicTls: options.publicTls === true,
+          insecureHttp: options.insecureHttp === true,
           ...(options.kafkaCa === undefined ? {} : { kafkaCa: readKafkaCa(options.kafkaCa) }),
           kafkaSasl: options.kafkaSasl === true,
         });
@@ -184,6 +191,13 @@ export function registerClusterCommand(program: Command): void {
           console.error(
             'WARNING: Kafka without TLS and SASL (--kafka-ca, --kafka-sasl): anyone who reaches a broker can ' +
               'read and write the log; production needs TLS+SASL',
+          );
+        }
+        const listen = options.listenHost ?? (options.hosts ? '0.0.0.0' : '127.0.0.1');
+        if (options.publicTls !== true && options.insecureHttp !== true && !isLoopbackHost(listen)) {
+          console.error(
+            `WARNING: the public API binds ${listen} without --public-tls: dsv server refuses plain HTTP off ` +
+              'loopback; re-run with --public-tls, or pass --insecure-http (here or to dsv server) behind a TLS proxy',
           );
         }
         if (options.kek === 'passphrase') {

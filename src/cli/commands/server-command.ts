@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { createLogger } from '../../node/logger.ts';
 import { loadServerConfig, startServerNode, type ServerNode } from '../../node/server/index.ts';
+import { plainHttpRefusal } from '../../node/server/public-transport.ts';
 import { list } from './cluster-command.ts';
 
 interface ServerOptions {
@@ -12,6 +13,7 @@ interface ServerOptions {
   readonly exitWithParent?: boolean;
   readonly passphraseFile?: string;
   readonly passphraseFd?: number;
+  readonly insecureHttp?: boolean;
 }
 
 /** A file descriptor number for `--passphrase-fd`. */
@@ -37,6 +39,10 @@ export function registerServerCommand(program: Command): void {
       'read the unseal passphrase from this inherited file descriptor until end of input (e.g. 3<file)',
       fdNumber,
     )
+    .option(
+      '--insecure-http',
+      'serve the public API over plain HTTP on a non-loopback address (e.g. behind a TLS proxy)',
+    )
     // `dsv dev --kafka` starts nodes with this: a node whose parent dies (stdin closes) stops too.
     .addOption(new Option('--exit-with-parent').hideHelp())
     .action(async (options: ServerOptions) => {
@@ -44,6 +50,12 @@ export function registerServerCommand(program: Command): void {
       let server: ServerNode;
       try {
         const config = loadServerConfig(options.config);
+        // Plain HTTP off loopback only when asked for explicitly (issue 11): a usage problem, exit 2.
+        const refusal = plainHttpRefusal(config, options.insecureHttp === true);
+        if (refusal !== undefined) {
+          console.error(`dsv server: ${refusal}`);
+          process.exit(2);
+        }
         server = await startServerNode(config, {
           logger,
           ...(options.kafka ? { kafkaBootstrap: options.kafka } : {}),

@@ -33,6 +33,8 @@ export interface ClusterInitOptions {
   readonly devMode?: boolean;
   /** Serve the public API over TLS with the node certificate (clients then trust ca/ca.crt). */
   readonly publicTls?: boolean;
+  /** Plain HTTP on a non-loopback public address (`publicInsecureHttp`: for a node behind a TLS proxy). */
+  readonly insecureHttp?: boolean;
   /**
    * TLS to the brokers: the PEM of the CA that signed the brokers' certificates, or 'cluster-ca' when the
    * cluster CA made here signs them (`dsv dev --kafka`). Copied to node-i/tls/kafka-ca.crt (`log.tls`).
@@ -171,6 +173,7 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
           : {}),
       },
       identityDir: nodeDir,
+      ...(options.insecureHttp === true ? { publicInsecureHttp: true } : {}),
       kek:
         options.kek === 'key-file'
           ? { kind: 'key-file', path: `${nodeDir}/kek.key` }

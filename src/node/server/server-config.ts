@@ -18,6 +18,11 @@ export const serverConfigSchema = nodeConfigSchema.extend({
    * its own peer token, 0600), log.key (0600) and cluster.json (the manifest it trusts).
    */
   identityDir: z.string().min(1),
+  /**
+   * Serve the public API over plain HTTP on a non-loopback address (issue 11: refused by default; for a node
+   * behind a TLS-terminating proxy). Loopback binds never need it; `tls.publicCertFile` serves HTTPS.
+   */
+  publicInsecureHttp: z.boolean().default(false),
   /** Where the node's key-encryption key comes from (DESIGN §8). */
   kek: z.discriminatedUnion('kind', [
     // DSV_UNSEAL_PASSPHRASE, else this file, else a no-echo prompt on a terminal.
