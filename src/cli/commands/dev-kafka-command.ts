@@ -23,6 +23,7 @@ import { issueRootToken } from '../../node/server/root-token.ts';
 import { NodeProcesses } from '../../node/server/node-processes.ts';
 import { PKCS11_PIN_ENV } from '../../node/server/server-node.ts';
 import { SIGNAL_EXIT } from './dev-command.ts';
+import { missingKafkaTools } from './kafka-tools.ts';
 
 interface DevKafkaOptions {
   readonly nodes: number;
@@ -60,6 +61,10 @@ export function registerDevKafkaMode(program: Command): void {
       );
       process.exit(2);
     }
+    // Java (and Maven until the broker's jars are cached) before anything starts or is written.
+    const missing = missingKafkaTools();
+    for (const problem of missing) console.error(`dsv dev --kafka: ${problem}`);
+    if (missing.length > 0) process.exit(2);
     // The in-process dev cluster keeps a different layout; do not share its default directory.
     const dataDir =
       command.getOptionValueSource('dataDir') === 'default' ? '.dsv/dev-kafka' : options.dataDir;
