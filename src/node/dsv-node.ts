@@ -165,6 +165,7 @@ export class DsvNode {
       const audit = {
         sink: metrics.timedAudit(deps.wrapAuditSink ? deps.wrapAuditSink(auditSink) : auditSink),
         hasher: new AuditPathHasher(await loadOrCreateAuditSecret(auditDir)),
+        dir: auditDir, // the console reads a secret's trail from it (src/gateway/console/console-audit.ts)
       };
       const auditRefusals = setInterval(() => {
         for (const refused of refusedRecords.splice(0)) {

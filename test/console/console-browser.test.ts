@@ -20,6 +20,7 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
 
   before(async () => {
     f = await startConsoleFixture();
+    f.page.on('dialog', (dialog) => void dialog.accept());
     f.page.on('request', (request: Request) => {
       requests.push({ method: request.method(), url: request.url(), body: request.postData() });
     });
@@ -99,6 +100,44 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     await f.shot('04-as-of-first-version');
   });
 
+  it('shows the audit trail of the secret with its verification; deletes a secret after confirmation', async () => {
+    const page = f.page;
+    await page.getByRole('button', { name: 'Load audit trail' }).click();
+    await page
+      .getByTestId('audit-verified')
+      .getByText(/Chain verified/)
+      .waitFor();
+    const operations = await page
+      .getByTestId('audit-records')
+      .locator('tr td:nth-child(3)')
+      .allTextContents();
+    assert.ok(operations.includes('secret.write') && operations.includes('secret.read'), operations.join());
+    await page.setViewportSize({ width: 390, height: 844 });
+    await f.shot('05a-secret-phone-width');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    const made = await fetch(`${f.url()}/v2/secrets/app/old-key`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${f.root}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ value: 'to-be-deleted' }),
+    });
+    assert.equal(made.status, 201);
+    await page.goto(`${f.url()}/ui/#/secret/app/old-key`);
+    await page.getByRole('button', { name: 'Delete secret…' }).click();
+    const confirm = page.getByRole('dialog');
+    assert.equal(await confirm.getByRole('button', { name: 'Delete', exact: true }).isDisabled(), true);
+    await confirm.getByLabel('Type the name to confirm').fill('old-key');
+    await f.shot('05b-delete-confirmation');
+    await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.waitForURL(/#\/secrets\/app$/);
+    await page.getByTestId('secret-names').getByRole('link', { name: 'db-password' }).waitFor();
+    assert.equal(await page.getByTestId('secret-names').getByRole('link', { name: 'old-key' }).count(), 0);
+    const gone = await fetch(`${f.url(1)}/v2/secrets/app/old-key`, {
+      headers: { authorization: `Bearer ${f.root}` },
+    });
+    assert.equal(gone.status, 404);
+  });
+
   it('shows the redundancy of each version: a stopped node, a version written without it, its repair', async () => {
     const page = f.page;
     await page.goto(`${f.url()}/ui/#/cluster`);
@@ -157,6 +196,26 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
       headers: { authorization: `Bearer ${f.root}` },
     });
     assert.equal(((await stored.json()) as { value: string }).value, ENV_VALUE);
+  });
+
+  it('administers tenants and quotas, and shows key status', async () => {
+    const page = f.page;
+    await page.goto(`${f.url()}/ui/#/tenants`);
+    await page.getByLabel('New tenant').fill('acme');
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    await page.getByRole('button', { name: 'Quota of acme' }).click();
+    await page.getByLabel(/Max secrets/).fill('100');
+    await page.getByRole('button', { name: 'Save quota' }).click();
+    await page.getByText('Saved the quota of acme.').waitFor();
+    await f.shot('09a-tenants-quota');
+    const quota = await fetch(`${f.url(2)}/v2/sys/quotas?tenant=acme`, {
+      headers: { authorization: `Bearer ${f.root}` },
+    });
+    assert.equal(((await quota.json()) as { quota: { maxSecrets: number } }).quota.maxSecrets, 100);
+
+    await page.goto(`${f.url()}/ui/#/keys`);
+    await page.getByTestId('keys').getByText('default').waitFor();
+    await f.shot('09b-keys');
   });
 
   it('creates a scoped token; signed in with it, forbidden actions are not offered and a 403 is plain', async () => {
@@ -253,5 +312,35 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
       headers: { ...headers, 'x-dsv-console': '1' },
     });
     assert.equal(same.status, 200);
+  });
+
+  it('a tenant-admin token gets the admin screens of its own tenant, not the root ones', async () => {
+    const root = { authorization: `Bearer ${f.root}`, 'content-type': 'application/json' };
+    const policy = await fetch(`${f.url()}/v2/sys/policies/acme-admin?tenant=acme`, {
+      method: 'PUT',
+      headers: root,
+      body: JSON.stringify({
+        rules: [{ path: '*/*', capabilities: ['admin', 'read', 'list', 'create', 'update', 'history'] }],
+      }),
+    });
+    assert.equal(policy.status, 200, await policy.text());
+    const made = await fetch(`${f.url()}/v2/sys/tokens`, {
+      method: 'POST',
+      headers: root,
+      body: JSON.stringify({ tenant: 'acme', policies: ['acme-admin'], ttlSeconds: 600 }),
+    });
+    const { token } = (await made.json()) as { token: string };
+    const page = f.page;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, f.url(), token);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Tokens' }).waitFor();
+    assert.equal(await nav.getByRole('link', { name: 'Policies' }).count(), 1);
+    assert.equal(await nav.getByRole('link', { name: 'Tenants' }).count(), 0);
+    assert.equal(await nav.getByRole('link', { name: 'Keys' }).count(), 0);
+    await page.goto(`${f.url()}/ui/#/tokens`);
+    await page.getByTestId('tokens').getByText('acme-admin').waitFor();
+    assert.equal(await page.getByTestId('tokens').getByText('root').count(), 0);
+    await f.shot('14-tenant-admin-tokens');
   });
 });

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, describeError } from './api.ts';
 import { ClusterScreen } from './screens/cluster.tsx';
 import { EnvScreen } from './screens/env.tsx';
+import { KeysScreen } from './screens/keys.tsx';
 import { PoliciesScreen, TenantsScreen } from './screens/admin.tsx';
 import { SecretScreen } from './screens/secret.tsx';
 import { SecretsScreen } from './screens/secrets.tsx';
@@ -80,6 +81,9 @@ function App() {
     case 'policies':
       body = session.admin ? <PoliciesScreen session={session} /> : <Forbidden />;
       break;
+    case 'keys':
+      body = session.root ? <KeysScreen /> : <Forbidden />;
+      break;
     case 'tenants':
       body = session.root ? <TenantsScreen /> : <Forbidden />;
       break;
@@ -100,6 +104,7 @@ function App() {
             {session.admin ? link('tokens', 'Tokens') : null}
             {session.admin ? link('policies', 'Policies') : null}
             {session.root ? link('tenants', 'Tenants') : null}
+            {session.root ? link('keys', 'Keys') : null}
           </ul>
           <ul>
             <li class="muted" data-testid="whoami">

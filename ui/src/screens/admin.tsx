@@ -166,12 +166,30 @@ export function PoliciesScreen({ session }: { session: Session }) {
   );
 }
 
+interface Quota {
+  readonly maxSecrets: number | null;
+  readonly maxValueBytes: number | null;
+  readonly requestsPerSecond: number | null;
+}
+
+const QUOTA_FIELDS: Array<[keyof Quota, string]> = [
+  ['maxSecrets', 'Max secrets'],
+  ['maxValueBytes', 'Max value bytes'],
+  ['requestsPerSecond', 'Requests per second'],
+];
+
 export function TenantsScreen() {
   const [tenants, setTenants] = useState<{ tenants: string[]; shredded: string[] } | null>(null);
   const [name, setName] = useState('');
   const [error, setError] = useState('');
+  const [notice, setNotice] = useState('');
   const [refresh, setRefresh] = useState(0);
-  const [quota, setQuota] = useState<{ tenant: string; quota: unknown } | null>(null);
+  const [quotaTenant, setQuotaTenant] = useState<string | null>(null);
+  const [quota, setQuota] = useState<Record<keyof Quota, string>>({
+    maxSecrets: '',
+    maxValueBytes: '',
+    requestsPerSecond: '',
+  });
 
   useEffect(() => {
     api<{ tenants: string[]; shredded: string[] }>('GET', '/v2/sys/tenants')
@@ -183,17 +201,45 @@ export function TenantsScreen() {
     event.preventDefault();
     try {
       await api('POST', '/v2/sys/tenants', { json: { name } });
+      setNotice(`Created tenant ${name}.`);
       setName('');
       setRefresh(refresh + 1);
     } catch (e) {
       setError(describeError(e));
     }
   };
-  const showQuota = async (tenant: string) => {
+  const openQuota = async (tenant: string) => {
     try {
-      setQuota(
-        (await api<{ tenant: string; quota: unknown }>('GET', `/v2/sys/quotas?tenant=${seg(tenant)}`)).body,
+      const reply = await api<{ tenant: string; quota: Partial<Quota> | null }>(
+        'GET',
+        `/v2/sys/quotas?tenant=${seg(tenant)}`,
       );
+      const q = reply.body.quota ?? {};
+      const text = (value: number | null | undefined) =>
+        value === null || value === undefined ? '' : String(value);
+      setQuota({
+        maxSecrets: text(q.maxSecrets),
+        maxValueBytes: text(q.maxValueBytes),
+        requestsPerSecond: text(q.requestsPerSecond),
+      });
+      setQuotaTenant(tenant);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+  const saveQuota = async (event: Event) => {
+    event.preventDefault();
+    if (quotaTenant === null) return;
+    const number = (text: string) => (text.trim() === '' ? null : Number(text));
+    try {
+      await api('PUT', `/v2/sys/quotas?tenant=${seg(quotaTenant)}`, {
+        json: {
+          maxSecrets: number(quota.maxSecrets),
+          maxValueBytes: number(quota.maxValueBytes),
+          requestsPerSecond: number(quota.requestsPerSecond),
+        },
+      });
+      setNotice(`Saved the quota of ${quotaTenant}.`);
     } catch (e) {
       setError(describeError(e));
     }
@@ -207,6 +253,11 @@ export function TenantsScreen() {
           {error}
         </p>
       ) : null}
+      {notice ? (
+        <p class="ok" role="status">
+          {notice}
+        </p>
+      ) : null}
       <table>
         <tbody data-testid="tenants">
           {(tenants?.tenants ?? []).map((tenant) => (
@@ -214,18 +265,34 @@ export function TenantsScreen() {
               <td>{tenant}</td>
               <td>{tenants?.shredded.includes(tenant) ? 'shredded' : 'active'}</td>
               <td>
-                <button type="button" class="secondary outline" onClick={() => void showQuota(tenant)}>
-                  Quota
+                <button type="button" class="secondary outline" onClick={() => void openQuota(tenant)}>
+                  Quota of {tenant}
                 </button>
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {quota ? (
-        <p>
-          Quota of {quota.tenant}: <code>{JSON.stringify(quota.quota)}</code>
-        </p>
+      {quotaTenant !== null ? (
+        <article>
+          <h2>Quota of {quotaTenant}</h2>
+          <form onSubmit={(event) => void saveQuota(event)}>
+            <div class="grid">
+              {QUOTA_FIELDS.map(([field, label]) => (
+                <label key={field}>
+                  {label} (empty: no limit)
+                  <input
+                    type="number"
+                    min={0}
+                    value={quota[field]}
+                    onInput={(e) => setQuota({ ...quota, [field]: e.currentTarget.value })}
+                  />
+                </label>
+              ))}
+            </div>
+            <button type="submit">Save quota</button>
+          </form>
+        </article>
       ) : null}
       <form class="row" onSubmit={(event) => void create(event)}>
         <label for="tenant-name">New tenant</label>

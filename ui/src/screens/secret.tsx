@@ -89,6 +89,7 @@ export function SecretScreen({
           key={`${versions.length}:${versions[versions.length - 1]?.validFrom ?? ''}`}
         />
       ) : null}
+      {session.admin ? <AuditPanel namespace={namespace} name={name} /> : null}
       {can(session, 'delete', namespace, name) ? (
         <DeleteSecret path={path} name={name} namespace={namespace} version={latest} />
       ) : null}
@@ -364,5 +365,87 @@ function DeleteSecret({
         </article>
       </dialog>
     </>
+  );
+}
+
+interface AuditAnswer {
+  readonly node: string | null;
+  readonly verified: boolean;
+  readonly chainRecords: number;
+  readonly brokenLink: { seq: number; reason: string; detail: string } | null;
+  readonly total: number;
+  readonly records: Array<{
+    seq: number;
+    time: string;
+    operation: string;
+    outcome: string;
+    status: number;
+    accessor: string | null;
+  }>;
+}
+
+function AuditPanel({ namespace, name }: { namespace: string; name: string }) {
+  const [answer, setAnswer] = useState<AuditAnswer | null>(null);
+  const [error, setError] = useState('');
+  const load = async () => {
+    try {
+      setAnswer((await api<AuditAnswer>('GET', `/ui/api/audit/${seg(namespace)}/${seg(name)}`)).body);
+      setError('');
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+  return (
+    <article>
+      <h2>Audit trail</h2>
+      <p class="muted">Every request that touched this secret on this node, found by its path HMAC.</p>
+      <button type="button" class="secondary" onClick={() => void load()}>
+        {answer ? 'Reload audit trail' : 'Load audit trail'}
+      </button>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {answer ? (
+        <>
+          <p data-testid="audit-verified" class={answer.verified ? 'ok' : 'error'}>
+            {answer.verified
+              ? `Chain verified: ${answer.chainRecords} records on ${answer.node ?? 'this node'} link up.`
+              : `Chain BROKEN at record ${answer.brokenLink?.seq ?? '?'}: ${answer.brokenLink?.detail ?? ''}`}{' '}
+            {answer.total} record(s) of this secret
+            {answer.total > answer.records.length ? ' (latest shown)' : ''}.
+          </p>
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Time</th>
+                  <th scope="col">Operation</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Token accessor</th>
+                </tr>
+              </thead>
+              <tbody data-testid="audit-records">
+                {answer.records.map((record) => (
+                  <tr key={record.seq}>
+                    <td>{record.seq}</td>
+                    <td>{new Date(record.time).toLocaleString()}</td>
+                    <td>{record.operation}</td>
+                    <td>
+                      {record.status} {record.outcome}
+                    </td>
+                    <td>
+                      <code>{record.accessor === null ? 'anonymous' : record.accessor.slice(0, 12)}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
+    </article>
   );
 }

@@ -1,0 +1,81 @@
+// GET /ui/api/audit/{namespace}/{name}[?tenant=] — the audit trail of one secret path on this node, found by
+// its HMAC (as `dsv audit touched` does), with the verification of the whole chain (issue 12). Root, or a
+// tenant admin for its own tenant. Records carry no value: operation, status, accessor, time, request id.
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import {
+  verifyAuditTrail,
+  type AuditPathHasher,
+  type AuditRecord,
+  type AuditSink,
+} from '../../audit/index.ts';
+import { DsvError } from '../../errors/index.ts';
+import { noteAdminAction } from '../audit-classification.ts';
+import { secretTarget } from '../v2/secret-target.ts';
+import type { V2Context } from '../v2/v2-context.ts';
+import { consoleHeaders } from './console-static.ts';
+
+export interface ConsoleAuditContext extends V2Context {
+  /** `dir`: the node's audit directory (its sink may be wrapped, e.g. timed, and not say). */
+  readonly audit?: { readonly sink: AuditSink; readonly hasher: AuditPathHasher; readonly dir?: string };
+}
+
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const MAX_RECORDS = 200;
+
+export function registerConsoleAudit(app: FastifyInstance, context: ConsoleAuditContext): void {
+  app.get<{ Params: { namespace: string; name: string }; Querystring: { tenant?: string } }>(
+    '/ui/api/audit/:namespace/:name',
+    async (request, reply) => {
+      noteAdminAction(request, 'audit.touched');
+      consoleHeaders(reply);
+      const caller = await context.authenticator.authenticate(request);
+      const requested = request.query.tenant;
+      if (requested !== undefined && !TENANT.test(requested))
+        throw new DsvError('DSV_INPUT_INVALID', 'tenant is not a valid tenant name');
+      let tenant = caller.tenant;
+      if (caller.root) tenant = requested ?? caller.tenant;
+      else if ((requested !== undefined && requested !== caller.tenant) || !caller.can('admin', '*', '*'))
+        throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+      const target = secretTarget(request.params, context.limits);
+      const dir = context.audit?.dir;
+      if (!context.audit || dir === undefined)
+        throw new DsvError('DSV_ROUTE_NOT_FOUND', 'This node keeps no audit trail');
+      const pathHmac = context.audit.hasher.pathHmac(tenant, target.namespace, target.name);
+      const verification = await verifyAuditTrail(dir);
+      const found: AuditRecord[] = [];
+      for (const file of verification.files) {
+        for (const line of (await readFile(file, 'utf8')).split('\n')) {
+          if (!line.includes(pathHmac)) continue;
+          const record = JSON.parse(line) as AuditRecord;
+          if (record.pathHmac === pathHmac && record.tenant === tenant) found.push(record);
+        }
+      }
+      return {
+        tenant,
+        ...target,
+        node: verification.node ?? null,
+        verified: verification.firstBrokenLink === undefined,
+        chainRecords: verification.records,
+        brokenLink:
+          verification.firstBrokenLink === undefined
+            ? null
+            : {
+                seq: verification.firstBrokenLink.seq,
+                reason: verification.firstBrokenLink.reason,
+                detail: verification.firstBrokenLink.detail,
+              },
+        total: found.length,
+        records: found.slice(-MAX_RECORDS).map((record) => ({
+          seq: record.seq,
+          time: record.time,
+          operation: record.operation,
+          outcome: record.outcome,
+          status: record.status,
+          accessor: record.accessor,
+          requestId: record.requestId,
+        })),
+      };
+    },
+  );
+}
