@@ -1,10 +1,10 @@
 // `dsv dev`: a real N-node cluster in one process on loopback, with an interactive node stop/start console.
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { looksLikeToken } from '../../control/tokens.ts';
 import { DevCluster } from '../../node/dev-cluster.ts';
-import { createLogger } from '../../node/logger.ts';
+import { createLogger, logLineFormatter, type LogFormat } from '../../node/logger.ts';
 import { join } from 'node:path';
 import { PASSPHRASE_ENV, requireStrongPassphrase, resolvePassphrase } from '../../keys/index.ts';
 import { ensureDevKeyFile, envelopeSealer, type KekSource } from '../../node/sealers.ts';
@@ -40,17 +40,30 @@ export function registerDevCommand(program: Command): void {
       'use this root token (dsv. + 43 base64url characters) instead of a new one',
       rootToken,
     )
+    .addOption(
+      new Option('--log-format <format>', 'node logs on stderr: for people, or JSON lines')
+        .choices(['pretty', 'json'])
+        .default('pretty'),
+    )
     .action(
       async (
-        options: { nodes: number; port: number; dataDir: string; rootToken?: string } & PassphraseOptions,
+        options: {
+          nodes: number;
+          port: number;
+          dataDir: string;
+          rootToken?: string;
+          logFormat: LogFormat;
+        } & PassphraseOptions,
       ) => {
         // Log lines wait until the cluster is up: a failed start is one line below, not the nodes' teardown noise.
+        // They are for people (pino-pretty) unless --log-format json.
         const held: string[] = [];
         let holding = true;
+        const format = logLineFormatter(options.logFormat, process.stderr.isTTY && !process.env.NO_COLOR);
         const logger = createLogger({
           level: process.env.DSV_LOG_LEVEL ?? 'warn',
           destination: {
-            write: (line: string) => void (holding ? held.push(line) : process.stderr.write(line)),
+            write: (line: string) => void (holding ? held.push(line) : process.stderr.write(format(line))),
           },
         });
         const cluster = await DevCluster.start({
@@ -65,7 +78,7 @@ export function registerDevCommand(program: Command): void {
           process.exit(2);
         });
         holding = false;
-        for (const line of held.splice(0)) process.stderr.write(line);
+        for (const line of held.splice(0)) process.stderr.write(format(line));
         const rootToken = await cluster.issueDevRootToken(options.rootToken).catch(async (error: unknown) => {
           console.error(`dsv dev: ${error instanceof Error ? error.message : String(error)}`);
           await cluster.stop();

@@ -68,6 +68,8 @@ export function registerServerCommand(program: Command): void {
       } catch (error) {
         const code = error instanceof DsvError ? error.code : undefined;
         const message = error instanceof Error ? error.message : String(error);
+        // For log collectors a JSON record (production logs are JSON lines), for people the line below.
+        logger.error({ code: code ?? null }, `start failed: ${message}`);
         console.error(`dsv server: ${code ? `[${code}] ` : ''}${message}`);
         process.exit(code !== undefined && SEALED.has(code) ? 2 : 1);
       }
