@@ -1,15 +1,18 @@
 // pathHmac: HMAC-SHA256 of a secret's (namespace, name) under a per-tenant key derived (HKDF) from the
 // node's audit secret — an auditor holding the key can ask "was secret X touched"; the trail alone reveals
 // no names, and two tenants' identical paths look unrelated.
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { DsvError } from '../errors/index.ts';
 
 const HKDF_SALT = Buffer.from('dsv-audit-path-hmac-v1');
 const MAX_CACHED_TENANTS = 10_000;
+/** pathHmac is pure, and a hot secret is read again and again: its HMAC is kept (bounded, cleared when full). */
+const MAX_CACHED_PATHS = 65_536;
 
 export class AuditPathHasher {
   readonly #secret: Buffer;
-  readonly #tenantKeys = new Map<string, Buffer>();
+  readonly #tenantKeys = new Map<string, { raw: Buffer; key: KeyObject }>();
+  readonly #paths = new Map<string, string>();
 
   /** `secret`: the node audit secret (32 bytes, `loadOrCreateAuditSecret`). Copied; never logged. */
   constructor(secret: Uint8Array) {
@@ -20,19 +23,29 @@ export class AuditPathHasher {
 
   /** 64 lowercase hex chars; deterministic for (node secret, tenant, namespace, name). */
   pathHmac(tenant: string, namespace: string, name: string): string {
-    return createHmac('sha256', this.#tenantKey(tenant)).update(encodePath(namespace, name)).digest('hex');
+    const path = JSON.stringify([tenant, namespace, name]);
+    let hmac = this.#paths.get(path);
+    if (hmac === undefined) {
+      hmac = createHmac('sha256', this.#tenantKey(tenant).key)
+        .update(encodePath(namespace, name))
+        .digest('hex');
+      if (this.#paths.size >= MAX_CACHED_PATHS) this.#paths.clear();
+      this.#paths.set(path, hmac);
+    }
+    return hmac;
   }
 
   /** The tenant's HMAC key, for handing to an auditor of that tenant only (hex). */
   tenantKeyHex(tenant: string): string {
-    return this.#tenantKey(tenant).toString('hex');
+    return this.#tenantKey(tenant).raw.toString('hex');
   }
 
-  #tenantKey(tenant: string): Buffer {
+  #tenantKey(tenant: string): { raw: Buffer; key: KeyObject } {
     let key = this.#tenantKeys.get(tenant);
     if (key === undefined) {
       // HKDF info = the tenant id, length-prefixed like the path, so no tenant's key equals another's.
-      key = Buffer.from(hkdfSync('sha256', this.#secret, HKDF_SALT, lengthPrefixed([tenant]), 32));
+      const raw = Buffer.from(hkdfSync('sha256', this.#secret, HKDF_SALT, lengthPrefixed([tenant]), 32));
+      key = { raw, key: createSecretKey(raw) };
       if (this.#tenantKeys.size >= MAX_CACHED_TENANTS) this.#tenantKeys.clear();
       this.#tenantKeys.set(tenant, key);
     }

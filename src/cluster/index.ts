@@ -6,6 +6,7 @@ export { Membership, type MembershipOptions, type PeerHealth, type PeerStatus } 
 export { holdersFor, partitionForTenant, secretId } from './placement.ts';
 export type { ShardHolder, ShardReadRequest, StageRequest, StageShard } from './shard-holder.ts';
 export { buildPeerServer, type PeerServerOptions } from './peer/peer-server.ts';
+export { InProcessPeers, type InProcessPeer } from './peer/in-process-peers.ts';
 export {
   RemoteShardHolder,
   type PeerEndpoint,

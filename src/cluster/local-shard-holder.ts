@@ -131,6 +131,8 @@ export class LocalShardHolder implements ShardHolder {
     }
     for (const shard of sealed) shards.put(shard, 'staged');
     for (const buffer of plain) buffer.fill(0);
+    // I-X3: the receipt says "durably staged", so the rows are on disk first (one sync for all stages waiting).
+    await shards.flush();
     return request.shards.map((shard) => ({
       namespace: shard.namespace,
       name: shard.name,

@@ -1,4 +1,5 @@
-// Opens a node's one SQLite database (DESIGN §2): WAL, full fsync, so a staged shard is durable before ack.
+// Opens a node's one SQLite database (DESIGN §2): WAL with synchronous=NORMAL; what must be durable before an
+// answer (a staged shard) is made so by WalSync's group commit (src/platform/wal-sync.ts).
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -8,8 +9,9 @@ export function openNodeDatabase(path: string): DatabaseSync {
   closeSync(openSync(path, 'a', 0o600)); // created 0600 before SQLite opens it; -wal/-shm follow its mode
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL');
-  // FULL: a transaction is on disk when COMMIT returns (I-L2-like promise for staged shards, DESIGN §6.4).
-  db.exec('PRAGMA synchronous = FULL');
+  // NORMAL: a COMMIT is ordered in the WAL but not synced. The view is rebuilt from the log after a crash
+  // (I-V1, I-V2); a staged shard is synced by the holder before it signs its receipt (I-X3, WalSync).
+  db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA busy_timeout = 5000');
   return db;

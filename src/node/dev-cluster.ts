@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { DsvError } from '../errors/index.ts';
 import { type DevControl } from '../gateway/index.ts';
 import { EmbeddedCommitLog } from '../log/index.ts';
+import { InProcessPeers } from '../cluster/index.ts';
 import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
 import { DsvNode, type NodeDependencies } from './dsv-node.ts';
 import { mintRootToken } from './operator-records.ts';
@@ -35,6 +36,8 @@ export interface DevClusterOptions {
   readonly pendingWriteMs?: number;
   readonly membershipIntervalMs?: number;
   readonly wrapPeer?: NodeDependencies['wrapPeer'];
+  /** How nodes reach each other: in-process calls (default) or their peer APIs over HTTP, as separate processes do. */
+  readonly peerTransport?: 'in-process' | 'http';
   readonly wrapAuditSink?: NodeDependencies['wrapAuditSink'];
   /** false runs the nodes as production nodes (no anonymous v1), for tests of authentication. */
   readonly devMode?: boolean;
@@ -80,6 +83,8 @@ export class DevCluster implements DevControl {
       loadTrustMaterial(join(trustDir, 'node-0')),
       loadOperatorKey(trustDir),
     );
+    // One process: peer calls go straight to the called node's holder (issue #10); the peer API still runs.
+    const inProcessPeers = options.peerTransport === 'http' ? undefined : new InProcessPeers();
     for (const [i, member] of members.entries()) {
       const node = new DsvNode(
         {
@@ -110,6 +115,7 @@ export class DevCluster implements DevControl {
           trust: loadTrustMaterial(join(trustDir, member.nodeId)),
           sealer: options.sealer,
           devControl: cluster,
+          ...(inProcessPeers ? { inProcessPeers } : {}),
           ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
           ...(options.wrapAuditSink ? { wrapAuditSink: options.wrapAuditSink } : {}),
         },

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import {
   buildPeerServer,
   Coordinator,
+  type InProcessPeers,
   LocalShardHolder,
   LogApplier,
   Membership,
@@ -18,6 +19,7 @@ import { buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index
 import { LogPin, type CommitLog } from '../log/index.ts';
 import { AuditPathHasher, JsonlAuditSink, loadOrCreateAuditSecret, type AuditSink } from '../audit/index.ts';
 import { ControlStore } from '../control/control-store.ts';
+import { DsvError } from '../errors/index.ts';
 import { TokenAuthenticator } from '../control/token-authenticator.ts';
 import { RateLimitedAuthenticator } from '../gateway/rate-limit.ts';
 import { RewrapWorker } from '../keys/index.ts';
@@ -47,11 +49,17 @@ export interface NodeDependencies {
   readonly devControl?: DevControl;
   /** Test seam: decorate each peer holder (seeded fault injection: dropped and delayed messages). */
   readonly wrapPeer?: (holder: ShardHolder, from: string) => ShardHolder;
+  /**
+   * The other nodes of this process (`dsv dev`): peer calls to them skip the peer API's HTTP (issue #10).
+   * This node attaches its own holder here while it runs.
+   */
+  readonly inProcessPeers?: InProcessPeers;
   /** Test seam: decorate the audit sink (a failing audit disk). */
   readonly wrapAuditSink?: (sink: AuditSink) => AuditSink;
 }
 
 interface Running {
+  readonly detachInProcess: () => void;
   readonly db: DatabaseSync;
   readonly auditSink: JsonlAuditSink;
   readonly sealer: OpenedSealer;
@@ -224,10 +232,10 @@ export class DsvNode {
       const wrap = deps.wrapPeer ?? ((holder: ShardHolder) => holder);
       const holders = new Map<string, ShardHolder>([
         [config.nodeId, metrics.timedHolder(local, config.nodeId)],
-        ...remotes.map(
-          (remote) =>
-            [remote.nodeId, metrics.timedHolder(wrap(remote, config.nodeId), remote.nodeId)] as const,
-        ),
+        ...remotes.map((remote) => {
+          const peer = deps.inProcessPeers?.holderFor(remote.nodeId, config.nodeId) ?? remote;
+          return [remote.nodeId, metrics.timedHolder(wrap(peer, config.nodeId), remote.nodeId)] as const;
+        }),
       ]);
       const membership = new Membership(remotes, config.membership);
       const context = {
@@ -348,7 +356,16 @@ export class DsvNode {
       membership.start();
       rewrap?.start();
       const antiEntropy = new AbortController();
+      const inProcess = {
+        holder: local,
+        admit: (caller: string) => {
+          if (logPin.failure !== undefined) throw logPin.failure;
+          if (view.isNodeRevoked(caller)) throw new DsvError('DSV_PEER_REJECTED');
+        },
+      };
+      deps.inProcessPeers?.attach(config.nodeId, inProcess);
       this.running = {
+        detachInProcess: () => deps.inProcessPeers?.detach(config.nodeId, inProcess),
         db,
         auditSink,
         sealer,
@@ -383,6 +400,7 @@ export class DsvNode {
     const running = this.running;
     if (!running) return;
     this.running = undefined;
+    running.detachInProcess(); // peers in this process now find it stopped, as they would a closed port
     running.antiEntropy.abort();
     running.rewrap?.stop();
     running.stopSweeper();

@@ -30,6 +30,12 @@ export interface ShardStore {
    * store in one uninterrupted step (no abort can slip in between: I-S3).
    */
   put(shard: SealedShard, state: ShardState): void;
+  /**
+   * Resolves once every shard put before this call is on disk. `put` commits without a sync (the database is
+   * in WAL mode, synchronous=NORMAL); a holder awaits this before it signs a receipt (I-X3). Concurrent
+   * callers share one sync (group commit).
+   */
+  flush(): Promise<void>;
   /** The committed shard at `address`, opened; undefined when absent or when it does not open (I-S2). */
   read(address: ShardAddress): Promise<{ index: number; share: Uint8Array } | undefined>;
   hasCommitted(address: ShardAddress): boolean;

@@ -1,7 +1,15 @@
 // The log record envelope (trust-boundaries design §2; I-L5 authenticated, I-L7 confidential): the producing
 // node's Ed25519 signature over the cluster, the partition and the AES-256-GCM sealed body.
-import { createCipheriv, createDecipheriv, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { OPERATOR, publicKeyOf, type ClusterManifest } from './cluster-identity.ts';
+import { verifyEd25519 } from './signature-verdicts.ts';
 
 const MAGIC = Buffer.from('DSV2', 'ascii');
 const DOMAIN = Buffer.from('dsv/log-record/v2', 'ascii');
@@ -58,12 +66,12 @@ export function sealRecord(
 /** Verifies and opens records of one cluster; the signer keys come from its manifest. */
 export class RecordOpener {
   private readonly clusterId: string;
-  private readonly logKey: Uint8Array;
+  private readonly logKey: KeyObject;
   private readonly keys = new Map<string, KeyObject>();
 
   constructor(manifest: ClusterManifest, logKey: Uint8Array) {
     this.clusterId = manifest.clusterId;
-    this.logKey = logKey;
+    this.logKey = createSecretKey(logKey); // one KeyObject, not one per record
     this.keys.set(OPERATOR, publicKeyOf(manifest.operatorKey));
     for (const member of manifest.members) this.keys.set(member.nodeId, publicKeyOf(member.signingKey));
   }
@@ -84,7 +92,8 @@ export class RecordOpener {
     const signedEnd = bytes.length - SIGNATURE_BYTES;
     const bound = context(this.clusterId, partition);
     const message = Buffer.concat([bound, bytes.subarray(0, signedEnd)]);
-    if (!verify(null, message, key, bytes.subarray(signedEnd))) return { ok: false, reason: 'bad-signature' };
+    if (!verifyEd25519(key, message, bytes.subarray(signedEnd)))
+      return { ok: false, reason: 'bad-signature' };
     try {
       const nonce = bytes.subarray(headerEnd - NONCE_BYTES, headerEnd);
       const decipher = createDecipheriv('aes-256-gcm', this.logKey, nonce);

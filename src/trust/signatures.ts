@@ -1,7 +1,8 @@
 // Detached signatures a node gives outside the log (trust-boundaries design §4, §6): endorsements of a
 // record body and stage receipts. Each has its own domain, so one can never be replayed as the other.
-import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, sign, type KeyObject } from 'node:crypto';
 import { OPERATOR, publicKeyOf, type ClusterManifest } from './cluster-identity.ts';
+import { verifyEd25519 } from './signature-verdicts.ts';
 
 export type SignatureDomain = 'dsv/endorse/v1' | 'dsv/stage-receipt/v1';
 
@@ -48,7 +49,7 @@ export class SignatureVerifier {
     const bytes = Buffer.from(signature, 'base64');
     if (bytes.length !== 64) return false;
     try {
-      return verify(null, digest, key, bytes);
+      return verifyEd25519(key, digest, bytes);
     } catch {
       return false;
     }

@@ -1,12 +1,12 @@
-// Read protocol core (DESIGN §7.2–7.4): ask every holder at once, combine the first k shares that verify,
-// report how many shards exist so the caller can decide on read repair.
+// Read protocol core (DESIGN §7.2–7.4): ask k holders (more when one fails or is slow), combine the first k
+// shares that verify.
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../control/token-authenticator.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { SecretKey } from '../../secrets/index.ts';
 import { commitmentMatches, reconstructSecret, type Share } from '../../sharing/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
-import type { ReadPurpose, ReleasedShard } from '../shard-holder.ts';
+import type { ReadPurpose, ReleasedShard, ShardHolder } from '../shard-holder.ts';
 import { holdersOf, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
 
 /** On whose behalf, and why, shards are fetched: every holder checks this itself (I-S5). */
@@ -34,10 +34,24 @@ export interface FetchedValue {
   readonly value: Uint8Array;
   /** The write id whose shards produced the value (a concurrent repair may have moved it). */
   readonly writeId: string;
-  /** Resolves, after every holder answered or timed out, with the number of shards that were found. */
-  readonly shardCount: Promise<number>;
 }
 
+/** A holder slower than this gets company: one more holder is asked (a hedged read, DESIGN §7.2). */
+export const HEDGE_AFTER_MS = 25;
+
+/** This node's own holder first (no network), then the holders membership sees up, then the rest. */
+function readOrder(context: CoordinatorContext, holders: readonly ShardHolder[]): ShardHolder[] {
+  const rank = (holder: ShardHolder): number =>
+    holder.nodeId === context.nodeId ? 0 : context.membership.isUp(holder.nodeId) ? 1 : 2;
+  return [...holders].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * Asks k holders for their shards, not all n (issue #10): every release costs its holder a durable audit
+ * record and a decryption. A holder that answers without a usable share, fails, or is slower than
+ * HEDGE_AFTER_MS makes room for the next one, so up to n are asked when needed (I-C1 as before: only a
+ * combination whose payload tag verifies is returned).
+ */
 export async function fetchValue(
   context: CoordinatorContext,
   key: SecretKey,
@@ -49,26 +63,54 @@ export async function fetchValue(
   const partition = partitionOf(context, key.tenant);
   const minOffset = context.applier.nextOffset(partition);
   const identity = { ...key, version: version.version };
+  const waiting = readOrder(context, holdersOf(context, key));
   const shares: Share[] = [];
-  let settleCount: (count: number) => void = () => undefined;
-  const shardCount = new Promise<number>((resolve) => (settleCount = resolve));
 
   const value = await new Promise<Uint8Array>((resolve, reject) => {
-    const holders = holdersOf(context, key);
-    let outstanding = holders.length;
+    let inFlight = 0;
     let done = false;
     let integrityFailed = false;
+    let hedge: NodeJS.Timeout | undefined;
+    const finish = (outcome: () => void) => {
+      done = true;
+      clearTimeout(hedge);
+      outcome();
+    };
     const tryCombine = () => {
       if (done || shares.length < k) return;
       try {
         // I-C1: reconstructSecret verifies the tag inside the payload and never returns an unverified value.
-        resolve(reconstructSecret(identity, shares, k));
-        done = true;
+        const combined = reconstructSecret(identity, shares, k);
+        finish(() => resolve(combined));
       } catch {
-        integrityFailed = true; // wait for more shares: another k-subset may verify
+        integrityFailed = true; // ask for more shares: another k-subset may verify
       }
     };
-    for (const holder of holders) {
+    const armHedge = () => {
+      clearTimeout(hedge);
+      if (waiting.length > 0) hedge = setTimeout(() => (askNext(), armHedge()), HEDGE_AFTER_MS);
+    };
+    const settled = () => {
+      inFlight -= 1;
+      if (done) return;
+      tryCombine();
+      if (done) return;
+      // Too few shares in hand and in flight to reach k (or a bad share among them): ask the next holder.
+      if (integrityFailed || shares.length + inFlight < k) askNext();
+      if (inFlight === 0 && !done) {
+        finish(() =>
+          reject(
+            new DsvError(
+              integrityFailed && shares.length >= k ? 'DSV_INTEGRITY_FAILED' : 'DSV_INSUFFICIENT_SHARDS',
+            ),
+          ),
+        );
+      }
+    };
+    const askNext = () => {
+      const holder = waiting.shift();
+      if (!holder || done) return;
+      inFlight += 1;
       holder
         .read({
           key,
@@ -85,26 +127,15 @@ export async function fetchValue(
             shares.push({ x: found.index + 1, y: found.share });
           else if (found) context.logger.warn({ node: holder.nodeId }, 'a shard did not open its commitment');
           if (holder.nodeId !== context.nodeId) context.membership.markSeen(holder.nodeId);
-          tryCombine();
         })
         .catch(() => undefined)
-        .finally(() => {
-          outstanding -= 1;
-          if (outstanding > 0) return;
-          settleCount(shares.length);
-          if (!done) {
-            reject(
-              new DsvError(
-                integrityFailed && shares.length >= k ? 'DSV_INTEGRITY_FAILED' : 'DSV_INSUFFICIENT_SHARDS',
-                undefined,
-                { details: { answered: shares.length, needed: k } },
-              ),
-            );
-          }
-        });
-    }
+        .finally(settled);
+    };
+    for (let asked = 0; asked < k; asked++) askNext();
+    if (inFlight === 0) finish(() => reject(new DsvError('DSV_INSUFFICIENT_SHARDS')));
+    else armHedge();
   });
-  return { value, writeId: version.writeId, shardCount };
+  return { value, writeId: version.writeId };
 }
 
 /**

@@ -93,6 +93,7 @@ export async function recoverShard(
   stored.set(blinding, share.length);
   const address = { key, version: info.version, writeId: info.writeId };
   context.shards.put(await context.shards.seal(address, target, stored), 'committed');
+  await context.shards.flush(); // on disk before share-restored says this node holds it again
   stored.fill(0);
   share.fill(0);
   context.logger.info({ version: info.version }, 'recovered this node’s shard of a secret version');

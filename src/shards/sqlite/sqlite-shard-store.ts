@@ -1,6 +1,7 @@
 // ShardStore on the node's SQLite database; every shard goes through the ShardSealer seam (I-S1, I-S2).
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StatementCache } from '../../platform/statement-cache.ts';
+import { WalSync } from '../../platform/wal-sync.ts';
 import type { SecretKey } from '../../secrets/log-entry.ts';
 import type { ShardSealer } from '../shard-sealer.ts';
 import type { SealedShard, ShardAddress, ShardState, ShardStore, StoredSealedShard } from '../shard-store.ts';
@@ -10,10 +11,12 @@ export class SqliteShardStore implements ShardStore {
   private readonly sealer: ShardSealer;
   private readonly nodeId: string;
   private readonly statements: StatementCache;
+  private readonly wal: WalSync;
 
   constructor(db: DatabaseSync, sealer: ShardSealer, nodeId: string) {
     this.db = db;
     this.statements = new StatementCache(db);
+    this.wal = new WalSync(db);
     this.sealer = sealer;
     this.nodeId = nodeId;
     db.exec(`
@@ -73,6 +76,15 @@ export class SqliteShardStore implements ShardStore {
       sealed,
       this.sealer.keyIdOf?.(sealed) ?? null,
     );
+  }
+
+  flush(): Promise<void> {
+    return this.wal.sync();
+  }
+
+  /** WAL fdatasyncs so far (the benchmark reports them per operation). */
+  get syncs(): number {
+    return this.wal.syncs;
   }
 
   async read(address: ShardAddress): Promise<{ index: number; share: Uint8Array } | undefined> {
