@@ -165,6 +165,10 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     // node-2 recovers its shard of version 3 (secret-preserving recovery) and every version is whole again.
     await cell(3, 'node-2').and(page.locator('[data-state=held]')).waitFor({ timeout: 45_000 });
     await cell(1, 'node-2').and(page.locator('[data-state=held]')).waitFor();
+    const log = page.getByTestId('repair-activity');
+    await log.getByText('node-2 is down').waitFor();
+    await log.getByText('v3 written, no shard on node-2').waitFor();
+    await log.getByText('node-2 recovered its shard of v3').waitFor();
     await f.shot('07-cluster-repaired');
   });
 
@@ -172,9 +176,12 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     const page = f.page;
     await page.goto(`${f.url()}/ui/#/env`);
     await page.getByLabel('Namespace').fill('app');
-    await page
-      .getByLabel(/Or paste/)
-      .fill(`# app settings\nAPI_KEY=enc(${ENV_VALUE})\nDB=secret(db-password)\nPORT=3000\n`);
+    // Opened from a file (the same path as a dropped one).
+    await page.getByLabel('Open a file').setInputFiles({
+      name: '.env',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(`# app settings\nAPI_KEY=enc(${ENV_VALUE})\nDB=secret(db-password)\nPORT=3000\n`),
+    });
     const preview = page.getByTestId('env-preview');
     await preview.locator('tr[data-action=store]').getByText('stored as secret API_KEY').waitFor();
     await preview.locator('tr[data-action=resolve]').getByText('resolved from secret db-password').waitFor();
@@ -240,11 +247,22 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     const scoped = (await page.getByTestId('new-token').textContent()) ?? '';
     assert.match(scoped, /^dsv\./);
     await f.shot('11-tokens');
+    // Revoke another token from the list.
+    await page.getByLabel(/^Policies/).fill('');
+    await page.getByLabel('Display name').fill('throwaway');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const row = page.getByTestId('tokens').locator('tr', { hasText: 'throwaway' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('revoked').waitFor();
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Token').waitFor();
     assert.equal((await f.context.cookies()).filter((c) => c.name === 'dsv_console').length, 0);
-    await signIn(page, f.url(), scoped);
+    // By keyboard: the token field, typed, Enter.
+    await page.getByLabel('Token').focus();
+    await page.keyboard.type(scoped);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
     assert.equal(await nav.getByRole('link', { name: 'Tokens' }).count(), 0);
     assert.equal(await nav.getByRole('link', { name: 'Policies' }).count(), 0);

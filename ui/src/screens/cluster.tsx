@@ -156,19 +156,57 @@ export function ClusterScreen({ session }: { session: Session }) {
   );
 }
 
+/** What changed between two polls: shards lost, recovered, nodes down and back, new versions. */
+function activity(before: Redundancy, after: Redundancy): string[] {
+  const out: string[] = [];
+  for (const node of after.nodes) {
+    const was = before.nodes.find((n) => n.nodeId === node.nodeId);
+    if (was && was.up !== node.up) out.push(`${node.nodeId} is ${node.up ? 'back up' : 'down'}`);
+  }
+  for (const version of after.versions) {
+    const old = before.versions.find((v) => v.version === version.version);
+    if (!old) {
+      const missing = version.shards
+        .filter((shard) => shard.state === 'missing')
+        .map((shard) => shard.nodeId);
+      out.push(
+        `v${version.version} written${missing.length > 0 ? `, no shard on ${missing.join(', ')}` : ''}`,
+      );
+      continue;
+    }
+    for (const shard of version.shards) {
+      const was = old.shards.find((o) => o.index === shard.index)?.state;
+      if (was === 'missing' && shard.state !== 'missing')
+        out.push(`${shard.nodeId} recovered its shard of v${version.version}`);
+      if (was !== 'missing' && was !== undefined && shard.state === 'missing')
+        out.push(`${shard.nodeId} lost its shard of v${version.version}`);
+    }
+  }
+  return out;
+}
+
 function RedundancyView() {
   const [namespace, setNamespace] = useState('');
   const [name, setName] = useState('');
   const [target, setTarget] = useState<{ namespace: string; name: string } | null>(null);
   const [report, setReport] = useState<Redundancy | null>(null);
+  const [events, setEvents] = useState<Array<{ at: string; text: string }>>([]);
   const [error, setError] = useState('');
 
   useEverySecond(async () => {
     if (!target) return;
     try {
-      setReport(
-        (await api<Redundancy>('GET', `/v2/sys/shards/${seg(target.namespace)}/${seg(target.name)}`)).body,
-      );
+      const next = (
+        await api<Redundancy>('GET', `/v2/sys/shards/${seg(target.namespace)}/${seg(target.name)}`)
+      ).body;
+      setReport((previous) => {
+        const changes = previous ? activity(previous, next) : [];
+        if (changes.length > 0) {
+          const at = new Date().toLocaleTimeString();
+          setEvents((old) => [...changes.map((text) => ({ at, text })), ...old].slice(0, 30));
+        }
+        return next;
+      });
       setError('');
     } catch (e) {
       setError(describeError(e));
@@ -200,6 +238,18 @@ function RedundancyView() {
         <p class="error" role="alert">
           {error}
         </p>
+      ) : null}
+      {events.length > 0 ? (
+        <>
+          <h3>Repair activity</h3>
+          <ul data-testid="repair-activity" aria-live="polite">
+            {events.map((event, i) => (
+              <li key={i}>
+                <time>{event.at}</time> {event.text}
+              </li>
+            ))}
+          </ul>
+        </>
       ) : null}
       {report ? (
         <div class="table-wrap">
