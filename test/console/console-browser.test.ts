@@ -17,10 +17,16 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
   let f: ConsoleFixture;
   const requests: Array<{ method: string; url: string; body: string | null }> = [];
   const responses: Array<{ method: string; url: string; body: string }> = [];
+  const cspViolations: string[] = [];
+  const pageErrors: string[] = [];
 
   before(async () => {
     f = await startConsoleFixture();
     f.page.on('dialog', (dialog) => void dialog.accept());
+    f.page.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
+    });
+    f.page.on('pageerror', (error) => pageErrors.push(error.message));
     f.page.on('request', (request: Request) => {
       requests.push({ method: request.method(), url: request.url(), body: request.postData() });
     });
@@ -293,6 +299,8 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
   });
 
   it('no secret value appeared in any URL, or in any response other than a reveal; nothing in storage', () => {
+    assert.deepEqual(cspViolations, [], 'the console runs under its CSP without a violation');
+    assert.deepEqual(pageErrors, [], 'no uncaught error in the page');
     const values = [V1, V2, V3, ENV_VALUE];
     for (const request of requests) {
       for (const value of values)

@@ -102,6 +102,28 @@ describe('console session API', () => {
     });
     assert.equal(authOf(bearer.body), `Bearer ${OTHER}`);
 
+    // Signing in again with the cookie replaces the earlier session: one live session, a new id.
+    const again = await server.inject({
+      method: 'POST',
+      url: '/ui/api/session',
+      headers: { ...CONSOLE, cookie: `dsv_console=${id}` },
+      payload: { token: GOOD },
+    });
+    const newId = /dsv_console=([^;]+)/.exec(String(again.headers['set-cookie']))?.[1] ?? '';
+    assert.notEqual(newId, id);
+    assert.equal(sessions.size, 1);
+    assert.equal(
+      authOf(
+        (await server.inject({ url: '/probe', headers: { ...CONSOLE, cookie: `dsv_console=${id}` } })).body,
+      ),
+      null,
+    );
+    await server.inject({
+      method: 'DELETE',
+      url: '/ui/api/session',
+      headers: { ...CONSOLE, cookie: `dsv_console=${newId}` },
+    });
+
     // Sign-out forgets the session and clears the cookie.
     const out = await server.inject({
       method: 'DELETE',

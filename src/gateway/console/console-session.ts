@@ -87,6 +87,7 @@ export function registerConsoleSession(app: FastifyInstance, options: ConsoleSes
     request.raw.headers.authorization = `Bearer ${token.trim()}`;
     const caller = await context.authenticator.authenticate(request);
     const record = context.coordinator.context.control?.tokenByAccessor(caller.accessor);
+    sessions.delete(cookieOf(request)); // a new sign-in never keeps (or reuses) an earlier session id
     const session = sessions.create(token.trim(), record?.expiresAt ?? null);
     const maxAgeSeconds = (session.expiresAt - Date.now()) / 1000;
     return reply
