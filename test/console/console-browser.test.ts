@@ -155,7 +155,8 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     await cell(2, 'node-2').and(page.locator('[data-state=held]')).waitFor();
     await f.shot('05-cluster-healthy');
 
-    await f.test.cluster.stopNode('node-2');
+    // The cluster screen's own dev control (POST /api/dev/nodes/node-2/stop, root, through the session).
+    await page.getByRole('button', { name: 'Stop node-2' }).click();
     await cell(2, 'node-2').and(page.locator('[data-state=unreachable]')).waitFor({ timeout: 15_000 });
     // A version written while node-2 is down has no shard on it: missing, not merely unreachable.
     const written = await fetch(`${f.url()}/v2/secrets/app/db-password`, {
@@ -167,7 +168,7 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     await cell(3, 'node-2').and(page.locator('[data-state=missing]')).waitFor({ timeout: 15_000 });
     await f.shot('06-cluster-node-2-stopped');
 
-    await f.test.cluster.startNode('node-2');
+    await page.getByRole('button', { name: 'Start node-2' }).click();
     // node-2 recovers its shard of version 3 (secret-preserving recovery) and every version is whole again.
     await cell(3, 'node-2').and(page.locator('[data-state=held]')).waitFor({ timeout: 45_000 });
     await cell(1, 'node-2').and(page.locator('[data-state=held]')).waitFor();
