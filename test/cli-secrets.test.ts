@@ -23,9 +23,11 @@ describe('dsv CLI: login and secrets', () => {
     assert.ok(!login.stdout.includes(dev.rootToken) && !login.stderr.includes(dev.rootToken));
     assert.equal(statSync(dev.configPath).mode & 0o777, 0o600);
     assert.equal(statSync(dirname(dev.configPath)).mode & 0o777, 0o700);
+    // A login is for the cluster (issue 11): every node's URL is kept beside the one logged in to.
     assert.deepEqual(parse(readFileSync(dev.configPath, 'utf8')), {
       url: dev.url,
       token: dev.rootToken,
+      urls: [0, 1, 2].map((i) => `http://127.0.0.1:${dev.port + i}`),
     });
     const self = await dev.cli(['token', 'self', '--json']);
     assert.equal(self.code, 0, self.stderr);
@@ -137,12 +139,16 @@ describe('dsv CLI: login and secrets', () => {
     assert.match(bad.stderr, /--version <n>' argument 'abc' is invalid/);
   });
 
-  it('--token and DSV_TOKEN override the login; the stored token is never sent to another URL', async () => {
+  it('--token and DSV_TOKEN override the login; the stored token goes only to the login cluster', async () => {
     const bogus = await dev.cli(['token', 'self'], { env: { DSV_TOKEN: 'dsv.bogus' } });
     assert.equal(bogus.code, 1);
     assert.match(bogus.stderr, /DSV_AUTH_REQUIRED/);
-    // node-1 of the same cluster is another origin: no stored token goes there.
-    const elsewhere = await dev.cli(['token', 'self', '--json', '--url', `http://127.0.0.1:${dev.port + 1}`]);
+    // node-1 is a node of the login's cluster: the stored token goes there (issue 11).
+    const member = await dev.cli(['token', 'self', '--json', '--url', `http://127.0.0.1:${dev.port + 1}`]);
+    assert.equal(member.code, 0, member.stderr);
+    assert.equal(parse(member.stdout).root, true);
+    // The same node under another origin is not in the login: no stored token goes there.
+    const elsewhere = await dev.cli(['token', 'self', '--json', '--url', `http://localhost:${dev.port + 1}`]);
     if (elsewhere.code === 0) assert.equal(parse(elsewhere.stdout).root, false);
     else assert.match(elsewhere.stderr, /DSV_AUTH_REQUIRED.*dsv login/);
     const explicit = await dev.cli([
@@ -150,7 +156,7 @@ describe('dsv CLI: login and secrets', () => {
       'self',
       '--json',
       '--url',
-      `http://127.0.0.1:${dev.port + 1}`,
+      `http://localhost:${dev.port + 1}`,
       '--token',
       dev.rootToken,
     ]);

@@ -1,7 +1,7 @@
 // How the CLI talks to a node's admin API: JSON in and out, errors printed with their stable code.
 import { DsvError, isErrorCode } from '../errors/index.ts';
 import { resolveConnection } from './client/connection.ts';
-import { unreachable } from './client/unreachable.ts';
+import { fetchWithFailover } from './client/failover.ts';
 
 export const DEFAULT_URL = process.env.DSV_URL ?? 'http://127.0.0.1:8080';
 
@@ -12,14 +12,14 @@ export async function callNode(
   body?: unknown,
   explicitToken?: string,
 ): Promise<unknown> {
-  let response: Response;
-  // The same credentials as every client command: --token/DSV_TOKEN, else the login stored for this URL.
-  const { token } = resolveConnection({
+  // The same credentials as every client command: --token/DSV_TOKEN, else the login stored for this URL;
+  // the login's other nodes when this one cannot be reached.
+  const { token, fallbacks } = resolveConnection({
     url,
     ...(explicitToken === undefined ? {} : { token: explicitToken }),
   });
-  try {
-    response = await fetch(new URL(path, url), {
+  const { response } = await fetchWithFailover([url, ...(fallbacks ?? [])], (base) =>
+    fetch(new URL(path, base), {
       method,
       headers: {
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
@@ -27,10 +27,8 @@ export async function callNode(
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(60_000),
-    });
-  } catch (error) {
-    throw unreachable(url, error);
-  }
+    }),
+  );
   const text = await response.text();
   const parsed: unknown = text ? JSON.parse(text) : undefined;
   if (response.ok) return parsed;

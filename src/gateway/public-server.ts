@@ -50,6 +50,8 @@ export interface PublicServerOptions extends V1Context {
   readonly nodeStatus: () => unknown;
   readonly keyStatus: () => unknown;
   readonly devControl?: DevControl;
+  /** Every node of the cluster and its public URL (`GET /v2/sys/cluster`). */
+  readonly clusterNodes?: () => ReadonlyArray<{ readonly nodeId: string; readonly url: string }>;
   /** A dev-mode node (`dsv dev`, `dsv dev --kafka`): operator read-outs stay open on it, as in session 1. */
   readonly devMode?: boolean;
   readonly bodyLimitBytes: number;

@@ -70,6 +70,7 @@ export class DevCluster implements DevControl {
     const members = Array.from({ length: options.nodes }, (_, i) => ({
       nodeId: `node-${i}`,
       peerUrl: `http://${host}:${peerBasePort + i}`,
+      publicUrl: `http://${host}:${options.basePort + i}`,
     }));
     // The dev cluster's keys live in its data dir (made once, kept): per-node identities and peer tokens, the
     // log key, and the operator key that mints the dev root token (the simple dev path, design §1).

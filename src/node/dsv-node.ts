@@ -333,6 +333,11 @@ export class DsvNode {
           nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view, lastReady ?? null),
         keyStatus: async () => ({ nodeId: config.nodeId, tenants: (await rewrap?.settledStatus()) ?? [] }),
         readiness,
+        clusterNodes: () =>
+          config.members.flatMap((member) => {
+            const url = member.nodeId === config.nodeId ? this.publicUrl : member.publicUrl;
+            return url === undefined ? [] : [{ nodeId: member.nodeId, url }];
+          }),
         metrics: {
           contentType: metrics.registry.contentType,
           text: () => metrics.registry.metrics(),

@@ -26,7 +26,16 @@ export const nodeConfigSchema = z.object({
   publicListen: listen,
   peerListen: listen,
   /** Every node of the cluster (this one included) and the base URL of its peer API. */
-  members: z.array(z.object({ nodeId: z.string().min(1), peerUrl: z.string().url() })).min(1),
+  members: z
+    .array(
+      z.object({
+        nodeId: z.string().min(1),
+        peerUrl: z.string().url(),
+        /** Where clients reach the node's public API: `dsv login` keeps every node's, to fall back on. */
+        publicUrl: z.string().url().optional(),
+      }),
+    )
+    .min(1),
   sharing: z.object({
     n: z.number().int().min(1).max(255),
     k: z.number().int().min(1).max(255),

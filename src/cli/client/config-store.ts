@@ -8,6 +8,9 @@ import { DsvError } from '../../errors/index.ts';
 export interface StoredLogin {
   readonly url: string;
   readonly token: string;
+  /** Every node of the login's cluster (`GET /v2/sys/cluster` at login): the token goes to these, and a
+   * command falls back to them when the first is unreachable. Absent in logins made before. */
+  readonly urls?: readonly string[];
 }
 
 /** `DSV_CONFIG` (a file path, for tests and several logins), else `$XDG_CONFIG_HOME/dsv/config.json`, else `~/.config/dsv/config.json`. */
@@ -39,7 +42,8 @@ export function readLogin(path: string = configPath()): StoredLogin | undefined 
       `The dsv config file ${path} has no url and token; run dsv login`,
     );
   }
-  return { url: login.url, token: login.token };
+  const urls = Array.isArray(login.urls) ? login.urls.filter((url) => typeof url === 'string') : undefined;
+  return { url: login.url, token: login.token, ...(urls === undefined ? {} : { urls }) };
 }
 
 /** Written to a private temp file beside the target, then renamed: a reader never sees half a file. */
@@ -48,7 +52,8 @@ export function writeLogin(login: StoredLogin, path: string = configPath()): voi
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `.config.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    writeFileSync(temp, `${JSON.stringify({ url: login.url, token: login.token }, null, 2)}\n`, {
+    const stored = { url: login.url, token: login.token, ...(login.urls ? { urls: login.urls } : {}) };
+    writeFileSync(temp, `${JSON.stringify(stored, null, 2)}\n`, {
       mode: 0o600,
       flag: 'wx',
     });

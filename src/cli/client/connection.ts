@@ -1,6 +1,7 @@
 // Which node and token a command uses: --url/--token, then DSV_URL/DSV_TOKEN, then the stored login.
 import { Option, type Command } from 'commander';
 import { readLogin } from './config-store.ts';
+import { origin } from './failover.ts';
 import { V2Client, type Connection } from './v2-client.ts';
 
 export const FALLBACK_URL = 'http://127.0.0.1:8080';
@@ -21,17 +22,11 @@ export function withConnection(command: Command, { json = true }: { json?: boole
   return json ? command.option('--json', 'machine-readable output') : command;
 }
 
-const origin = (url: string): string => {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
-};
-
 /**
- * The stored token is sent only to the URL it was stored for: pointing `--url` elsewhere never leaks the
- * login's token to another server (pass --token or DSV_TOKEN for that).
+ * The stored token is sent only to the nodes of the cluster it was stored for (the login's URL and the node
+ * URLs the cluster gave at login): pointing `--url` elsewhere never leaks the login's token to another server
+ * (pass --token or DSV_TOKEN for that). A URL of the login's cluster gets the login's other nodes as
+ * fallbacks, tried when it cannot be reached.
  */
 export function resolveConnection(
   options: ConnectionOptions,
@@ -39,10 +34,15 @@ export function resolveConnection(
 ): Connection {
   const login = readLogin();
   const url = options.url ?? env.DSV_URL ?? login?.url ?? FALLBACK_URL;
+  const cluster = login === undefined ? [] : [login.url, ...(login.urls ?? [])];
+  const inCluster = cluster.some((node) => origin(node) === origin(url));
+  const seen = new Set([origin(url)]);
+  const fallbacks = inCluster
+    ? cluster.filter((node) => !seen.has(origin(node)) && seen.add(origin(node)) !== undefined)
+    : [];
   const explicit = options.token ?? env.DSV_TOKEN;
-  if (explicit !== undefined && explicit !== '') return { url, token: explicit };
-  const stored = login !== undefined && origin(login.url) === origin(url) ? login.token : undefined;
-  return { url, token: stored };
+  if (explicit !== undefined && explicit !== '') return { url, token: explicit, fallbacks };
+  return { url, token: inCluster ? login?.token : undefined, fallbacks };
 }
 
 export function clientFor(options: ConnectionOptions): V2Client {

@@ -54,6 +54,31 @@ export function describeUnreachable(url: string, error: unknown): string {
   return `Cannot reach ${url} (${code ?? innermostMessage(error)}): ${where}`;
 }
 
+/** Failures before the request left this machine (no connection made): safe to send it to another node. */
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+export function neverSent(error: unknown): boolean {
+  const code = causeCode(error);
+  return code !== undefined && NEVER_SENT.has(code);
+}
+
+/** A short cause for a note ("connection refused"), without the hint. */
+export function shortCause(error: unknown): string {
+  const code = causeCode(error);
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return 'host not found';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect timeout';
+  return code ?? 'no answer';
+}
+
 export function unreachable(url: string, error: unknown): DsvError {
   return new DsvError('DSV_NODE_UNAVAILABLE', describeUnreachable(url, error), { cause: error });
 }

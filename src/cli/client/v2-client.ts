@@ -1,11 +1,13 @@
 // The CLI's HTTP client for the v2 API: bearer token, JSON or text bodies, problem+json errors → DsvError.
 import { DsvError, isErrorCode } from '../../errors/index.ts';
-import { unreachable } from './unreachable.ts';
+import { fetchWithFailover } from './failover.ts';
 
 export interface Connection {
   readonly url: string;
   /** Absent when neither --token, DSV_TOKEN nor a login for this URL supplied one. */
   readonly token: string | undefined;
+  /** The login's other nodes, tried in order when `url` cannot be reached (nothing was sent). */
+  readonly fallbacks?: readonly string[];
 }
 
 export interface RequestOptions {
@@ -28,17 +30,23 @@ export const segment = (value: string): string => encodeURIComponent(value);
 export class V2Client {
   readonly connection: Connection;
   readonly #timeoutMs: number;
+  /** The node URLs to try, the one that last answered first. */
+  #bases: string[];
 
   constructor(connection: Connection, timeoutMs = 120_000) {
     this.connection = connection;
     this.#timeoutMs = timeoutMs;
+    this.#bases = [connection.url, ...(connection.fallbacks ?? [])];
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<V2Response> {
-    const url = new URL(path, this.connection.url);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
+    const urlAt = (base: string): URL => {
+      const url = new URL(path, base);
+      for (const [key, value] of Object.entries(options.query ?? {})) {
+        if (value !== undefined) url.searchParams.set(key, String(value));
+      }
+      return url;
+    };
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (this.connection.token !== undefined) headers.authorization = `Bearer ${this.connection.token}`;
     let body: string | undefined;
@@ -49,17 +57,15 @@ export class V2Client {
       headers['content-type'] = 'text/plain; charset=utf-8';
       body = options.text;
     }
-    let response: Response;
-    try {
-      response = await fetch(url, {
+    const { response, base } = await fetchWithFailover(this.#bases, (at) =>
+      fetch(urlAt(at), {
         method,
         headers,
         ...(body === undefined ? {} : { body }),
         signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (error) {
-      throw unreachable(url.origin, error);
-    }
+      }),
+    );
+    this.#bases = [base, ...this.#bases.filter((other) => other !== base)];
     const text = await response.text();
     const parsed = parseBody(response, text);
     if (!response.ok) throw toError(response, parsed, this.connection);

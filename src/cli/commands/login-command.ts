@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { configPath, removeLogin, writeLogin } from '../client/config-store.ts';
 import { FALLBACK_URL } from '../client/connection.ts';
+import { origin } from '../client/failover.ts';
 import { action, printJson } from '../client/output.ts';
 import { readSecretInput } from '../client/read-input.ts';
 import { V2Client } from '../client/v2-client.ts';
@@ -33,12 +34,24 @@ export function registerLoginCommand(program: Command): void {
           (await readSecretInput('Token: ', true))
         ).trim();
         if (token === '') throw new DsvError('DSV_INPUT_INVALID', 'No token given');
-        const self = await new V2Client({ url, token }).json<TokenSelf>('GET', '/v2/sys/tokens/self');
-        writeLogin({ url, token });
+        const client = new V2Client({ url, token });
+        const self = await client.json<TokenSelf>('GET', '/v2/sys/tokens/self');
+        // A login is for the cluster: keep every node's URL (a node that predates the route: this one only).
+        const cluster = await client
+          .json<{ nodes?: Array<{ url?: unknown }> }>('GET', '/v2/sys/cluster')
+          .catch(() => ({ nodes: [] }));
+        const seen = new Set([origin(url)]);
+        const others = (cluster.nodes ?? [])
+          .map((node) => node.url)
+          .filter((node): node is string => typeof node === 'string' && !seen.has(origin(node)))
+          .filter((node) => seen.add(origin(node)) !== undefined);
+        const urls = [url, ...others];
+        writeLogin({ url, token, urls });
         // The token is never printed back; the accessor names it for `dsv token revoke`.
         if (options.json)
           return printJson({
             url,
+            urls,
             accessor: self.accessor,
             tenant: self.tenant,
             root: self.root,
@@ -46,6 +59,8 @@ export function registerLoginCommand(program: Command): void {
           });
         const kind = self.root ? 'root token' : `tenant ${self.tenant}`;
         console.log(`logged in to ${url} (${kind}, accessor ${self.accessor}); saved in ${configPath()}`);
+        if (others.length > 0)
+          console.log(`cluster of ${urls.length} nodes: ${urls.join(', ')} (the token works on each)`);
       }),
     );
 

@@ -114,6 +114,14 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
     };
   });
 
+  // The cluster's nodes and their public URLs, for any valid token: `dsv login` keeps them so a login is for
+  // the cluster and a command can fall back to another node (issue 11). No offsets, health or peers (F8).
+  app.get('/sys/cluster', async (request) => {
+    noteAdminAction(request, 'cluster.nodes');
+    await auth(request);
+    return { nodes: context.clusterNodes?.() ?? [] };
+  });
+
   app.get('/sys/tokens/self', async (request) => {
     noteAdminAction(request, 'token.self');
     const caller = await auth(request);

@@ -7,4 +7,6 @@ export interface V2Context {
   readonly coordinator: Coordinator;
   readonly authenticator: RequestAuthenticator;
   readonly limits: V1Limits;
+  /** Every node of the cluster and its public URL (`GET /v2/sys/cluster`: `dsv login` keeps them). */
+  readonly clusterNodes?: () => ReadonlyArray<{ readonly nodeId: string; readonly url: string }>;
 }

@@ -105,6 +105,7 @@ export async function initCluster(options: ClusterInitOptions): Promise<ClusterI
   const members = hosts.map((host, i) => ({
     nodeId: `node-${i}`,
     peerUrl: `https://${urlHost(host)}:${peerBasePort + i}`,
+    publicUrl: `${options.publicTls ? 'https' : 'http'}://${urlHost(host)}:${options.basePort + i}`,
   }));
   // Operator key, node keys, per-node peer tokens, manifest and log key (trust-boundaries design §1).
   createClusterIdentity({
