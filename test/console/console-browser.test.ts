@@ -205,7 +205,7 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
       page.getByRole('button', { name: 'Download .env' }).click(),
     ]);
     const file = readFileSync((await download.path()) ?? '', 'utf8');
-    assert.equal(file, `# app settings\nAPI_KEY=secret(API_KEY)\nDB=${V3}\nPORT=3000\n\n`);
+    assert.equal(file, `# app settings\nAPI_KEY=secret(API_KEY)\nDB=${V3}\nPORT=3000\n`);
     const stored = await fetch(`${f.url(2)}/v2/secrets/app/API_KEY`, {
       headers: { authorization: `Bearer ${f.root}` },
     });

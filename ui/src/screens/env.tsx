@@ -103,7 +103,9 @@ export function EnvScreen({ session }: { session: Session }) {
 
   const download = () => {
     if (result === null) return;
-    const url = URL.createObjectURL(new Blob([result + '\n'], { type: 'text/plain' }));
+    const url = URL.createObjectURL(
+      new Blob([result.endsWith('\n') ? result : `${result}\n`], { type: 'text/plain' }),
+    );
     const a = document.createElement('a');
     a.href = url;
     a.download = '.env';
