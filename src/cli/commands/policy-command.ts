@@ -1,6 +1,7 @@
 // `dsv policy put|list|get|delete`: a tenant's policies (rules of namespace/name patterns and capabilities).
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
+import { CAPABILITIES } from '../../control/control-entry.ts';
 import { DsvError } from '../../errors/index.ts';
 import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
 import { action, printJson, printTable } from '../client/output.ts';
@@ -32,6 +33,49 @@ export function parseRuleOption(raw: string, previous: readonly unknown[] = []):
     );
   }
   return [...previous, { path, capabilities }];
+}
+
+/** What a user may mean by a capability DSV does not have (Vault's words, HTTP verbs, typos' neighbours). */
+const MEANT: Readonly<Record<string, string>> = {
+  write: 'create,update',
+  put: 'create,update',
+  post: 'create',
+  patch: 'update',
+  get: 'read',
+  remove: 'delete',
+  destroy: 'delete',
+  sudo: 'admin',
+  root: 'admin',
+  manage: 'admin',
+  versions: 'history',
+  '*': CAPABILITIES.join(','),
+  deny: 'nothing: what no rule grants is denied',
+};
+
+/**
+ * One warning per capability DSV does not know, with what was probably meant (issue 11). The server refuses
+ * such a policy anyway; saying which word and what to write instead is the part it cannot.
+ */
+export function unknownCapabilityWarnings(rules: unknown): string[] {
+  if (!Array.isArray(rules)) return [];
+  const known = new Set<string>(CAPABILITIES);
+  return rules.flatMap((rule: unknown, index) => {
+    const capabilities = (rule as { capabilities?: unknown } | null)?.capabilities;
+    if (!Array.isArray(capabilities)) return [];
+    return capabilities
+      .filter((capability): capability is string => typeof capability === 'string')
+      .filter((capability) => !known.has(capability))
+      .map((capability) => {
+        const meant =
+          MEANT[capability.toLowerCase()] ??
+          (known.has(capability.toLowerCase()) ? capability.toLowerCase() : undefined);
+        return (
+          `warning: rule ${index + 1}: unknown capability "${capability}"` +
+          (meant === undefined ? '' : ` (did you mean ${meant}?)`) +
+          `; capabilities are ${CAPABILITIES.join(', ')}`
+        );
+      });
+  });
 }
 
 async function rulesFromFile(file: string): Promise<unknown> {
@@ -84,6 +128,13 @@ export function registerPolicyCommand(program: Command): void {
         throw new DsvError('DSV_INPUT_INVALID', 'Give the rules with either --file or --rule');
       }
       const rules = options.file === undefined ? options.rule : await rulesFromFile(options.file);
+      const unknown = unknownCapabilityWarnings(rules);
+      for (const warning of unknown) console.error(warning);
+      if (unknown.length > 0)
+        throw new DsvError(
+          'DSV_INPUT_INVALID',
+          `policy ${name} not stored: ${unknown.length} unknown ${unknown.length === 1 ? 'capability' : 'capabilities'}`,
+        );
       const body = await clientFor(options).json<{ tenant: string; name: string; rules: Rule[] }>(
         'PUT',
         `/v2/sys/policies/${segment(name)}`,
