@@ -71,6 +71,8 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
   it('creates a secret (value hidden until revealed), updates it with If-Match', async () => {
     const page = f.page;
     await page.goto(`${f.url()}/ui/#/secrets/app`);
+    await page.getByRole('heading', { name: 'New secret' }).waitFor();
+    await f.shot('02a-namespace');
     await page.getByLabel('Name', { exact: true }).fill('db-password');
     await page.getByLabel('Value', { exact: true }).fill(V1);
     await page.getByRole('button', { name: 'Create' }).click();
@@ -88,6 +90,11 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     assert.equal(put.length, 2);
     assert.ok(!(await page.content()).includes(V2));
 
+    await f.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: f.url() });
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByText('Copied version 2 to the clipboard.').waitFor();
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), V2);
+    assert.equal(await page.getByTestId('secret-value').textContent(), '••••••••', 'copied, not shown');
     await page.getByRole('button', { name: 'Reveal', exact: true }).click();
     await page.getByTestId('secret-value').getByText(V2).waitFor();
     await f.shot('03-secret-revealed');
