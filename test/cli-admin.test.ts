@@ -74,7 +74,12 @@ describe('dsv CLI: administration', () => {
     assert.equal(bad.code, 2, 'a malformed --rule is a usage error');
     const badCapability = await dev.cli(['policy', 'put', 'x', '--tenant', 'acme', '--rule', 'a/b:fly']);
     assert.equal(badCapability.code, 1);
-    assert.match(badCapability.stderr, /^error \[DSV_INPUT_INVALID\]: rule 1: capabilities must be/);
+    // Caught before anything is sent, with the rule and the list of capabilities (issue 11).
+    assert.match(badCapability.stderr, /^warning: rule 1: unknown capability "fly"; capabilities are read,/);
+    assert.match(
+      badCapability.stderr,
+      /^error \[DSV_INPUT_INVALID\]: policy x not stored: 1 unknown capability$/m,
+    );
     const temp = await dev.cli(['policy', 'put', 'temp', '--tenant', 'acme', '--rule', 'a/b:read']);
     assert.equal(temp.code, 0);
     assert.deepEqual(
