@@ -151,6 +151,40 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     assert.equal(gone.status, 404);
   });
 
+  it('pages through names 20 at a time and filters them by prefix', async () => {
+    const headers = { authorization: `Bearer ${f.root}`, 'content-type': 'application/json' };
+    const names = Array.from(
+      { length: 23 },
+      (_, i) => `${i % 2 === 0 ? 'db' : 'web'}-${String(i).padStart(2, '0')}`,
+    );
+    for (const name of names) {
+      const made = await fetch(`${f.url()}/v2/secrets/bulk/${name}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ value: 'x' }),
+      });
+      assert.equal(made.status, 201);
+    }
+    const page = f.page;
+    await page.goto(`${f.url()}/ui/#/secrets/bulk`);
+    const links = page.getByTestId('secret-names').getByRole('link');
+    await page.getByTestId('secret-names').getByRole('link', { name: 'db-00' }).waitFor();
+    assert.equal(await links.count(), 20);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByTestId('secret-names').getByRole('link', { name: 'web-21' }).waitFor();
+    assert.equal(await links.count(), 3);
+    assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.getByTestId('secret-names').getByRole('link', { name: 'db-00' }).waitFor();
+    await page.getByLabel('Filter by prefix').fill('web-1');
+    await page
+      .getByTestId('secret-names')
+      .getByRole('link', { name: 'db-00' })
+      .waitFor({ state: 'detached' });
+    assert.deepEqual(await links.allTextContents(), ['web-11', 'web-13', 'web-15', 'web-17', 'web-19']);
+    await f.shot('05c-paged-filtered');
+  });
+
   it('shows the redundancy of each version: a stopped node, a version written without it, its repair', async () => {
     const page = f.page;
     await page.goto(`${f.url()}/ui/#/cluster`);
