@@ -8,6 +8,7 @@ import type { AppendResult, CommitLog, LogIdentity, LogRecord, ReadOptions } fro
 import { assertOffset, assertPartition, assertReadOptions, encodeRecordKey } from '../log-input.ts';
 import { logUnavailable } from './kafka-errors.ts';
 import { KafkaPartitionReader } from './kafka-partition-reader.ts';
+import { ProduceBatcher } from './produce-batcher.ts';
 import { ensureTopic } from './kafka-topic.ts';
 
 /** Same bound as the embedded log, so both adapters refuse the same appends. */
@@ -58,6 +59,8 @@ export class KafkaCommitLog implements CommitLog {
   #closing: Promise<void> | undefined;
 
   readonly #appendTimeoutMs: number;
+  /** Appends in flight together share one produce request (group commit). */
+  readonly #batcher: ProduceBatcher;
 
   private constructor(
     topic: string,
@@ -73,6 +76,7 @@ export class KafkaCommitLog implements CommitLog {
     this.partitionCount = partitionCount;
     this.#producer = producer;
     this.#reader = reader;
+    this.#batcher = new ProduceBatcher(topic, () => this.#producer, appendTimeoutMs);
   }
 
   /**
@@ -152,13 +156,9 @@ export class KafkaCommitLog implements CommitLog {
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
       try {
-        const sending = this.#producer.send({
-          messages: [{ topic: this.topic, partition, key: keyBytes, value: copy }],
-        });
-        const result = await untilAborted(sending, AbortSignal.timeout(Math.ceil(remaining)));
-        const offset = result.offsets?.find((o) => o.partition === partition)?.offset;
-        if (offset === undefined) throw new Error('the broker answered without an offset');
-        return { partition, offset: Number(offset) };
+        const sending = this.#batcher.append(partition, keyBytes, copy);
+        const offset = await untilAborted(sending, AbortSignal.timeout(Math.ceil(remaining)));
+        return { partition, offset };
       } catch (error) {
         this.#assertOpen();
         lastError = error;
