@@ -224,6 +224,12 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     const page = f.page;
     await page.goto(`${f.url()}/ui/#/env`);
     await page.getByLabel('Namespace').fill('app');
+    // A file dropped on the text area is loaded into it.
+    const dropped = await page.evaluateHandle(
+      `(() => { const d = new DataTransfer(); d.items.add(new File(['DROPPED=secret(db-password)'], '.env')); return d; })()`,
+    );
+    await page.getByLabel(/Or paste/).dispatchEvent('drop', { dataTransfer: dropped });
+    await page.getByTestId('env-preview').getByText('DROPPED').waitFor();
     // Opened from a file (the same path as a dropped one).
     await page.getByLabel('Open a file').setInputFiles({
       name: '.env',
