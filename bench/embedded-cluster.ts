@@ -6,6 +6,10 @@ import { freePortRange } from '../src/platform/free-ports.ts';
 
 export interface BenchCluster {
   readonly urls: string[];
+  /** A root token of this cluster (`dsv dev` prints one the same way), for the v2 API. */
+  readonly token: string;
+  /** Read-only group-commit counters of its nodes, where they are reachable (see `syncCounters`). */
+  readonly cluster: DevCluster;
   stop(): Promise<void>;
 }
 
@@ -43,9 +47,10 @@ export async function startBenchCluster(options: {
         throw new Error(`cluster not healthy within ${options.readyMs ?? 20_000} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    const token = await cluster.issueDevRootToken();
+    return { urls, token, cluster, stop: () => cluster.stop() };
   } catch (error) {
     await cluster.stop();
     throw error;
   }
-  return { urls, stop: () => cluster.stop() };
 }

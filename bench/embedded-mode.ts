@@ -1,22 +1,28 @@
-// Embedded mode: PUT and GET against real in-process 3-node clusters (envelope encryption as in `dsv dev`,
-// and a pass-through sealer to price it), each interleaved in time with a loopback HTTP baseline.
+// Embedded mode: issue 10's v2 workloads (and optionally v1 PUT and GET) against real in-process 3-node
+// clusters (envelope encryption as in `dsv dev`, and a pass-through sealer to price it), each interleaved in
+// time with a loopback HTTP baseline; after each group, the sync calls per operation counted with strace.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevKeyFile, envelopeSealer, type SealerFactory } from '../src/node/sealers.ts';
+import type { DevCluster } from '../src/node/dev-cluster.ts';
 import type { CleanupStack } from './cleanup.ts';
 import { startBenchCluster } from './embedded-cluster.ts';
+import { countSyncCalls, straceUnavailable, type SyncCalls } from './fsync-count.ts';
 import { runLoadInWorker } from './load-in-worker.ts';
 import type { LoadResult } from './load.ts';
 import { startLoopbackServer } from './loopback-server.ts';
-import { pooled, type MeasuredGroup } from './measurement.ts';
-import type { BenchOptions } from './options.ts';
+import { pooled, type DsvOperation, type MeasuredGroup } from './measurement.ts';
+import { WORKLOADS, type BenchOptions } from './options.ts';
 import { plainSealerFactory } from './plain-sealer.ts';
 import type { RunFigures } from './results.ts';
 import { measureEnvelopeSealer } from './sealer-micro.ts';
+import { readInProcessSyncs, syncsBetween, type InProcessSyncs } from './sync-counters.ts';
 import type { KeyState, WorkloadKind, WorkloadSpec } from './workload.ts';
 
 const USER = 'bench';
+/** Keys created before the groups (as many as `../shared/perf` seeds); update, read and mixed use them. */
+export const KEYS = 1000;
 const VALUE_BYTES = 100;
 const MAX_REQUESTS = 1_000_000;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -25,11 +31,39 @@ export const SLICES = 4;
 /** Warm-up of the later slices: enough to reopen keep-alive connections, the code is already warm. */
 const RESLICE_WARMUP_MS = 250;
 
+/** Operations of one counting pass: 200 at c=1, 640 at c=32. */
+export const countedOperations = (concurrency: number): number => Math.max(200, 20 * concurrency);
+/** The idle pass: sync calls with no request at all, for what the background costs. */
+const IDLE_MS = 2_000;
+
 interface Target {
   readonly label: string;
   readonly kind: 'loopback' | 'cluster';
   readonly urls: string[];
+  readonly token?: string;
   keys: KeyState[];
+}
+
+/** Sync calls of one counting pass: a fixed number of operations of one workload, traced after its slices. */
+export interface SyncCount {
+  readonly operation: DsvOperation;
+  readonly concurrency: number;
+  /** Requests sent (every one answered correctly, or counted in `errors`). */
+  readonly operations: number;
+  readonly seconds: number;
+  readonly calls: SyncCalls;
+  readonly inProcess: InProcessSyncs;
+  readonly errors: Record<string, number>;
+}
+
+export interface SyncFigures {
+  /** Which target the passes drove (the other cluster, idle, is in the same process). */
+  readonly target: string;
+  readonly counts: readonly SyncCount[];
+  /** No request at all for `seconds`: the background's share of every pass. */
+  readonly idle?: { readonly seconds: number; readonly calls: SyncCalls; readonly inProcess: InProcessSyncs };
+  /** Set when nothing (or not everything) could be counted: why. */
+  readonly notCounted?: string;
 }
 
 export async function runEmbeddedMode(
@@ -37,17 +71,26 @@ export async function runEmbeddedMode(
   cleanup: CleanupStack,
   progress: (line: string) => void,
 ): Promise<RunFigures> {
-  const spec = (kind: WorkloadKind, target: Target, concurrency: number, slice: number): WorkloadSpec => ({
+  const spec = (
+    kind: WorkloadKind,
+    target: Target,
+    concurrency: number,
+    slice: number | 'count' | 'seed',
+  ): WorkloadSpec => ({
     kind,
     origins: target.urls,
     concurrency,
-    warmupMs: slice === 0 ? options.warmupMs : Math.min(options.warmupMs, RESLICE_WARMUP_MS),
+    warmupMs:
+      slice === 0 || slice === 'seed' ? options.warmupMs : Math.min(options.warmupMs, RESLICE_WARMUP_MS),
     durationMs: options.durationMs / SLICES,
     maxRequests: MAX_REQUESTS,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     user: USER,
     keys: target.keys,
     valueBytes: VALUE_BYTES,
+    ...(target.token === undefined ? {} : { token: target.token }),
+    // The create rows make fresh keys, unique per row and slice; seeding creates `keys`.
+    ...(kind === 'v2-create' && slice !== 'seed' ? { createPrefix: `new-c${concurrency}-${slice}-` } : {}),
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'dsv-bench-'));
   cleanup.defer('remove temp data', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -59,42 +102,48 @@ export async function runEmbeddedMode(
     ['envelope', envelopeSealer({ kind: 'key-file', path: keyFile })],
   ];
   if (options.plainBaseline) sealers.push(['plain', plainSealerFactory]);
-  const keyCount = Math.max(64, ...options.concurrencies);
+  const keyCount = Math.max(KEYS, ...options.workloads.flatMap((workload) => workload.concurrencies));
   const targets: Target[] = [{ label: 'loopback', kind: 'loopback', urls: [loopback.url], keys: [] }];
+  const clusters: DevCluster[] = [];
   for (const [label, sealer] of sealers) {
     progress(`starting 3-node cluster (${label} at rest)`);
     const cluster = await startBenchCluster({ dataDir: join(dataDir, label), sealer });
     cleanup.defer(`stop ${label} cluster`, () => cluster.stop());
+    clusters.push(cluster.cluster);
     const target: Target = {
       label,
       kind: 'cluster',
       urls: cluster.urls,
+      token: cluster.token,
       keys: Array.from({ length: keyCount }, (_, i) => ({
         name: `bench-key-${String(i).padStart(4, '0')}`,
         value: undefined,
         version: undefined,
       })),
     };
-    // Seeding is a bounded create run: exactly one POST per key, every answer checked.
+    // Seeding is a bounded v2 create run: exactly one create per key, every answer checked.
+    const began = Date.now();
     const seeded = await runLoadInWorker({
-      ...spec('v1-create', target, 8, 0),
+      ...spec('v2-create', target, 32, 'seed'),
       warmupMs: 0,
-      durationMs: 60_000,
+      durationMs: 120_000,
       maxRequests: keyCount,
     });
     if (Object.keys(seeded.errors).length > 0 || seeded.keys.some((key) => key.version !== 1)) {
       throw new Error(`seeding the ${label} cluster failed: ${JSON.stringify(seeded.errors)}`);
     }
+    progress(`seeded ${keyCount} keys in ${((Date.now() - began) / 1000).toFixed(1)} s`);
     target.keys = seeded.keys;
     targets.push(target);
   }
+  const main = targets.find((target) => target.label === 'envelope')!;
+  let notCounted = options.countFsyncs ? straceUnavailable() : '--no-fsyncs';
+  const counts: SyncCount[] = [];
 
   const groups: MeasuredGroup[] = [];
-  for (const [operation, kind] of [
-    ['PUT', 'v1-put'],
-    ['GET', 'v1-get'],
-  ] as const) {
-    for (const conc of options.concurrencies) {
+  for (const workload of options.workloads) {
+    const { kind, label: operation } = WORKLOADS[workload.name];
+    for (const conc of workload.concurrencies) {
       progress(
         `${operation} at concurrency ${conc}: ${SLICES} interleaved slices of ${targets.length} targets`,
       );
@@ -109,7 +158,7 @@ export async function runEmbeddedMode(
           slices.get(target.label)!.push(result);
         }
       }
-      const [baseline, ...clusters] = targets.map((target) =>
+      const [baseline, ...clusterRows] = targets.map((target) =>
         pooled(
           target.kind === 'loopback' ? 'HTTP GET' : operation,
           target.label,
@@ -117,8 +166,45 @@ export async function runEmbeddedMode(
           slices.get(target.label)!,
         ),
       );
-      groups.push({ operation, concurrency: conc, baseline: baseline!, rows: clusters });
+      groups.push({ operation, concurrency: conc, baseline: baseline!, rows: clusterRows });
+      if (notCounted !== undefined) continue;
+      // After the measured slices, never during them: tracing stops every thread at every system call.
+      const operations = countedOperations(conc);
+      progress(`counting sync calls of ${operations} × ${operation} at concurrency ${conc} (strace)`);
+      try {
+        const count = await countPass(join(dataDir, 'strace.txt'), clusters, () =>
+          runLoadInWorker({
+            ...spec(kind, main, conc, 'count'),
+            warmupMs: 0,
+            durationMs: 120_000,
+            maxRequests: operations,
+          }),
+        );
+        main.keys = count.result.keys;
+        counts.push({
+          operation,
+          concurrency: conc,
+          operations: count.result.issued,
+          seconds: count.seconds,
+          calls: count.calls,
+          inProcess: count.inProcess,
+          errors: count.result.errors,
+        });
+      } catch (error) {
+        notCounted = error instanceof Error ? error.message : String(error);
+      }
     }
+  }
+  let idle: SyncFigures['idle'];
+  if (notCounted === undefined) {
+    progress(`counting sync calls with no requests for ${IDLE_MS / 1000} s (strace)`);
+    const pass = await countPass(join(dataDir, 'strace.txt'), clusters, () => sleep(IDLE_MS)).catch(
+      (error: unknown) => {
+        notCounted = error instanceof Error ? error.message : String(error);
+        return undefined;
+      },
+    );
+    if (pass) idle = { seconds: pass.seconds, calls: pass.calls, inProcess: pass.inProcess };
   }
   progress('envelope sealer alone (seal/open of one shard)');
   const sealerMicro = await measureEnvelopeSealer(dataDir, keyFile);
@@ -128,5 +214,35 @@ export async function runEmbeddedMode(
     ...(options.plainBaseline ? { plainTarget: 'plain' } : {}),
     slices: SLICES,
     sealerMicro,
+    syncs: {
+      target: main.label,
+      counts,
+      ...(idle ? { idle } : {}),
+      ...(notCounted === undefined ? {} : { notCounted }),
+    },
   };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One strace pass around `load`, with DSV's own sync counters read before and after it. */
+async function countPass<T>(
+  summaryFile: string,
+  clusters: readonly DevCluster[],
+  load: () => Promise<T>,
+): Promise<{ result: T; calls: SyncCalls; inProcess: InProcessSyncs; seconds: number }> {
+  let before = readInProcessSyncs(clusters);
+  let began = 0;
+  let ended = 0;
+  const { calls, result } = await countSyncCalls(summaryFile, async () => {
+    before = readInProcessSyncs(clusters);
+    began = performance.now();
+    try {
+      return await load();
+    } finally {
+      ended = performance.now();
+    }
+  });
+  const inProcess = syncsBetween(before, readInProcessSyncs(clusters));
+  return { result, calls, inProcess, seconds: (ended - began) / 1000 };
 }

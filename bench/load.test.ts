@@ -117,6 +117,34 @@ describe('bench workloads against a real 3-node cluster', () => {
     assert.ok(read.okInWindow > 0);
   });
 
+  it('v2 (issue 10 rows): create, update, read and mixed answer as the v2 API says, versions dense', async () => {
+    const keys: KeyState[] = Array.from({ length: 4 }, (_, i) => ({
+      name: `v2/${i}`,
+      value: undefined,
+      version: undefined,
+    }));
+    const spec = { ...base, origins: cluster.urls, keys, token: cluster.token };
+    const seeded = await runLoad({ ...spec, kind: 'v2-create', maxRequests: 4, durationMs: 10_000 });
+    assert.deepEqual(seeded.errors, {});
+    assert.ok(seeded.keys.every((key) => key.version === 1));
+    const fresh = await runLoad({ ...spec, kind: 'v2-create', createPrefix: 'fresh-', maxRequests: 6 });
+    assert.deepEqual(fresh.errors, {});
+    assert.equal(fresh.okInWindow, 6);
+    const updated = await runLoad({ ...spec, kind: 'v2-update', keys: seeded.keys });
+    assert.deepEqual(updated.errors, {});
+    assert.ok(updated.keys.every((key) => (key.version ?? 0) > 1));
+    const mixed = await runLoad({ ...spec, kind: 'v2-mixed', keys: updated.keys, readPercent: 50 });
+    assert.deepEqual(mixed.errors, {});
+    const read = await runLoad({ ...spec, kind: 'v2-read', keys: mixed.keys });
+    assert.deepEqual(read.errors, {});
+    assert.ok(read.okInWindow > 0);
+    // A create of a key that exists is a 409, counted as an error and never measured.
+    const again = await runLoad({ ...spec, kind: 'v2-create', keys: read.keys.slice(0, 1), maxRequests: 1 });
+    assert.equal(again.okInWindow, 0);
+    assert.deepEqual(Object.keys(again.errors).length, 1);
+    assert.match(Object.keys(again.errors)[0]!, /^HTTP 409 .*DSV_SECRET_EXISTS/);
+  });
+
   it('a second create of the same key is counted as an error (409), not measured', async () => {
     const keys: KeyState[] = [{ name: 'dup', value: undefined, version: undefined }];
     const spec = { ...base, concurrency: 1, origins: cluster.urls, keys, durationMs: 10_000 };

@@ -25,8 +25,9 @@ export function validateSpec(spec: WorkloadSpec): void {
   if (!(spec.durationMs > 0) || spec.warmupMs < 0) fail('duration must be > 0, warm-up ≥ 0');
   if (!(spec.maxRequests > 0)) fail('maxRequests must be > 0');
   if (spec.kind !== 'http-get' && spec.keys.length === 0) fail('no keys');
-  if (spec.kind === 'v1-put' && spec.keys.length < spec.concurrency)
-    fail('a PUT run needs ≥ 1 key per worker');
+  const owned = spec.kind === 'v1-put' || spec.kind === 'v2-update' || spec.kind === 'v2-mixed';
+  if (owned && spec.keys.length < spec.concurrency) fail('a run with updates needs ≥ 1 key per worker');
+  if (spec.kind.startsWith('v2-') && spec.token === undefined) fail('v2 requests need a token');
 }
 
 /** A short, value-free description of a transport failure (timeouts, refused connections). */
@@ -43,6 +44,11 @@ function statusFault(status: number, body: string): string {
 
 export async function runLoad(spec: WorkloadSpec): Promise<LoadResult> {
   validateSpec(spec);
+  const headers = {
+    accept: 'application/json',
+    'content-type': 'application/json',
+    ...(spec.token === undefined ? {} : { authorization: `Bearer ${spec.token}` }),
+  };
   const pools = spec.origins.map(
     (origin) =>
       new Pool(origin, {
@@ -76,7 +82,7 @@ export async function runLoad(spec: WorkloadSpec): Promise<LoadResult> {
         const response = await pool.request({
           method: planned.method,
           path: planned.path,
-          headers: { accept: 'application/json', 'content-type': 'application/json' },
+          headers: planned.headers === undefined ? headers : { ...headers, ...planned.headers },
           ...(planned.body === undefined ? {} : { body: planned.body }),
         });
         text = await response.body.text();

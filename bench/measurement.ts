@@ -2,8 +2,11 @@
 import type { LoadResult } from './load.ts';
 import { summarise, type Summary } from './stats.ts';
 
+/** A DSV workload's row label: issue 10's v2 rows, or v1 PUT and GET (the only ones in kafka mode). */
+export type DsvOperation = 'create' | 'update' | 'read' | 'mixed 90/10' | 'GET' | 'PUT';
+
 /** DSV's operations, the HTTP/HTTPS round-trip baselines, and one raw Kafka produce (kafka mode). */
-export type Operation = 'HTTP GET' | 'HTTPS GET' | 'PRODUCE' | 'GET' | 'PUT';
+export type Operation = 'HTTP GET' | 'HTTPS GET' | 'PRODUCE' | DsvOperation;
 
 export interface Measurement {
   readonly operation: Operation;
@@ -20,7 +23,7 @@ export interface Measurement {
  * (and the other targets), so every ratio divides figures taken under the same machine load.
  */
 export interface MeasuredGroup {
-  readonly operation: 'GET' | 'PUT';
+  readonly operation: DsvOperation;
   readonly concurrency: number;
   readonly baseline: Measurement;
   readonly rows: readonly Measurement[];

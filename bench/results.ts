@@ -1,5 +1,7 @@
-// Prints a run's measurements: the main table, the ratios against the same-run baselines, and every error.
-import { errorCount, type MeasuredGroup, type Measurement } from './measurement.ts';
+// Prints a run's measurements: the main table, the ratios against the same-run baselines, the sync calls per
+// operation, and every error.
+import type { SyncFigures } from './embedded-mode.ts';
+import { errorCount, type MeasuredGroup } from './measurement.ts';
 import { formatNumber, formatTable } from './report.ts';
 import type { SealerMicro } from './sealer-micro.ts';
 import { ratio } from './stats.ts';
@@ -15,6 +17,8 @@ export interface RunFigures {
   readonly baselineLabel?: string;
   /** Further same-group rows the main target is divided by (kafka mode: the raw produce, plain HTTP). */
   readonly divisors?: ReadonlyArray<{ readonly target: string; readonly label: string }>;
+  /** Embedded mode: sync calls per operation, counted with strace after each group. */
+  readonly syncs?: SyncFigures;
 }
 
 const rowOf = (group: MeasuredGroup, target: string | undefined) =>
@@ -116,14 +120,93 @@ export function printFigures(figures: RunFigures, out: (line: string) => void): 
     );
     out('');
   }
+  if (figures.syncs) printSyncs(figures.syncs, out);
+  const counted = (figures.syncs?.counts ?? []).map((count) => ({
+    operation: count.operation,
+    target: `${figures.syncs?.target ?? '?'} (sync count)`,
+    concurrency: count.concurrency,
+    errors: count.errors,
+  }));
   return printErrors(
-    figures.groups.flatMap((group) => [group.baseline, ...group.rows]),
+    [...figures.groups.flatMap((group) => [group.baseline, ...group.rows]), ...counted],
     out,
   );
 }
 
+const perOp = (calls: number | undefined, operations: number) =>
+  calls === undefined ? '–' : ratio(calls, operations);
+
+/** The sync calls counted per operation (never estimated: without strace there is no figure). */
+export function printSyncs(syncs: SyncFigures, out: (line: string) => void): void {
+  if (syncs.counts.length === 0) {
+    out(`fsyncs: not counted (${syncs.notCounted ?? 'no group was measured'})`);
+    out('');
+    return;
+  }
+  out(
+    `sync calls per operation, counted: strace -f -c -e trace=fsync,fdatasync,sync_file_range attached to this ` +
+      `process after each group's slices, for a fixed number of operations (ops) of that group on the ` +
+      `${syncs.target} cluster (the other cluster idles in the same process); beside them DSV's own counts of ` +
+      `the syncs it asks for: embedded-log batches, audit-trail batches, node-database WAL syncs.`,
+  );
+  const lines = syncs.counts.map((count) => {
+    const n = count.operations;
+    return [
+      count.operation,
+      count.concurrency,
+      n,
+      count.seconds,
+      count.calls.fsync,
+      count.calls.fdatasync,
+      count.calls.syncFileRange,
+      ratio(count.calls.fsync + count.calls.fdatasync, n),
+      perOp(count.inProcess.logBatches, n),
+      perOp(count.inProcess.auditBatches, n),
+      perOp(count.inProcess.walSyncs, n),
+    ];
+  });
+  out(
+    formatTable(
+      [
+        'workload',
+        'conc',
+        'ops',
+        's',
+        'fsync',
+        'fdatasync',
+        'sync_file_range',
+        '(fsync+fdatasync) / op',
+        'log batches / op',
+        'audit batches / op',
+        'WAL syncs / op',
+      ],
+      lines,
+    ),
+  );
+  const idle = syncs.idle;
+  if (idle) {
+    const per = (calls: number | undefined) =>
+      calls === undefined ? '–' : formatNumber(calls / idle.seconds);
+    out(
+      `with no requests (${formatNumber(idle.seconds)} s, both clusters): ` +
+        `${per(idle.calls.fsync + idle.calls.fdatasync)} fsync+fdatasync/s ` +
+        `(log batches ${per(idle.inProcess.logBatches)}/s, audit batches ${per(idle.inProcess.auditBatches)}/s, ` +
+        `WAL syncs ${per(idle.inProcess.walSyncs)}/s): the background share of the figures above.`,
+    );
+  }
+  if (syncs.notCounted !== undefined) out(`fsyncs: not counted for the rest (${syncs.notCounted})`);
+  out('');
+}
+
+interface ErrorRow {
+  readonly operation: string;
+  readonly target: string;
+  readonly concurrency: number;
+  readonly errors: Record<string, number>;
+}
+
 /** Lists every wrong answer; returns how many there were (the run fails if any). */
-function printErrors(all: readonly Measurement[], out: (line: string) => void): number {
+function printErrors(all: readonly ErrorRow[], out: (line: string) => void): number {
   let total = 0;
   for (const row of all) {
     for (const [what, count] of Object.entries(row.errors)) {

@@ -1,13 +1,15 @@
 // `npm run bench`: parses the mode, runs it under a watchdog, prints figures with same-run ratios, cleans up.
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { CleanupStack } from './cleanup.ts';
-import { runEmbeddedMode, SLICES } from './embedded-mode.ts';
+import { KEYS, runEmbeddedMode, SLICES } from './embedded-mode.ts';
 import { runKafkaMode } from './kafka-mode.ts';
 import { parseOptions, USAGE, type BenchOptions } from './options.ts';
 import { printFigures } from './results.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const started = performance.now();
+const progress = (line: string) =>
+  process.stderr.write(`bench: [${((performance.now() - started) / 1000).toFixed(1)} s] ${line}\n`);
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -15,11 +17,16 @@ const load = () =>
 
 /** Every slice has its own bounds; this only catches a stuck run so the bench always stops by itself. */
 function watchdogMs(options: BenchOptions): number {
-  const groups = options.concurrencies.length * 2;
+  const groups =
+    options.mode === 'kafka'
+      ? options.concurrencies.length * 2
+      : options.workloads.reduce((sum, workload) => sum + workload.concurrencies.length, 0);
   // kafka: HTTPS, HTTP, the cluster and (beside PUTs) the raw produce; plus the broker and node start-up.
   const targets = options.mode === 'kafka' ? 4 : options.plainBaseline ? 3 : 2;
-  const startMs = options.mode === 'kafka' ? 240_000 : 90_000;
-  return startMs + groups * targets * (options.warmupMs + options.durationMs + SLICES * 3_000);
+  // embedded: start-up and seeding, and per group a traced counting pass (slow under strace, bounded by count).
+  const startMs = options.mode === 'kafka' ? 240_000 : 150_000;
+  const countMs = options.mode === 'embedded' && options.countFsyncs ? 60_000 : 0;
+  return startMs + groups * (countMs + targets * (options.warmupMs + options.durationMs + SLICES * 3_000));
 }
 
 /** What is measured, per mode (printed before the figures). */
@@ -35,7 +42,9 @@ function header(options: BenchOptions): string[] {
   }
   return [
     `DSV bench — mode ${options.mode}: 3-node dev cluster in this process (embedded log, SQLite, HTTP on`,
-    `loopback), load from a worker thread over keep-alive undici pools, round robin over the nodes.`,
+    `loopback), load from a worker thread over keep-alive undici pools, round robin over the nodes. Workloads`,
+    `as ../shared/perf drives DSV (v2 API, root token): create (PUT If-None-Match: *, fresh keys), update`,
+    `(unconditional PUT), read (GET), mixed (90 % read / 10 % update at random), on ${KEYS} seeded keys.`,
   ];
 }
 

@@ -55,34 +55,53 @@ export function ensureConsoleBuilt({ quiet = false } = {}) {
 }
 
 /**
- * Debian's chromium for the browser tests of the console (test/console), installed with apt-get when
- * missing, as scripts/softhsm/ensure-softhsm.sh does for SoftHSM2. Returns whether /usr/bin/chromium exists.
+ * Installs the Debian package `pkg` with apt-get when `binary` is missing (as root, where apt-get exists),
+ * as scripts/softhsm/ensure-softhsm.sh does for SoftHSM2. Returns whether `binary` exists afterwards.
  */
-export function ensureChromium({ quiet = false } = {}) {
-  const chromium = '/usr/bin/chromium';
-  if (existsSync(chromium)) return true;
+function ensureDebianPackage({ binary, pkg, why, quiet }) {
+  if (existsSync(binary)) return true;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
   if (!isRoot || !hasApt) {
     if (!quiet)
-      process.stderr.write('dsv: chromium is missing; install it with: sudo apt-get install -y chromium\n');
+      process.stderr.write(`dsv: ${pkg} is missing; install it with: sudo apt-get install -y ${pkg}\n`);
     return false;
   }
-  if (!quiet)
-    process.stderr.write('dsv: installing chromium with apt-get (first run, for the console tests)…\n');
+  if (!quiet) process.stderr.write(`dsv: installing ${pkg} with apt-get (first run, ${why})…\n`);
   const stdio = quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = () =>
-    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { stdio, env })
-      .status === 0;
+    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', pkg], { stdio, env }).status ===
+    0;
   if (!install()) {
     spawnSync('apt-get', ['update', '-q'], { stdio, env });
     install();
   }
-  return existsSync(chromium);
+  return existsSync(binary);
+}
+
+/** Debian's chromium for the browser tests of the console (test/console). */
+export function ensureChromium({ quiet = false } = {}) {
+  return ensureDebianPackage({
+    binary: '/usr/bin/chromium',
+    pkg: 'chromium',
+    why: 'for the console tests',
+    quiet,
+  });
+}
+
+/** strace, with which `npm run bench` counts fsync calls per operation (it prints none without it). */
+export function ensureStrace({ quiet = false } = {}) {
+  return ensureDebianPackage({
+    binary: '/usr/bin/strace',
+    pkg: 'strace',
+    why: 'to count fsyncs in the bench',
+    quiet,
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   ensureDeps();
   if (process.argv.includes('--chromium')) ensureChromium();
+  if (process.argv.includes('--strace')) ensureStrace();
 }

@@ -36,6 +36,11 @@ interface PendingAppend {
 }
 
 export class JsonlAuditSink implements AuditSink {
+  /** Group-commit batches synced by every audit sink of this process (the benchmark counts them). */
+  static #batchSyncs = 0;
+  static get batchSyncs(): number {
+    return JsonlAuditSink.#batchSyncs;
+  }
   readonly dir: string;
   readonly node: string;
   /** What recovery dropped when the trail was opened (a torn last line after a crash), if anything. */
@@ -161,6 +166,7 @@ export class JsonlAuditSink implements AuditSink {
       if (this.#size >= this.#segmentBytes) await this.#rotate();
       await writeAll(this.#file, bytes, this.#size);
       await this.#file.datasync(); // durable before any append of the batch resolves (I-A1)
+      JsonlAuditSink.#batchSyncs += 1;
     } catch (cause) {
       // The file's state is unknown: refuse further appends (reopening re-checks the chain) and try to take
       // back the bytes of records nobody was told about.

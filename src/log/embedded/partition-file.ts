@@ -25,6 +25,11 @@ interface PendingAppend {
 }
 
 export class PartitionFile {
+  /** Group-commit batches synced by every partition file of this process (the benchmark counts them). */
+  static #batchSyncs = 0;
+  static get batchSyncs(): number {
+    return PartitionFile.#batchSyncs;
+  }
   readonly partition: number;
   readonly path: string;
   /** Bytes of torn tail dropped when the file was opened (0 after a clean shutdown). */
@@ -142,6 +147,7 @@ export class PartitionFile {
       const frames = batch.map((a) => ({ key: a.keyBytes, value: a.value, timestamp }));
       await writeAt(this.#file, encodeFrames(frames), start);
       await this.#file.datasync(); // I-L2: on disk before any append of the batch resolves
+      PartitionFile.#batchSyncs += 1;
     } catch (cause) {
       // After a failed write or sync the file's state is unknown: refuse further appends until reopened
       // (recovery re-validates the file), and try to take back the bytes no consumer may see.
