@@ -336,6 +336,16 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     assert.equal(await page.getByRole('button', { name: /Delete/ }).count(), 0);
     await f.shot('13-scoped-secret');
 
+    // .env: a line the token may not do (store) is flagged and Apply is not offered.
+    await page.goto(`${f.url()}/ui/#/env`);
+    await page.getByLabel('Namespace').fill('app');
+    await page.getByLabel(/Or paste/).fill('DB=secret(db-password)\nNEW=enc(nope)');
+    await page.getByTestId('env-denied').getByText('line(s) 2').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Apply' }).isDisabled(), true);
+    await f.shot('13a-scoped-env');
+    await page.getByLabel(/Or paste/).fill('DB=secret(db-password)');
+    assert.equal(await page.getByRole('button', { name: 'Apply' }).isDisabled(), false);
+
     await page.goto(`${f.url()}/ui/#/tokens`);
     await page.getByText('Forbidden (403)').waitFor();
     // The node refuses it too, whatever the page offers.

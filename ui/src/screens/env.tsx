@@ -3,7 +3,7 @@
 // download the result. Values are masked on screen; the download holds them.
 import { useState } from 'preact/hooks';
 import { api, describeError, seg } from '../api.ts';
-import { canSomewhere, type Session } from '../session.ts';
+import { can, canSomewhere, type Capability, type Session } from '../session.ts';
 
 type Action = 'skip' | 'plain' | 'store' | 'resolve' | 'create' | 'update' | 'read' | 'delete';
 
@@ -61,6 +61,15 @@ const DESCRIBE: Record<Action, (line: Line) => string> = {
   delete: (line) => `deletes secret ${line.secret} (no output line)`,
 };
 
+const NEEDS: Partial<Record<Action, Capability>> = {
+  store: 'create',
+  create: 'create',
+  update: 'update',
+  resolve: 'read',
+  read: 'read',
+  delete: 'delete',
+};
+
 const sent = (line: Line) => line.action !== 'skip' && line.action !== 'plain';
 const mask = (text: string) => text.replace(/=(?!\s*secret\().*/s, '=••••••••');
 
@@ -72,6 +81,11 @@ export function EnvScreen({ session }: { session: Session }) {
   const [busy, setBusy] = useState(false);
   const lines = classify(content);
   const dsvLines = lines.filter(sent);
+  const allowed = (line: Line) => {
+    const capability = NEEDS[line.action];
+    return capability === undefined || namespace === '' || can(session, capability, namespace, line.secret);
+  };
+  const denied = dsvLines.filter((line) => !allowed(line));
 
   const load = async (file: File | undefined) => {
     if (file) setContent(await file.text());
@@ -160,6 +174,7 @@ export function EnvScreen({ session }: { session: Session }) {
                 <th scope="col">Line</th>
                 <th scope="col">Variable</th>
                 <th scope="col">What happens</th>
+                <th scope="col">Your token</th>
               </tr>
             </thead>
             <tbody data-testid="env-preview">
@@ -170,11 +185,20 @@ export function EnvScreen({ session }: { session: Session }) {
                     <td>{line.number}</td>
                     <td>{line.key}</td>
                     <td>{DESCRIBE[line.action](line)}</td>
+                    <td class={allowed(line) ? '' : 'error'}>
+                      {allowed(line) ? 'may' : `may not ${NEEDS[line.action] ?? ''}`}
+                    </td>
                   </tr>
                 ))}
             </tbody>
           </table>
         </div>
+      ) : null}
+      {denied.length > 0 ? (
+        <p class="error" data-testid="env-denied">
+          Your token may not do line(s) {denied.map((line) => line.number).join(', ')}: the node would refuse
+          the whole file, so it is not offered.
+        </p>
       ) : null}
       {error ? (
         <p class="error" role="alert">
@@ -183,7 +207,7 @@ export function EnvScreen({ session }: { session: Session }) {
       ) : null}
       <button
         type="button"
-        disabled={!namespace || dsvLines.length === 0}
+        disabled={!namespace || dsvLines.length === 0 || denied.length > 0}
         aria-busy={busy}
         onClick={() => void apply()}
       >
