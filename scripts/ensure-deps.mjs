@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { consoleStale } from './build-console.mjs';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,9 +27,10 @@ function installDeps({ quiet }) {
   if (!isStale()) return;
   if (!quiet) process.stderr.write('dsv: installing dependencies (first run)…\n');
   const hasLock = existsSync(join(projectRoot, 'package-lock.json'));
+  // npm's own output goes to stderr: stdout is the command's (`$(dsv secret get …)` on a first run).
   const result = spawnSync('npm', [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund'], {
     cwd: projectRoot,
-    stdio: quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'],
+    stdio: quiet ? 'ignore' : ['ignore', 2, 'inherit'],
   });
   if (result.status !== 0) {
     process.stderr.write('dsv: dependency installation failed\n');
@@ -42,13 +44,12 @@ function installDeps({ quiet }) {
  */
 export function ensureConsoleBuilt({ quiet = false } = {}) {
   const script = join(projectRoot, 'scripts', 'build-console.mjs');
-  const check = `import(${JSON.stringify(pathToFileURL(script).href)}).then((m) => process.exit(m.consoleStale() ? 1 : 0))`;
+  if (!consoleStale()) return; // a few stat calls: every `npx dsv …` runs this
   const runner = existsSync(pinnedNode) ? pinnedNode : process.execPath;
-  if (spawnSync(runner, ['--input-type=module', '-e', check], { stdio: 'ignore' }).status === 0) return;
   if (!quiet) process.stderr.write('dsv: building the web console…\n');
   const result = spawnSync(runner, [script], {
     cwd: projectRoot,
-    stdio: quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'],
+    stdio: quiet ? 'ignore' : ['ignore', 2, 'inherit'],
   });
   if (result.status !== 0)
     process.stderr.write('dsv: the web console could not be built (/ui/ will say so)\n');
