@@ -75,7 +75,9 @@ export class NodeProcesses {
         ...(passphrase === undefined ? [] : ['--passphrase-fd', String(PASSPHRASE_FD)]),
       ];
       // Own process group: Ctrl-C reaches only the parent, which stops nodes before the broker.
-      const child = spawn(process.execPath, args, {
+      // execArgv: an installed dsv runs with symlinks preserved (bin/dsv.js); its node children must too.
+      const preserve = process.execArgv.filter((flag) => flag.startsWith('--preserve-symlinks'));
+      const child = spawn(process.execPath, [...preserve, ...args], {
         env,
         stdio: ['pipe', 'pipe', 'pipe', passphrase === undefined ? 'ignore' : 'pipe'],
         detached: true,
