@@ -53,7 +53,13 @@ export async function waitForMembership(urls: readonly string[], timeoutMs = 10_
 }
 
 /** Registers the before/after hooks of a file-level cluster; use it inside the file's top `describe`. */
-export function useV1Cluster(options: { nodes?: number } = {}): V1Fixture {
+export function useV1Cluster(
+  options: {
+    nodes?: number;
+    /** How long a write may stay pending before log time aborts it (test clusters: 3 s; see dev-cluster.ts). */
+    pendingWriteMs?: number;
+  } = {},
+): V1Fixture {
   const shared = sharedTarget;
   let target: V1Target | undefined;
   before(async () => {
@@ -61,7 +67,10 @@ export function useV1Cluster(options: { nodes?: number } = {}): V1Fixture {
       target = await (shared.running ??= shared.start());
       return;
     }
-    const started = await startTestCluster({ nodes: options.nodes ?? 3 });
+    const started = await startTestCluster({
+      nodes: options.nodes ?? 3,
+      ...(options.pendingWriteMs === undefined ? {} : { pendingWriteMs: options.pendingWriteMs }),
+    });
     target = { urls: started.urls, started };
     await waitForMembership(started.urls);
   });

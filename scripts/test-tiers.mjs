@@ -1,0 +1,130 @@
+// The test tiers: which test file runs in which tier, and how many files of a tier may run at once. The one
+// place that says it; scripts/test-tier.mjs runs a tier and refuses to start when a test file matches no tier
+// or more than one, so a new test file cannot silently drop out of `npm test`.
+//
+// Patterns are paths from the project root; `*` matches within one path segment, `**` across segments.
+// Classify a file by what it starts (its imports and the helpers under test/support it uses):
+//   unit     no cluster, no child process, no Kafka: pure functions, one SQLite file, one in-process Fastify app.
+//   cluster  in-process clusters: DevCluster (test/support/dev-cluster.ts, v1-fixture.ts) or DsvNode, embedded log.
+//   process  anything that starts another process: Kafka brokers, `dsv` CLI/server processes (dsv-process.ts,
+//            cli-harness.ts, multi-process-cluster.ts), SoftHSM, moto, chromium, strace, child `node` writers.
+// Budget: `npm run test:unit` stays under two minutes; a slow file there belongs in a later tier.
+
+/**
+ * `concurrency`: files of the tier run at once (capped by the machine's cores). Each test file is its own
+ * process either way; 2 only where nothing is shared between two files run together:
+ *   unit     every file works in memory or in its own mkdtemp dir; a server listens on port 0 (the OS picks).
+ *   cluster  every cluster gets its ports from freePortRange (port 0 from the OS) and its data from mkdtemp
+ *            (test/support/dev-cluster.ts; peer-mtls and keys-lifecycle use freePortRange and mkdtemp too).
+ *   process  1: a file starts up to three Kafka JVMs, a SoftHSM first use may run apt-get (which takes the
+ *            dpkg lock), `readme-path` runs `npm pack` in the checkout; their start-up deadlines were sized for
+ *            one such file at a time, and on two cores two of them together mostly wait on each other.
+ */
+export const tiers = {
+  unit: {
+    concurrency: 2,
+    budgetSeconds: 120,
+    files: [
+      'bench/stats.test.ts',
+      'src/cli/client/*.test.ts',
+      'src/cluster/coordinator/**/*.test.ts',
+      'src/cluster/local-shard-holder.test.ts',
+      'src/control/**/*.test.ts',
+      'src/errors/**/*.test.ts',
+      'src/gateway/**/*.test.ts',
+      'src/keys/envelope/**/*.test.ts',
+      'src/keys/kek/local/**/*.test.ts',
+      'src/keys/keyring/**/*.test.ts',
+      'src/keys/rotation/**/*.test.ts',
+      'src/log/embedded/embedded-commit-log.test.ts',
+      'src/log/embedded/embedded-recovery.test.ts',
+      'src/log/embedded/record-codec.test.ts',
+      'src/log/log-pin.test.ts',
+      'src/node/**/*.test.ts',
+      'src/platform/**/*.test.ts',
+      'src/secrets/**/*.test.ts',
+      'src/sharing/**/*.test.ts',
+      'src/trust/**/*.test.ts',
+      'test/audit-chain.test.ts',
+      'test/audit-gateway.test.ts',
+      'test/audit-hmac.test.ts',
+      'test/authz-decision.test.ts',
+      'test/history-checker.test.ts',
+    ],
+  },
+  cluster: {
+    concurrency: 2,
+    files: [
+      'bench/load.test.ts',
+      'src/cluster/testing/**/*.test.ts',
+      'test/at-rest-scan.test.ts',
+      'test/audit-cluster.test.ts',
+      'test/authz-http.test.ts',
+      'test/authz-regressions.test.ts',
+      'test/cluster-failures.test.ts',
+      'test/console/console-admin-api.test.ts',
+      'test/data-dir-modes.test.ts',
+      'test/dev-drain.test.ts',
+      'test/error-messages.test.ts',
+      'test/fault-embedded.test.ts',
+      'test/keys-lifecycle.test.ts',
+      'test/keys-rotate-immediate.test.ts',
+      'test/outcome-unknown.test.ts',
+      'test/peer-auth.test.ts',
+      'test/peer-mtls.test.ts',
+      'test/quotas.test.ts',
+      'test/read-delete-race.test.ts',
+      'test/security-regressions.test.ts',
+      'test/tokens-policies.test.ts',
+      'test/trust-regressions.test.ts',
+      'test/v1-concurrency.test.ts',
+      'test/v1-env-errors.test.ts',
+      'test/v1-env.test.ts',
+      'test/v1-names-values.test.ts',
+      'test/v1-secrets.test.ts',
+      'test/v1-startup.test.ts',
+      'test/v1-unavailable.test.ts',
+      'test/v1-validation.test.ts',
+      'test/v2-openapi.test.ts',
+      'test/v2-secrets.test.ts',
+    ],
+  },
+  process: {
+    concurrency: 1,
+    files: [
+      'bench/fsync-count.test.ts',
+      'src/keys/kek/aws-kms/**/*.test.ts',
+      'src/keys/kek/pkcs11/**/*.test.ts',
+      'src/log/embedded/dir-lock.test.ts',
+      'src/log/kafka/**/*.test.ts',
+      'test/adversary/**/*.test.ts',
+      'test/audit-cli.test.ts',
+      'test/audit-sink.test.ts',
+      'test/binary-values.test.ts',
+      'test/cli-*.test.ts',
+      'test/console/console-browser.test.ts',
+      'test/dev-kafka-*.test.ts',
+      'test/dsv-dev-cli.test.ts',
+      'test/dsv-keys-cli.test.ts',
+      'test/fault-kafka-*.test.ts',
+      'test/kek-rotation-cli.test.ts',
+      'test/kek-rotation-cluster.test.ts',
+      'test/kek-rotation-crash.test.ts',
+      'test/log-format.test.ts',
+      'test/log-pin.test.ts',
+      'test/multi-process-kafka.test.ts',
+      'test/public-insecure-http.test.ts',
+      'test/readiness-metrics.test.ts',
+      'test/readme-path.test.ts',
+      'test/sealed-start.test.ts',
+      'test/security-hardening.test.ts',
+      'test/v1-kafka.test.ts',
+    ],
+  },
+};
+
+/** The order `npm test` runs them in: fastest feedback first. */
+export const tierOrder = ['unit', 'cluster', 'process'];
+
+/** Where test files live (searched recursively for `*.test.ts`, node_modules skipped). */
+export const testRoots = ['src', 'test', 'bench'];
