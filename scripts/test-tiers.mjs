@@ -14,8 +14,10 @@
  * `concurrency`: files of the tier run at once (capped by the machine's cores). Each test file is its own
  * process either way; 2 only where nothing is shared between two files run together:
  *   unit     every file works in memory or in its own mkdtemp dir; a server listens on port 0 (the OS picks).
- *   cluster  every cluster gets its ports from freePortRange (port 0 from the OS) and its data from mkdtemp
- *            (test/support/dev-cluster.ts; peer-mtls and keys-lifecycle use freePortRange and mkdtemp too).
+ *   cluster  every cluster's data is an mkdtemp dir, and its ports come from test/support/free-ports.ts,
+ *            which picks them below the OS's ephemeral range: with two files at once, a port probed free in
+ *            the ephemeral range was taken by an outgoing connection before the cluster bound it (EADDRINUSE).
+ *            (bench/load.test.ts's one cluster takes OS-chosen ports from src/platform: a small window left.)
  *   process  1: a file starts up to three Kafka JVMs, a SoftHSM first use may run apt-get (which takes the
  *            dpkg lock), `readme-path` runs `npm pack` in the checkout; their start-up deadlines were sized for
  *            one such file at a time, and on two cores two of them together mostly wait on each other.
