@@ -67,6 +67,7 @@ export const tiers = {
       'test/console/console-admin-api.test.ts',
       'test/data-dir-modes.test.ts',
       'test/dev-drain.test.ts',
+      'test/disk-capacity.test.ts',
       'test/error-messages.test.ts',
       'test/fault-embedded.test.ts',
       'test/keys-lifecycle.test.ts',

@@ -41,6 +41,8 @@ export interface LocalHolderDependencies {
   readonly pathHmac: (key: SecretKey) => string;
   /** Told when a client asked for a shard this node should hold but lacks (holder-driven repair). */
   readonly onMissingShard?: (key: SecretKey, version: VersionInfo) => void;
+  /** Capacity limits (I-C5): throws DSV_DISK_FULL when this node's disk is past critical; stages refuse. */
+  readonly admitStage?: () => Promise<void>;
 }
 
 const isAuthError = (error: unknown): boolean =>
@@ -78,6 +80,8 @@ export class LocalShardHolder implements ShardHolder {
 
   async stage(request: StageRequest, from = this.nodeId): Promise<StageReceipt[]> {
     const { applier, view, shards, trust, placement } = this.deps;
+    // I-C5: a node past its critical disk threshold stores no new shard, whoever coordinates the write.
+    await this.deps.admitStage?.();
     await applier.waitApplied(request.partition, request.minOffset, this.deps.applyTimeoutMs);
     const sealed: SealedShard[] = [];
     const plain: Uint8Array[] = []; // wiped once stored: a sealer may keep the buffer it was given

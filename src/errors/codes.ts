@@ -78,6 +78,12 @@ export const ERROR_CODES = {
   ),
   DSV_AUDIT_UNAVAILABLE: spec(503, 'unavailable', 'The audit trail could not be written', true),
   DSV_AUDIT_CORRUPT: spec(503, 'unavailable', 'The audit trail fails its integrity check'),
+  DSV_DISK_FULL: spec(
+    507,
+    'unavailable',
+    "A node's disk is nearly full: writes are refused until space is freed; reads still work",
+    true,
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -38,7 +38,7 @@ export function fromFrameworkError(error: unknown): DsvError {
 export function v1ErrorHandler(logger: Logger) {
   return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const dsv = fromFrameworkError(error);
-    if (dsv.status >= 500 && dsv.status !== 503) {
+    if (dsv.status >= 500 && dsv.status !== 503 && dsv.status !== 507) {
       // A bug: log the cause (never the request body, which may hold a value), answer without details.
       logger.error({ err: error, url: request.routeOptions.url, method: request.method }, 'request failed');
     }

@@ -119,6 +119,7 @@ export class DevCluster implements DevControl {
           ...(inProcessPeers ? { inProcessPeers } : {}),
           ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
           ...(options.wrapAuditSink ? { wrapAuditSink: options.wrapAuditSink } : {}),
+          logDir: join(dataDir, 'log'),
         },
       );
       cluster.nodesById.set(member.nodeId, node);

@@ -36,6 +36,8 @@ import { nodeConfigSchema, type NodeConfig, type NodeConfigInput } from './node-
 import { nodeStatus, clusterFigures } from './node-status.ts';
 import { NodeMetrics, type MetricsSources } from './node-metrics.ts';
 import { checkReadiness } from './readiness.ts';
+import { DiskWatch } from './disk-watch.ts';
+import { diskThresholds } from './node-config.ts';
 import { loadNodeTls, requireMemberCertificate } from './tls/index.ts';
 import { closeDraining } from '../platform/fastify-options.ts';
 
@@ -56,6 +58,8 @@ export interface NodeDependencies {
   readonly inProcessPeers?: InProcessPeers;
   /** Test seam: decorate the audit sink (a failing audit disk). */
   readonly wrapAuditSink?: (sink: AuditSink) => AuditSink;
+  /** The commit log's local directory, when it has one (the embedded log): its disk is watched too (I-C5). */
+  readonly logDir?: string;
 }
 
 interface Running {
@@ -170,6 +174,25 @@ export class DsvNode {
       undo.push(() => applier.stop());
       const auditDir = join(config.dataDir, 'audit');
       auditSink = await JsonlAuditSink.open({ dir: auditDir, node: config.nodeId });
+      // I-C5: free space of everything this node writes; past critical, writes and stages are refused.
+      const diskWatch = new DiskWatch({
+        paths: [
+          { role: 'data', path: config.dataDir },
+          { role: 'audit', path: auditDir },
+          ...(deps.logDir === undefined ? [] : [{ role: 'log' as const, path: deps.logDir }]),
+        ],
+        thresholds: diskThresholds(config.limits),
+        intervalMs: config.limits.diskCheckIntervalMs,
+        onChange: (state, samples) =>
+          logger[state === 'ok' ? 'info' : 'warn'](
+            { disk: samples.map((s) => ({ path: s.role, state: s.state, freeBytes: s.freeBytes })) },
+            state === 'critical' ? 'disk critical: writes are refused' : `disk ${state}`,
+          ),
+        onRefused: () => metrics.diskWritesRefused.inc(),
+      });
+      await diskWatch.start();
+      undo.push(async () => diskWatch.stop());
+      metrics.attachDisk(() => diskWatch.samples);
       const audit = {
         sink: metrics.timedAudit(deps.wrapAuditSink ? deps.wrapAuditSink(auditSink) : auditSink),
         hasher: new AuditPathHasher(await loadOrCreateAuditSecret(auditDir)),
@@ -214,6 +237,7 @@ export class DsvNode {
         audit: async (record) => void (await audit.sink.append(record)),
         pathHmac: (key) => audit.hasher.pathHmac(key.tenant, key.namespace, key.name),
         onMissingShard: (key, info) => onMissingShard(key, info),
+        admitStage: () => diskWatch.admitWrite(),
       });
       const remotes = config.members
         .filter((member) => member.nodeId !== config.nodeId)
@@ -254,6 +278,7 @@ export class DsvNode {
         trust: deps.trust,
       };
       onMissingShard = (key, info) => {
+        if (diskWatch.state === 'critical') return; // a repair writes a shard: not on a full disk (I-C5)
         metrics.recoveries.inc();
         scheduleRecovery(context, key, info);
       };
@@ -294,11 +319,9 @@ export class DsvNode {
           healthyPeers: () => membership.statuses().filter((peer) => peer.health === 'healthy').length,
           peersNeeded: Math.max(0, config.sharing.w - 1),
           auditFailed: () => openAuditSink.failed || metrics.auditLastFailed,
-          dataDir: config.dataDir,
           logTimeoutMs: Math.min(1000, config.timeouts.applyMs),
           maxLagRecords: config.limits.readyMaxLagRecords,
-          minFreeDiskBytes: config.limits.minFreeDiskBytes,
-          minFreeDiskRatio: config.limits.minFreeDiskRatio,
+          disk: () => diskWatch.readiness(),
         }).then((answer) => {
           lastReady = { ready: answer.ready, reasons: answer.reasons };
           return answer;
@@ -306,7 +329,7 @@ export class DsvNode {
       // Peers learn this node's readiness from its health answer (`dsv status` shows every node's).
       const readinessTimer = setInterval(() => void readiness().catch(() => undefined), 1000);
       readinessTimer.unref();
-      const coordinator = new Coordinator(context);
+      const coordinator = new Coordinator(context, () => diskWatch.admitWrite());
       const peerServer = buildPeerServer({
         holder: local,
         manifest: deps.trust.manifest,
@@ -385,13 +408,14 @@ export class DsvNode {
           clearInterval(auditRefusals);
           clearInterval(metricsTimer);
           clearInterval(readinessTimer);
+          diskWatch.stop();
           sealed = true;
         })(startPendingSweeper(context, 2000)),
         antiEntropy,
         coordinator,
         metrics,
       };
-      this.scheduleAntiEntropy(context, antiEntropy.signal, metrics);
+      this.scheduleAntiEntropy(context, antiEntropy.signal, metrics, () => diskWatch.state === 'critical');
     } catch (error) {
       for (const step of undo.reverse()) await step().catch(() => undefined);
       await auditSink?.close();
@@ -424,8 +448,10 @@ export class DsvNode {
     context: ConstructorParameters<typeof Coordinator>[0],
     signal: AbortSignal,
     metrics: NodeMetrics,
+    diskCritical: () => boolean,
   ): void {
     const run = async () => {
+      if (diskCritical()) return; // repairs write shards: wait until the disk has room again (I-C5)
       try {
         for (let partition = 0; partition < context.log.partitionCount; partition++) {
           await context.applier.catchUp(partition, context.timeouts.applyMs);

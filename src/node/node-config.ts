@@ -16,6 +16,7 @@ const DEFAULT_LIMITS = {
   maxAllVersions: 1000,
   minFreeDiskBytes: 64 * 1024 * 1024,
   minFreeDiskRatio: 0.01,
+  diskCheckIntervalMs: 1000,
   readyMaxLagRecords: 1000,
 };
 
@@ -68,16 +69,37 @@ export const nodeConfigSchema = z.object({
         .default(4 * 1024 * 1024),
       /** Versions one v1 `/all` may return; more is refused with DSV_TOO_MANY_VERSIONS. */
       maxAllVersions: z.number().int().min(1).default(1000),
-      /** /readyz: free space of the data dir must be at least this many bytes and this fraction of the disk. */
+      /**
+       * Disk warning (I-C5): below this many free bytes, or this fraction of the file system, on the data dir,
+       * the audit dir or a local log dir, /readyz names `disk` and `dsv_disk_state` is 1. Writes still work.
+       */
       minFreeDiskBytes: z
         .number()
         .int()
         .min(0)
         .default(64 * 1024 * 1024),
       minFreeDiskRatio: z.number().min(0).max(1).default(0.01),
+      /**
+       * Disk critical (I-C5): below this many free bytes, or this fraction, new writes are refused with
+       * DSV_DISK_FULL (507) before anything is published or staged; reads, deletes and the log keep working.
+       * At most the warning thresholds; by default half of them (32 MiB and 0.5% with the default warning).
+       */
+      criticalFreeDiskBytes: z.number().int().min(0).optional(),
+      criticalFreeDiskRatio: z.number().min(0).max(1).optional(),
+      /** How often free space is sampled (statfs); a write near a threshold samples again on demand. */
+      diskCheckIntervalMs: z.number().int().min(50).default(1000),
       /** /readyz: applied offsets may trail the log's end by at most this many records per partition. */
       readyMaxLagRecords: z.number().int().min(0).default(1000),
     })
+    .refine(
+      (limits) =>
+        (limits.criticalFreeDiskBytes ?? 0) <= limits.minFreeDiskBytes &&
+        (limits.criticalFreeDiskRatio ?? 0) <= limits.minFreeDiskRatio,
+      {
+        message:
+          'the critical disk thresholds cannot exceed the warning ones (minFreeDiskBytes, minFreeDiskRatio)',
+      },
+    )
     .default(DEFAULT_LIMITS),
   timeouts: z
     .object({
@@ -153,3 +175,18 @@ export const nodeConfigSchema = z.object({
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
 export type NodeLimits = NodeConfig['limits'];
+
+/** The disk thresholds of a node's limits (I-C5): critical defaults to half the warning. */
+export function diskThresholds(limits: NodeLimits): {
+  warnFreeBytes: number;
+  warnFreeRatio: number;
+  criticalFreeBytes: number;
+  criticalFreeRatio: number;
+} {
+  return {
+    warnFreeBytes: limits.minFreeDiskBytes,
+    warnFreeRatio: limits.minFreeDiskRatio,
+    criticalFreeBytes: limits.criticalFreeDiskBytes ?? Math.floor(limits.minFreeDiskBytes / 2),
+    criticalFreeRatio: limits.criticalFreeDiskRatio ?? limits.minFreeDiskRatio / 2,
+  };
+}

@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditSink } from '../audit/index.ts';
 import type { ShardHolder } from '../cluster/index.ts';
 import type { CommitLog } from '../log/index.ts';
+import { DISK_STATE_VALUE, type DiskSample } from './disk-watch.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -36,6 +37,7 @@ export class NodeMetrics {
   readonly versions: Gauge<'redundancy'>;
   readonly dataKeys: Gauge;
   readonly dataKeyTenants: Gauge;
+  readonly diskWritesRefused: Counter;
   #auditInFlight = 0;
   #auditLastFailed = false;
 
@@ -116,6 +118,43 @@ export class NodeMetrics {
       name: 'dsv_data_key_tenants',
       help: 'Tenants with at least one data key on this node',
       registers: registerers,
+    });
+    this.diskWritesRefused = new Counter({
+      name: 'dsv_disk_writes_refused_total',
+      help: 'Writes and stages refused because a watched disk is past its critical threshold (DSV_DISK_FULL)',
+      registers: registerers,
+    });
+  }
+
+  /** Free space per watched path role (data, log, audit) and the state: 0 ok, 1 warning, 2 critical (I-C5). */
+  attachDisk(samples: () => readonly DiskSample[]): void {
+    const registerers = [this.registry];
+    new Gauge({
+      name: 'dsv_disk_free_bytes',
+      help: 'Free bytes (available to the node) of the file system under each watched path: data, log, audit',
+      labelNames: ['path'],
+      registers: registerers,
+      collect() {
+        for (const sample of samples()) this.set({ path: sample.role }, sample.freeBytes);
+      },
+    });
+    new Gauge({
+      name: 'dsv_disk_total_bytes',
+      help: 'Size of the file system under each watched path: data, log, audit',
+      labelNames: ['path'],
+      registers: registerers,
+      collect() {
+        for (const sample of samples()) this.set({ path: sample.role }, sample.totalBytes);
+      },
+    });
+    new Gauge({
+      name: 'dsv_disk_state',
+      help: 'Disk state per watched path: 0 ok, 1 warning (readiness says disk), 2 critical (writes refused)',
+      labelNames: ['path'],
+      registers: registerers,
+      collect() {
+        for (const sample of samples()) this.set({ path: sample.role }, DISK_STATE_VALUE[sample.state]);
+      },
     });
   }
 

@@ -1,8 +1,8 @@
 // Readiness of one node (issue 11): /livez says the process serves, /readyz whether this node can do useful
 // work — the commit log answers and this node has caught up, the KEK is unsealed, enough peers are up for a
-// write quorum, the audit trail accepts records and the data dir has room. The answer names checks, never
+// write quorum, the audit trail accepts records and the data, audit and log dirs are above their disk warning
+// threshold (DiskWatch, I-C5). The answer names checks, never
 // a secret, a tenant or a path inside the vault.
-import { statfs } from 'node:fs/promises';
 import { withTimeout } from './node-metrics.ts';
 
 export type ReadinessReason = 'log' | 'log-lag' | 'kek' | 'peers' | 'audit' | 'disk';
@@ -31,13 +31,11 @@ export interface ReadinessSources {
   readonly peersNeeded: number;
   /** The audit sink is in its failed state (it refuses every append until reopened). */
   auditFailed(): boolean;
-  readonly dataDir: string;
   readonly logTimeoutMs: number;
   /** Applied offsets may trail the log's end by at most this many records per partition. */
   readonly maxLagRecords: number;
-  readonly minFreeDiskBytes: number;
-  /** Free space must also be at least this fraction of the file system (0.01 = 1%). */
-  readonly minFreeDiskRatio: number;
+  /** Free space of the data, audit and local log dirs above the warning thresholds (DiskWatch, I-C5). */
+  disk(): Promise<ReadinessCheck>;
 }
 
 const ok = (detail: string): ReadinessCheck => ({ ok: true, detail });
@@ -101,16 +99,7 @@ async function checkLog(sources: ReadinessSources): Promise<Pick<Readiness['chec
 
 async function checkDisk(sources: ReadinessSources): Promise<ReadinessCheck> {
   try {
-    const stats = await statfs(sources.dataDir);
-    const free = Number(stats.bavail) * Number(stats.bsize);
-    const total = Number(stats.blocks) * Number(stats.bsize);
-    const ratio = total > 0 ? free / total : 1;
-    const detail = `${Math.floor(free / (1024 * 1024))} MiB free (${(ratio * 100).toFixed(1)}%)`;
-    return free >= sources.minFreeDiskBytes && ratio >= sources.minFreeDiskRatio
-      ? ok(detail)
-      : bad(
-          `${detail}; needs ${Math.floor(sources.minFreeDiskBytes / (1024 * 1024))} MiB and ${sources.minFreeDiskRatio * 100}%`,
-        );
+    return await sources.disk();
   } catch (error) {
     return bad(`cannot read free space: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }

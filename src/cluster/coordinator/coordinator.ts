@@ -26,19 +26,29 @@ import {
   type VersionSelector,
 } from './reader.ts';
 
+/**
+ * Capacity limits (I-C5): throws (DSV_DISK_FULL) when this node may not take a write that adds data. Called
+ * before anything is published; reads, deletes, revocations, policy deletes, quotas and shreds skip it — they
+ * free space, or must work on a full node.
+ */
+export type WriteAdmission = () => Promise<void>;
+
 export class Coordinator {
   readonly context: CoordinatorContext;
+  private readonly admitWrite: WriteAdmission;
 
-  constructor(context: CoordinatorContext) {
+  constructor(context: CoordinatorContext, admitWrite: WriteAdmission = async () => undefined) {
     this.context = context;
+    this.admitWrite = admitWrite;
   }
 
-  batch(tenant: string, ops: readonly BatchOp[], options: BatchOptions): Promise<BatchOpResult[]> {
+  async batch(tenant: string, ops: readonly BatchOp[], options: BatchOptions): Promise<BatchOpResult[]> {
+    if (ops.some((op) => op.op === 'create' || op.op === 'update')) await this.admitWrite();
     return executeBatch(this.context, tenant, ops, options);
   }
 
   async write(tenant: string, op: BatchOp, options: BatchOptions): Promise<BatchOpResult> {
-    const [result] = await executeBatch(this.context, tenant, [op], options);
+    const [result] = await this.batch(tenant, [op], options);
     return result ?? { version: 0 };
   }
 
@@ -54,7 +64,8 @@ export class Coordinator {
     return readHistory(this.context, key);
   }
 
-  rotateKeys(caller: Caller, tenant?: string): Promise<AdminOutcome[]> {
+  async rotateKeys(caller: Caller, tenant?: string): Promise<AdminOutcome[]> {
+    await this.admitWrite();
     return rotateTenantKeys(this.context, caller, tenant);
   }
 
@@ -62,11 +73,13 @@ export class Coordinator {
     return setTenantQuota(this.context, tenant, quota, caller);
   }
 
-  createTenant(tenant: string, caller: Caller): Promise<void> {
+  async createTenant(tenant: string, caller: Caller): Promise<void> {
+    await this.admitWrite();
     return createTenant(this.context, tenant, caller);
   }
 
-  createToken(options: TokenRequest, caller: Caller): Promise<CreatedToken> {
+  async createToken(options: TokenRequest, caller: Caller): Promise<CreatedToken> {
+    await this.admitWrite();
     return createToken(this.context, options, caller);
   }
 
@@ -74,7 +87,8 @@ export class Coordinator {
     return revokeToken(this.context, accessor, caller);
   }
 
-  putPolicy(tenant: string, name: string, rules: readonly PolicyRule[], caller: Caller): Promise<void> {
+  async putPolicy(tenant: string, name: string, rules: readonly PolicyRule[], caller: Caller): Promise<void> {
+    await this.admitWrite();
     return putPolicy(this.context, tenant, name, rules, caller);
   }
 

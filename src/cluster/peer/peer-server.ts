@@ -63,7 +63,8 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
   app.setErrorHandler(async (error, _request, reply) => {
     const validation = (error as { validation?: unknown }).validation;
     const dsv = validation ? new DsvError('DSV_INPUT_INVALID', 'Invalid peer request') : toDsvError(error);
-    if (dsv.status >= 500 && dsv.status !== 503) options.logger.error({ err: error }, 'peer request failed');
+    if (dsv.status >= 500 && dsv.status !== 503 && dsv.status !== 507)
+      options.logger.error({ err: error }, 'peer request failed');
     return reply.status(dsv.status).send({ code: dsv.code, message: dsv.message });
   });
 

@@ -9,10 +9,10 @@ type DsvErrorDetails = DsvError['details'];
 export function problemJsonHandler(logger: Logger) {
   return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const dsv = fromFrameworkError(error);
-    if (dsv.status >= 500 && dsv.status !== 503) {
+    if (dsv.status >= 500 && dsv.status !== 503 && dsv.status !== 507) {
       logger.error({ err: error, url: request.routeOptions.url, method: request.method }, 'request failed');
     }
-    if (dsv.code === 'DSV_QUOTA_RATE' || dsv.status === 503) {
+    if (dsv.code === 'DSV_QUOTA_RATE' || dsv.status === 503 || dsv.status === 507) {
       const retryAfter = dsv.details?.retryAfterSeconds;
       reply.header('retry-after', String(typeof retryAfter === 'number' ? retryAfter : 1));
     }

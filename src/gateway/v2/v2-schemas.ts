@@ -26,7 +26,9 @@ const problem = (description: string) => ({
 /** The error answers every secret route may give (DESIGN §11). */
 export const ERROR_RESPONSES = {
   '4xx': problem('Invalid input (400), authentication (401), authorisation (403), missing (404), …'),
-  '5xx': problem('503: the log, a write quorum or enough shards were unavailable; anything else is a bug'),
+  '5xx': problem(
+    '503: the log, a write quorum or enough shards were unavailable; 507: a disk of the node is nearly full and it refuses writes (DSV_DISK_FULL); anything else is a bug',
+  ),
 } as const;
 
 const segment = (what: string) => ({
