@@ -7,6 +7,13 @@ import type { LogCodec, SecretStateMachine } from '../secrets/index.ts';
 import type { ViewStore } from '../view/index.ts';
 import { DsvError } from '../errors/index.ts';
 
+/**
+ * Records whose effect must survive a power loss from the moment this node reports them applied, not only
+ * after a replay: a crypto-shred destroys the tenant's keys on disk (a backup or a stolen disk taken after the
+ * shred was confirmed must not hold them, DESIGN §8), and a node revocation closes the peer API (I-G4).
+ */
+const SYNCED_RECORD_TYPES: ReadonlySet<string> = new Set(['tenant-shred', 'node-revoke']);
+
 interface Waiter {
   readonly offset: number;
   readonly resolve: () => void;
@@ -24,12 +31,23 @@ export class LogApplier {
   /** In-memory mirror of view_applied.next_offset, updated right after each transaction commits. */
   private readonly nextOffsets = new Map<number, number>();
 
-  constructor(log: CommitLog, view: ViewStore, machine: SecretStateMachine, codec: LogCodec, logger: Logger) {
+  /** Makes everything applied so far durable (the node database's WAL sync); see SYNCED_RECORD_TYPES. */
+  private readonly sync: (() => Promise<void>) | undefined;
+
+  constructor(
+    log: CommitLog,
+    view: ViewStore,
+    machine: SecretStateMachine,
+    codec: LogCodec,
+    logger: Logger,
+    sync?: () => Promise<void>,
+  ) {
     this.log = log;
     this.view = view;
     this.machine = machine;
     this.codec = codec;
     this.logger = logger;
+    this.sync = sync;
   }
 
   start(): void {
@@ -92,12 +110,17 @@ export class LogApplier {
         const from = this.nextOffset(partition);
         const records = await this.log.read(partition, from, { maxRecords: 512, maxWaitMs: 1000, signal });
         if (records.length === 0 || signal.aborted) continue;
+        let mustSync = false;
         inTransaction(this.view.db, () => {
           for (const record of records) {
             const decoded = this.codec.decode(partition, record.value, record.timestamp);
+            if ('entry' in decoded && SYNCED_RECORD_TYPES.has(decoded.entry.type)) mustSync = true;
             this.machine.apply(partition, record.offset, decoded, record.timestamp);
           }
         });
+        // Applied transactions are not synced (synchronous=NORMAL: the log rebuilds them, I-V1). Records whose
+        // effect others rely on as soon as this node says "applied" are synced before it says so.
+        if (mustSync) await this.sync?.();
         const last = records[records.length - 1];
         if (last) this.nextOffsets.set(partition, last.offset + 1);
         this.wake(partition);

@@ -63,6 +63,7 @@ export interface NodeDependencies {
 }
 
 interface Running {
+  readonly shards: SqliteShardStore;
   readonly detachInProcess: () => void;
   readonly db: DatabaseSync;
   readonly auditSink: JsonlAuditSink;
@@ -169,7 +170,7 @@ export class DsvNode {
           : {}),
       });
       const rewrap = keyring ? new RewrapWorker(shards, keyring, logger, config.rewrap) : undefined;
-      const applier = new LogApplier(deps.log, view, machine, codec, logger);
+      const applier = new LogApplier(deps.log, view, machine, codec, logger, () => shards.flush());
       applier.start();
       undo.push(() => applier.stop());
       const auditDir = join(config.dataDir, 'audit');
@@ -393,6 +394,7 @@ export class DsvNode {
       };
       deps.inProcessPeers?.attach(config.nodeId, inProcess);
       this.running = {
+        shards,
         detachInProcess: () => deps.inProcessPeers?.detach(config.nodeId, inProcess),
         db,
         auditSink,
@@ -440,6 +442,7 @@ export class DsvNode {
     await Promise.allSettled(running.remotes.map((remote) => remote.close()));
     await running.auditSink.close();
     await running.sealer.close();
+    await running.shards.close();
     running.db.close();
   }
 

@@ -10,7 +10,7 @@
 // so recovery keeps a prefix of transactions and never one without those before it. Concurrent callers share
 // one sync: a caller that arrives while a sync runs waits for the next one, which starts after its write.
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { DatabaseSync } from 'node:sqlite';
 
 export class WalSync {
@@ -19,6 +19,7 @@ export class WalSync {
   #running: Promise<void> | undefined;
   #next: Promise<void> | undefined;
   #syncs = 0;
+  #file: FileHandle | undefined;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -48,20 +49,39 @@ export class WalSync {
 
   async #syncNow(): Promise<void> {
     this.#syncs += 1;
-    // Opened per sync (one descriptor less to own and close; group commit makes this rare per request).
-    const file =
-      this.#walPath === undefined
-        ? undefined
-        : await open(this.#walPath, constants.O_RDONLY).catch(() => undefined);
+    const file = await this.#walFile();
     if (file === undefined) {
-      // No WAL file to sync (an in-memory database, or none written yet): let SQLite make everything durable.
+      // No WAL file (an in-memory database, or none written yet): let SQLite make everything durable.
       this.#db.exec('PRAGMA wal_checkpoint(FULL)');
       return;
     }
+    await file.datasync();
+  }
+
+  /**
+   * The WAL file, opened once and kept: SQLite keeps the same file while the database is open (it truncates
+   * and reuses it after checkpoints and deletes it only when the last connection closes), and a descriptor
+   * opened before a failed writeback sees that error on its next fdatasync, where a fresh one would not.
+   * Only a missing file falls back; any other failure to open rejects, so no receipt is signed on hope.
+   */
+  async #walFile(): Promise<FileHandle | undefined> {
+    if (this.#walPath === undefined) return undefined;
+    if (this.#file !== undefined) return this.#file;
     try {
-      await file.datasync();
-    } finally {
-      await file.close();
+      this.#file = await open(this.#walPath, constants.O_RDONLY);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
     }
+    return this.#file;
+  }
+
+  /** Waits for syncs in progress and closes the descriptor (call before closing the database). */
+  async close(): Promise<void> {
+    await this.#running?.catch(() => undefined);
+    await this.#next?.catch(() => undefined);
+    const file = this.#file;
+    this.#file = undefined;
+    await file?.close().catch(() => undefined);
   }
 }

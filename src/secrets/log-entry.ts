@@ -73,6 +73,12 @@ export interface ShareRestoredEntry {
   readonly writeId: string;
   readonly index: number;
   readonly commitment: string;
+  /**
+   * Random, once per record: a replayed or duplicated copy would roll the commitment back to an older share,
+   * so a copy is refused like a replayed authority record. Records written before it existed have none and
+   * are refused too (the holder recovers its share again).
+   */
+  readonly rid?: string;
 }
 
 /** The operator revokes a node: its signatures, endorsements and peer calls count no more (I-G4). */

@@ -95,6 +95,8 @@ export const logEntrySchema = z.discriminatedUnion('type', [
       writeId: id,
       index: z.number().int().min(0).max(254),
       commitment: sig,
+      // Once-only (I-L6): a copy of the record appended again is refused as replayed, never re-applied.
+      rid: id.optional(),
     })
     .strict(),
   z.object({ type: z.literal('tick'), time }).strict(),

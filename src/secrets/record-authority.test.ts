@@ -189,6 +189,68 @@ describe('record authority', () => {
     ]);
   });
 
+  it('I-L6: a share-restored record applies once: a replayed copy cannot roll a commitment back', () => {
+    const n = node();
+    const intent: LogEntry = {
+      type: 'intent',
+      writeId: 'w1',
+      tenant: 't',
+      time: 1,
+      coordinator: 'node-0',
+      ops: [{ op: 'create', namespace: 'ns', name: 'k' }],
+      endorsements: [],
+    };
+    n.apply(codecOf(0).encode(0, { ...intent, endorsements: [endorse(1, intent)] }));
+    const receipt = (i: number) => ({
+      namespace: 'ns',
+      name: 'k',
+      node: ids[i]!,
+      index: i,
+      commitment: `c${i}`,
+      receipt: signDigest(
+        trust[i]!.identity.signingKey,
+        receiptDigest(clusterId, {
+          writeId: 'w1',
+          tenant: 't',
+          namespace: 'ns',
+          name: 'k',
+          version: 1,
+          index: i,
+          commitment: `c${i}`,
+          node: ids[i]!,
+        }),
+      ),
+    });
+    n.apply(
+      codecOf(0).encode(0, {
+        type: 'commit',
+        writeId: 'w1',
+        tenant: 't',
+        time: 2,
+        shards: [receipt(0), receipt(1)],
+      }),
+    );
+    const restored = (commitment: string, rid?: string): LogEntry => ({
+      type: 'share-restored',
+      tenant: 't',
+      time: 3,
+      namespace: 'ns',
+      name: 'k',
+      version: 1,
+      writeId: 'w1',
+      index: 2,
+      commitment,
+      ...(rid === undefined ? {} : { rid }),
+    });
+    const first = codecOf(2).encode(0, restored('old', 'rid-1'));
+    n.apply(first);
+    n.apply(codecOf(2).encode(0, restored('new', 'rid-2')));
+    n.apply(first); // a log writer appends the older record again
+    n.apply(codecOf(2).encode(0, restored('no-rid')));
+    assert.equal(n.view.version({ tenant: 't', namespace: 'ns', name: 'k' }, 1)?.commitments?.['2'], 'new');
+    assert.deepEqual(n.refused, ['replayed', 'replayed']);
+  });
+
   it('I-G4: only the operator revokes a node; from that point of the partition its signatures count no more', () => {
     const n = node();
     n.apply(codecOf(0).encode(0, { type: 'node-revoke', rid: 'x1', nodeId: 'node-1', time: 1 }));

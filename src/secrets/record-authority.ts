@@ -57,7 +57,9 @@ export class RecordAuthority {
         return signer === OPERATOR ? 'operator-only' : undefined;
       case 'share-restored': {
         const key = { tenant: entry.tenant, namespace: entry.namespace, name: entry.name };
-        return this.params.placement(key)[entry.index] === signer ? undefined : 'not-the-holder';
+        if (this.params.placement(key)[entry.index] !== signer) return 'not-the-holder';
+        // A copy of an older restore would set an older commitment back: each restore applies once.
+        return entry.rid !== undefined && this.view.firstUseOfRid(entry.rid) ? undefined : 'replayed';
       }
       case 'commit':
       case 'abort':

@@ -31,6 +31,8 @@ export async function startTestCluster(
     logDestination?: { write(text: string): unknown };
     logLevel?: string;
     limits?: DevClusterOptions['limits'];
+    /** In-process peer calls (what `dsv dev` does) or the peer API over HTTP (what separate processes do). */
+    peerTransport?: DevClusterOptions['peerTransport'];
   } = {},
 ): Promise<TestCluster> {
   const nodes = options.nodes ?? 3;
@@ -53,6 +55,7 @@ export async function startTestCluster(
     ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
     ...(options.wrapAuditSink ? { wrapAuditSink: options.wrapAuditSink } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.peerTransport ? { peerTransport: options.peerTransport } : {}),
   });
   // Ready means every node sees every peer healthy, as a user waiting for `ready` would expect.
   await waitFor(async () => {

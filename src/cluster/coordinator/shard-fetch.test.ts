@@ -8,7 +8,7 @@ import { newBlinding, shareCommitment, splitSecret } from '../../sharing/index.t
 import type { VersionInfo } from '../../view/index.ts';
 import type { ReleasedShard, ShardHolder, ShardReadRequest } from '../shard-holder.ts';
 import type { CoordinatorContext } from './coordinator-context.ts';
-import { HEDGE_AFTER_MS, fetchValue } from './shard-fetch.ts';
+import { HEDGE_AFTER_MS, fetchValue, readPolicy } from './shard-fetch.ts';
 import { holdersFor } from '../placement.ts';
 
 const key = { tenant: 't1', namespace: 'app', name: 'db-password' };
@@ -61,6 +61,8 @@ function fixture(behaviours: Record<string, Behaviour>) {
 }
 
 void describe('fetchValue: k holders, then more only when needed', () => {
+  readPolicy.scrub = () => false;
+
   void it('asks exactly k holders when they answer, this node first', async () => {
     const { context, version, asked, caller } = fixture({});
     const fetched = await fetchValue(context, key, version, { caller, purpose: 'read' });
@@ -99,15 +101,40 @@ void describe('fetchValue: k holders, then more only when needed', () => {
     });
     await assert.rejects(fetchValue(context, key, version, { caller, purpose: 'read' }), {
       code: 'DSV_INSUFFICIENT_SHARDS',
+      details: { answered: 0, needed: 2 },
     });
     assert.equal(asked.length, 3);
   });
 
+  void it('asks every holder on a scrub read, so a holder that is rarely needed still opens its shard', async () => {
+    readPolicy.scrub = () => true;
+    try {
+      const { context, version, asked, caller } = fixture({});
+      await fetchValue(context, key, version, { caller, purpose: 'read' });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual([...asked].sort(), nodeIds);
+    } finally {
+      readPolicy.scrub = () => false;
+    }
+  });
+
+  void it('spreads the reads over the holders other than this node', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const { context, version, asked, caller } = fixture({});
+      await fetchValue(context, key, version, { caller, purpose: 'read' });
+      for (const node of asked) seen.add(node);
+    }
+    assert.deepEqual([...seen].sort(), nodeIds);
+  });
+
   void it('never combines a share that does not open its commitment (I-C1, I-C2)', async () => {
     const { context, version, asked, caller } = fixture({});
-    const tampered = { ...version, commitments: { ...version.commitments, '0': '00'.repeat(32) } };
+    // node-0 is always asked first: make its shard the one that does not open its commitment.
+    const mine = String(holdersFor(key, nodeIds, 3).indexOf('node-0'));
+    const tampered = { ...version, commitments: { ...version.commitments, [mine]: '00'.repeat(32) } };
     const fetched = await fetchValue(context, key, tampered, { caller, purpose: 'read' });
     assert.deepEqual(Buffer.from(fetched.value), Buffer.from(value));
-    assert.equal(asked.length, 3); // the holder of index 0 was replaced by the third one
+    assert.equal(asked.length, 3); // node-0's share was dropped and the third holder asked
   });
 });

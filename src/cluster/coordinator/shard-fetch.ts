@@ -1,6 +1,6 @@
 // Read protocol core (DESIGN §7.2–7.4): ask k holders (more when one fails or is slow), combine the first k
 // shares that verify.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { Caller } from '../../control/token-authenticator.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { SecretKey } from '../../secrets/index.ts';
@@ -39,11 +39,26 @@ export interface FetchedValue {
 /** A holder slower than this gets company: one more holder is asked (a hedged read, DESIGN §7.2). */
 export const HEDGE_AFTER_MS = 25;
 
-/** This node's own holder first (no network), then the holders membership sees up, then the rest. */
+/** One read in this many asks every holder: each one's shard gets opened now and then (a scrub). */
+export const FULL_READ_EVERY = 16;
+
+/** Whether this read asks every holder; a seam so tests can pin the choice. */
+export const readPolicy = { scrub: (): boolean => randomInt(FULL_READ_EVERY) === 0 };
+
+/**
+ * This node's own holder first (no network), then the holders membership sees up in random order, then the
+ * rest. Random, and now and then all of them: a holder that is never asked would never notice that a shard
+ * it stores no longer opens, and that damage would surface only when another holder is lost (review of #10).
+ */
 function readOrder(context: CoordinatorContext, holders: readonly ShardHolder[]): ShardHolder[] {
   const rank = (holder: ShardHolder): number =>
     holder.nodeId === context.nodeId ? 0 : context.membership.isUp(holder.nodeId) ? 1 : 2;
-  return [...holders].sort((a, b) => rank(a) - rank(b));
+  const shuffled = [...holders];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j] as ShardHolder, shuffled[i] as ShardHolder];
+  }
+  return shuffled.sort((a, b) => rank(a) - rank(b));
 }
 
 /**
@@ -102,6 +117,8 @@ export async function fetchValue(
           reject(
             new DsvError(
               integrityFailed && shares.length >= k ? 'DSV_INTEGRITY_FAILED' : 'DSV_INSUFFICIENT_SHARDS',
+              undefined,
+              { details: { answered: shares.length, needed: k } },
             ),
           ),
         );
@@ -131,8 +148,12 @@ export async function fetchValue(
         .catch(() => undefined)
         .finally(settled);
     };
-    for (let asked = 0; asked < k; asked++) askNext();
-    if (inFlight === 0) finish(() => reject(new DsvError('DSV_INSUFFICIENT_SHARDS')));
+    const first = readPolicy.scrub() ? waiting.length : k;
+    for (let asked = 0; asked < first; asked++) askNext();
+    if (inFlight === 0)
+      finish(() =>
+        reject(new DsvError('DSV_INSUFFICIENT_SHARDS', undefined, { details: { answered: 0, needed: k } })),
+      );
     else armHedge();
   });
   return { value, writeId: version.writeId };

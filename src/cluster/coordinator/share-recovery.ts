@@ -85,6 +85,7 @@ export async function recoverShard(
     writeId: info.writeId,
     index: target,
     commitment,
+    rid: randomUUID(),
   });
   const current = context.view.version(key, info.version);
   if (current?.writeId !== info.writeId || current.commitments?.[String(target)] !== commitment) return false;

@@ -156,8 +156,8 @@ export class KafkaCommitLog implements CommitLog {
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
       try {
-        const sending = this.#batcher.append(partition, keyBytes, copy);
-        const offset = await untilAborted(sending, AbortSignal.timeout(Math.ceil(remaining)));
+        const giveUp = AbortSignal.timeout(Math.ceil(remaining));
+        const offset = await untilAborted(this.#batcher.append(partition, keyBytes, copy, giveUp), giveUp);
         return { partition, offset };
       } catch (error) {
         this.#assertOpen();

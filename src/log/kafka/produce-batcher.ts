@@ -1,9 +1,11 @@
-// Group commit for Kafka appends (issue #10): the idempotent producer keeps one produce request in flight, so
-// appends sent one by one queue behind each other's round trip. Appends that arrive while a request is in
-// flight go out together in the next one: one produce request, one acks=all wait, for all of them. Order is
-// kept — within a partition the records of one request get consecutive offsets in queue order, and requests
-// go one at a time — so an append still resolves only once its record is acknowledged (I-L2) and at the
-// offset the log gave it.
+// Group commit for Kafka appends (issue #10): appends sent one by one queue behind each other's round trip.
+// Appends to a partition that arrive while a request for it is in flight go out together in its next one:
+// one produce request, one acks=all wait, for all of them. One queue and one request in flight per
+// partition: a request then has one destination (the partition's leader), so it succeeds or fails whole —
+// no record of a failed batch was stored by a healthy leader and then sent again (review of #10) — and a
+// slow partition holds up only its own appends. Within a partition the records of one request get
+// consecutive offsets in queue order, so an append resolves only once its record is acknowledged (I-L2),
+// at the offset the log gave it. An append whose caller gave up while it was still queued is never sent.
 import type { Producer } from '@platformatic/kafka';
 
 /** A request stops growing here (bytes of keys and values); a single larger record goes alone. */
@@ -22,8 +24,8 @@ export class ProduceBatcher {
   readonly #topic: string;
   readonly #producer: () => Producer;
   readonly #requestTimeoutMs: number;
-  #queue: PendingAppend[] = [];
-  #inFlight = false;
+  readonly #queues = new Map<number, PendingAppend[]>();
+  readonly #inFlight = new Set<number>();
 
   /** `producer` is asked at each request: a renewed producer takes over from the next request on. */
   constructor(topic: string, producer: () => Producer, requestTimeoutMs: number) {
@@ -32,34 +34,39 @@ export class ProduceBatcher {
     this.#requestTimeoutMs = requestTimeoutMs;
   }
 
-  /** Resolves with the record's offset once the brokers acknowledged it; rejects with the request's error. */
-  append(partition: number, key: Buffer, value: Buffer): Promise<number> {
+  /**
+   * Resolves with the record's offset once the brokers acknowledged it; rejects with the request's error, or
+   * with `signal`'s reason if it aborts while the record is still queued (it is then never sent).
+   */
+  append(partition: number, key: Buffer, value: Buffer, signal?: AbortSignal): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.#queue.push({ partition, key, value, resolve, reject });
-      this.#next();
+      const queue = this.#queues.get(partition) ?? [];
+      const pending: PendingAppend = { partition, key, value, resolve, reject };
+      queue.push(pending);
+      this.#queues.set(partition, queue);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const at = queue.indexOf(pending);
+          if (at < 0) return; // already sent: its request decides
+          queue.splice(at, 1);
+          reject(signal.reason as Error);
+        },
+        { once: true },
+      );
+      this.#next(partition);
     });
   }
 
-  #next(): void {
-    if (this.#inFlight || this.#queue.length === 0) return;
-    this.#inFlight = true;
-    const batch = this.#take();
+  #next(partition: number): void {
+    const queue = this.#queues.get(partition);
+    if (this.#inFlight.has(partition) || queue === undefined || queue.length === 0) return;
+    this.#inFlight.add(partition);
+    const batch = take(queue);
     void this.#send(batch).finally(() => {
-      this.#inFlight = false;
-      this.#next();
+      this.#inFlight.delete(partition);
+      this.#next(partition);
     });
-  }
-
-  #take(): PendingAppend[] {
-    let bytes = 0;
-    let count = 0;
-    for (const pending of this.#queue) {
-      const size = pending.key.length + pending.value.length;
-      if (count > 0 && (bytes + size > MAX_BATCH_BYTES || count >= MAX_BATCH_RECORDS)) break;
-      bytes += size;
-      count += 1;
-    }
-    return this.#queue.splice(0, count);
   }
 
   async #send(batch: readonly PendingAppend[]): Promise<void> {
@@ -85,6 +92,19 @@ export class ProduceBatcher {
       for (const pending of batch) pending.reject(error);
     }
   }
+}
+
+/** The head of a partition's queue, up to the batch bounds (a single larger record goes alone). */
+function take(queue: PendingAppend[]): PendingAppend[] {
+  let bytes = 0;
+  let count = 0;
+  for (const pending of queue) {
+    const size = pending.key.length + pending.value.length;
+    if (count > 0 && (bytes + size > MAX_BATCH_BYTES || count >= MAX_BATCH_RECORDS)) break;
+    bytes += size;
+    count += 1;
+  }
+  return queue.splice(0, count);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
