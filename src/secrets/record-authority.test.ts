@@ -87,6 +87,39 @@ const rootToken = (accessor: string): LogEntry => ({
   endorsements: [],
 });
 
+/** The write both tests below build on: w1 creates t/ns/k, coordinated by node-0. */
+const intent: LogEntry = {
+  type: 'intent',
+  writeId: 'w1',
+  tenant: 't',
+  time: 1,
+  coordinator: 'node-0',
+  ops: [{ op: 'create', namespace: 'ns', name: 'k' }],
+  endorsements: [],
+};
+
+/** Holder i's signed stage receipt for its shard of w1. */
+const receipt = (i: number, commitment = `c${i}`) => ({
+  namespace: 'ns',
+  name: 'k',
+  node: ids[i]!,
+  index: i,
+  commitment,
+  receipt: signDigest(
+    trust[i]!.identity.signingKey,
+    receiptDigest(clusterId, {
+      writeId: 'w1',
+      tenant: 't',
+      namespace: 'ns',
+      name: 'k',
+      version: 1,
+      index: i,
+      commitment,
+      node: ids[i]!,
+    }),
+  ),
+});
+
 describe('record authority', () => {
   it('I-T3: a grant signed by one node alone takes no effect; with k endorsements or the operator key it does, once', () => {
     const n = node();
@@ -128,41 +161,12 @@ describe('record authority', () => {
 
   it('I-T3: an unendorsed intent is refused; a commit needs the coordinator’s signature and W receipts (I-X3)', () => {
     const n = node();
-    const intent: LogEntry = {
-      type: 'intent',
-      writeId: 'w1',
-      tenant: 't',
-      time: 1,
-      coordinator: 'node-0',
-      ops: [{ op: 'create', namespace: 'ns', name: 'k' }],
-      endorsements: [],
-    };
     n.apply(codecOf(0).encode(0, intent));
     assert.equal(n.view.write('w1'), undefined);
     n.apply(codecOf(1).encode(0, { ...intent, endorsements: [endorse(1, intent)] }));
     assert.equal(n.view.write('w1'), undefined, 'signed by a node other than the coordinator it names');
     n.apply(codecOf(0).encode(0, { ...intent, endorsements: [endorse(1, intent)] }));
     assert.equal(n.view.write('w1')?.state, 'pending');
-    const receipt = (i: number, commitment = `c${i}`) => ({
-      namespace: 'ns',
-      name: 'k',
-      node: ids[i]!,
-      index: i,
-      commitment,
-      receipt: signDigest(
-        trust[i]!.identity.signingKey,
-        receiptDigest(clusterId, {
-          writeId: 'w1',
-          tenant: 't',
-          namespace: 'ns',
-          name: 'k',
-          version: 1,
-          index: i,
-          commitment,
-          node: ids[i]!,
-        }),
-      ),
-    });
     const commit = (shards: ReturnType<typeof receipt>[]): LogEntry => ({
       type: 'commit',
       writeId: 'w1',
@@ -191,36 +195,7 @@ describe('record authority', () => {
 
   it('I-L6: a share-restored record applies once: a replayed copy cannot roll a commitment back', () => {
     const n = node();
-    const intent: LogEntry = {
-      type: 'intent',
-      writeId: 'w1',
-      tenant: 't',
-      time: 1,
-      coordinator: 'node-0',
-      ops: [{ op: 'create', namespace: 'ns', name: 'k' }],
-      endorsements: [],
-    };
     n.apply(codecOf(0).encode(0, { ...intent, endorsements: [endorse(1, intent)] }));
-    const receipt = (i: number) => ({
-      namespace: 'ns',
-      name: 'k',
-      node: ids[i]!,
-      index: i,
-      commitment: `c${i}`,
-      receipt: signDigest(
-        trust[i]!.identity.signingKey,
-        receiptDigest(clusterId, {
-          writeId: 'w1',
-          tenant: 't',
-          namespace: 'ns',
-          name: 'k',
-          version: 1,
-          index: i,
-          commitment: `c${i}`,
-          node: ids[i]!,
-        }),
-      ),
-    });
     n.apply(
       codecOf(0).encode(0, {
         type: 'commit',
