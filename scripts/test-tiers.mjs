@@ -77,6 +77,7 @@ export const tiers = {
       'test/peer-mtls.test.ts',
       'test/quotas.test.ts',
       'test/read-delete-race.test.ts',
+      'test/retention-holds.test.ts',
       'test/security-regressions.test.ts',
       'test/tokens-policies.test.ts',
       'test/trust-regressions.test.ts',

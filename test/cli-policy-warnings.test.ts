@@ -15,10 +15,10 @@ describe('policy put: unknown capabilities', () => {
         { path: 'ops/*', capabilities: ['READ', 'sudo', 'frobnicate'] },
       ]),
       [
-        'warning: rule 1: unknown capability "write" (did you mean create,update?); capabilities are read, create, update, delete, list, history, admin',
-        'warning: rule 2: unknown capability "READ" (did you mean read?); capabilities are read, create, update, delete, list, history, admin',
-        'warning: rule 2: unknown capability "sudo" (did you mean admin?); capabilities are read, create, update, delete, list, history, admin',
-        'warning: rule 2: unknown capability "frobnicate"; capabilities are read, create, update, delete, list, history, admin',
+        'warning: rule 1: unknown capability "write" (did you mean create,update?); capabilities are read, create, update, delete, list, history, admin, hold, hold-release',
+        'warning: rule 2: unknown capability "READ" (did you mean read?); capabilities are read, create, update, delete, list, history, admin, hold, hold-release',
+        'warning: rule 2: unknown capability "sudo" (did you mean admin?); capabilities are read, create, update, delete, list, history, admin, hold, hold-release',
+        'warning: rule 2: unknown capability "frobnicate"; capabilities are read, create, update, delete, list, history, admin, hold, hold-release',
       ],
     );
     assert.deepEqual(unknownCapabilityWarnings([{ path: 'app/*', capabilities: ['read', 'list'] }]), []);

@@ -26,6 +26,7 @@ describe('v2 OpenAPI document', () => {
   let test: TestCluster;
   let root = '';
   let accessor = '';
+  let holdId = '';
   let doc: Document;
 
   const call = async (method: string, path: string, body?: unknown, text = false) => {
@@ -55,6 +56,14 @@ describe('v2 OpenAPI document', () => {
     );
     const token = await call('POST', '/v2/sys/tokens', { tenant: 'default', policies: ['probe-policy'] });
     accessor = (JSON.parse(token.body) as { accessor: string }).accessor;
+    // A retention hold (I-C2b) the hold routes can find, on a secret no other operation deletes.
+    const hold = await call('POST', '/v2/sys/holds', {
+      namespace: 'probe-ns',
+      name: 'held',
+      reason: 'probe',
+    });
+    assert.equal(hold.status, 201, hold.body);
+    holdId = (JSON.parse(hold.body) as { hold: { holdId: string } }).hold.holdId;
     const response = await fetch(`${test.urls[0]}/v2/openapi.json`);
     assert.equal(response.status, 200);
     doc = (await response.json()) as Document;
@@ -84,6 +93,8 @@ describe('v2 OpenAPI document', () => {
       '/v2/secrets/{namespace}',
       '/v2/env:transform',
       '/v2/sys/tokens',
+      '/v2/sys/holds',
+      '/v2/sys/holds/{holdId}',
     ]) {
       assert.ok(doc.paths[path], path);
     }
@@ -99,6 +110,7 @@ describe('v2 OpenAPI document', () => {
     const value = (path: string, name: string): string => {
       if (name === 'namespace') return 'probe-ns';
       if (name === 'accessor') return accessor;
+      if (name === 'holdId') return holdId;
       if (name === 'name') return path.startsWith('/v2/sys/policies') ? 'probe-policy' : 'probe-name';
       if (name === 'tenant') return 'default';
       return 'x';
@@ -109,6 +121,7 @@ describe('v2 OpenAPI document', () => {
       'post /v2/sys/tenants': { name: 'probe-tenant' },
       'post /v2/sys/tokens': { tenant: 'default', policies: [] },
       'put /v2/sys/policies/{name}': { rules: [{ path: 'a/*', capabilities: ['read'] }] },
+      'post /v2/sys/holds': { namespace: 'probe-ns', reason: 'probe' },
     };
     const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
       METHODS.filter((method) => item[method]).map((method) => ({ path, method, op: item[method] })),

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { jsonRequested } from './admin-client.ts';
 import { registerEnvCommand } from './commands/env-command.ts';
+import { registerHoldCommand } from './commands/hold-command.ts';
 import { registerLoginCommand } from './commands/login-command.ts';
 import { registerPolicyCommand } from './commands/policy-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
@@ -42,6 +43,7 @@ const CLIENT_COMMANDS = new Set([
   'quota',
   'token',
   'policy',
+  'hold',
 ]);
 const subcommand = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
 const clientOnly = subcommand !== undefined && CLIENT_COMMANDS.has(subcommand);
@@ -73,6 +75,7 @@ registerTenantCommand(program);
 registerQuotaCommand(program);
 registerTokenCommand(program);
 registerPolicyCommand(program);
+registerHoldCommand(program);
 if (!clientOnly) {
   const [audit, completion] = await Promise.all([
     import('./commands/audit-command.ts'),

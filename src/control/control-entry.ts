@@ -1,6 +1,9 @@
 // Control-plane records (DESIGN §3 control, §5): tenants, tokens and policies, ordered on the control
 // partition that every node consumes. Tokens appear only as SHA-256 hashes (never the token itself).
-export type Capability = 'read' | 'create' | 'update' | 'delete' | 'list' | 'history' | 'admin';
+// `hold` places a retention hold and `hold-release` releases one (I-C2b): separate from `admin` and from each
+// other, so who may freeze data and who may unfreeze it are different grants. Root holds every capability.
+export type Capability =
+  'read' | 'create' | 'update' | 'delete' | 'list' | 'history' | 'admin' | 'hold' | 'hold-release';
 
 export const CAPABILITIES: readonly Capability[] = [
   'read',
@@ -10,6 +13,8 @@ export const CAPABILITIES: readonly Capability[] = [
   'list',
   'history',
   'admin',
+  'hold',
+  'hold-release',
 ];
 
 /** One rule: namespace and name patterns (exact, or a prefix ending in `*`) and what they allow. */

@@ -14,7 +14,14 @@ export type AuthorizableRecord =
   | { readonly type: 'tenant-create' | 'quota-set' | 'keys-rotate' | 'tenant-shred'; readonly tenant: string }
   | { readonly type: 'token-create'; readonly tenant: string | null; readonly creator: string | null }
   | { readonly type: 'token-revoke'; readonly accessor: string }
-  | { readonly type: 'policy-put' | 'policy-delete'; readonly tenant: string };
+  | { readonly type: 'policy-put' | 'policy-delete'; readonly tenant: string }
+  | {
+      readonly type: 'hold-place' | 'hold-release';
+      readonly tenant: string;
+      readonly namespace: string | null;
+      readonly name: string | null;
+      readonly by: string;
+    };
 
 const CAPABILITY_OF: Readonly<Record<string, Capability>> = {
   create: 'create',
@@ -25,6 +32,25 @@ const CAPABILITY_OF: Readonly<Record<string, Capability>> = {
 
 const isTenantAdmin = (caller: Caller, tenant: string | null): boolean =>
   caller.root || (tenant !== null && tenant === caller.tenant && caller.can('admin', '*', '*'));
+
+/**
+ * A hold's scope as a policy target (I-C2b): a secret is itself; a namespace is `<namespace>/*` and the tenant
+ * `*` / `*`, which only a rule whose patterns end in a bare `*` matches — a rule on `app/db*` cannot hold or
+ * release all of `app`.
+ */
+export function mayHold(
+  caller: Caller,
+  capability: 'hold' | 'hold-release',
+  record: { readonly tenant: string; readonly namespace: string | null; readonly name: string | null },
+): boolean {
+  if (caller.root) return true;
+  if (record.tenant !== caller.tenant) return false;
+  return caller.can(
+    capability,
+    record.namespace ?? '*',
+    record.namespace === null ? '*' : (record.name ?? '*'),
+  );
+}
 
 /**
  * True when `caller` may make `record`. `tokenOf` looks a token up in the deciding node's own control view
@@ -61,5 +87,12 @@ export function mayMakeRecord(
     case 'policy-put':
     case 'policy-delete':
       return isTenantAdmin(caller, record.tenant);
+    case 'hold-place':
+    case 'hold-release':
+      // Who placed or released it is recorded, so it must be the caller (as for token-create's creator).
+      return (
+        record.by === caller.accessor &&
+        mayHold(caller, record.type === 'hold-place' ? 'hold' : 'hold-release', record)
+      );
   }
 }

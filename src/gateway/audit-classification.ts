@@ -19,6 +19,13 @@ function classifyRoute(method: string, route: string): RouteClass {
   // A created token is shown once in the response body: that is secret material too.
   if (route === '/v2/sys/tokens' && method === 'POST')
     return { operation: 'token.create', carriesSecret: true };
+  // Retention holds (I-C2b): placed, listed, read and released; handlers add the hold or tenant target.
+  if (route === '/v2/sys/holds') {
+    return { operation: method === 'POST' ? 'hold.place' : 'hold.list', carriesSecret: false };
+  }
+  if (route === '/v2/sys/holds/:holdId') {
+    return { operation: method === 'DELETE' ? 'hold.release' : 'hold.read', carriesSecret: false };
+  }
   if (route.startsWith('/v2/sys/')) return { operation: 'sys', carriesSecret: false };
   if (route === '/api/v1/secrets/env') return { operation: 'env.transform', carriesSecret: true };
   if (route === '/api/v1/secrets') {
@@ -43,14 +50,14 @@ export function classifyForAudit(request: FastifyRequest): AuditClassification {
   };
 }
 
-export type AdminTargetKind = 'token' | 'policy' | 'tenant';
+export type AdminTargetKind = 'token' | 'policy' | 'tenant' | 'hold';
 
 /** Anything shaped like a bearer token (src/control/tokens.ts): never written as a target, even by mistake. */
 const TOKEN_LIKE = /dsv\.[A-Za-z0-9_-]{20,}/;
 
 /**
  * Notes what an admin route does, for its audit record: `operation` (`token.revoke`, `policy.put`, …) and,
- * once known and validated, the target as `kind:id` (an accessor, `<tenant>/<policy>`, a tenant) — never a
+ * once known and validated, the target as `kind:id` (an accessor, `<tenant>/<policy>`, a tenant, a hold id) — never a
  * token or secret value. Call it at the top of the handler (the operation is then recorded even when the
  * call is refused) and again with the target as soon as it is validated.
  */

@@ -132,7 +132,40 @@ export interface QuotaSetEntry extends AuthorityFields {
   readonly requestsPerSecond: number | null;
 }
 
+/**
+ * A retention hold (I-C2b) on a tenant (`namespace` null), a namespace (`name` null) or one secret: while it
+ * is active, deletes and crypto-shred of what it covers are refused in log order on every node. On the
+ * tenant's partition, so it is ordered with the tenant's writes.
+ */
+export interface HoldPlaceEntry extends AuthorityFields {
+  readonly type: 'hold-place';
+  readonly tenant: string;
+  readonly time: number;
+  /** Chosen by the coordinator (random); the first hold-place with an id wins, a second is a no-op. */
+  readonly holdId: string;
+  readonly namespace: string | null;
+  readonly name: string | null;
+  readonly reason: string;
+  /** Expiry relative to this record's log time (I-X4), so every node agrees when it lapses; null = none. */
+  readonly ttlMs: number | null;
+  /** The accessor of the token that placed it (endorsers check it is the caller's). */
+  readonly by: string;
+}
+
+/** Releases a hold. Carries the hold's scope, which endorsers judge and the state machine must match. */
+export interface HoldReleaseEntry extends AuthorityFields {
+  readonly type: 'hold-release';
+  readonly tenant: string;
+  readonly time: number;
+  readonly holdId: string;
+  readonly namespace: string | null;
+  readonly name: string | null;
+  readonly by: string;
+}
+
 export type LogEntry =
+  | HoldPlaceEntry
+  | HoldReleaseEntry
   | QuotaSetEntry
   | IntentEntry
   | ShareRestoredEntry

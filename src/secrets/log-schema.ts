@@ -114,6 +114,32 @@ export const logEntrySchema = z.discriminatedUnion('type', [
       ...authority,
     })
     .strict(),
+  z
+    .object({
+      type: z.literal('hold-place'),
+      tenant: text,
+      time,
+      holdId: id,
+      namespace: text.nullable(),
+      name: text.nullable(),
+      reason: text,
+      ttlMs: z.number().int().positive().nullable(),
+      by: id,
+      ...authority,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('hold-release'),
+      tenant: text,
+      time,
+      holdId: id,
+      namespace: text.nullable(),
+      name: text.nullable(),
+      by: id,
+      ...authority,
+    })
+    .strict(),
   z.object({ type: z.literal('tenant-create'), tenant: text, time, ...authority }).strict(),
   z
     .object({

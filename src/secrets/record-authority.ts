@@ -25,6 +25,8 @@ const AUTHORITY_TYPES = new Set([
   'quota-set',
   'keys-rotate',
   'tenant-shred',
+  'hold-place',
+  'hold-release',
 ]);
 
 export const isAuthorityRecord = (entry: LogEntry): boolean => AUTHORITY_TYPES.has(entry.type);

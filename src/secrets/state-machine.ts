@@ -6,6 +6,8 @@ import type { PlannedOp, RejectionCode, ViewStore } from '../view/index.ts';
 import type {
   AbortEntry,
   CommitEntry,
+  HoldPlaceEntry,
+  HoldReleaseEntry,
   IntentEntry,
   LogEntry,
   SecretKey,
@@ -120,7 +122,15 @@ export class SecretStateMachine {
         if (!this.view.isShredded(entry.tenant)) this.view.setKeyEpoch(entry.tenant, offset + 1);
         return;
       case 'tenant-shred':
+        // I-C2b: a hold in force anywhere in the tenant makes the shred a no-op on every node, counted.
+        if (this.view.holdInTenant(entry.tenant, logTime)) {
+          return this.refuse(partition, offset, 'retention-hold', signer);
+        }
         return this.shred(entry.tenant, offset);
+      case 'hold-place':
+        return this.applyHoldPlace(offset, entry, logTime);
+      case 'hold-release':
+        return this.applyHoldRelease(entry, logTime);
       case 'quota-set':
         this.view.setQuota(entry.tenant, {
           maxSecrets: entry.maxSecrets,
@@ -172,7 +182,7 @@ export class SecretStateMachine {
     }
     const planned = this.view.isShredded(entry.tenant)
       ? { rejection: { code: 'DSV_TENANT_SHREDDED' as const, opIndex: 0 } }
-      : this.plan(entry);
+      : this.plan(entry, logTime);
     if ('rejection' in planned) {
       this.view.insertWrite({
         ...base,
@@ -199,6 +209,7 @@ export class SecretStateMachine {
   /** Decides every op of an intent against the view; the first failing op rejects the whole intent. */
   private plan(
     entry: IntentEntry,
+    logTime: number,
   ): { plan: PlannedOp[] } | { rejection: { code: RejectionCode; opIndex: number } } {
     const plan: PlannedOp[] = [];
     const written = new Set<string>();
@@ -234,6 +245,8 @@ export class SecretStateMachine {
       if (op.expectedVersion !== undefined && op.expectedVersion !== state.latestVersion) {
         return reject('DSV_PRECONDITION_FAILED');
       }
+      // I-C2b: a hold in force at the intent's log time covering the secret refuses its delete.
+      if (op.op === 'delete' && this.view.holdCovering(key, logTime)) return reject('DSV_RETENTION_HOLD');
       const version = op.op === 'update' ? state.latestVersion + 1 : state.latestVersion;
       plan.push({ op: op.op, namespace: op.namespace, name: op.name, version });
     }
@@ -257,6 +270,11 @@ export class SecretStateMachine {
     if (write?.state !== 'pending' || write.kind !== 'batch') return; // first of commit/abort wins (§5)
     const verified = this.options.authority?.verifiedShards(partition, entry, write);
     if (verified && 'refusal' in verified) return this.refuse(partition, offset, verified.refusal);
+    // I-C2b: a hold placed after a delete was ordered but before it commits still stops it.
+    const held = write.plan.some(
+      (op) => op.op === 'delete' && this.view.holdCovering(keyOf(write.tenant, op), logTime),
+    );
+    if (held) return this.abort(write.writeId, 'retention-hold');
     const unchanged = new Set(entry.unchanged ?? []);
     for (const [index, op] of write.plan.entries()) {
       if (op.op === 'read' || op.op === 'repair') continue; // 'repair': plans recorded before 2026-12
@@ -308,6 +326,40 @@ export class SecretStateMachine {
       state: 'committed',
       unchanged: [...unchanged].sort((a, b) => a - b),
     });
+  }
+
+  /** A retention hold (I-C2b): its expiry is counted in log time from this record's own log time (I-X4). */
+  private applyHoldPlace(offset: number, entry: HoldPlaceEntry, logTime: number): void {
+    if (this.view.isShredded(entry.tenant)) return;
+    if (entry.namespace === null && entry.name !== null) return; // a name needs its namespace
+    this.view.placeHold(
+      {
+        holdId: entry.holdId,
+        tenant: entry.tenant,
+        namespace: entry.namespace,
+        name: entry.name,
+        reason: entry.reason,
+        placedBy: entry.by,
+        placedAt: logTime,
+        expiresAt: entry.ttlMs === null ? null : logTime + entry.ttlMs,
+      },
+      offset,
+    );
+  }
+
+  /** Releases a hold only when the record names it with its own tenant and scope (what endorsers judged). */
+  private applyHoldRelease(entry: HoldReleaseEntry, logTime: number): void {
+    const hold = this.view.hold(entry.holdId);
+    if (
+      !hold ||
+      hold.releasedAt !== null ||
+      hold.tenant !== entry.tenant ||
+      hold.namespace !== entry.namespace ||
+      hold.name !== entry.name
+    ) {
+      return;
+    }
+    this.view.releaseHold(hold.holdId, logTime, entry.by);
   }
 
   /** A holder's recovered shard (design §7): its new commitment replaces only its own index's. */

@@ -2,6 +2,7 @@
 export { ViewStore } from './view-store.ts';
 export { NO_QUOTA } from './view-types.ts';
 export type {
+  HoldRecord,
   KeyState,
   PlannedOp,
   RejectionCode,

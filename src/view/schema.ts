@@ -64,6 +64,20 @@ export function migrateView(db: DatabaseSync): void {
       revoked_at INTEGER NOT NULL,
       PRIMARY KEY (partition, node_id)
     ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS view_holds (
+      hold_id         TEXT PRIMARY KEY,
+      tenant          TEXT NOT NULL,
+      namespace       TEXT,
+      name            TEXT,
+      reason          TEXT NOT NULL,
+      placed_by       TEXT NOT NULL,
+      placed_at       INTEGER NOT NULL,
+      placed_offset   INTEGER NOT NULL,
+      expires_at      INTEGER,
+      released_at     INTEGER,
+      released_by     TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS view_holds_tenant ON view_holds (tenant, released_at);
     CREATE TABLE IF NOT EXISTS view_rejected_records (
       reason TEXT PRIMARY KEY,
       count  INTEGER NOT NULL

@@ -3,7 +3,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StatementCache } from '../platform/statement-cache.ts';
 import type { SecretKey } from '../secrets/log-entry.ts';
 import { migrateView } from './schema.ts';
-import { NO_QUOTA, type TenantQuota } from './view-types.ts';
+import { NO_QUOTA, type HoldRecord, type TenantQuota } from './view-types.ts';
 import type {
   KeyState,
   VersionInfo,
@@ -44,6 +44,25 @@ function toWrite(row: Row): WriteRecord {
     ...(row.coordinator ? { coordinator: str(row.coordinator) } : {}),
   };
 }
+
+function toHold(row: Row): HoldRecord {
+  const nullableNum = (value: unknown) => (value === null ? null : num(value));
+  return {
+    holdId: str(row.hold_id),
+    tenant: str(row.tenant),
+    namespace: row.namespace === null ? null : str(row.namespace),
+    name: row.name === null ? null : str(row.name),
+    reason: str(row.reason),
+    placedBy: str(row.placed_by),
+    placedAt: num(row.placed_at),
+    expiresAt: nullableNum(row.expires_at),
+    releasedAt: nullableNum(row.released_at),
+    releasedBy: row.released_by === null ? null : str(row.released_by),
+  };
+}
+
+/** A hold in force at log time `at` (I-C2b): not released, and not past its expiry. */
+const ACTIVE = 'released_at IS NULL AND (expires_at IS NULL OR expires_at > ?)';
 
 export class ViewStore {
   readonly db: DatabaseSync;
@@ -353,6 +372,64 @@ export class ViewStore {
        ON CONFLICT (tenant) DO UPDATE SET shredded_at = excluded.shredded_at`,
     ).run(tenant, at);
     return pending;
+  }
+
+  /** Records a hold (I-C2b); false when the id is already taken (the first record with an id wins). */
+  placeHold(hold: Omit<HoldRecord, 'releasedAt' | 'releasedBy'>, offset: number): boolean {
+    return (
+      this.sql(
+        `INSERT OR IGNORE INTO view_holds
+           (hold_id, tenant, namespace, name, reason, placed_by, placed_at, placed_offset, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        hold.holdId,
+        hold.tenant,
+        hold.namespace,
+        hold.name,
+        hold.reason,
+        hold.placedBy,
+        hold.placedAt,
+        offset,
+        hold.expiresAt,
+      ).changes > 0
+    );
+  }
+
+  releaseHold(holdId: string, at: number, by: string): void {
+    this.sql('UPDATE view_holds SET released_at = ?, released_by = ? WHERE hold_id = ?').run(at, by, holdId);
+  }
+
+  hold(holdId: string): HoldRecord | undefined {
+    const row = this.sql('SELECT * FROM view_holds WHERE hold_id = ?').get(holdId);
+    return row ? toHold(row) : undefined;
+  }
+
+  /** The tenant's holds in the order they were placed; released ones only when asked. */
+  holds(tenant: string, includeReleased: boolean): HoldRecord[] {
+    return this.sql(
+      `SELECT * FROM view_holds WHERE tenant = ? AND (? = 1 OR released_at IS NULL)
+       ORDER BY placed_offset, hold_id`,
+    )
+      .all(tenant, includeReleased ? 1 : 0)
+      .map(toHold);
+  }
+
+  /** The first hold in force at log time `at` that covers this secret: tenant, namespace or secret scope. */
+  holdCovering(key: SecretKey, at: number): HoldRecord | undefined {
+    const row = this.sql(
+      `SELECT * FROM view_holds WHERE tenant = ? AND ${ACTIVE}
+       AND (namespace IS NULL OR (namespace = ? AND (name IS NULL OR name = ?)))
+       ORDER BY placed_offset LIMIT 1`,
+    ).get(key.tenant, at, key.namespace, key.name);
+    return row ? toHold(row) : undefined;
+  }
+
+  /** The first hold in force anywhere in the tenant at log time `at`: crypto-shred would destroy what it covers. */
+  holdInTenant(tenant: string, at: number): HoldRecord | undefined {
+    const row = this.sql(
+      `SELECT * FROM view_holds WHERE tenant = ? AND ${ACTIVE} ORDER BY placed_offset LIMIT 1`,
+    ).get(tenant, at);
+    return row ? toHold(row) : undefined;
   }
 
   quota(tenant: string): TenantQuota {

@@ -37,7 +37,24 @@ export type RejectionCode =
   | 'DSV_WRITE_CONFLICT'
   | 'DSV_TENANT_SHREDDED'
   | 'DSV_QUOTA_SECRETS'
-  | 'DSV_PRECONDITION_FAILED';
+  | 'DSV_PRECONDITION_FAILED'
+  | 'DSV_RETENTION_HOLD';
+
+/** A retention hold (I-C2b) as the view keeps it; times are log times (I-X4). */
+export interface HoldRecord {
+  readonly holdId: string;
+  readonly tenant: string;
+  /** null: the whole tenant. */
+  readonly namespace: string | null;
+  /** null: the whole namespace (or tenant). */
+  readonly name: string | null;
+  readonly reason: string;
+  readonly placedBy: string;
+  readonly placedAt: number;
+  readonly expiresAt: number | null;
+  readonly releasedAt: number | null;
+  readonly releasedBy: string | null;
+}
 
 /** A tenant's quotas; null = no limit beyond the node's own. */
 export interface TenantQuota {

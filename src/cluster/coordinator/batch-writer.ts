@@ -150,6 +150,10 @@ export async function executeBatch(
     results[index] = { version: (verdict.plan[index]?.version ?? 1) - 1, unchanged: true };
   }
   return results;
+  if (final.outcome.abortReason === 'retention-hold') {
+    // I-C2b: a hold placed after this delete was ordered, before it committed: nothing was deleted.
+    throw new DsvError('DSV_RETENTION_HOLD');
+  }
 }
 
 /** The tenant's value-size quota (DESIGN §9): refused before anything is published. */

@@ -18,6 +18,15 @@ import {
 import type { PolicyRule } from '../../control/control-entry.ts';
 import type { CoordinatorContext } from './coordinator-context.ts';
 import {
+  findHold,
+  listHolds,
+  placeHold,
+  releaseHold,
+  type HoldOutcome,
+  type HoldRequest,
+} from './retention-holds.ts';
+import type { HoldRecord } from '../../view/index.ts';
+import {
   catchUp,
   readAllVersions,
   readHistory,
@@ -98,6 +107,22 @@ export class Coordinator {
 
   shredTenant(tenant: string, caller: Caller): Promise<AdminOutcome> {
     return shredTenant(this.context, tenant, caller);
+  }
+
+  placeHold(request: HoldRequest, caller: Caller): Promise<HoldOutcome> {
+    return placeHold(this.context, request, caller);
+  }
+
+  findHold(tenant: string, holdId: string): Promise<HoldRecord | undefined> {
+    return findHold(this.context, tenant, holdId);
+  }
+
+  releaseHold(hold: HoldRecord, caller: Caller): Promise<HoldOutcome> {
+    return releaseHold(this.context, hold, caller);
+  }
+
+  listHolds(tenant: string, includeReleased: boolean): Promise<HoldRecord[]> {
+    return listHolds(this.context, tenant, includeReleased);
   }
 
   /** Whether this caller's idempotency key for these targets already ordered a write (as the log scoped it). */

@@ -6,6 +6,7 @@ import type { KeysRotateEntry, QuotaSetEntry, TenantShredEntry } from '../../sec
 import type { TenantQuota } from '../../view/index.ts';
 import { appendAuthority } from './authority-append.ts';
 import { awaitEverywhere, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
+import { holdAgainstShred } from './retention-holds.ts';
 
 export interface AdminOutcome {
   readonly tenant: string;
@@ -57,7 +58,27 @@ export async function shredTenant(
   caller: Caller,
 ): Promise<AdminOutcome> {
   if (!tenant) throw new DsvError('DSV_INPUT_INVALID', 'Tenant is required');
-  return appendEverywhere(context, { type: 'tenant-shred', tenant, time: Date.now() }, caller);
+  // I-C2b: refused before anything is published when a hold is in force; the log decides again on apply.
+  const held = await holdAgainstShred(context, tenant);
+  if (held) throw retentionHold(held.holdId);
+  const partition = partitionOf(context, tenant);
+  const offset = await appendAuthority(
+    context,
+    partition,
+    { type: 'tenant-shred', tenant, time: Date.now() },
+    caller,
+  );
+  // A hold placed between the check and the record: every node refused the shred in log order.
+  if (!context.view.isShredded(tenant)) throw retentionHold();
+  return { tenant, confirmedNodes: await awaitEverywhere(context, partition, offset) };
+}
+
+function retentionHold(holdId?: string): DsvError {
+  return new DsvError(
+    'DSV_RETENTION_HOLD',
+    'A retention hold covers this tenant; release it before crypto-shredding',
+    holdId === undefined ? undefined : { details: { holdId } },
+  );
 }
 
 /** Quotas go to the tenant's partition: the secret-count limit is then decided in log order (DESIGN §9). */

@@ -27,6 +27,7 @@ export async function registerOpenApi(v2: FastifyInstance): Promise<void> {
       tags: [
         { name: 'secrets', description: 'Secrets, versions and validity intervals' },
         { name: 'env', description: 'The .env transform' },
+        { name: 'holds', description: 'Retention holds: deletes and crypto-shred of what they cover refuse' },
       ],
     },
     // Shared schemas keep their $id as their component name (`Problem`), not `def-0`.

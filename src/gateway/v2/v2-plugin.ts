@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DsvError } from '../../errors/index.ts';
 import { registerEnvRoutes } from './env-routes.ts';
+import { registerHoldRoutes } from './hold-routes.ts';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.ts';
 import { problemJsonHandler } from './problem-json.ts';
 import { registerRedundancyRoutes } from './redundancy-routes.ts';
@@ -23,6 +24,7 @@ export async function registerV2(app: FastifyInstance, context: V2Context, logge
       registerSecretRoutes(v2, context);
       registerEnvRoutes(v2, context);
       registerSysRoutes(v2, context);
+      registerHoldRoutes(v2, context);
       registerRedundancyRoutes(v2, context);
       registerOpenApiRoute(v2);
     },
