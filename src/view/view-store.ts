@@ -260,6 +260,28 @@ export class ViewStore {
       .map((row) => str(row.name));
   }
 
+  /**
+   * Namespaces of a tenant that hold at least one live secret, ascending, after `after` and starting with
+   * `prefix`: one seek on the key table's primary key (tenant, namespace, name) per namespace returned, each
+   * starting past every row of the namespace before it. Namespaces with the prefix are one contiguous range in
+   * the index order, so the first namespace found outside it ends the scan.
+   */
+  namespaces(tenant: string, prefix: string, after: string, limit: number): string[] {
+    const next = this.sql(
+      `SELECT namespace, substr(namespace, 1, length(?3)) = ?3 AS matches FROM view_keys
+       WHERE tenant = ?1 AND namespace > ?2 AND namespace >= ?3 AND live = 1 ORDER BY namespace LIMIT 1`,
+    );
+    const found: string[] = [];
+    let from = after;
+    while (found.length < limit) {
+      const row = next.get(tenant, from, prefix);
+      if (!row || num(row.matches) !== 1) break;
+      from = str(row.namespace);
+      found.push(from);
+    }
+    return found;
+  }
+
   write(writeId: string): WriteRecord | undefined {
     const row = this.sql('SELECT * FROM view_writes WHERE write_id = ?').get(writeId);
     return row ? toWrite(row) : undefined;

@@ -147,4 +147,10 @@ export class Coordinator {
     await catchUp(this.context, tenant);
     return this.context.view.names(tenant, namespace, prefix, after, limit);
   }
+
+  /** Namespaces of the tenant holding a live secret, ascending (the caller filters what it may list). */
+  async namespaces(tenant: string, prefix: string, after: string, limit: number): Promise<string[]> {
+    await catchUp(this.context, tenant);
+    return this.context.view.namespaces(tenant, prefix, after, limit);
+  }
 }
