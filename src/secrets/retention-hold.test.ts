@@ -1,16 +1,29 @@
 // Retention holds (I-C2b): decided by the state machine in log order, so every node refuses the same deletes
 // and shreds; expiry is log time (I-X4); release needs its own capability (record authorization).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { mayMakeRecord } from '../control/record-authorization.ts';
 import type { Caller } from '../control/token-authenticator.ts';
 import { allows } from '../control/policy.ts';
 import type { PolicyRule } from '../control/control-entry.ts';
 import { inTransaction } from '../node/database.ts';
 import { SqliteShardStore } from '../shards/index.ts';
+import {
+  createClusterIdentity,
+  loadTrustMaterial,
+  signDigest,
+  SignatureVerifier,
+  type TrustMaterial,
+} from '../trust/index.ts';
 import { ViewStore } from '../view/index.ts';
 import type { HoldPlaceEntry, HoldReleaseEntry, LogEntry } from './log-entry.ts';
+import { LogCodec } from './log-codec.ts';
+import { RecordAuthority } from './record-authority.ts';
+import { endorsementDigest } from './record-digests.ts';
 import { SecretStateMachine } from './state-machine.ts';
 
 const sealer = {
@@ -255,5 +268,54 @@ describe('who may place and release a hold (record authorization)', () => {
     assert.equal(mayMakeRecord(holder, { ...place('a', 'x'), tenant: 'u' }, none), false);
     const root: Caller = { tenant: 't', accessor: 'r', root: true, can: () => true };
     assert.equal(mayMakeRecord(root, { ...free(null, null, 'r'), tenant: 'u' }, none), true);
+  });
+});
+
+describe('hold records need k endorsements (I-T3)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dsv-hold-authority-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const ids = ['node-0', 'node-1', 'node-2'];
+  createClusterIdentity({ dir, nodeDirs: new Map(ids.map((id) => [id, join(dir, id)])) });
+  const trust: TrustMaterial[] = ids.map((id) => loadTrustMaterial(join(dir, id)));
+  const clusterId = trust[0]?.manifest.clusterId ?? '';
+  const codecOf = (i: number) =>
+    new LogCodec(trust[i]!.manifest, trust[i]!.logKey, {
+      signer: ids[i]!,
+      privateKey: trust[i]!.identity.signingKey,
+    });
+  const endorse = (i: number, entry: LogEntry) => ({
+    node: ids[i]!,
+    sig: signDigest(trust[i]!.identity.signingKey, endorsementDigest(clusterId, entry)),
+  });
+
+  it('I-C2b: one node alone can neither place nor release a hold; an endorsed record applies once', () => {
+    const db = new DatabaseSync(':memory:');
+    const view = new ViewStore(db);
+    const refused: string[] = [];
+    const sm = new SecretStateMachine(view, new SqliteShardStore(db, sealer, 'node-2'), {
+      pendingTimeoutMs: 60_000,
+      authority: new RecordAuthority(
+        new SignatureVerifier(trust[2]!.manifest),
+        { quorum: 2, writeQuorum: 2, placement: () => ids },
+        view,
+      ),
+      onRefused: (_p, _o, reason) => refused.push(reason),
+    });
+    let offset = 0;
+    const apply = (bytes: Uint8Array) =>
+      inTransaction(db, () => sm.apply(0, offset++, codecOf(2).decode(0, bytes, 1_000), 1_000));
+    const placed = hold(1, 'h', 'a', null);
+    apply(codecOf(0).encode(0, placed)); // node-0 alone
+    assert.equal(view.hold('h'), undefined);
+    apply(codecOf(0).encode(0, { ...placed, endorsements: [endorse(1, placed)] }));
+    assert.equal(view.hold('h')?.namespace, 'a');
+    const freed = release(2, placed);
+    apply(codecOf(1).encode(0, freed)); // node-1 alone
+    assert.equal(view.hold('h')?.releasedAt, null);
+    const endorsed = codecOf(1).encode(0, { ...freed, endorsements: [endorse(2, freed)] });
+    apply(endorsed);
+    assert.equal(view.hold('h')?.releasedBy, 'acc-2');
+    apply(endorsed); // a copy appended again by a log writer
+    assert.deepEqual(refused, ['not-endorsed', 'not-endorsed', 'replayed']);
   });
 });
