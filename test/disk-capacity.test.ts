@@ -3,10 +3,12 @@
 // space past the warning threshold (readiness says `disk`, the metric says 1), then past the critical one:
 // v2 and v1 writes answer 507 DSV_DISK_FULL with nothing published, a holder refuses a stage, reads (and
 // their audit records) and deletes keep working, and every secret acknowledged before is read back. Deleting
-// the filler makes writes work again. Needs root (mount); skips, saying why, when it cannot mount.
+// the filler makes writes work again. A second cluster has only two holders' data dirs on small file
+// systems: a full holder refuses its stage, and a write that so misses W answers 507 too. Needs root (mount);
+// skips, saying why, when it cannot mount.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, statfsSync, unlinkSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statfsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -279,5 +281,125 @@ describe('capacity limits on a small file system (I-C5)', { timeout: 180_000 }, 
       assert.equal(await metric(node, 'dsv_disk_state', 'data'), 0);
     }
     await readEverythingBack();
+  });
+});
+
+// Only some nodes full: node-0 (the coordinator) has room, node-1 and node-2 each have their data dir on a
+// small tmpfs. A holder past critical refuses its stage, so a healthy coordinator cannot fill it: with one
+// holder full the write still reaches W = 2 (degraded, repaired later); with two it is aborted and answers
+// 507 DSV_DISK_FULL (too few holders with room), and nothing acknowledged is lost.
+describe('capacity limits when only some holders are full (I-C5)', { timeout: 180_000 }, () => {
+  let base: string | undefined;
+  const mounts: string[] = [];
+  let skipReason: string | undefined;
+  let test: TestCluster | undefined;
+  let root = '';
+
+  before(async () => {
+    if (process.getuid?.() !== 0) {
+      skipReason = 'needs root to mount a tmpfs (run as root, or in a container that may mount)';
+      return;
+    }
+    base = mkdtempSync(join(tmpdir(), 'dsv-disk-'));
+    for (const nodeId of ['node-1', 'node-2']) {
+      const dir = join(base, 'cluster', nodeId);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_SIZE},mode=0700`, 'tmpfs', dir], {
+          stdio: 'pipe',
+        });
+        mounts.push(dir);
+      } catch (error) {
+        skipReason = `cannot mount a tmpfs: ${String((error as { stderr?: unknown }).stderr ?? error).trim()}`;
+        return;
+      }
+    }
+    test = await startTestCluster({
+      dataDir: join(base, 'cluster'),
+      limits: {
+        minFreeDiskBytes: WARN,
+        minFreeDiskRatio: 0,
+        criticalFreeDiskBytes: CRITICAL,
+        criticalFreeDiskRatio: 0,
+        diskCheckIntervalMs: 200,
+      },
+    });
+    root = await test.cluster.issueDevRootToken();
+  });
+
+  after(async () => {
+    await test?.stop({ keepData: true }).catch(() => undefined);
+    for (const dir of mounts) execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+    if (base) rmSync(base, { recursive: true, force: true });
+  });
+
+  const url = (node: number) => test?.urls[node] ?? '';
+  const put = (node: number, name: string, value: string) =>
+    fetch(`${url(node)}/v2/secrets/ops/${name}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${root}` },
+      body: JSON.stringify({ value }),
+    });
+  const read = async (node: number, name: string) => {
+    const response = await fetch(`${url(node)}/v2/secrets/ops/${name}`, {
+      headers: { authorization: `Bearer ${root}` },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const metric = async (node: number, name: string, path?: string): Promise<number> => {
+    const text = await (await fetch(`${url(node)}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`${name}{`) && (path === undefined || l.includes(`path="${path}"`)));
+    return Number(line?.slice(line.lastIndexOf(' ') + 1) ?? Number.NaN);
+  };
+  const fill = (dir: string) => {
+    const stats = statfsSync(dir);
+    appendFileSync(
+      join(dir, 'filler'),
+      Buffer.alloc(stats.bavail * stats.bsize - (CRITICAL - 6 * MiB), 0x5a),
+    );
+  };
+
+  it('I-C5: a full holder refuses its stage; too few holders with room make the write 507, reads stay intact', async (t) => {
+    if (skipReason !== undefined) {
+      t.skip(skipReason);
+      return;
+    }
+    const [node1Dir, node2Dir] = mounts as [string, string];
+    assert.equal((await put(0, 'a', 'value-a')).status, 201);
+
+    // node-2 full: node-0 and node-1 stage, W = 2 is met; node-2 refused its stage (and stored nothing).
+    fill(node2Dir);
+    await waitFor(async () => (await metric(2, 'dsv_disk_state', 'data')) === 2, 5000);
+    assert.equal(await metric(0, 'dsv_disk_state', 'data'), 0);
+    const stored = await put(0, 'b', 'value-b');
+    assert.equal(stored.status, 201, await stored.text());
+    assert.ok((await metric(2, 'dsv_disk_writes_refused_total')) >= 1, 'node-2 refused its stage');
+
+    // node-1 full too: only node-0 could stage, below W; the write is aborted and says why.
+    fill(node1Dir);
+    await waitFor(async () => (await metric(1, 'dsv_disk_state', 'data')) === 2, 5000);
+    const refused = await put(0, 'c', 'never');
+    assert.equal(refused.status, 507);
+    assert.equal(refused.headers.get('x-dsv-error-code'), 'DSV_DISK_FULL');
+    const problem = (await refused.json()) as Record<string, unknown>;
+    assert.match(
+      String(problem.detail),
+      /Too few holders of this secret have disk space.*1 node answered, 2 needed/,
+    );
+    assert.equal((await read(0, 'c')).status, 404);
+
+    // Reads keep working everywhere, with every acknowledged value.
+    for (const node of [0, 1, 2]) {
+      assert.equal((await read(node, 'a')).body.value, 'value-a');
+      assert.equal((await read(node, 'b')).body.value, 'value-b');
+    }
+
+    // Room again on node-1: writes are taken.
+    unlinkSync(join(node1Dir, 'filler'));
+    const again = await put(0, 'c', 'value-c');
+    assert.equal(again.status, 201, await again.text());
+    assert.equal((await read(2, 'c')).body.value, 'value-c');
   });
 });

@@ -2,7 +2,7 @@
 // commit, or abort. One batch is all-or-nothing, which is what makes .env transforms atomic (§10).
 import { timingSafeEqual } from 'node:crypto';
 import type { Caller } from '../../control/token-authenticator.ts';
-import { DsvError } from '../../errors/index.ts';
+import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { CommitShard, IntentEntry, IntentOp, SecretKey } from '../../secrets/index.ts';
 import { newBlinding, shareCommitment, splitSecret } from '../../sharing/index.ts';
 import { canonicalJson, sha256Hex } from '../../trust/index.ts';
@@ -126,8 +126,18 @@ export async function executeBatch(
   );
   if (!Array.isArray(shards)) {
     await appendAbort(context, partition, tenant, writeId, 'quorum');
+    const { answered, diskFull } = shards;
+    // I-C5: holders past their critical disk threshold refused to stage; say so rather than "quorum".
+    if (diskFull)
+      throw new DsvError(
+        'DSV_DISK_FULL',
+        'Too few holders of this secret have disk space; nothing was written',
+        {
+          details: { answered, needed: context.params.w, retryAfterSeconds: 5 },
+        },
+      );
     throw new DsvError('DSV_WRITE_QUORUM_FAILED', undefined, {
-      details: { ...shards, needed: context.params.w },
+      details: { answered, needed: context.params.w },
     });
   }
   faultPoint('after-stage'); // test-only crash hook, inert unless DSV_FAULT_POINTS names it
@@ -140,6 +150,10 @@ export async function executeBatch(
     ...(unchanged.length > 0 ? { unchanged } : {}),
   });
   const final = writeRecord(context, writeId);
+  if (final.outcome.abortReason === 'retention-hold') {
+    // I-C2b: a hold placed after this delete was ordered, before it committed: nothing was deleted.
+    throw new DsvError('DSV_RETENTION_HOLD');
+  }
   if (final.state !== 'committed') {
     throw new DsvError('DSV_WRITE_QUORUM_FAILED', 'The write timed out before it could commit');
   }
@@ -150,10 +164,6 @@ export async function executeBatch(
     results[index] = { version: (verdict.plan[index]?.version ?? 1) - 1, unchanged: true };
   }
   return results;
-  if (final.outcome.abortReason === 'retention-hold') {
-    // I-C2b: a hold placed after this delete was ordered, before it committed: nothing was deleted.
-    throw new DsvError('DSV_RETENTION_HOLD');
-  }
 }
 
 /** The tenant's value-size quota (DESIGN §9): refused before anything is published. */
@@ -257,7 +267,7 @@ async function stageAll(
   ops: readonly BatchOp[],
   plan: readonly PlannedOp[],
   unchanged: readonly number[],
-): Promise<CommitShard[] | { answered: number }> {
+): Promise<CommitShard[] | { answered: number; diskFull: boolean }> {
   const { n, k, w } = context.params;
   const perNode = new Map<string, StageShard[]>();
   const keysByNode: Array<readonly string[]> = [];
@@ -288,6 +298,7 @@ async function stageAll(
   if (perNode.size === 0) return [];
   const receipts: CommitShard[] = [];
   const acked = new Set<string>();
+  let diskFull = false;
   await Promise.all(
     [...perNode].map(async ([nodeId, shards]) => {
       try {
@@ -298,6 +309,7 @@ async function stageAll(
         acked.add(nodeId);
         if (nodeId !== context.nodeId) context.membership.markSeen(nodeId);
       } catch (error) {
+        if (isDsvError(error) && error.code === 'DSV_DISK_FULL') diskFull = true;
         context.logger.debug({ err: error, nodeId, writeId }, 'stage failed');
       }
     }),
@@ -305,7 +317,7 @@ async function stageAll(
   // I-X3: every written key needs W durable shards, or the whole batch aborts.
   const quorate = keysByNode.every((nodes) => nodes.filter((node) => acked.has(node)).length >= w);
   const fewest = Math.min(...keysByNode.map((nodes) => nodes.filter((node) => acked.has(node)).length));
-  return quorate ? receipts : { answered: fewest }; // the key with the fewest holders that stored it
+  return quorate ? receipts : { answered: fewest, diskFull }; // the key with the fewest holders that stored it
 }
 
 /** An idempotent retry: wait for the earlier write's outcome and answer as it did. */
