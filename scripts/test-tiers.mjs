@@ -90,6 +90,7 @@ export const tiers = {
       'test/v1-unavailable.test.ts',
       'test/v1-validation.test.ts',
       'test/v2-openapi.test.ts',
+      'test/v2-namespaces.test.ts',
       'test/v2-secrets.test.ts',
     ],
   },

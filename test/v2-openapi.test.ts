@@ -91,6 +91,7 @@ describe('v2 OpenAPI document', () => {
       '/v2/secrets/{namespace}/{name}',
       '/v2/secrets/{namespace}/{name}/versions',
       '/v2/secrets/{namespace}',
+      '/v2/namespaces',
       '/v2/env:transform',
       '/v2/sys/tokens',
       '/v2/sys/holds',

@@ -27,6 +27,8 @@ function classifyRoute(method: string, route: string): RouteClass {
     return { operation: method === 'DELETE' ? 'hold.release' : 'hold.read', carriesSecret: false };
   }
   if (route.startsWith('/v2/sys/')) return { operation: 'sys', carriesSecret: false };
+  // Namespace names only, never a value; the handler notes the same once the caller is authenticated.
+  if (route === '/v2/namespaces') return { operation: 'namespace.list', carriesSecret: false };
   if (route === '/api/v1/secrets/env') return { operation: 'env.transform', carriesSecret: true };
   if (route === '/api/v1/secrets') {
     const operation = { POST: 'secret.create', PUT: 'secret.update', DELETE: 'secret.delete' }[method];

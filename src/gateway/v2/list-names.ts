@@ -1,5 +1,5 @@
-// Listing names in a namespace, filtered by the caller's `list` capability per name (I-T2) and paginated
-// with an opaque cursor that only ever holds a name the caller was shown.
+// Listing names in a namespace, and the namespaces of a tenant, filtered by the caller's `list` capability
+// per name (I-T2) and paginated with an opaque cursor that only ever holds what the caller was shown.
 import type { Coordinator } from '../../cluster/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { Caller } from '../tenancy.ts';
@@ -50,6 +50,56 @@ export async function listNames(
     }
     const last = chunk.at(-1);
     if (chunk.length < SCAN_CHUNK || last === undefined) return { names };
+    after = last;
+  }
+}
+
+export interface NamespacePage {
+  readonly namespaces: string[];
+  readonly next?: string;
+}
+
+/**
+ * Whether the caller may `list` some live name of `namespace`. A root caller may list everything; anyone
+ * else needs one name its policies allow, and a namespace where it may list nothing stays unknown to it.
+ */
+async function mayListIn(coordinator: Coordinator, caller: Caller, namespace: string): Promise<boolean> {
+  if (caller.root) return true;
+  let after = '';
+  for (;;) {
+    const chunk = await coordinator.list(caller.tenant, namespace, '', after, SCAN_CHUNK);
+    if (chunk.some((name) => caller.can('list', namespace, name))) return true;
+    const last = chunk.at(-1);
+    if (chunk.length < SCAN_CHUNK || last === undefined) return false;
+    after = last;
+  }
+}
+
+/**
+ * A page of at most `limit` namespaces of the caller's tenant, ascending, each holding a live secret the
+ * caller may `list`. As with names, a namespace in which the caller may list nothing is skipped without a
+ * trace: never in `namespaces`, never in `next`, whose cursor is the last namespace returned.
+ */
+export async function listNamespaces(
+  coordinator: Coordinator,
+  caller: Caller,
+  prefix: string,
+  cursor: string | undefined,
+  limit: number,
+): Promise<NamespacePage> {
+  let after = decodeCursor(cursor);
+  const namespaces: string[] = [];
+  for (;;) {
+    const chunk = await coordinator.namespaces(caller.tenant, prefix, after, SCAN_CHUNK);
+    for (const namespace of chunk) {
+      if (!(await mayListIn(coordinator, caller, namespace))) continue;
+      if (namespaces.length === limit) {
+        return { namespaces, next: encodeCursor(namespaces[namespaces.length - 1] ?? '') };
+      }
+      namespaces.push(namespace);
+    }
+    const last = chunk.at(-1);
+    if (chunk.length < SCAN_CHUNK || last === undefined) return { namespaces };
     after = last;
   }
 }

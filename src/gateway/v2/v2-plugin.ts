@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DsvError } from '../../errors/index.ts';
 import { registerEnvRoutes } from './env-routes.ts';
 import { registerHoldRoutes } from './hold-routes.ts';
+import { registerNamespaceRoutes } from './namespace-routes.ts';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.ts';
 import { problemJsonHandler } from './problem-json.ts';
 import { registerRedundancyRoutes } from './redundancy-routes.ts';
@@ -22,6 +23,7 @@ export async function registerV2(app: FastifyInstance, context: V2Context, logge
         handler(new DsvError('DSV_ROUTE_NOT_FOUND'), request, reply),
       );
       registerSecretRoutes(v2, context);
+      registerNamespaceRoutes(v2, context);
       registerEnvRoutes(v2, context);
       registerSysRoutes(v2, context);
       registerHoldRoutes(v2, context);

@@ -184,6 +184,23 @@ export const LIST_RESPONSE = {
   },
 } as const;
 
+export const NAMESPACES_QUERY = {
+  ...LIST_QUERY,
+  properties: {
+    ...LIST_QUERY.properties,
+    prefix: { type: 'string', default: '', description: 'Only namespaces starting with this (NFC).' },
+  },
+} as const;
+
+export const NAMESPACES_RESPONSE = {
+  type: 'object',
+  required: ['namespaces'],
+  properties: {
+    namespaces: { type: 'array', items: { type: 'string' } },
+    next: { type: 'string', description: 'Present when more namespaces follow: pass it as `cursor`.' },
+  },
+} as const;
+
 export const ENV_QUERY = {
   type: 'object',
   required: ['namespace'],
