@@ -78,6 +78,7 @@ interface Running {
   readonly antiEntropy: AbortController;
   readonly coordinator: Coordinator;
   readonly metrics: NodeMetrics;
+  readonly refreshMetrics: () => void;
 }
 
 export class DsvNode {
@@ -102,6 +103,11 @@ export class DsvNode {
   /** Runs one rewrap pass now (tests and `dsv keys status --wait` use the background one). */
   async rewrapNow(): Promise<number> {
     return (await this.running?.rewrap?.tick()) ?? 0;
+  }
+
+  /** Recomputes the periodic gauges now (versions, data keys, shards per DEK) instead of at the next 15 s tick. */
+  refreshMetrics(): void {
+    this.running?.refreshMetrics();
   }
 
   get coordinator(): Coordinator | undefined {
@@ -295,6 +301,14 @@ export class DsvNode {
             keys: counts.reduce((a, b) => a + b, 0),
           };
         },
+        keyUsage: () => shards.keyUsage(),
+        activeKeys: () =>
+          keyring === undefined
+            ? []
+            : view.tenants().flatMap((tenant) => {
+                const keyId = keyring.activeKeyId(tenant);
+                return keyId === undefined ? [] : [{ tenant, keyId }];
+              }),
       };
       metrics.attach(metricSources);
       const refreshMetrics = () => {
@@ -416,6 +430,7 @@ export class DsvNode {
         antiEntropy,
         coordinator,
         metrics,
+        refreshMetrics,
       };
       this.scheduleAntiEntropy(context, antiEntropy.signal, metrics, () => diskWatch.state === 'critical');
     } catch (error) {

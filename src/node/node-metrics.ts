@@ -1,6 +1,7 @@
 // Prometheus metrics of one node (issue 11): one Registry per node, since `dsv dev` runs several nodes in one
 // process. Labels are route patterns, partitions, peer node ids, reasons and status codes — never a secret
-// name, a namespace or a tenant (names are secret; tenants are left out on purpose).
+// name or a namespace (names are secret). The only metrics that name a tenant are the data-key ones (key
+// usage per DEK: `tenant` and `key_id`, both operator-chosen or numeric, never derived from a secret).
 import type { DatabaseSync } from 'node:sqlite';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditSink } from '../audit/index.ts';
@@ -20,7 +21,14 @@ export interface MetricsSources {
   rejectedRecords(): Record<string, number>;
   /** Data keys (DEKs) in use: how many tenants have keys, and how many keys in all. */
   dataKeys(): { tenants: number; keys: number };
+  /** Shards sealed under each DEK, per tenant (one indexed GROUP BY over `shards_by_key`). */
+  keyUsage(): ReadonlyArray<{ tenant: string; keyId: number | null; shards: number }>;
+  /** Each tenant's active DEK id (tenants with a key on a node with a keyring). */
+  activeKeys(): ReadonlyArray<{ tenant: string; keyId: number }>;
 }
+
+/** The `key_id` label of shards whose envelope names no keyring DEK (a sealer without one). */
+export const NO_KEY_ID = 'none';
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -37,6 +45,8 @@ export class NodeMetrics {
   readonly versions: Gauge<'redundancy'>;
   readonly dataKeys: Gauge;
   readonly dataKeyTenants: Gauge;
+  readonly dataKeyShards: Gauge<'tenant' | 'key_id'>;
+  readonly dataKeyActive: Gauge<'tenant' | 'key_id'>;
   readonly diskWritesRefused: Counter;
   #auditInFlight = 0;
   #auditLastFailed = false;
@@ -117,6 +127,18 @@ export class NodeMetrics {
     this.dataKeyTenants = new Gauge({
       name: 'dsv_data_key_tenants',
       help: 'Tenants with at least one data key on this node',
+      registers: registerers,
+    });
+    this.dataKeyShards = new Gauge({
+      name: 'dsv_data_key_shards',
+      help: 'Shards this node holds sealed under each data key (DEK), by tenant and key id (periodic)',
+      labelNames: ['tenant', 'key_id'],
+      registers: registerers,
+    });
+    this.dataKeyActive = new Gauge({
+      name: 'dsv_data_key_active',
+      help: 'The active data key (DEK) of each tenant on this node: 1 for its tenant and key id (periodic)',
+      labelNames: ['tenant', 'key_id'],
       registers: registerers,
     });
     this.diskWritesRefused = new Counter({
@@ -200,7 +222,10 @@ export class NodeMetrics {
     void this.auditQueue; // set by the audit wrapper
   }
 
-  /** Recomputes the expensive gauges (versions by redundancy, data keys); call periodically, not per scrape. */
+  /**
+   * Recomputes the expensive gauges (versions by redundancy, data keys, shards per DEK); call periodically,
+   * not per scrape.
+   */
   refresh(db: DatabaseSync, n: number, sources: MetricsSources): void {
     const row = db
       .prepare(
@@ -216,6 +241,19 @@ export class NodeMetrics {
     const keys = sources.dataKeys();
     this.dataKeys.set(keys.keys);
     this.dataKeyTenants.set(keys.tenants);
+    // Key usage per DEK: reset first, so a key the rewrap emptied or a shredded tenant leaves the series.
+    const usage = sources.keyUsage();
+    const active = sources.activeKeys();
+    this.dataKeyShards.reset();
+    this.dataKeyActive.reset();
+    for (const { tenant, keyId, shards } of usage)
+      this.dataKeyShards.set({ tenant, key_id: keyId === null ? NO_KEY_ID : String(keyId) }, shards);
+    for (const { tenant, keyId } of active) {
+      this.dataKeyActive.set({ tenant, key_id: String(keyId) }, 1);
+      // The active key shows up with 0 shards right after a rotation, before any write or rewrap.
+      if (!usage.some((row) => row.tenant === tenant && row.keyId === keyId))
+        this.dataKeyShards.set({ tenant, key_id: String(keyId) }, 0);
+    }
   }
 
   /** The commit log, with append latency measured (every other call passes through). */
