@@ -151,7 +151,7 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     assert.equal(gone.status, 404);
   });
 
-  it('pages through names 20 at a time and filters them by prefix', async () => {
+  it('picks a namespace from the list (filtered by prefix), pages through its names 20 at a time, filters them', async () => {
     const headers = { authorization: `Bearer ${f.root}`, 'content-type': 'application/json' };
     const names = Array.from(
       { length: 23 },
@@ -166,7 +166,19 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
       assert.equal(made.status, 201);
     }
     const page = f.page;
-    await page.goto(`${f.url()}/ui/#/secrets/bulk`);
+    // The namespace list (GET /v2/namespaces): every namespace holding a secret, filtered by prefix.
+    await page.goto(`${f.url()}/ui/#/secrets`);
+    const namespaces = page.getByTestId('namespaces').getByRole('link');
+    await page.getByTestId('namespaces').getByRole('link', { name: 'bulk', exact: true }).waitFor();
+    assert.deepEqual(await namespaces.allTextContents(), ['app', 'bulk']);
+    await page.getByLabel('Filter namespaces by prefix').fill('bu');
+    await page
+      .getByTestId('namespaces')
+      .getByRole('link', { name: 'app', exact: true })
+      .waitFor({ state: 'detached' });
+    await f.shot('05b-namespaces');
+    await page.getByTestId('namespaces').getByRole('link', { name: 'bulk', exact: true }).click();
+    await page.waitForURL(/#\/secrets\/bulk$/);
     const links = page.getByTestId('secret-names').getByRole('link');
     await page.getByTestId('secret-names').getByRole('link', { name: 'db-00' }).waitFor();
     assert.equal(await links.count(), 20);
@@ -322,7 +334,12 @@ describe('web console in Chromium', { timeout: 170_000 }, () => {
     assert.equal(await nav.getByRole('link', { name: 'Policies' }).count(), 0);
     assert.equal(await nav.getByRole('link', { name: 'Tenants' }).count(), 0);
 
-    await page.goto(`${f.url()}/ui/#/secrets/app`);
+    // Only the namespaces where the token may list a secret are named: app, not bulk.
+    await page.goto(`${f.url()}/ui/#/secrets`);
+    await page.getByTestId('namespaces').getByRole('link', { name: 'app' }).waitFor();
+    assert.deepEqual(await page.getByTestId('namespaces').getByRole('link').allTextContents(), ['app']);
+    await f.shot('11a-scoped-namespaces');
+    await page.getByTestId('namespaces').getByRole('link', { name: 'app' }).click();
     await page.getByTestId('secret-names').getByRole('link', { name: 'db-password' }).waitFor();
     assert.equal(await page.getByTestId('secret-names').getByRole('link', { name: 'API_KEY' }).count(), 0);
     await page.getByText('Your token cannot create secrets in this namespace.').waitFor();

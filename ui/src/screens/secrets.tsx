@@ -1,5 +1,6 @@
-// Secrets: choose a namespace, list its names (the caller's `list` rules filter them on the node), paged and
-// filtered by prefix; create a secret when the caller's rules allow creating in this namespace.
+// Secrets: browse the namespaces the caller may list something in (GET /v2/namespaces) or type one, list its
+// names (the caller's `list` rules filter both on the node), paged and filtered by prefix; create a secret
+// when the caller's rules allow creating in this namespace.
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeError, seg } from '../api.ts';
 import { can, canSomewhere, type Session } from '../session.ts';
@@ -38,26 +39,128 @@ export function SecretsScreen({ session, namespace }: { session: Session; namesp
         </datalist>
         <button type="submit">Open</button>
       </form>
-      {namespace ? <NamespaceView session={session} namespace={namespace} /> : null}
+      {namespace ? (
+        <>
+          <p>
+            <a href="#/secrets">All namespaces</a>
+          </p>
+          <NamespaceView key={namespace} session={session} namespace={namespace} />
+        </>
+      ) : canSomewhere(session, 'list') ? (
+        <NamespaceList />
+      ) : (
+        <p class="muted">Your token cannot list secrets: type a namespace to create one.</p>
+      )}
     </section>
   );
 }
 
-function NamespaceView({ session, namespace }: { session: Session; namespace: string }) {
+interface Paged {
+  readonly next?: string;
+}
+
+/** One page of a listing endpoint (`?prefix=&limit=&cursor=`), with the cursors of the pages before it. */
+function usePaged<P extends Paged>(path: string) {
   const [prefix, setPrefix] = useState('');
   const [cursors, setCursors] = useState<string[]>([]);
-  const [page, setPage] = useState<{ names: string[]; next?: string } | null>(null);
+  const [page, setPage] = useState<P | null>(null);
   const [error, setError] = useState('');
   const cursor = cursors[cursors.length - 1];
 
   useEffect(() => {
+    let current = true;
     setError('');
     const query = new URLSearchParams({ prefix, limit: String(PAGE) });
     if (cursor !== undefined) query.set('cursor', cursor);
-    api<{ names: string[]; next?: string }>('GET', `/v2/secrets/${seg(namespace)}?${query.toString()}`)
-      .then((reply) => setPage(reply.body))
-      .catch((e: unknown) => setError(describeError(e)));
-  }, [namespace, prefix, cursor]);
+    api<P>('GET', `${path}?${query.toString()}`)
+      .then((reply) => current && setPage(reply.body))
+      .catch((e: unknown) => current && setError(describeError(e)));
+    return () => {
+      current = false;
+    };
+  }, [path, prefix, cursor]);
+
+  return {
+    prefix,
+    page,
+    error,
+    filter: (value: string) => {
+      setCursors([]);
+      setPrefix(value);
+    },
+    hasPrevious: cursors.length > 0,
+    previous: () => setCursors(cursors.slice(0, -1)),
+    next: () => page?.next !== undefined && setCursors([...cursors, page.next]),
+  };
+}
+
+function Pager({ paged }: { paged: ReturnType<typeof usePaged> }) {
+  return (
+    <div class="row">
+      <button type="button" class="secondary" disabled={!paged.hasPrevious} onClick={paged.previous}>
+        Previous page
+      </button>
+      <button type="button" class="secondary" disabled={paged.page?.next === undefined} onClick={paged.next}>
+        Next page
+      </button>
+    </div>
+  );
+}
+
+/** The namespaces of the tenant holding a secret the caller may list: the node never names the others. */
+function NamespaceList() {
+  const paged = usePaged<{ namespaces: string[]; next?: string }>('/v2/namespaces');
+  return (
+    <>
+      <div class="row">
+        <label for="namespace-prefix">Filter namespaces by prefix</label>
+        <input
+          id="namespace-prefix"
+          type="search"
+          value={paged.prefix}
+          onInput={(event) => paged.filter(event.currentTarget.value)}
+        />
+      </div>
+      {paged.error ? (
+        <p class="error" role="alert">
+          {paged.error}
+        </p>
+      ) : null}
+      {paged.page ? (
+        <>
+          <table>
+            <caption class="muted">Namespaces holding secrets you may list</caption>
+            <thead>
+              <tr>
+                <th scope="col">Namespace</th>
+              </tr>
+            </thead>
+            <tbody data-testid="namespaces">
+              {paged.page.namespaces.length === 0 ? (
+                <tr>
+                  <td class="muted">No namespaces.</td>
+                </tr>
+              ) : (
+                paged.page.namespaces.map((ns) => (
+                  <tr key={ns}>
+                    <td>
+                      <a href={`#/secrets/${seg(ns)}`}>{ns}</a>
+                    </td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+          <Pager paged={paged} />
+        </>
+      ) : null}
+    </>
+  );
+}
+
+function NamespaceView({ session, namespace }: { session: Session; namespace: string }) {
+  const paged = usePaged<{ names: string[]; next?: string }>(`/v2/secrets/${seg(namespace)}`);
+  const page = paged.page;
 
   return (
     <>
@@ -66,16 +169,13 @@ function NamespaceView({ session, namespace }: { session: Session; namespace: st
         <input
           id="prefix"
           type="search"
-          value={prefix}
-          onInput={(event) => {
-            setCursors([]);
-            setPrefix(event.currentTarget.value);
-          }}
+          value={paged.prefix}
+          onInput={(event) => paged.filter(event.currentTarget.value)}
         />
       </div>
-      {error ? (
+      {paged.error ? (
         <p class="error" role="alert">
-          {error}
+          {paged.error}
         </p>
       ) : null}
       {page ? (
@@ -103,24 +203,7 @@ function NamespaceView({ session, namespace }: { session: Session; namespace: st
               )}
             </tbody>
           </table>
-          <div class="row">
-            <button
-              type="button"
-              class="secondary"
-              disabled={cursors.length === 0}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Previous page
-            </button>
-            <button
-              type="button"
-              class="secondary"
-              disabled={page.next === undefined}
-              onClick={() => page.next !== undefined && setCursors([...cursors, page.next])}
-            >
-              Next page
-            </button>
-          </div>
+          <Pager paged={paged} />
         </>
       ) : null}
       {canSomewhere(session, 'create', namespace) ? (
