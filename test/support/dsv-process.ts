@@ -14,15 +14,20 @@ export interface DsvProcess {
   exited: Promise<number | string>;
 }
 
-export function runDsv(args: readonly string[], env: Record<string, string | undefined> = {}): DsvProcess {
+export function runDsv(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  /** `stdin: 'pipe'`: write to `child.stdin` (the dev console); by default stdin is /dev/null. */
+  options: { stdin?: 'ignore' | 'pipe' } = {},
+): DsvProcess {
   const child = spawn(process.execPath, [join(projectRoot, 'src', 'cli', 'main.ts'), ...args], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );

@@ -1,5 +1,4 @@
 // `dsv dev`: a real N-node cluster in one process on loopback, with an interactive node stop/start console.
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { looksLikeToken } from '../../control/tokens.ts';
@@ -9,6 +8,7 @@ import { join } from 'node:path';
 import { PASSPHRASE_ENV, requireStrongPassphrase, resolvePassphrase } from '../../keys/index.ts';
 import { ensureDevKeyFile, envelopeSealer, type KekSource } from '../../node/sealers.ts';
 import { PKCS11_PIN_ENV } from '../../node/server/server-node.ts';
+import { startDevConsole, stdinCarriesCommands } from './dev-console.ts';
 import { fdNumber } from './server-command.ts';
 
 interface PassphraseOptions {
@@ -106,7 +106,7 @@ export function registerDevCommand(program: Command): void {
         };
         process.on('SIGINT', () => void shutdown('SIGINT'));
         process.on('SIGTERM', () => void shutdown('SIGTERM'));
-        if (process.stdin.isTTY) startConsole(cluster);
+        if (stdinCarriesCommands()) startDevConsole(cluster);
       },
     );
 }
@@ -165,26 +165,4 @@ async function devKekSource(dataDir: string, options: PassphraseOptions): Promis
     `note: no ${PASSPHRASE_ENV} set — using a dev key file beside the data (no protection at rest)`,
   );
   return { kind: 'key-file', path: ensureDevKeyFile(join(dataDir, 'dev-kek.key')) };
-}
-
-function startConsole(cluster: DevCluster): void {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'dsv> ' });
-  rl.prompt();
-  rl.on('line', (line) => {
-    const [command, nodeId] = line.trim().split(/\s+/);
-    const act = async () => {
-      if (command === 'stop' && nodeId) await cluster.stopNode(nodeId);
-      else if (command === 'start' && nodeId) await cluster.startNode(nodeId);
-      else if (command === 'status' || command === '') {
-        for (const node of cluster.nodes())
-          console.log(`${node.nodeId}  ${node.running ? 'running' : 'stopped'}  ${node.url}`);
-      } else console.log('commands: status | stop <node-id> | start <node-id>   (Ctrl-C quits)');
-    };
-    act()
-      .catch((error: unknown) =>
-        console.log(`error: ${error instanceof Error ? error.message : String(error)}`),
-      )
-      .finally(() => rl.prompt());
-  });
-  rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
 }

@@ -23,6 +23,7 @@ import { issueRootToken } from '../../node/server/root-token.ts';
 import { NodeProcesses } from '../../node/server/node-processes.ts';
 import { PKCS11_PIN_ENV } from '../../node/server/server-node.ts';
 import { SIGNAL_EXIT } from './dev-command.ts';
+import { startDevConsole, stdinCarriesCommands, type DevNodeControl } from './dev-console.ts';
 import { missingKafkaTools } from './kafka-tools.ts';
 
 interface DevKafkaOptions {
@@ -193,8 +194,26 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   console.log(
     `DSV dev cluster ready: ${options.nodes} node processes on Kafka in ${seconds}s, data in ${options.dataDir}`,
   );
-  console.log('Ctrl-C stops the nodes and the broker.');
+  console.log(
+    'Type "help" for node controls (stop, start, restart a node process); Ctrl-C stops the nodes and the broker.',
+  );
+  if (stdinCarriesCommands()) startDevConsole(processControl(nodes));
   return new Promise<never>(() => undefined); // runs until a signal calls shutdown
+}
+
+/** The dev console over node processes: `stop node-i` is SIGTERM and a wait, `start node-i` the same command. */
+function processControl(nodes: NodeProcesses): DevNodeControl {
+  return {
+    nodes: () =>
+      nodes.list().map((node) => ({
+        nodeId: node.nodeId,
+        running: node.alive,
+        url: node.publicUrl,
+        ...(node.alive ? { detail: `pid ${node.pid}` } : {}),
+      })),
+    stopNode: (nodeId) => nodes.stopNode(nodeId),
+    startNode: (nodeId) => nodes.startNode(nodeId),
+  };
 }
 
 /** A new cluster: CA, certificates and one config per node, written into the data dir. */
