@@ -1,7 +1,8 @@
 // Prometheus metrics of one node (issue 11): one Registry per node, since `dsv dev` runs several nodes in one
 // process. Labels are route patterns, partitions, peer node ids, reasons and status codes — never a secret
-// name or a namespace (names are secret). The only metrics that name a tenant are the data-key ones (key
-// usage per DEK: `tenant` and `key_id`, both operator-chosen or numeric, never derived from a secret).
+// name or a namespace (names are secret), and no tenant: /metrics answers without a token, and which tenants a
+// cluster serves is its customers' business. Key usage per DEK is labelled by `key_id` alone (unique per node);
+// `dsv keys status`, which needs a token, says whose key an id is.
 import type { DatabaseSync } from 'node:sqlite';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditSink } from '../audit/index.ts';
@@ -45,8 +46,8 @@ export class NodeMetrics {
   readonly versions: Gauge<'redundancy'>;
   readonly dataKeys: Gauge;
   readonly dataKeyTenants: Gauge;
-  readonly dataKeyShards: Gauge<'tenant' | 'key_id'>;
-  readonly dataKeyActive: Gauge<'tenant' | 'key_id'>;
+  readonly dataKeyShards: Gauge<'key_id'>;
+  readonly dataKeyActive: Gauge<'key_id'>;
   readonly diskWritesRefused: Counter;
   #auditInFlight = 0;
   #auditLastFailed = false;
@@ -131,14 +132,14 @@ export class NodeMetrics {
     });
     this.dataKeyShards = new Gauge({
       name: 'dsv_data_key_shards',
-      help: 'Shards this node holds sealed under each data key (DEK), by tenant and key id (periodic)',
-      labelNames: ['tenant', 'key_id'],
+      help: 'Shards this node holds sealed under each data key (DEK), by key id (periodic)',
+      labelNames: ['key_id'],
       registers: registerers,
     });
     this.dataKeyActive = new Gauge({
       name: 'dsv_data_key_active',
-      help: 'The active data key (DEK) of each tenant on this node: 1 for its tenant and key id (periodic)',
-      labelNames: ['tenant', 'key_id'],
+      help: 'The active data key (DEK) of each tenant on this node: 1 for its key id (periodic)',
+      labelNames: ['key_id'],
       registers: registerers,
     });
     this.diskWritesRefused = new Counter({
@@ -246,13 +247,16 @@ export class NodeMetrics {
     const active = sources.activeKeys();
     this.dataKeyShards.reset();
     this.dataKeyActive.reset();
-    for (const { tenant, keyId, shards } of usage)
-      this.dataKeyShards.set({ tenant, key_id: keyId === null ? NO_KEY_ID : String(keyId) }, shards);
+    // Shards with no key id (sealed before key ids were recorded) are summed: there is one such series.
+    const unkeyed = usage.filter((row) => row.keyId === null).reduce((sum, row) => sum + row.shards, 0);
+    if (unkeyed > 0) this.dataKeyShards.set({ key_id: NO_KEY_ID }, unkeyed);
+    for (const { keyId, shards } of usage)
+      if (keyId !== null) this.dataKeyShards.set({ key_id: String(keyId) }, shards);
     for (const { tenant, keyId } of active) {
-      this.dataKeyActive.set({ tenant, key_id: String(keyId) }, 1);
+      this.dataKeyActive.set({ key_id: String(keyId) }, 1);
       // The active key shows up with 0 shards right after a rotation, before any write or rewrap.
       if (!usage.some((row) => row.tenant === tenant && row.keyId === keyId))
-        this.dataKeyShards.set({ tenant, key_id: String(keyId) }, 0);
+        this.dataKeyShards.set({ key_id: String(keyId) }, 0);
     }
   }
 
