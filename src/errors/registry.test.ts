@@ -1,6 +1,6 @@
 // Drift tests: docs/error-codes.md and docs/invariants.md must match the code (STYLE: fastify's drift test).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,20 @@ describe('docs/invariants.md', () => {
       for (const path of [...paths(enforced), ...paths(tests)])
         assert.ok(existsSync(join(root, path)), `${id}: ${path}`);
     }
+  });
+
+  it('every invariant a test cites is listed (the other direction)', () => {
+    const listed = new Set(rows.map(([id = '']) => id));
+    const cited = new Set<string>();
+    for (const dir of ['src', 'test', 'bench']) {
+      for (const file of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
+        if (!file.endsWith('.test.ts')) continue;
+        const text = readFileSync(join(root, dir, file), 'utf8');
+        for (const match of text.matchAll(/['"`](I-[A-Z]{1,2}\d+[a-z]?):/g)) cited.add(match[1] ?? '');
+      }
+    }
+    for (const id of cited)
+      assert.ok(listed.has(id), `${id} is cited by a test but not in docs/invariants.md`);
   });
 
   it('each named test file has a test citing the invariant id', () => {
