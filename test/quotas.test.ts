@@ -70,6 +70,15 @@ describe('request rate quota (token bucket, fake clock)', () => {
     assert.deepEqual(await attempts(attempt, 6), ['ok', 'ok', 'ok', 'ok', 'ok', 1]);
   });
 
+  it('a rate below one request a second lets one request through every 1/rate seconds', async () => {
+    const { clock, attempt } = limiter(0.5);
+    assert.deepEqual(await attempts(attempt, 2), ['ok', 2]);
+    clock.now += 1_000; // half a request refilled
+    assert.equal(await attempt(), 1);
+    clock.now += 1_000;
+    assert.deepEqual(await attempts(attempt, 2), ['ok', 2]);
+  });
+
   it('Retry-After is at least 1 second, even with less than a second to wait', async () => {
     const { clock, attempt } = limiter(2);
     assert.deepEqual(await attempts(attempt, 3), ['ok', 'ok', 1]);

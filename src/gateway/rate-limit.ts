@@ -30,9 +30,11 @@ export class RateLimitedAuthenticator implements RequestAuthenticator {
     const rate = this.rateOf(caller.tenant);
     if (rate === null || caller.root) return caller;
     const now = this.now();
-    // Burst of one second's worth; refills continuously.
-    const bucket = this.buckets.get(caller.tenant) ?? { tokens: rate, updatedAt: now };
-    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.updatedAt) / 1000) * rate);
+    // Burst of one second's worth, and at least one request: a rate below 1/s (say 0.5) must let one request
+    // through every 1/rate seconds, not refuse everything. Refills continuously.
+    const capacity = rate > 0 ? Math.max(1, rate) : 0;
+    const bucket = this.buckets.get(caller.tenant) ?? { tokens: capacity, updatedAt: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * rate);
     bucket.updatedAt = now;
     this.buckets.set(caller.tenant, bucket);
     if (bucket.tokens < 1) {
