@@ -12,12 +12,18 @@ import { countSyncCalls, straceUnavailable, type SyncCalls } from './fsync-count
 import { runLoadInWorker } from './load-in-worker.ts';
 import type { LoadResult } from './load.ts';
 import { startLoopbackServer } from './loopback-server.ts';
-import { pooled, type DsvOperation, type MeasuredGroup } from './measurement.ts';
+import { pooled, type MeasuredGroup } from './measurement.ts';
 import { WORKLOADS, type BenchOptions } from './options.ts';
 import { plainSealerFactory } from './plain-sealer.ts';
 import type { RunFigures } from './results.ts';
 import { measureEnvelopeSealer } from './sealer-micro.ts';
-import { readInProcessSyncs, syncsBetween, type InProcessSyncs } from './sync-counters.ts';
+import {
+  readInProcessSyncs,
+  syncsBetween,
+  type InProcessSyncs,
+  type SyncCount,
+  type SyncFigures,
+} from './sync-counters.ts';
 import type { KeyState, WorkloadKind, WorkloadSpec } from './workload.ts';
 
 const USER = 'bench';
@@ -45,28 +51,6 @@ interface Target {
   readonly urls: string[];
   readonly token?: string;
   keys: KeyState[];
-}
-
-/** Sync calls of one counting pass: a fixed number of operations of one workload, traced after its slices. */
-export interface SyncCount {
-  readonly operation: DsvOperation;
-  readonly concurrency: number;
-  /** Requests sent (every one answered correctly, or counted in `errors`). */
-  readonly operations: number;
-  readonly seconds: number;
-  readonly calls: SyncCalls;
-  readonly inProcess: InProcessSyncs;
-  readonly errors: Record<string, number>;
-}
-
-export interface SyncFigures {
-  /** Which target the passes drove (the other cluster, idle, is in the same process). */
-  readonly target: string;
-  readonly counts: readonly SyncCount[];
-  /** No request at all for `seconds`: the background's share of every pass. */
-  readonly idle?: { readonly seconds: number; readonly calls: SyncCalls; readonly inProcess: InProcessSyncs };
-  /** Set when nothing (or not everything) could be counted: why. */
-  readonly notCounted?: string;
 }
 
 export async function runEmbeddedMode(

@@ -1,6 +1,6 @@
 // Prints a run's measurements: the main table, the ratios against the same-run baselines, the sync calls per
 // operation, and every error.
-import type { SyncFigures } from './embedded-mode.ts';
+import type { SyncFigures } from './sync-counters.ts';
 import { errorCount, type MeasuredGroup } from './measurement.ts';
 import { formatNumber, formatTable } from './report.ts';
 import type { SealerMicro } from './sealer-micro.ts';

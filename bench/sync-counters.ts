@@ -4,6 +4,8 @@ import { JsonlAuditSink } from '../src/audit/jsonl/jsonl-audit-sink.ts';
 import { PartitionFile } from '../src/log/embedded/partition-file.ts';
 import type { DevCluster } from '../src/node/dev-cluster.ts';
 import { WalSync } from '../src/platform/wal-sync.ts';
+import type { SyncCalls } from './fsync-count.ts';
+import type { DsvOperation } from './measurement.ts';
 
 export interface InProcessSyncs {
   /** Embedded-log batches synced (one fdatasync each), every partition of every log in this process. */
@@ -48,4 +50,26 @@ export function syncsBetween(before: InProcessSyncs, after: InProcessSyncs): InP
         ? undefined
         : after.walSyncs - before.walSyncs,
   };
+}
+
+/** Sync calls of one counting pass: a fixed number of operations of one workload, traced after its slices. */
+export interface SyncCount {
+  readonly operation: DsvOperation;
+  readonly concurrency: number;
+  /** Requests sent (every one answered correctly, or counted in `errors`). */
+  readonly operations: number;
+  readonly seconds: number;
+  readonly calls: SyncCalls;
+  readonly inProcess: InProcessSyncs;
+  readonly errors: Record<string, number>;
+}
+
+export interface SyncFigures {
+  /** Which target the passes drove (the other cluster, idle, is in the same process). */
+  readonly target: string;
+  readonly counts: readonly SyncCount[];
+  /** No request at all for `seconds`: the background's share of every pass. */
+  readonly idle?: { readonly seconds: number; readonly calls: SyncCalls; readonly inProcess: InProcessSyncs };
+  /** Set when nothing (or not everything) could be counted: why. */
+  readonly notCounted?: string;
 }
