@@ -1,5 +1,5 @@
 // Option value parsers: a bad value is a usage error (commander's InvalidArgumentError → exit code 2).
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 export function positiveInteger(raw: string): number {
   const value = Number(raw);
@@ -43,3 +43,9 @@ export function duration(raw: string): number {
 }
 
 export const collect = (value: string, previous: readonly string[] = []): string[] => [...previous, value];
+
+/** `-n, --namespace` (or DSV_NAMESPACE), required: the namespace a command's secrets live in. */
+export const namespaceOption = (): Option =>
+  new Option('-n, --namespace <namespace>', 'the namespace the secrets live in')
+    .env('DSV_NAMESPACE')
+    .makeOptionMandatory();

@@ -100,3 +100,21 @@ function toError(response: Response, body: unknown, connection: Connection): Dsv
   const details = problem.details as Record<string, string | number> | undefined;
   return new DsvError(code, message, details === undefined ? {} : { details });
 }
+
+/** Every name of a namespace that the token may list, all pages. */
+export async function listAll(client: V2Client, namespace: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.json<{ names: string[]; next?: string }>(
+      'GET',
+      `/v2/secrets/${segment(namespace)}`,
+      {
+        query: { limit: 1000, cursor },
+      },
+    );
+    found.push(...page.names);
+    cursor = page.next;
+  } while (cursor !== undefined);
+  return found;
+}

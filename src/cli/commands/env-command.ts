@@ -1,7 +1,8 @@
 // `dsv env encrypt|resolve|import`: .env files in, .env files out, through POST /v2/env:transform (all-or-nothing).
 import { readFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { namespaceOption } from '../client/option-parsers.ts';
 import { DsvError } from '../../errors/index.ts';
 import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
 import { countKind, refuseEncLines, renderEnvFile, splitEnvFile, type EnvFile } from '../client/env-lines.ts';
@@ -10,14 +11,9 @@ import { action, printJson } from '../client/output.ts';
 import { withProgress } from '../client/progress.ts';
 import { writePrivateFile } from '../client/private-file.ts';
 import { segment } from '../client/v2-client.ts';
-import { listAll } from './secret-command.ts';
+import { listAll } from '../client/v2-client.ts';
 
 type EnvOptions = ConnectionOptions & { namespace: string; output?: string };
-
-export const namespaceOption = (): Option =>
-  new Option('-n, --namespace <namespace>', 'the namespace the secrets live in')
-    .env('DSV_NAMESPACE')
-    .makeOptionMandatory();
 
 export async function readEnvFile(path: string): Promise<EnvFile> {
   let content: string;

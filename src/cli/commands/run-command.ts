@@ -9,7 +9,8 @@ import { clientFor, withConnection, type ConnectionOptions } from '../client/con
 import { refuseEncLines } from '../client/env-lines.ts';
 import { environmentOf, transformLines } from '../client/env-transform.ts';
 import { action } from '../client/output.ts';
-import { namespaceOption, readEnvFile } from './env-command.ts';
+import { namespaceOption } from '../client/option-parsers.ts';
+import { readEnvFile } from './env-command.ts';
 
 type RunOptions = ConnectionOptions & { namespace: string; envFile: string; override?: boolean };
 

@@ -3,14 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
-import { instant, positiveInteger } from '../client/option-parsers.ts';
+import { instant, namespaceOption, positiveInteger } from '../client/option-parsers.ts';
 import { action, printJson, printTable } from '../client/output.ts';
 import { withProgress } from '../client/progress.ts';
 import { readSecretInput, readStdinBytes } from '../client/read-input.ts';
 import { writePrivateFile } from '../client/private-file.ts';
-import { segment, type V2Client } from '../client/v2-client.ts';
+import { listAll, segment } from '../client/v2-client.ts';
 import { formatDotenvValue } from '../../gateway/env/env-quoting.ts';
-import { namespaceOption } from './env-command.ts';
 
 interface SecretRead {
   namespace: string;
@@ -254,21 +253,3 @@ export function registerSecretCommand(program: Command): void {
 
 /** A .env key every dotenv reader takes: letters, digits and `_`, not starting with a digit (`.`/`-` too). */
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-
-/** Every name of a namespace that the token may list, all pages. */
-export async function listAll(client: V2Client, namespace: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.json<{ names: string[]; next?: string }>(
-      'GET',
-      `/v2/secrets/${segment(namespace)}`,
-      {
-        query: { limit: 1000, cursor },
-      },
-    );
-    found.push(...page.names);
-    cursor = page.next;
-  } while (cursor !== undefined);
-  return found;
-}
