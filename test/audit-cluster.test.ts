@@ -53,6 +53,8 @@ describe('audit trail on a cluster', () => {
   let root = '';
   const logs: string[] = [];
   let failing = false;
+  /** Only the records of answers fail (holders still record their releases): the answer is withheld. */
+  let failingAnswers = false;
 
   before(async () => {
     test = await startTestCluster({
@@ -62,7 +64,8 @@ describe('audit trail on a cluster', () => {
       logDestination: { write: (text: string) => logs.push(text) },
       wrapAuditSink: (sink: AuditSink): AuditSink => ({
         append: async (input) => {
-          if (failing) throw new DsvError('DSV_AUDIT_UNAVAILABLE', 'audit disk failing (test)');
+          if (failing || (failingAnswers && !input.operation.startsWith('peer.')))
+            throw new DsvError('DSV_AUDIT_UNAVAILABLE', 'audit disk failing (test)');
           return sink.append(input);
         },
         close: () => sink.close(),
@@ -150,6 +153,19 @@ describe('audit trail on a cluster', () => {
         );
         assert.equal(all.status, 503);
         assert.ok(!all.body.includes(secret));
+        // v2 refuses too (the holders cannot record a release, or the answer's own record fails), with the
+        // full problem+json body every v2 error has (issue #13).
+        const v2 = await fetch(`${test.urls[node]}/v2/secrets/audit/guarded`, {
+          headers: { authorization: `Bearer ${root}` },
+        });
+        assert.equal(v2.status, 503);
+        assert.match(v2.headers.get('content-type') ?? '', /^application\/problem\+json/);
+        const problem = (await v2.json()) as Record<string, unknown>;
+        assert.ok(['DSV_AUDIT_UNAVAILABLE', 'DSV_INSUFFICIENT_SHARDS'].includes(String(problem.code)));
+        assert.equal(problem.status, 503);
+        assert.equal(typeof problem.title, 'string');
+        assert.equal(typeof problem.instance, 'string');
+        assert.ok(!JSON.stringify(problem).includes(secret));
         const env = await fetch(`${test.urls[node]}/api/v1/secrets/env?user=audit`, {
           method: 'POST',
           headers: { authorization: `Bearer ${root}`, 'content-type': 'text/plain' },
@@ -163,5 +179,33 @@ describe('audit trail on a cluster', () => {
     }
     const read = await call(test.urls[1] ?? '', 1, 'GET', '/api/v1/secrets/guarded?user=audit', root);
     assert.deepEqual([read.status, read.body], [200, secret]);
+  });
+
+  it('I-A1: a v2 answer whose own record fails is withheld as the same problem+json every v2 error has', async () => {
+    const secret = randomBytes(16).toString('hex');
+    const put = await fetch(`${test.urls[0]}/v2/secrets/audit/withheld`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${root}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ value: secret }),
+    });
+    assert.equal(put.status, 201);
+    failingAnswers = true;
+    try {
+      const v2 = await fetch(`${test.urls[0]}/v2/secrets/audit/withheld`, {
+        headers: { authorization: `Bearer ${root}` },
+      });
+      assert.equal(v2.status, 503);
+      assert.match(v2.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      const text = await v2.text();
+      assert.ok(!text.includes(secret));
+      const problem = JSON.parse(text) as Record<string, unknown>;
+      assert.equal(problem.code, 'DSV_AUDIT_UNAVAILABLE');
+      assert.equal(problem.status, 503);
+      assert.equal(problem.type, 'https://dsv.dev/errors/DSV_AUDIT_UNAVAILABLE');
+      assert.equal(typeof problem.title, 'string'); // issue #13: the withheld body lacked title and instance
+      assert.equal(typeof problem.instance, 'string');
+    } finally {
+      failingAnswers = false;
+    }
   });
 });

@@ -15,6 +15,7 @@ import { registerConsole } from './console/index.ts';
 import { classifyForAudit } from './audit-classification.ts';
 import { requireAdmin, type RequestAuthenticator } from './tenancy.ts';
 import { registerV2 } from './v2/v2-plugin.ts';
+import { PROBLEM_JSON, problemBody } from './v2/problem-json.ts';
 import { registerEnvRoute } from './v1/env-route.ts';
 import { registerSecretRoutes } from './v1/secret-routes.ts';
 import type { V1Context } from './v1/v1-context.ts';
@@ -102,15 +103,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
       classify: classifyForAudit,
       renderUnavailable: (error, request) =>
         request.url.startsWith('/v2')
-          ? {
-              contentType: 'application/problem+json; charset=utf-8',
-              body: JSON.stringify({
-                type: `https://dsv.dev/errors/${error.code}`,
-                status: 503,
-                code: error.code,
-                detail: error.message,
-              }),
-            }
+          ? { contentType: PROBLEM_JSON, body: JSON.stringify(problemBody(error, request.id)) }
           : {
               contentType: 'application/json; charset=utf-8',
               body: JSON.stringify({ message: error.message }),

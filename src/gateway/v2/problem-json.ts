@@ -19,16 +19,26 @@ export function problemJsonHandler(logger: Logger) {
     return reply
       .status(dsv.status)
       .header(ERROR_CODE_HEADER, dsv.code)
-      .type('application/problem+json; charset=utf-8')
-      .send({
-        type: `https://dsv.dev/errors/${dsv.code}`,
-        title: ERROR_CODES[dsv.code].message,
-        status: dsv.status,
-        code: dsv.code,
-        detail: validationDetail(error) ?? withCounts(dsv.message, dsv.details),
-        instance: request.id,
-        ...(dsv.details ? { details: dsv.details } : {}),
-      });
+      .type(PROBLEM_JSON)
+      .send(problemBody(dsv, request.id, validationDetail(error)));
+  };
+}
+
+export const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
+
+/**
+ * The one problem+json body of the v2 API, for the error handler and for a response the audit hook had to
+ * withhold (503 DSV_AUDIT_UNAVAILABLE), so the two can never drift apart again (issue #13).
+ */
+export function problemBody(dsv: DsvError, instance: string, detail?: string): Record<string, unknown> {
+  return {
+    type: `https://dsv.dev/errors/${dsv.code}`,
+    title: ERROR_CODES[dsv.code].message,
+    status: dsv.status,
+    code: dsv.code,
+    detail: detail ?? withCounts(dsv.message, dsv.details),
+    instance,
+    ...(dsv.details ? { details: dsv.details } : {}),
   };
 }
 
