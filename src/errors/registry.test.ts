@@ -21,11 +21,17 @@ const tableRows = (file: string) =>
 describe('docs/error-codes.md', () => {
   const rows = tableRows('docs/error-codes.md');
 
-  it('lists every registered code exactly once, with its category and status', () => {
-    const documented = new Map(rows.map(([code, category, status]) => [code, { category, status }]));
+  it('lists every registered code exactly once, with its category, status and whether it is retriable', () => {
+    const documented = new Map(
+      rows.map(([code, category, status, retriable]) => [code, { category, status, retriable }]),
+    );
     assert.equal(documented.size, rows.length, 'a code is documented twice');
     for (const [code, spec] of Object.entries(ERROR_CODES)) {
-      assert.deepEqual(documented.get(code), { category: spec.category, status: String(spec.status) }, code);
+      assert.deepEqual(
+        documented.get(code),
+        { category: spec.category, status: String(spec.status), retriable: spec.retriable ? 'yes' : 'no' },
+        code,
+      );
     }
     assert.deepEqual([...documented.keys()].sort(), Object.keys(ERROR_CODES).sort());
   });
