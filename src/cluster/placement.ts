@@ -25,8 +25,11 @@ export function holdersFor(key: SecretKey, nodeIds: readonly string[], n: number
     .map(({ node }) => node);
 }
 
-/** Data partitions are keyed by tenant (DESIGN §5); the last partition is the control partition. */
+/** The control partition (tokens, policies, tenants, node revocations) is the last one (DESIGN §5). */
+export const controlPartitionOf = (partitionCount: number): number => partitionCount - 1;
+
+/** Data partitions are keyed by tenant (DESIGN §5): every partition before the control partition. */
 export function partitionForTenant(tenant: string, partitionCount: number): number {
-  const dataPartitions = Math.max(1, partitionCount - 1);
+  const dataPartitions = Math.max(1, controlPartitionOf(partitionCount));
   return createHash('sha256').update(tenant, 'utf8').digest().readUInt32BE(0) % dataPartitions;
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { DsvError } from '../errors/index.ts';
 import { type DevControl } from '../gateway/index.ts';
 import { EmbeddedCommitLog } from '../log/index.ts';
-import { InProcessPeers } from '../cluster/index.ts';
+import { controlPartitionOf, InProcessPeers } from '../cluster/index.ts';
 import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
 import { DsvNode, type NodeDependencies } from './dsv-node.ts';
 import { mintRootToken } from './operator-records.ts';
@@ -159,7 +159,7 @@ export class DevCluster implements DevControl {
     const running = [...this.nodesById.values()].filter((node) => node.isRunning);
     const coordinator = running[0]?.coordinator;
     if (!coordinator) throw new DsvError('DSV_NODE_UNAVAILABLE');
-    const partition = this.log.partitionCount - 1;
+    const partition = controlPartitionOf(this.log.partitionCount);
     await coordinator.context.applier.catchUp(partition, 10_000);
     const control = coordinator.context.control;
     const roots = (control?.tokens(null) ?? []).filter(

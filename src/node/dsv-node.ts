@@ -25,7 +25,7 @@ import { RateLimitedAuthenticator } from '../gateway/rate-limit.ts';
 import { RewrapWorker } from '../keys/index.ts';
 import { LogCodec, RecordAuthority, SecretStateMachine } from '../secrets/index.ts';
 import { SignatureVerifier, type TrustMaterial } from '../trust/index.ts';
-import { holdersFor, scheduleRecovery } from '../cluster/index.ts';
+import { controlPartitionOf, holdersFor, scheduleRecovery } from '../cluster/index.ts';
 import type { SecretKey } from '../secrets/index.ts';
 import type { VersionInfo } from '../view/index.ts';
 import { SqliteShardStore } from '../shards/index.ts';
@@ -223,7 +223,7 @@ export class DsvNode {
       auditRefusals.unref();
       const tokens = new TokenAuthenticator({
         store: control,
-        catchUp: () => applier.catchUp(deps.log.partitionCount - 1, config.timeouts.applyMs),
+        catchUp: () => applier.catchUp(controlPartitionOf(deps.log.partitionCount), config.timeouts.applyMs),
         maxStalenessMs: 1000,
         defaultTenant: DEV_TENANT,
         allowAnonymous: config.devMode,
@@ -327,7 +327,7 @@ export class DsvNode {
       const readiness = () =>
         checkReadiness({
           partitions: deps.log.partitionCount,
-          controlPartition: deps.log.partitionCount - 1,
+          controlPartition: controlPartitionOf(deps.log.partitionCount),
           endOffset: (partition) => deps.log.endOffset(partition),
           applied: (partition) => applier.nextOffset(partition),
           kekOpen: () => !sealed, // the sealer opened above (a node that cannot unseal never starts)

@@ -6,6 +6,7 @@ import { looksLikeToken, newAccessor, newToken } from '../control/tokens.ts';
 import { DsvError } from '../errors/index.ts';
 import { DEV_TENANT } from '../gateway/index.ts';
 import type { CommitLog } from '../log/index.ts';
+import { controlPartitionOf } from '../cluster/index.ts';
 import { LogCodec, type LogEntry } from '../secrets/index.ts';
 import { OPERATOR, tokenVerifiers, type ClusterManifest } from '../trust/index.ts';
 
@@ -27,7 +28,7 @@ export async function appendOperatorRecords(
   log: CommitLog,
   material: OperatorMaterial,
   entries: readonly LogEntry[],
-  partition = log.partitionCount - 1,
+  partition = controlPartitionOf(log.partitionCount),
 ): Promise<number> {
   const codec = new LogCodec(material.manifest, material.logKey, {
     signer: OPERATOR,

@@ -6,10 +6,12 @@ import type { Caller } from '../../control/token-authenticator.ts';
 import { newAccessor, newToken } from '../../control/tokens.ts';
 import { DsvError } from '../../errors/index.ts';
 import { tokenVerifiers } from '../../trust/index.ts';
+import { controlPartitionOf } from '../placement.ts';
 import { appendAuthority } from './authority-append.ts';
 import { awaitEverywhere, type CoordinatorContext } from './coordinator-context.ts';
 
-export const controlPartition = (context: CoordinatorContext): number => context.log.partitionCount - 1;
+export const controlPartition = (context: CoordinatorContext): number =>
+  controlPartitionOf(context.log.partitionCount);
 
 type ControlBody = ControlEntry extends infer T
   ? T extends ControlEntry
