@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ControlStore } from '../src/control/control-store.ts';
-import { inTransaction, openNodeDatabase } from '../src/node/database.ts';
+import { inTransaction, openNodeDatabase } from '../src/platform/node-database.ts';
 import { LogCodec, SecretStateMachine, type LogEntry } from '../src/secrets/index.ts';
 import { createClusterIdentity, loadTrustMaterial } from '../src/trust/index.ts';
 import { SqliteShardStore } from '../src/shards/sqlite/sqlite-shard-store.ts';

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { EnvelopeShardSealer, Keyring, LocalKekProvider } from '../src/keys/index.ts';
-import { openNodeDatabase } from '../src/node/database.ts';
+import { openNodeDatabase } from '../src/platform/node-database.ts';
 import type { ShardIdentity } from '../src/shards/index.ts';
 import { freshValue } from './workload.ts';
 

@@ -2,7 +2,7 @@
 // new applied offset (I-V2), so a crash can neither skip nor double-apply a record.
 import type { Logger } from 'pino';
 import type { CommitLog } from '../log/index.ts';
-import { inTransaction } from '../node/database.ts';
+import { inTransaction } from '../platform/node-database.ts';
 import type { LogCodec, SecretStateMachine } from '../secrets/index.ts';
 import type { ViewStore } from '../view/index.ts';
 import { DsvError } from '../errors/index.ts';

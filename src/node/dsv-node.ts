@@ -31,7 +31,7 @@ import type { VersionInfo } from '../view/index.ts';
 import { SqliteShardStore } from '../shards/index.ts';
 import type { OpenedSealer, SealerFactory } from './sealers.ts';
 import { ViewStore } from '../view/index.ts';
-import { openNodeDatabase } from './database.ts';
+import { openNodeDatabase } from '../platform/node-database.ts';
 import { nodeConfigSchema, type NodeConfig, type NodeConfigInput } from './node-config.ts';
 import { nodeStatus, clusterFigures } from './node-status.ts';
 import { NodeMetrics, type MetricsSources } from './node-metrics.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { openNodeDatabase } from '../node/database.ts';
+import { openNodeDatabase } from './node-database.ts';
 import { WalSync } from './wal-sync.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsv-wal-sync-'));

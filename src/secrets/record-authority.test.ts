@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { ControlStore } from '../control/control-store.ts';
-import { inTransaction } from '../node/database.ts';
+import { inTransaction } from '../platform/node-database.ts';
 import { SqliteShardStore } from '../shards/index.ts';
 import {
   createClusterIdentity,

@@ -10,7 +10,7 @@ import { mayMakeRecord } from '../control/record-authorization.ts';
 import type { Caller } from '../control/token-authenticator.ts';
 import { allows } from '../control/policy.ts';
 import type { PolicyRule } from '../control/control-entry.ts';
-import { inTransaction } from '../node/database.ts';
+import { inTransaction } from '../platform/node-database.ts';
 import { SqliteShardStore } from '../shards/index.ts';
 import {
   createClusterIdentity,

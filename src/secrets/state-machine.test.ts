@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { inTransaction } from '../node/database.ts';
+import { inTransaction } from '../platform/node-database.ts';
 import { SqliteShardStore } from '../shards/index.ts';
 import { ViewStore } from '../view/index.ts';
 import type { LogEntry } from './log-entry.ts';
