@@ -2,25 +2,10 @@
 import type { AuthorityFields, ControlEntry, Endorsement } from '../control/control-entry.ts';
 import { DsvError } from '../errors/index.ts';
 
-/** A secret's identity. Fields are kept apart everywhere; they are never joined with a separator (§4). */
-export interface SecretKey {
-  readonly tenant: string;
-  readonly namespace: string;
-  readonly name: string;
-}
-
-export type WriteOpKind = 'create' | 'update' | 'delete';
-
-/** One operation of an intent. `read` ops resolve a version at the intent's log position (.env snapshots). */
-export type IntentOp =
-  | {
-      readonly op: WriteOpKind;
-      readonly namespace: string;
-      readonly name: string;
-      /** Compare-and-set: the write applies only if the latest version is exactly this (DESIGN §9 If-Match). */
-      readonly expectedVersion?: number;
-    }
-  | { readonly op: 'read'; readonly namespace: string; readonly name: string; readonly version?: number };
+// The names every context shares (a secret's key, an intent's operations) live in the leaf module src/kernel,
+// so view and shards need not import this context (issue #13).
+export type { IntentOp, SecretKey, WriteOpKind } from '../kernel/secret-key.ts';
+import type { IntentOp, SecretKey } from '../kernel/secret-key.ts';
 
 export interface IntentEntry {
   readonly type: 'intent';

@@ -1,5 +1,5 @@
 // The shard-store port: a node's staged and committed shards (DESIGN §6, I-S1..I-S3).
-import type { SecretKey } from '../secrets/log-entry.ts';
+import type { SecretKey } from '../kernel/secret-key.ts';
 
 export type ShardState = 'staged' | 'committed';
 

@@ -1,7 +1,7 @@
 // Reads and writes of the view tables. Synchronous (node:sqlite), so callers compose them in one transaction.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StatementCache } from '../platform/statement-cache.ts';
-import type { SecretKey } from '../secrets/log-entry.ts';
+import type { SecretKey } from '../kernel/secret-key.ts';
 import { migrateView } from './schema.ts';
 import { NO_QUOTA, type HoldRecord, type TenantQuota } from './view-types.ts';
 import type {

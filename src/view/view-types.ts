@@ -1,5 +1,5 @@
 // Row shapes of the view (DESIGN §5): keys, versions with validity intervals, and write outcomes.
-import type { IntentOp } from '../secrets/log-entry.ts';
+import type { IntentOp } from '../kernel/secret-key.ts';
 
 export interface KeyState {
   readonly latestVersion: number;

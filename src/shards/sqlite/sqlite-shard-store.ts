@@ -2,7 +2,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StatementCache } from '../../platform/statement-cache.ts';
 import { WalSync } from '../../platform/wal-sync.ts';
-import type { SecretKey } from '../../secrets/log-entry.ts';
+import type { SecretKey } from '../../kernel/secret-key.ts';
 import type { ShardSealer } from '../shard-sealer.ts';
 import type { SealedShard, ShardAddress, ShardState, ShardStore, StoredSealedShard } from '../shard-store.ts';
 
