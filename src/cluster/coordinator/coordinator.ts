@@ -17,6 +17,8 @@ import {
 } from './control-admin.ts';
 import type { PolicyRule } from '../../control/control-entry.ts';
 import type { CoordinatorContext } from './coordinator-context.ts';
+import type { ControlStore } from '../../control/control-store.ts';
+import { shardRedundancy, type SecretRedundancy } from './shard-redundancy.ts';
 import {
   findHold,
   listHolds,
@@ -41,6 +43,12 @@ import {
  * free space, or must work on a full node.
  */
 export type WriteAdmission = () => Promise<void>;
+
+/** The control view's read side, as the gateway's admin and console routes need it (never its writes). */
+export type ControlQueries = Pick<
+  ControlStore,
+  'tenants' | 'tenantExists' | 'tokenByAccessor' | 'tokens' | 'policy' | 'policies'
+>;
 
 export class Coordinator {
   readonly context: CoordinatorContext;
@@ -135,6 +143,29 @@ export class Coordinator {
     return (
       this.context.view.idempotentWrite(tenant, scopedIdempotencyKey(caller, key, targets)) !== undefined
     );
+  }
+
+  /** The control view, read-only; undefined on a node without the control plane. */
+  get control(): ControlQueries | undefined {
+    return this.context.control;
+  }
+
+  isShredded(tenant: string): boolean {
+    return this.context.view.isShredded(tenant);
+  }
+
+  quota(tenant: string): TenantQuota {
+    return this.context.view.quota(tenant);
+  }
+
+  /** Whether the local view has a live secret at `key` (a hint only: the log decides, DESIGN §9). */
+  isLive(key: SecretKey): boolean {
+    return this.context.view.key(key)?.live === true;
+  }
+
+  /** Which nodes hold a shard of each version of `key`, as far as this node can tell (console). */
+  redundancy(key: SecretKey): Promise<SecretRedundancy> {
+    return shardRedundancy(this.context, key);
   }
 
   async list(

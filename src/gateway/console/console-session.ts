@@ -38,7 +38,7 @@ function refuse(request: FastifyRequest): void {
 
 /** What the caller's token grants, for the screens: root and tenant admins see everything they may do. */
 function describe(context: V2Context, caller: Caller) {
-  const control = context.coordinator.context.control;
+  const control = context.coordinator.control;
   const record = control?.tokenByAccessor(caller.accessor);
   const rules: PolicyRule[] = caller.root
     ? []
@@ -86,7 +86,7 @@ export function registerConsoleSession(app: FastifyInstance, options: ConsoleSes
     // Authenticated exactly as a bearer request (and audited under the token's accessor).
     request.raw.headers.authorization = `Bearer ${token.trim()}`;
     const caller = await context.authenticator.authenticate(request);
-    const record = context.coordinator.context.control?.tokenByAccessor(caller.accessor);
+    const record = context.coordinator.control?.tokenByAccessor(caller.accessor);
     sessions.delete(cookieOf(request)); // a new sign-in never keeps (or reuses) an earlier session id
     const session = sessions.create(token.trim(), record?.expiresAt ?? null);
     const maxAgeSeconds = (session.expiresAt - Date.now()) / 1000;

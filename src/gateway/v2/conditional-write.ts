@@ -140,9 +140,7 @@ async function upsert(
   write: (op: 'create' | 'update', key: string | undefined) => Promise<BatchOpResult>,
   idempotencyKey: string | undefined,
 ): Promise<PutOutcome> {
-  let op: 'create' | 'update' = coordinator.context.view.key({ tenant, ...target })?.live
-    ? 'update'
-    : 'create';
+  let op: 'create' | 'update' = coordinator.isLive({ tenant, ...target }) ? 'update' : 'create';
   for (let attempt = 1; ; attempt++) {
     const key =
       idempotencyKey === undefined || attempt === 1 ? idempotencyKey : `${idempotencyKey}\n${attempt}`;

@@ -2,7 +2,6 @@
 // which placement nodes hold a shard, which are missing one or unreachable. Metadata only (no value, no
 // shard); for root (any tenant) or a tenant admin (its own tenant), like the rest of /v2/sys.
 import type { FastifyInstance } from 'fastify';
-import { shardRedundancy } from '../../cluster/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
 import { isoTime, isoTimeOrNull, secretTarget } from './secret-target.ts';
@@ -31,7 +30,7 @@ export function registerRedundancyRoutes(app: FastifyInstance, context: V2Contex
       else if ((requested !== undefined && requested !== caller.tenant) || !caller.can('admin', '*', '*'))
         throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
       const target = secretTarget(request.params, context.limits);
-      const report = await shardRedundancy(context.coordinator.context, { tenant, ...target });
+      const report = await context.coordinator.redundancy({ tenant, ...target });
       return {
         tenant,
         ...target,

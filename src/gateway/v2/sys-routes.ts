@@ -53,9 +53,9 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.get('/sys/tenants', async (request) => {
     noteAdminAction(request, 'tenant.list');
     requireAdmin(await auth(request));
-    const tenants = context.coordinator.context.control?.tenants() ?? [];
+    const tenants = context.coordinator.control?.tenants() ?? [];
     // A crypto-shredded tenant is still listed (its name stays taken), and marked.
-    const shredded = tenants.filter((tenant) => context.coordinator.context.view.isShredded(tenant));
+    const shredded = tenants.filter((tenant) => context.coordinator.isShredded(tenant));
     return { tenants, shredded };
   });
 
@@ -94,7 +94,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.get<{ Querystring: { tenant?: string } }>('/sys/tokens', async (request) => {
     noteAdminAction(request, 'token.list');
     const caller = await auth(request);
-    const control = context.coordinator.context.control;
+    const control = context.coordinator.control;
     const all = caller.root && request.query.tenant === undefined;
     const tenant = all ? null : adminTenant(caller, request.query.tenant);
     const now = Date.now();
@@ -131,7 +131,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.delete<{ Params: { accessor: string } }>('/sys/tokens/:accessor', async (request, reply) => {
     noteAdminAction(request, 'token.revoke');
     const caller = await auth(request);
-    const token = context.coordinator.context.control?.tokenByAccessor(request.params.accessor);
+    const token = context.coordinator.control?.tokenByAccessor(request.params.accessor);
     if (!token) throw new DsvError('DSV_ROUTE_NOT_FOUND', 'No such token');
     // Only a known accessor is recorded (a token pasted here by mistake is not), also when refused below.
     noteAdminAction(request, 'token.revoke', { kind: 'token', id: token.accessor });
@@ -170,7 +170,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.get<{ Querystring: { tenant?: string } }>('/sys/quotas', async (request) => {
     noteAdminAction(request, 'quota.read');
     const tenant = adminTenant(await auth(request), request.query.tenant);
-    return { tenant, quota: context.coordinator.context.view.quota(tenant) };
+    return { tenant, quota: context.coordinator.quota(tenant) };
   });
 
   app.put<{ Params: { name: string }; Querystring: { tenant?: string }; Body: { rules?: unknown } }>(
@@ -190,7 +190,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.get<{ Querystring: { tenant?: string } }>('/sys/policies', async (request) => {
     noteAdminAction(request, 'policy.list');
     const tenant = adminTenant(await auth(request), request.query.tenant);
-    return { tenant, policies: context.coordinator.context.control?.policies(tenant) ?? [] };
+    return { tenant, policies: context.coordinator.control?.policies(tenant) ?? [] };
   });
 
   app.delete<{ Params: { name: string }; Querystring: { tenant?: string } }>(
