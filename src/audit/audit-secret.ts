@@ -6,7 +6,7 @@ import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../errors/index.ts';
 import { errnoOf } from './jsonl/audit-dir-lock.ts';
-import { syncDir } from './jsonl/audit-segments.ts';
+import { syncDir } from '../platform/sync-dir.ts';
 
 export const AUDIT_KEY_FILE = 'audit.key';
 /** The audit chain key beside it: each format 2 record's hash is an HMAC under it (I-A2). */

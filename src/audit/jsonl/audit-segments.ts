@@ -6,6 +6,7 @@ import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../../errors/index.ts';
 import { checkSegment, GENESIS_STATE, type ChainState } from '../chain-check.ts';
+import { syncDir } from '../../platform/sync-dir.ts';
 
 const SEGMENT = /^audit-(\d{6,})\.jsonl$/;
 
@@ -19,16 +20,6 @@ export async function listSegments(dir: string): Promise<number[]> {
     .filter((n): n is string => n !== undefined)
     .map(Number)
     .sort((a, b) => a - b);
-}
-
-/** Makes a created or renamed entry of `dir` durable. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 export interface RecoveredTail {

@@ -16,7 +16,8 @@ import type { AuditSink } from '../audit-sink.ts';
 import { loadOrCreateAuditChainKey } from '../audit-secret.ts';
 import type { ChainState } from '../chain-check.ts';
 import { AuditDirLock } from './audit-dir-lock.ts';
-import { openNewestSegment, segmentName, syncDir, type RecoveredTail } from './audit-segments.ts';
+import { syncDir } from '../../platform/sync-dir.ts';
+import { openNewestSegment, segmentName, type RecoveredTail } from './audit-segments.ts';
 
 export interface JsonlAuditSinkOptions {
   /** The node's audit directory, `<dataDir>/audit`; created if missing. */

@@ -6,7 +6,8 @@ import { DsvError } from '../../errors/index.ts';
 import type { AppendResult, CommitLog, LogIdentity, LogRecord, ReadOptions } from '../commit-log.ts';
 import { assertOffset, assertPartition, assertReadOptions, encodeRecordKey } from '../log-input.ts';
 import { DirLock } from './dir-lock.ts';
-import { checkOrWriteMeta, loadOrCreateLogId, syncDir } from './log-meta.ts';
+import { syncDir } from '../../platform/sync-dir.ts';
+import { checkOrWriteMeta, loadOrCreateLogId } from './log-meta.ts';
 import { PartitionFile } from './partition-file.ts';
 import { MAX_VALUE_BYTES } from './record-codec.ts';
 

@@ -1,7 +1,7 @@
 // META.json of an embedded log directory: its format and partition count, checked on every open, plus the
 // directory fsync that makes newly created files durable.
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../../errors/index.ts';
 
@@ -59,16 +59,6 @@ function parseMeta(text: string, path: string): LogMeta {
     'DSV_LOG_CORRUPT',
     `${path} is not a version ${VERSION} embedded commit log description`,
   );
-}
-
-/** fsync of the directory itself, so files created in it survive a crash (I-L2). */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** The directory's log id, created (random UUID, via temp + rename) on the first open and kept after. */

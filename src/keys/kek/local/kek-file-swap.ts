@@ -3,7 +3,8 @@ import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../../../errors/index.ts';
 import { localKekRef } from './kek-derivation.ts';
-import { KEK_FILE_NAME, NEXT_KEK_FILE_NAME, readKekFile, syncDir } from './kek-file.ts';
+import { syncDir } from '../../../platform/sync-dir.ts';
+import { KEK_FILE_NAME, NEXT_KEK_FILE_NAME, readKekFile } from './kek-file.ts';
 
 /** The `kek_ref` of the KEK a verifier file describes, without its passphrase; `undefined` if no such file. */
 export async function verifierFileRef(dataDir: string, name: string): Promise<string | undefined> {

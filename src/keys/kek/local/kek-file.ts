@@ -4,6 +4,7 @@ import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DsvError } from '../../../errors/index.ts';
+import { syncDir } from '../../../platform/sync-dir.ts';
 
 export const KEK_FILE_NAME = 'kek.json';
 /** The new KEK's file while a KEK rotation is in progress; renamed over kek.json once the keyring commits. */
@@ -131,14 +132,4 @@ export async function createKekFile(dataDir: string, file: KekFile, name = KEK_F
 
 export function verifierMatches(expected: Buffer, actual: Buffer): boolean {
   return expected.length === actual.length && timingSafeEqual(expected, actual);
-}
-
-/** Makes a directory's entries (a created, renamed or removed kek file) durable before anything depends on them. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
