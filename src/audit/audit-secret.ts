@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError } from '../errors/index.ts';
-import { errnoOf } from './jsonl/audit-dir-lock.ts';
+import { errnoOf } from '../platform/dir-lock.ts';
 import { syncDir } from '../platform/sync-dir.ts';
 
 export const AUDIT_KEY_FILE = 'audit.key';

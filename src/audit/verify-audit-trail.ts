@@ -8,7 +8,7 @@ import { DsvError } from '../errors/index.ts';
 import type { AuditReceipt } from './audit-record.ts';
 import { AUDIT_CHAIN_KEY_FILE, readAuditChainKey } from './audit-secret.ts';
 import { checkSegment, GENESIS_STATE, type BrokenLink, type ChainState } from './chain-check.ts';
-import { errnoOf } from './jsonl/audit-dir-lock.ts';
+import { errnoOf } from '../platform/dir-lock.ts';
 import { listSegments, segmentName } from './jsonl/audit-segments.ts';
 
 export interface VerifyAuditTrailOptions {

@@ -15,7 +15,7 @@ import {
 import type { AuditSink } from '../audit-sink.ts';
 import { loadOrCreateAuditChainKey } from '../audit-secret.ts';
 import type { ChainState } from '../chain-check.ts';
-import { AuditDirLock } from './audit-dir-lock.ts';
+import { DirLock } from '../../platform/dir-lock.ts';
 import { syncDir } from '../../platform/sync-dir.ts';
 import { openNewestSegment, segmentName, type RecoveredTail } from './audit-segments.ts';
 
@@ -46,7 +46,7 @@ export class JsonlAuditSink implements AuditSink {
   readonly node: string;
   /** What recovery dropped when the trail was opened (a torn last line after a crash), if anything. */
   readonly recovered: RecoveredTail | undefined;
-  readonly #lock: AuditDirLock;
+  readonly #lock: DirLock;
   readonly #segmentBytes: number;
   readonly #chainKey: Buffer;
   #file: FileHandle;
@@ -59,12 +59,7 @@ export class JsonlAuditSink implements AuditSink {
   #failure: DsvError | undefined;
   #closed = false;
 
-  private constructor(
-    options: JsonlAuditSinkOptions,
-    lock: AuditDirLock,
-    opened: OpenedState,
-    chainKey: Buffer,
-  ) {
+  private constructor(options: JsonlAuditSinkOptions, lock: DirLock, opened: OpenedState, chainKey: Buffer) {
     this.dir = options.dir;
     this.#chainKey = chainKey;
     this.node = options.node;
@@ -79,7 +74,8 @@ export class JsonlAuditSink implements AuditSink {
 
   static async open(options: JsonlAuditSinkOptions): Promise<JsonlAuditSink> {
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
-    const lock = await AuditDirLock.acquire(options.dir);
+    // One writer per trail: two would fork the hash chain (I-A2).
+    const lock = await DirLock.acquire(options.dir, { what: 'audit trail', code: 'DSV_AUDIT_UNAVAILABLE' });
     try {
       const chainKey = options.chainKey ?? (await loadOrCreateAuditChainKey(options.dir));
       return new JsonlAuditSink(options, lock, await openNewestSegment(options.dir, chainKey), chainKey);

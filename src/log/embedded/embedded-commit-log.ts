@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DsvError } from '../../errors/index.ts';
 import type { AppendResult, CommitLog, LogIdentity, LogRecord, ReadOptions } from '../commit-log.ts';
 import { assertOffset, assertPartition, assertReadOptions, encodeRecordKey } from '../log-input.ts';
-import { DirLock } from './dir-lock.ts';
+import { DirLock } from '../../platform/dir-lock.ts';
 import { syncDir } from '../../platform/sync-dir.ts';
 import { checkOrWriteMeta, loadOrCreateLogId } from './log-meta.ts';
 import { PartitionFile } from './partition-file.ts';
@@ -47,7 +47,8 @@ export class EmbeddedCommitLog implements CommitLog {
       throw new DsvError('DSV_INPUT_INVALID', `partitionCount must be an integer 1…${MAX_PARTITIONS}`);
     }
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const lock = await DirLock.acquire(dir);
+    // One writer per directory (I-L1, I-L2).
+    const lock = await DirLock.acquire(dir, { what: 'commit log', code: 'DSV_LOG_UNAVAILABLE' });
     const partitions: PartitionFile[] = [];
     let logId: string;
     try {
