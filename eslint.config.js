@@ -42,4 +42,12 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
   },
+  {
+    // Small files (issue 13): a source file past 500 lines of code wants splitting. Three files are past 400
+    // today (node/dsv-node.ts 463, ui/src/screens/secret.tsx 434, view/view-store.ts 414): split them next,
+    // then lower the cap to 400.
+    files: ['src/**/*.ts', 'ui/src/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }] },
+  },
 );
