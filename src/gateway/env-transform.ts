@@ -1,5 +1,5 @@
 // Executes a parsed .env file as one all-or-nothing batch (DESIGN §10) and renders the transformed file.
-import { requireCapability, type Caller } from '../control/token-authenticator.ts';
+import { requireCapability, type Caller } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
 import type { BatchOp, Coordinator } from '../cluster/index.ts';
 import { renderEnvOutput, type EnvOperation } from './env/index.ts';

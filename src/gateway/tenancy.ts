@@ -1,7 +1,7 @@
 // Who is calling: the gateway's authentication port. The control context implements it with tokens and
 // policies; a dev-mode node lets calls without a token act on the default tenant (DESIGN §9, I-G1).
 import type { FastifyRequest } from 'fastify';
-import type { Caller } from '../control/token-authenticator.ts';
+import type { Caller } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
 
 export type { Caller };

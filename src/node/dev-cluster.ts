@@ -10,7 +10,7 @@ import { controlPartitionOf, InProcessPeers } from '../cluster/index.ts';
 import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
 import { DsvNode, type NodeDependencies } from './dsv-node.ts';
 import { mintRootToken } from './operator-records.ts';
-import { looksLikeToken } from '../control/tokens.ts';
+import { looksLikeToken } from '../control/index.ts';
 import {
   ensureDevTrust,
   loadOperatorKey,

@@ -18,9 +18,9 @@ import {
 import { buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index.ts';
 import { LogPin, type CommitLog } from '../log/index.ts';
 import { AuditPathHasher, JsonlAuditSink, loadOrCreateAuditSecret, type AuditSink } from '../audit/index.ts';
-import { ControlStore } from '../control/control-store.ts';
+import { ControlStore } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
-import { TokenAuthenticator } from '../control/token-authenticator.ts';
+import { TokenAuthenticator } from '../control/index.ts';
 import { RateLimitedAuthenticator } from '../gateway/rate-limit.ts';
 import { RewrapWorker } from '../keys/index.ts';
 import { LogCodec, RecordAuthority, SecretStateMachine } from '../secrets/index.ts';

@@ -2,7 +2,7 @@
 // cluster, the dev cluster's root token, node revocation. Whoever runs this holds `operator.key` —
 // `dsv cluster init`'s output on the operator's machine, or a `dsv dev` data dir.
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { looksLikeToken, newAccessor, newToken } from '../control/tokens.ts';
+import { looksLikeToken, newAccessor, newToken } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
 import { DEV_TENANT } from '../gateway/index.ts';
 import type { CommitLog } from '../log/index.ts';

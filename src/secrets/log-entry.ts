@@ -1,5 +1,5 @@
 // The records DSV appends to the commit log (DESIGN §5). They carry ids, times and keys, never a value.
-import type { AuthorityFields, ControlEntry, Endorsement } from '../control/control-entry.ts';
+import type { AuthorityFields, ControlEntry, Endorsement } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
 
 // The names every context shares (a secret's key, an intent's operations) live in the leaf module src/kernel,

@@ -1,7 +1,7 @@
 // The schema every record body must match at decode (I-L6): anything else is a deterministic no-op on
 // every node, never a stall and never a cast of unchecked JSON into the state machine.
 import { z } from 'zod';
-import { CAPABILITIES } from '../control/control-entry.ts';
+import { CAPABILITIES } from '../control/index.ts';
 import type { LogEntry } from './log-entry.ts';
 
 const text = z.string().min(1).max(1024);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { ControlStore } from '../control/control-store.ts';
+import { ControlStore } from '../control/index.ts';
 import { inTransaction } from '../platform/node-database.ts';
 import { SqliteShardStore } from '../shards/index.ts';
 import {

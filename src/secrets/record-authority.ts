@@ -1,7 +1,7 @@
 // Who may make a record take effect (trust-boundaries design §4; I-T3): a record signed by one node alone
 // grants, destroys, commits or aborts nothing that node was not entitled to. Pure function of the record, the
 // manifest and the view (I-X1), so every node reaches the same verdict.
-import type { Endorsement } from '../control/control-entry.ts';
+import type { Endorsement } from '../control/index.ts';
 import { OPERATOR, type SignatureVerifier } from '../trust/index.ts';
 import type { ViewStore, WriteRecord } from '../view/index.ts';
 import type { CommitEntry, LogEntry, SecretKey } from './log-entry.ts';

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { mayMakeRecord } from '../control/record-authorization.ts';
-import type { Caller } from '../control/token-authenticator.ts';
-import { allows } from '../control/policy.ts';
-import type { PolicyRule } from '../control/control-entry.ts';
+import { mayMakeRecord } from '../control/index.ts';
+import type { Caller } from '../control/index.ts';
+import { allows } from '../control/index.ts';
+import type { PolicyRule } from '../control/index.ts';
 import { inTransaction } from '../platform/node-database.ts';
 import { SqliteShardStore } from '../shards/index.ts';
 import {

@@ -1,6 +1,6 @@
 // The deterministic state machine (DESIGN §5): applies one log entry to the view and the shard store.
 // I-X1: it reads only the entry and the view (a function of the log prefix) — never a clock, never the node.
-import type { ControlEntry } from '../control/control-entry.ts';
+import type { ControlEntry } from '../control/index.ts';
 import type { ShardStore } from '../shards/index.ts';
 import type { PlannedOp, RejectionCode, ViewStore } from '../view/index.ts';
 import type {

@@ -1,7 +1,7 @@
 // `dsv dev`: a real N-node cluster in one process on loopback, with an interactive node stop/start console.
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { looksLikeToken } from '../../control/tokens.ts';
+import { looksLikeToken } from '../../control/index.ts';
 import { DevCluster } from '../../node/dev-cluster.ts';
 import { createLogger, logLineFormatter, type LogFormat } from '../../node/logger.ts';
 import { join } from 'node:path';

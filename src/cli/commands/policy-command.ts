@@ -1,7 +1,7 @@
 // `dsv policy put|list|get|delete`: a tenant's policies (rules of namespace/name patterns and capabilities).
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { CAPABILITIES } from '../../control/control-entry.ts';
+import { CAPABILITIES } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
 import { action, printJson, printTable } from '../client/output.ts';

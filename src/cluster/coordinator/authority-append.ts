@@ -1,7 +1,7 @@
 // Appends a record that grants or destroys (I-T3): a unique rid, then the endorsements of q − 1 other nodes
 // that each checked the caller themselves; this node's signature on the record is the last one.
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '../../control/token-authenticator.ts';
+import type { Caller } from '../../control/index.ts';
 import type { LogEntry } from '../../secrets/index.ts';
 import { appendAndApply, type CoordinatorContext } from './coordinator-context.ts';
 import { gatherEndorsements } from './endorsements.ts';

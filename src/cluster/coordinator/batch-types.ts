@@ -1,4 +1,4 @@
-import type { Caller } from '../../control/token-authenticator.ts';
+import type { Caller } from '../../control/index.ts';
 // The operations a caller hands the coordinator in one all-or-nothing batch, and what comes back.
 export type BatchOp =
   | {

@@ -1,7 +1,7 @@
 // Write protocol (DESIGN §6): intent → the state machine's verdict → split and stage with quorum W →
 // commit, or abort. One batch is all-or-nothing, which is what makes .env transforms atomic (§10).
 import { timingSafeEqual } from 'node:crypto';
-import type { Caller } from '../../control/token-authenticator.ts';
+import type { Caller } from '../../control/index.ts';
 import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { CommitShard, IntentEntry, IntentOp, SecretKey } from '../../secrets/index.ts';
 import { newBlinding, shareCommitment, splitSecret } from '../../sharing/index.ts';

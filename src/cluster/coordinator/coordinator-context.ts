@@ -1,7 +1,7 @@
 // What every coordinator protocol needs: cluster parameters, the log, this node's view, and the holders.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ControlStore } from '../../control/control-store.ts';
+import type { ControlStore } from '../../control/index.ts';
 import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { CommitLog } from '../../log/index.ts';
 import type { LogCodec, LogEntry, SecretKey } from '../../secrets/index.ts';

@@ -1,6 +1,6 @@
 // Read protocol (DESIGN §7): catch up to the log's end (strong reads), resolve the version from the view,
 // fetch and combine shards, and schedule read repair for a latest-version read that found too few shards.
-import type { Caller } from '../../control/token-authenticator.ts';
+import type { Caller } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { SecretKey } from '../../secrets/index.ts';
 import type { VersionInfo } from '../../view/index.ts';

@@ -2,7 +2,7 @@
 // partition (k endorsements, a rid applied once), so every node orders them with the tenant's deletes and
 // shreds and reaches the same verdict. The state machine decides; this file appends and reports.
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '../../control/token-authenticator.ts';
+import type { Caller } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { HoldRecord } from '../../view/index.ts';
 import { appendAuthority } from './authority-append.ts';

@@ -1,7 +1,7 @@
 // Read protocol core (DESIGN §7.2–7.4): ask k holders (more when one fails or is slow), combine the first k
 // shares that verify.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Caller } from '../../control/token-authenticator.ts';
+import type { Caller } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { SecretKey } from '../../secrets/index.ts';
 import { commitmentMatches, reconstructSecret, type Share } from '../../sharing/index.ts';

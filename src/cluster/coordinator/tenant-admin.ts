@@ -1,6 +1,6 @@
 // Tenant-scoped key administration through the log (DESIGN §8): rotation and crypto-shred records go to
 // the tenant's own partition, so they are ordered with its writes and every node acts at the same point.
-import type { Caller } from '../../control/token-authenticator.ts';
+import type { Caller } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { KeysRotateEntry, QuotaSetEntry, TenantShredEntry } from '../../secrets/index.ts';
 import type { TenantQuota } from '../../view/index.ts';

@@ -1,7 +1,7 @@
 // v1 secret routes (API-V1.md): create, update, read, read all versions, delete — same wire, fixed behaviour.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { noteAuditSubject } from '../../audit/index.ts';
-import { requireCapability } from '../../control/token-authenticator.ts';
+import { requireCapability } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { ALL_METHODS, SECRETS_PATH, type V1Context } from './v1-context.ts';
 import { parseVersion, requireName, requireObjectBody, requireUser, requireValue } from './v1-validation.ts';

@@ -1,7 +1,7 @@
 // v2 writes with HTTP conditions (DESIGN §9): create-or-update, create-only (If-None-Match: *),
 // compare-and-set (If-Match: "<version>"), and idempotent retries (Idempotency-Key) through the log.
 import type { BatchOpResult, Coordinator } from '../../cluster/index.ts';
-import { requireCapability } from '../../control/token-authenticator.ts';
+import { requireCapability } from '../../control/index.ts';
 import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { Caller } from '../tenancy.ts';
 import type { SecretTarget } from './secret-target.ts';

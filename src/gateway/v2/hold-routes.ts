@@ -2,7 +2,7 @@
 // crypto-shred of what it covers refuse (409 DSV_RETENTION_HOLD), decided in log order on every node.
 // Placing needs `hold`, releasing `hold-release` on the hold's scope (root: both); both are endorsed records.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { mayHold } from '../../control/record-authorization.ts';
+import { mayHold } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { HoldRecord } from '../../view/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';

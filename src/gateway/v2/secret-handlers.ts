@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { noteAuditSubject } from '../../audit/index.ts';
 import type { VersionSelector } from '../../cluster/index.ts';
-import { requireCapability } from '../../control/token-authenticator.ts';
+import { requireCapability } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { Caller } from '../tenancy.ts';
 import { deleteSecret, parseWriteCondition, putSecret } from './conditional-write.ts';

@@ -1,6 +1,6 @@
 // /v2/sys: administration of tenants, tokens and policies, through the control partition (DESIGN §9).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { parseRules } from '../../control/policy.ts';
+import { parseRules } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
 import { requireAdmin, type Caller } from '../tenancy.ts';
