@@ -7,6 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { FastifyRequest } from 'fastify';
 import { ControlStore } from '../src/control/control-store.ts';
 import { TokenAuthenticator } from '../src/control/token-authenticator.ts';
+import { BearerAuthenticator } from '../src/gateway/bearer-authenticator.ts';
 import { tokenVerifiers } from '../src/trust/index.ts';
 import { AuthzModel, patternCovers } from './support/authz-model.ts';
 import { emptyTotals, runScenario } from './support/authz-model-runner.ts';
@@ -55,14 +56,16 @@ describe('authorisation model check, level 1: control view + token authenticator
 
   it('I-T1: a tenant token never acts on another tenant, even one differing only in case', async () => {
     const store = new ControlStore(new DatabaseSync(':memory:'), 'node-0');
-    const authenticator = new TokenAuthenticator({
-      store,
-      catchUp: async () => {},
-      maxStalenessMs: 1000,
-      defaultTenant: 'default',
-      allowAnonymous: false,
-      scope: { clusterId: 'model', nodeId: 'node-0' },
-    });
+    const authenticator = new BearerAuthenticator(
+      new TokenAuthenticator({
+        store,
+        catchUp: async () => {},
+        maxStalenessMs: 1000,
+        defaultTenant: 'default',
+        allowAnonymous: false,
+        scope: { clusterId: 'model', nodeId: 'node-0' },
+      }),
+    );
     const model = new AuthzModel('default');
     const token = `dsv.${'A'.repeat(43)}`;
     for (const tenant of ['acme', 'Acme']) {

@@ -1,6 +1,5 @@
 // Authenticates `Authorization: Bearer <token>` against the control view and authorises by policy
 // (I-G1 before any shard is touched, I-T1 tenant from the token only, I-T2 default deny).
-import type { FastifyRequest } from 'fastify';
 import { DsvError } from '../errors/index.ts';
 import type { Capability, PolicyRule } from './control-entry.ts';
 import type { ControlStore, TokenRecord } from './control-store.ts';
@@ -42,13 +41,6 @@ export interface TokenAuthenticatorOptions {
   readonly now?: () => number;
 }
 
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
-}
-
 export class TokenAuthenticator {
   private readonly options: TokenAuthenticatorOptions;
   private lastCatchUp = 0;
@@ -57,10 +49,18 @@ export class TokenAuthenticator {
     this.options = options;
   }
 
-  async authenticate(request: FastifyRequest, tenantOverride?: string): Promise<Caller> {
-    const token = bearerToken(request);
+  /**
+   * The caller a request's bearer token names (the gateway parses the header: this context knows no HTTP).
+   * No token: anonymous only on a dev node and only where the gateway judged the request local and on the
+   * v1 secret API (`anonymousAllowed`); otherwise 401.
+   */
+  async authenticateToken(
+    token: string | undefined,
+    request: { readonly tenant?: string; readonly anonymousAllowed: boolean },
+  ): Promise<Caller> {
+    const tenantOverride = request.tenant;
     if (token === undefined) {
-      if (this.options.allowAnonymous && anonymousAllowed(request))
+      if (this.options.allowAnonymous && request.anonymousAllowed)
         return anonymous(this.options.defaultTenant);
       throw new DsvError('DSV_AUTH_REQUIRED', 'Authentication required: send Authorization: Bearer <token>');
     }
@@ -129,21 +129,6 @@ export class TokenAuthenticator {
       can: (capability, namespace, name) => allows(rules, namespace, name, capability),
     };
   }
-}
-
-const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|localhost|\[::1\])(:\d+)?$/i;
-
-/**
- * The dev-mode convenience (DESIGN §9): token-less calls only to the v1 secret API, judged by the route the
- * router matched (never the raw URL, which `%76` could disguise), only from local tools — a loopback Host
- * (no DNS rebinding) and no Origin header (no cross-site request from a web page).
- */
-function anonymousAllowed(request: FastifyRequest): boolean {
-  const route = request.routeOptions.url ?? '';
-  const host = request.headers.host ?? '';
-  return (
-    route.startsWith('/api/v1/secrets') && LOOPBACK_HOST.test(host) && request.headers.origin === undefined
-  );
 }
 
 const invalidToken = (): DsvError => new DsvError('DSV_AUTH_REQUIRED', 'Invalid, expired or revoked token');

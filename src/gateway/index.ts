@@ -6,4 +6,5 @@ export {
   type PublicServerOptions,
 } from './public-server.ts';
 export { DEV_TENANT, requireAdmin, type Caller, type RequestAuthenticator } from './tenancy.ts';
+export { BearerAuthenticator, bearerToken } from './bearer-authenticator.ts';
 export { transformEnv } from './env-transform.ts';

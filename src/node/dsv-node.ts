@@ -15,7 +15,7 @@ import {
   startPendingSweeper,
   type ShardHolder,
 } from '../cluster/index.ts';
-import { buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index.ts';
+import { BearerAuthenticator, buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index.ts';
 import { LogPin, type CommitLog } from '../log/index.ts';
 import { AuditPathHasher, JsonlAuditSink, loadOrCreateAuditSecret, type AuditSink } from '../audit/index.ts';
 import { ControlStore } from '../control/index.ts';
@@ -362,7 +362,10 @@ export class DsvNode {
       const publicServer = await buildPublicServer({
         audit,
         coordinator,
-        authenticator: new RateLimitedAuthenticator(tokens, (tenant) => view.quota(tenant).requestsPerSecond),
+        authenticator: new RateLimitedAuthenticator(
+          new BearerAuthenticator(tokens),
+          (tenant) => view.quota(tenant).requestsPerSecond,
+        ),
         limits: config.limits,
         logger,
         bodyLimitBytes: Math.max(1024 * 1024, config.limits.maxValueBytes * 4 + 65536),

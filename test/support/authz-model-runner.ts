@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ControlEntry } from '../../src/control/control-entry.ts';
 import { ControlStore } from '../../src/control/control-store.ts';
 import { TokenAuthenticator, type Caller } from '../../src/control/token-authenticator.ts';
+import { BearerAuthenticator } from '../../src/gateway/bearer-authenticator.ts';
 import { tokenVerifiers } from '../../src/trust/index.ts';
 import { DsvError } from '../../src/errors/index.ts';
 import { AuthzModel, type ModelCapability, type ModelToken } from './authz-model.ts';
@@ -80,7 +81,10 @@ async function authenticate(
   // A request is data here: the authenticator reads only its headers.
   const request = { headers: headerValue === undefined ? {} : { authorization: headerValue } };
   try {
-    return await authenticator.authenticate(request as unknown as FastifyRequest, override);
+    return await new BearerAuthenticator(authenticator).authenticate(
+      request as unknown as FastifyRequest,
+      override,
+    );
   } catch (error) {
     if (error instanceof DsvError && error.code === 'DSV_AUTH_REQUIRED') return 401;
     if (error instanceof DsvError && error.code === 'DSV_AUTH_FORBIDDEN') return 403;
