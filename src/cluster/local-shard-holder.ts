@@ -4,9 +4,7 @@
 // request, audited here; a recovery contribution only to the placement holder of the missing index.
 import { diffieHellman, randomUUID } from 'node:crypto';
 import type { AuditRecordInput } from '../audit/index.ts';
-import type { Caller } from '../control/index.ts';
-import { mayMakeRecord, type AuthorizableRecord } from '../control/index.ts';
-import type { TokenRecord } from '../control/index.ts';
+import { mayMakeRecord, type AuthorizableRecord, type Caller, type TokenRecord } from '../control/index.ts';
 import { DsvError, ERROR_CODES, isDsvError } from '../errors/index.ts';
 import { endorsementDigest, receiptDigest, type SecretKey } from '../secrets/index.ts';
 import type { SealedShard, ShardStore } from '../shards/index.ts';

@@ -18,9 +18,8 @@ import {
 import { BearerAuthenticator, buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index.ts';
 import { LogPin, type CommitLog } from '../log/index.ts';
 import { AuditPathHasher, JsonlAuditSink, loadOrCreateAuditSecret, type AuditSink } from '../audit/index.ts';
-import { ControlStore } from '../control/index.ts';
+import { ControlStore, TokenAuthenticator } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
-import { TokenAuthenticator } from '../control/index.ts';
 import { RateLimitedAuthenticator } from '../gateway/rate-limit.ts';
 import { RewrapWorker } from '../keys/index.ts';
 import { LogCodec, RecordAuthority, SecretStateMachine } from '../secrets/index.ts';

@@ -1,50 +1,21 @@
 // Who may make a record take effect (trust-boundaries design §2–§4, §6), against real keys, real envelopes
 // and the real state machine: one node's signature alone grants, commits and moves nothing.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
+import { signedTestCluster } from './testing/signed-cluster.ts';
 import { ControlStore } from '../control/index.ts';
 import { inTransaction } from '../platform/node-database.ts';
 import { SqliteShardStore } from '../shards/index.ts';
-import {
-  createClusterIdentity,
-  loadOperatorKey,
-  loadTrustMaterial,
-  OPERATOR,
-  signDigest,
-  SignatureVerifier,
-  tokenVerifiers,
-  type TrustMaterial,
-} from '../trust/index.ts';
+import { signDigest, SignatureVerifier, tokenVerifiers } from '../trust/index.ts';
 import { ViewStore } from '../view/index.ts';
 import type { LogEntry } from './log-entry.ts';
-import { LogCodec } from './log-codec.ts';
-import { endorsementDigest, receiptDigest } from './record-digests.ts';
+import { receiptDigest } from './record-digests.ts';
 import { RecordAuthority } from './record-authority.ts';
 import { SecretStateMachine } from './state-machine.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'dsv-authority-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const ids = ['node-0', 'node-1', 'node-2'];
-createClusterIdentity({ dir, nodeDirs: new Map(ids.map((id) => [id, join(dir, id)])) });
-const trust: TrustMaterial[] = ids.map((id) => loadTrustMaterial(join(dir, id)));
-const clusterId = trust[0]?.manifest.clusterId ?? '';
-const codecOf = (i: number) =>
-  new LogCodec(trust[i]!.manifest, trust[i]!.logKey, {
-    signer: ids[i]!,
-    privateKey: trust[i]!.identity.signingKey,
-  });
-const operator = new LogCodec(trust[0]!.manifest, trust[0]!.logKey, {
-  signer: OPERATOR,
-  privateKey: loadOperatorKey(dir),
-});
-const endorse = (i: number, entry: LogEntry) => ({
-  node: ids[i]!,
-  sig: signDigest(trust[i]!.identity.signingKey, endorsementDigest(clusterId, entry)),
-});
+const { ids, trust, clusterId, codecOf, operator, endorse, remove } = signedTestCluster('dsv-authority-');
+after(remove);
 
 function node() {
   const db = new DatabaseSync(':memory:');

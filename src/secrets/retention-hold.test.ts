@@ -1,29 +1,16 @@
 // Retention holds (I-C2b): decided by the state machine in log order, so every node refuses the same deletes
 // and shreds; expiry is log time (I-X4); release needs its own capability (record authorization).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { mayMakeRecord } from '../control/index.ts';
-import type { Caller } from '../control/index.ts';
-import { allows } from '../control/index.ts';
-import type { PolicyRule } from '../control/index.ts';
+import { signedTestCluster } from './testing/signed-cluster.ts';
+import { allows, mayMakeRecord, type Caller, type PolicyRule } from '../control/index.ts';
 import { inTransaction } from '../platform/node-database.ts';
 import { SqliteShardStore } from '../shards/index.ts';
-import {
-  createClusterIdentity,
-  loadTrustMaterial,
-  signDigest,
-  SignatureVerifier,
-  type TrustMaterial,
-} from '../trust/index.ts';
+import { SignatureVerifier } from '../trust/index.ts';
 import { ViewStore } from '../view/index.ts';
 import type { HoldPlaceEntry, HoldReleaseEntry, LogEntry } from './log-entry.ts';
-import { LogCodec } from './log-codec.ts';
 import { RecordAuthority } from './record-authority.ts';
-import { endorsementDigest } from './record-digests.ts';
 import { SecretStateMachine } from './state-machine.ts';
 
 const sealer = {
@@ -272,21 +259,8 @@ describe('who may place and release a hold (record authorization)', () => {
 });
 
 describe('hold records need k endorsements (I-T3)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dsv-hold-authority-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const ids = ['node-0', 'node-1', 'node-2'];
-  createClusterIdentity({ dir, nodeDirs: new Map(ids.map((id) => [id, join(dir, id)])) });
-  const trust: TrustMaterial[] = ids.map((id) => loadTrustMaterial(join(dir, id)));
-  const clusterId = trust[0]?.manifest.clusterId ?? '';
-  const codecOf = (i: number) =>
-    new LogCodec(trust[i]!.manifest, trust[i]!.logKey, {
-      signer: ids[i]!,
-      privateKey: trust[i]!.identity.signingKey,
-    });
-  const endorse = (i: number, entry: LogEntry) => ({
-    node: ids[i]!,
-    sig: signDigest(trust[i]!.identity.signingKey, endorsementDigest(clusterId, entry)),
-  });
+  const { ids, trust, codecOf, endorse, remove } = signedTestCluster('dsv-hold-authority-');
+  after(remove);
 
   it('I-C2b: one node alone can neither place nor release a hold; an endorsed record applies once', () => {
     const db = new DatabaseSync(':memory:');

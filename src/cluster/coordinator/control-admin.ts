@@ -1,9 +1,13 @@
 // Control-plane commands through the control partition (DESIGN §5): tenants, tokens, policies. Each waits
 // until this node applied it; a revocation also waits for every reachable node, so a revoked token is refused
 // everywhere once the call returns.
-import type { ControlEntry, PolicyRule } from '../../control/index.ts';
-import type { Caller } from '../../control/index.ts';
-import { newAccessor, newToken } from '../../control/index.ts';
+import {
+  newAccessor,
+  newToken,
+  type Caller,
+  type ControlEntry,
+  type PolicyRule,
+} from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { tokenVerifiers } from '../../trust/index.ts';
 import { controlPartitionOf } from '../placement.ts';

@@ -1,5 +1,5 @@
 // The coordinator facade the gateway talks to: writes, reads, history and listing for one node.
-import type { Caller } from '../../control/index.ts';
+import type { Caller, ControlStore, PolicyRule } from '../../control/index.ts';
 import type { SecretKey } from '../../secrets/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult, BatchOptions } from './batch-types.ts';
@@ -15,9 +15,7 @@ import {
   type CreatedToken,
   type TokenRequest,
 } from './control-admin.ts';
-import type { PolicyRule } from '../../control/index.ts';
 import type { CoordinatorContext } from './coordinator-context.ts';
-import type { ControlStore } from '../../control/index.ts';
 import { shardRedundancy, type SecretRedundancy } from './shard-redundancy.ts';
 import {
   findHold,

@@ -1,8 +1,7 @@
 // Gathers the endorsements a record needs (trust-boundaries design §4, I-T3): q − 1 other members, each of
 // which checks the client's credential for itself; this node's own signature on the record is the q-th.
 import { randomUUID } from 'node:crypto';
-import type { Endorsement } from '../../control/index.ts';
-import type { Caller } from '../../control/index.ts';
+import type { Caller, Endorsement } from '../../control/index.ts';
 import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { LogEntry } from '../../secrets/index.ts';
 import type { CoordinatorContext } from './coordinator-context.ts';

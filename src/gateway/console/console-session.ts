@@ -11,8 +11,7 @@
 //   checks is ignored (the request stays unauthenticated).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { noteAuditSubject } from '../../audit/index.ts';
-import type { PolicyRule } from '../../control/index.ts';
-import { looksLikeToken } from '../../control/index.ts';
+import { looksLikeToken, type PolicyRule } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { Caller } from '../tenancy.ts';
 import type { V2Context } from '../v2/v2-context.ts';
