@@ -23,6 +23,18 @@ const MiB = 1024 * 1024;
 const FS_SIZE = 64 * MiB;
 const WARN = 24 * MiB;
 const CRITICAL = 12 * MiB;
+/** Warning and critical thresholds in bytes only, checked often, so the tests need not wait. */
+const DISK_LIMITS = {
+  minFreeDiskBytes: WARN,
+  minFreeDiskRatio: 0,
+  criticalFreeDiskBytes: CRITICAL,
+  criticalFreeDiskRatio: 0,
+  diskCheckIntervalMs: 200,
+};
+const NOT_ROOT = 'needs root to mount a tmpfs (run as root, or in a container that may mount)';
+const mountTmpfs = (dir: string): void => {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_SIZE},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
+};
 
 describe('capacity limits on a small file system (I-C5)', { timeout: 180_000 }, () => {
   let mountDir: string | undefined;
@@ -34,14 +46,12 @@ describe('capacity limits on a small file system (I-C5)', { timeout: 180_000 }, 
 
   before(async () => {
     if (process.getuid?.() !== 0) {
-      skipReason = 'needs root to mount a tmpfs (run as root, or in a container that may mount)';
+      skipReason = NOT_ROOT;
       return;
     }
     mountDir = mkdtempSync(join(tmpdir(), 'dsv-disk-'));
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_SIZE},mode=0700`, 'tmpfs', mountDir], {
-        stdio: 'pipe',
-      });
+      mountTmpfs(mountDir);
       mounted = true;
     } catch (error) {
       skipReason = `cannot mount a tmpfs: ${String((error as { stderr?: unknown }).stderr ?? error).trim()}`;
@@ -50,13 +60,7 @@ describe('capacity limits on a small file system (I-C5)', { timeout: 180_000 }, 
     filler = join(mountDir, 'filler');
     test = await startTestCluster({
       dataDir: join(mountDir, 'cluster'),
-      limits: {
-        minFreeDiskBytes: WARN,
-        minFreeDiskRatio: 0,
-        criticalFreeDiskBytes: CRITICAL,
-        criticalFreeDiskRatio: 0,
-        diskCheckIntervalMs: 200,
-      },
+      limits: DISK_LIMITS,
     });
     root = await test.cluster.issueDevRootToken();
   });
@@ -297,7 +301,7 @@ describe('capacity limits when only some holders are full (I-C5)', { timeout: 18
 
   before(async () => {
     if (process.getuid?.() !== 0) {
-      skipReason = 'needs root to mount a tmpfs (run as root, or in a container that may mount)';
+      skipReason = NOT_ROOT;
       return;
     }
     base = mkdtempSync(join(tmpdir(), 'dsv-disk-'));
@@ -305,9 +309,7 @@ describe('capacity limits when only some holders are full (I-C5)', { timeout: 18
       const dir = join(base, 'cluster', nodeId);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       try {
-        execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_SIZE},mode=0700`, 'tmpfs', dir], {
-          stdio: 'pipe',
-        });
+        mountTmpfs(dir);
         mounts.push(dir);
       } catch (error) {
         skipReason = `cannot mount a tmpfs: ${String((error as { stderr?: unknown }).stderr ?? error).trim()}`;
@@ -316,13 +318,7 @@ describe('capacity limits when only some holders are full (I-C5)', { timeout: 18
     }
     test = await startTestCluster({
       dataDir: join(base, 'cluster'),
-      limits: {
-        minFreeDiskBytes: WARN,
-        minFreeDiskRatio: 0,
-        criticalFreeDiskBytes: CRITICAL,
-        criticalFreeDiskRatio: 0,
-        diskCheckIntervalMs: 200,
-      },
+      limits: DISK_LIMITS,
     });
     root = await test.cluster.issueDevRootToken();
   });
