@@ -107,6 +107,7 @@ export const tiers = {
       'test/audit-sink.test.ts',
       'test/binary-values.test.ts',
       'test/cli-*.test.ts',
+      'test/client-side-memory-scan.test.ts',
       'test/console/console-browser.test.ts',
       'test/dev-kafka-*.test.ts',
       'test/dsv-dev-cli.test.ts',
