@@ -52,6 +52,7 @@ export const tiers = {
       'test/audit-hmac.test.ts',
       'test/authz-decision.test.ts',
       'test/history-checker.test.ts',
+      'test/process-memory-scan.test.ts',
     ],
   },
   cluster: {
