@@ -6,3 +6,18 @@ export { MAX_SUBSETS } from './share-subsets.ts';
 export { encodeShare, decodeShare } from './share-codec.ts';
 export { BLINDING_BYTES, commitmentMatches, newBlinding, shareCommitment } from './share-commitment.ts';
 export { combineContributions, lagrangeAt, pairMask, recoveryContribution } from './share-recovery.ts';
+export {
+  checkMacContext,
+  checkSubsets,
+  dealingContext,
+  dealZeroPolynomial,
+  MAX_CHECK_SUBSETS,
+  openDealing,
+  pairMac,
+  pairMacMatches,
+  sealDealing,
+  subsetContext,
+  sumUpdates,
+  zeroCheckContribution,
+  zeroCheckHolds,
+} from './share-refresh.ts';
