@@ -61,6 +61,7 @@ export const tiers = {
       'bench/load.test.ts',
       'src/cluster/testing/**/*.test.ts',
       'test/at-rest-scan.test.ts',
+      'test/client-side-protocol.test.ts',
       'test/audit-cluster.test.ts',
       'test/authz-http.test.ts',
       'test/authz-regressions.test.ts',

@@ -4,7 +4,15 @@ export { LogApplier } from './applier.ts';
 export { LocalShardHolder } from './local-shard-holder.ts';
 export { Membership, type MembershipOptions, type PeerHealth, type PeerStatus } from './membership.ts';
 export { controlPartitionOf, holdersFor, partitionForTenant, secretId } from './placement.ts';
-export type { ShardHolder, ShardReadRequest, StageRequest, StageShard } from './shard-holder.ts';
+export type {
+  ClientFacingHolder,
+  ReleasedShard,
+  ShardHolder,
+  ShardReadRequest,
+  StageReceipt,
+  StageRequest,
+  StageShard,
+} from './shard-holder.ts';
 export { buildPeerServer, type PeerServerOptions } from './peer/peer-server.ts';
 export { InProcessPeers, type InProcessPeer } from './peer/in-process-peers.ts';
 export {

@@ -8,9 +8,9 @@ import { mayMakeRecord, type AuthorizableRecord, type Caller, type TokenRecord }
 import { DsvError, ERROR_CODES, isDsvError } from '../errors/index.ts';
 import { endorsementDigest, receiptDigest, type SecretKey } from '../secrets/index.ts';
 import type { SealedShard, ShardStore } from '../shards/index.ts';
-import { BLINDING_BYTES, commitmentMatches, recoveryContribution } from '../sharing/index.ts';
+import { BLINDING_BYTES, TAG_LENGTH, commitmentMatches, recoveryContribution } from '../sharing/index.ts';
 import { publicKeyOf, signDigest, type ForwardedCredential, type TrustMaterial } from '../trust/index.ts';
-import type { ViewStore, VersionInfo } from '../view/index.ts';
+import type { PlannedOp, ViewStore, VersionInfo, WriteRecord } from '../view/index.ts';
 import type { LogApplier } from './applier.ts';
 import type {
   EndorseRequest,
@@ -41,6 +41,8 @@ export interface LocalHolderDependencies {
   readonly onMissingShard?: (key: SecretKey, version: VersionInfo) => void;
   /** Capacity limits (I-C5): throws DSV_DISK_FULL when this node's disk is past critical; stages refuse. */
   readonly admitStage?: () => Promise<void>;
+  /** The node's value-size limit: a client-side stager's share may be no longer than value ‖ tag allows. */
+  readonly maxValueBytes?: number;
 }
 
 const isAuthError = (error: unknown): boolean =>
@@ -61,12 +63,13 @@ export class LocalShardHolder implements ShardHolder {
     this.deps = deps;
   }
 
-  private refused(operation: string, from: string, tenant: string | null, message: string): DsvError {
+  /** Audits a refusal; `actor` is who asked (`node:<id>`, a client's accessor, or `client`/`stager`). */
+  private refused(operation: string, actor: string, tenant: string | null, message: string): DsvError {
     void this.deps
       .audit({
         requestId: randomUUID(),
         tenant,
-        accessor: `node:${from}`,
+        accessor: actor,
         operation,
         pathHmac: null,
         outcome: 'denied',
@@ -76,30 +79,98 @@ export class LocalShardHolder implements ShardHolder {
     return new DsvError('DSV_PEER_REJECTED', message);
   }
 
+  /** A stage from the write's coordinator node (I-S4); refused for a client-side write (I-S4c). */
   async stage(request: StageRequest, from = this.nodeId): Promise<StageReceipt[]> {
+    return this.stageShards(request, (write) => {
+      if (write.coordinator !== from || write.stager !== undefined)
+        throw this.refused(
+          'peer.stage-refused',
+          `node:${from}`,
+          request.tenant,
+          'Not the coordinator of this write',
+        );
+    });
+  }
+
+  /**
+   * Client-side mode (issue #9): a stage straight from the client the intent named as its stager (I-S4c). The
+   * holder authenticates the client's credential for this node itself and judges it on its own control view:
+   * only that accessor, only while pending, only keys it may create or update.
+   */
+  async stageForClient(request: StageRequest, credential: ForwardedCredential): Promise<StageReceipt[]> {
+    const caller = await this.authenticated(credential, request.tenant, 'client.stage-refused');
+    return this.stageShards(request, (write, op) => {
+      const allowed =
+        write.stager !== undefined &&
+        write.stager === caller.accessor &&
+        caller.tenant === request.tenant &&
+        caller.can(op.op, op.namespace, op.name);
+      if (!allowed)
+        throw this.refused(
+          'client.stage-refused',
+          caller.accessor,
+          request.tenant,
+          'Not the stager of this write',
+        );
+    });
+  }
+
+  /** A shard read straight from a client (issue #9): the same decision and audit as a forwarded read. */
+  readForClient(request: ShardReadRequest): Promise<ReleasedShard | undefined> {
+    return this.read(request, 'client');
+  }
+
+  private async authenticated(
+    credential: ForwardedCredential,
+    tenant: string,
+    operation: string,
+  ): Promise<Caller> {
+    try {
+      return await this.deps.authenticate(credential, tenant);
+    } catch (error) {
+      if (!isAuthError(error)) throw error;
+      throw this.refused(operation, 'client', tenant, 'The client credential was not accepted');
+    }
+  }
+
+  /**
+   * A share is as long as value ‖ tag, so the holder enforces the node's and the tenant's value-size limits
+   * (DESIGN §9) even when it never sees the value (client-side mode).
+   */
+  private checkValueSize(tenant: string, valueBytes: number): void {
+    const quota = this.deps.view.quota(tenant).maxValueBytes;
+    const limit = Math.min(quota ?? Infinity, this.deps.maxValueBytes ?? Infinity);
+    if (valueBytes > limit)
+      throw new DsvError('DSV_VALUE_TOO_LARGE', `Secret value too large (max ${limit} bytes)`);
+  }
+
+  private async stageShards(
+    request: StageRequest,
+    authorize: (write: WriteRecord, op: PlannedOp & { op: 'create' | 'update' }) => void,
+  ): Promise<StageReceipt[]> {
     const { applier, view, shards, trust, placement } = this.deps;
     // I-C5: a node past its critical disk threshold stores no new shard, whoever coordinates the write.
     await this.deps.admitStage?.();
     await applier.waitApplied(request.partition, request.minOffset, this.deps.applyTimeoutMs);
     const sealed: SealedShard[] = [];
     const plain: Uint8Array[] = []; // wiped once stored: a sealer may keep the buffer it was given
+    const refuse = (message: string) => this.refused('peer.stage-refused', 'stager', request.tenant, message);
     for (const shard of request.shards) {
       const key = { tenant: request.tenant, namespace: shard.namespace, name: shard.name };
       const write = view.write(shard.writeId);
-      // I-S4: only the write's coordinator, only while pending, only this node's own index of a planned op.
+      // I-S4: only the write's stager, only while pending, only this node's own index of a planned op.
       if (write?.state !== 'pending' || write.kind !== 'batch' || write.tenant !== request.tenant)
         throw new DsvError('DSV_WRITE_CONFLICT', 'The write is no longer pending');
-      if (write.coordinator !== from)
-        throw this.refused('peer.stage-refused', from, request.tenant, 'Not the coordinator of this write');
-      const planned = write.plan.some(
-        (op) =>
+      const planned = write.plan.find(
+        (op): op is PlannedOp & { op: 'create' | 'update' } =>
           (op.op === 'create' || op.op === 'update') &&
           op.namespace === shard.namespace &&
           op.name === shard.name &&
           op.version === shard.version,
       );
-      if (!planned || placement(key)[shard.index] !== this.nodeId)
-        throw this.refused('peer.stage-refused', from, request.tenant, 'Not a shard of this node');
+      if (!planned || placement(key)[shard.index] !== this.nodeId) throw refuse('Not a shard of this node');
+      authorize(write, planned);
+      this.checkValueSize(request.tenant, shard.share.length - TAG_LENGTH);
       const identity = { ...key, version: shard.version };
       if (
         !commitmentMatches(
@@ -111,12 +182,7 @@ export class LocalShardHolder implements ShardHolder {
           shard.share,
         )
       )
-        throw this.refused(
-          'peer.stage-refused',
-          from,
-          request.tenant,
-          'The share does not match its commitment',
-        );
+        throw refuse('The share does not match its commitment');
       const stored = new Uint8Array(shard.share.length + BLINDING_BYTES);
       stored.set(shard.share, 0);
       stored.set(shard.blinding, shard.share.length);
@@ -175,7 +241,12 @@ export class LocalShardHolder implements ShardHolder {
       if (!allowed) throw new DsvError('DSV_AUTH_FORBIDDEN');
     } catch (error) {
       if (!isAuthError(error)) throw error;
-      throw this.refused('peer.shard-refused', from, key.tenant, 'The client did not authorise this read');
+      throw this.refused(
+        'peer.shard-refused',
+        from === 'client' ? 'client' : `node:${from}`,
+        key.tenant,
+        'The client did not authorise this read',
+      );
     }
     // I-A1 on the holder: the release is on this node's own trail before the shard leaves.
     await this.deps.audit({
@@ -212,7 +283,12 @@ export class LocalShardHolder implements ShardHolder {
         throw new DsvError('DSV_AUTH_FORBIDDEN');
     } catch (error) {
       if (!isAuthError(error)) throw error; // e.g. the log is unreachable: a 503, not a refusal
-      throw this.refused('peer.endorse-refused', from, tenant ?? null, 'The client may not make this record');
+      throw this.refused(
+        'peer.endorse-refused',
+        `node:${from}`,
+        tenant ?? null,
+        'The client may not make this record',
+      );
     }
     await this.deps.audit({
       requestId: request.requestId,
@@ -240,7 +316,12 @@ export class LocalShardHolder implements ShardHolder {
       request.helpers.every((index) => holders[index] !== undefined);
     // I-S6: only the placement holder of the missing index learns anything, and only its own share.
     if (holders[request.target] !== from || !helpersValid)
-      throw this.refused('peer.recovery-refused', from, key.tenant, 'Not a valid recovery for this node');
+      throw this.refused(
+        'peer.recovery-refused',
+        `node:${from}`,
+        key.tenant,
+        'Not a valid recovery for this node',
+      );
     const info = view.version(key, request.version);
     if (!info || info.writeId !== request.writeId)
       throw new DsvError('DSV_SECRET_NOT_FOUND', 'No such version');

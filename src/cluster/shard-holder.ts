@@ -48,6 +48,8 @@ export interface ShardReadRequest {
   readonly credential: ForwardedCredential;
   readonly purpose: ReadPurpose;
   readonly requestId: string;
+  /** The share generation the reader resolved (proactive refresh, issue #9); absent: the current one. */
+  readonly generation?: number;
 }
 
 export interface ReleasedShard {
@@ -90,4 +92,13 @@ export interface ShardHolder {
   contribute(request: RecoveryRequest): Promise<Uint8Array>;
   /** Resolves once the holder applied the record at `offset`. */
   awaitApplied(partition: number, offset: number, timeoutMs: number): Promise<void>;
+}
+
+/**
+ * What a node's public listener offers a client-side client (issue #9): its own holder, deciding stages and
+ * releases itself on the client's per-node credential (I-G3, I-S4c, I-S5).
+ */
+export interface ClientFacingHolder {
+  stageForClient(request: StageRequest, credential: ForwardedCredential): Promise<StageReceipt[]>;
+  readForClient(request: ShardReadRequest): Promise<ReleasedShard | undefined>;
 }

@@ -9,6 +9,8 @@ export type AuthorizableRecord =
   | {
       readonly type: 'intent';
       readonly tenant: string;
+      /** Client-side mode: the accessor that will stage the shards; it must be the caller's own. */
+      readonly stager?: string;
       readonly ops: ReadonlyArray<{ op: string; namespace: string; name: string; version?: number }>;
     }
   | { readonly type: 'tenant-create' | 'quota-set' | 'keys-rotate' | 'tenant-shred'; readonly tenant: string }
@@ -64,6 +66,8 @@ export function mayMakeRecord(
   switch (record.type) {
     case 'intent':
       if (!caller.root && record.tenant !== caller.tenant) return false;
+      // I-S4c: a client-side intent names its stager; no caller may name another's accessor.
+      if (record.stager !== undefined && record.stager !== caller.accessor) return false;
       return record.ops.every((op) => {
         const capability = CAPABILITY_OF[op.op];
         if (!capability || !caller.can(capability, op.namespace, op.name)) return false;

@@ -8,6 +8,7 @@ import {
   type ConnectionLimits,
 } from '../platform/fastify-options.ts';
 import { DsvError } from '../errors/index.ts';
+import type { ClientFacingHolder } from '../cluster/index.ts';
 import { ERROR_CODE_HEADER, fromFrameworkError, v1ErrorHandler } from './http-errors.ts';
 import { noteAuditSubject, registerAudit, type AuditPathHasher, type AuditSink } from '../audit/index.ts';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
@@ -53,6 +54,8 @@ export interface PublicServerOptions extends V1Context {
   readonly devControl?: DevControl;
   /** Every node of the cluster and its public URL (`GET /v2/sys/cluster`). */
   readonly clusterNodes?: () => ReadonlyArray<{ readonly nodeId: string; readonly url: string }>;
+  /** This node's holder, answering client-side mode's holder routes (issue #9). */
+  readonly clientHolder?: ClientFacingHolder;
   /** A dev-mode node (`dsv dev`, `dsv dev --kafka`): operator read-outs stay open on it, as in session 1. */
   readonly devMode?: boolean;
   readonly bodyLimitBytes: number;

@@ -231,6 +231,7 @@ export class DsvNode {
       });
       let onMissingShard: (key: SecretKey, info: VersionInfo) => void = () => undefined;
       const local = new LocalShardHolder({
+        maxValueBytes: config.limits.maxValueBytes,
         applier,
         view,
         shards,
@@ -373,6 +374,7 @@ export class DsvNode {
           nodeStatus(config, applier, deps.log.partitionCount, membership, shards, view, lastReady ?? null),
         keyStatus: async () => ({ nodeId: config.nodeId, tenants: (await rewrap?.settledStatus()) ?? [] }),
         readiness,
+        clientHolder: local,
         clusterNodes: () =>
           config.members.flatMap((member) => {
             const url = member.nodeId === config.nodeId ? this.publicUrl : member.publicUrl;

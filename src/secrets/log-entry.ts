@@ -15,6 +15,11 @@ export interface IntentEntry {
   readonly time: number;
   /** Must be the record's signer; its endorsement is its signature (I-T3). */
   readonly coordinator: string;
+  /**
+   * Client-side mode (issue #9): the accessor of the token that stages the shards itself. Endorsers check it
+   * is the caller's own; holders then take stages only from that client, never from a node (I-S4c).
+   */
+  readonly stager?: string;
   readonly idempotencyKey?: string;
   readonly ops: readonly IntentOp[];
   /** Endorsements of other members that verified the client themselves (I-T3: q in all, with the signer). */

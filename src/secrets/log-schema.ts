@@ -47,6 +47,7 @@ export const logEntrySchema = z.discriminatedUnion('type', [
       tenant: text,
       time,
       coordinator: id,
+      stager: id.optional(),
       idempotencyKey: z.string().min(1).max(512).optional(),
       ops: z.array(intentOp).min(1).max(10_000),
       endorsements,

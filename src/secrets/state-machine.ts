@@ -165,6 +165,7 @@ export class SecretStateMachine {
       intentOffset: offset,
       intentTime: logTime,
       coordinator: entry.coordinator,
+      ...(entry.stager === undefined ? {} : { stager: entry.stager }),
     };
     if (this.view.write(entry.writeId)) return; // a replayed duplicate record changes nothing
     if (entry.idempotencyKey !== undefined) {

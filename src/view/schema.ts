@@ -86,6 +86,8 @@ export function migrateView(db: DatabaseSync): void {
   // Trust boundaries (design 2026-12-02): each shard's hiding commitment, and who coordinates a write.
   addColumn(db, 'view_versions', 'commitments', 'TEXT');
   addColumn(db, 'view_writes', 'coordinator', 'TEXT');
+  // Client-side mode (issue #9): the accessor whose client stages a write's shards itself.
+  addColumn(db, 'view_writes', 'stager', 'TEXT');
 }
 
 function addColumn(db: DatabaseSync, table: string, column: string, type: string): void {

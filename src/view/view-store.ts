@@ -42,6 +42,7 @@ function toWrite(row: Row): WriteRecord {
     plan: JSON.parse(str(row.plan)) as PlannedOp[],
     outcome: JSON.parse(str(row.outcome ?? '{}')) as WriteOutcome,
     ...(row.coordinator ? { coordinator: str(row.coordinator) } : {}),
+    ...(row.stager ? { stager: str(row.stager) } : {}),
   };
 }
 
@@ -290,8 +291,8 @@ export class ViewStore {
   insertWrite(record: WriteRecord): void {
     this.sql(
       `INSERT INTO view_writes
-         (write_id, partition, tenant, kind, state, intent_offset, intent_time, plan, outcome, target, coordinator)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         (write_id, partition, tenant, kind, state, intent_offset, intent_time, plan, outcome, target, coordinator, stager)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       record.writeId,
       record.partition,
@@ -306,6 +307,7 @@ export class ViewStore {
         ? JSON.stringify([record.plan[0].namespace, record.plan[0].name, record.plan[0].version])
         : null,
       record.coordinator ?? null,
+      record.stager ?? null,
     );
   }
 

@@ -88,4 +88,6 @@ export interface WriteRecord {
   readonly outcome: WriteOutcome;
   /** The node that signed the intent: the only one whose stage, commit and abort count (I-T3). */
   readonly coordinator?: string;
+  /** Client-side mode: the accessor whose client alone may stage this write's shards (I-S4c). */
+  readonly stager?: string;
 }

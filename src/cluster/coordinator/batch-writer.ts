@@ -184,7 +184,11 @@ function checkValueQuota(context: CoordinatorContext, tenant: string, ops: reado
 }
 
 /** Fail fast, before publishing anything, when too few holders are up to ever reach the quorum. */
-function checkQuorumReachable(context: CoordinatorContext, tenant: string, ops: readonly BatchOp[]): void {
+export function checkQuorumReachable(
+  context: CoordinatorContext,
+  tenant: string,
+  ops: ReadonlyArray<{ readonly op: string; readonly namespace: string; readonly name: string }>,
+): void {
   const { n, k, w } = context.params;
   for (const op of ops) {
     if (op.op === 'read') continue;
@@ -203,10 +207,10 @@ function checkQuorumReachable(context: CoordinatorContext, tenant: string, ops: 
  * (membership may not have noticed a node die yet) and refuse with nothing done when fewer than n − k + 1
  * answer. A 503 for a delete then means "not deleted" in all but a sub-second window.
  */
-async function probeDeleteHolders(
+export async function probeDeleteHolders(
   context: CoordinatorContext,
   tenant: string,
-  ops: readonly BatchOp[],
+  ops: ReadonlyArray<{ readonly op: string; readonly namespace: string; readonly name: string }>,
 ): Promise<void> {
   const { n, k } = context.params;
   const partition = partitionOf(context, tenant);
@@ -226,7 +230,7 @@ async function probeDeleteHolders(
   }
 }
 
-function throwIfRejected(verdict: WriteRecord): void {
+export function throwIfRejected(verdict: WriteRecord): void {
   if (verdict.state !== 'rejected') return;
   const rejection = verdict.outcome.rejection;
   throw new DsvError(rejection?.code ?? 'DSV_WRITE_CONFLICT', undefined, {
@@ -321,7 +325,10 @@ async function stageAll(
 }
 
 /** An idempotent retry: wait for the earlier write's outcome and answer as it did. */
-async function awaitEarlierWrite(context: CoordinatorContext, writeId: string): Promise<BatchOpResult[]> {
+export async function awaitEarlierWrite(
+  context: CoordinatorContext,
+  writeId: string,
+): Promise<BatchOpResult[]> {
   const deadline = Date.now() + context.timeouts.pendingWriteMs + context.timeouts.applyMs;
   for (;;) {
     const earlier = writeRecord(context, writeId);

@@ -1,6 +1,15 @@
 // The coordinator facade the gateway talks to: writes, reads, history and listing for one node.
 import type { Caller, ControlStore, PolicyRule } from '../../control/index.ts';
-import type { SecretKey } from '../../secrets/index.ts';
+import type { CommitShard, SecretKey } from '../../secrets/index.ts';
+import {
+  abortClientWrite,
+  commitClientWrite,
+  orderClientWrite,
+  resolveForClient,
+  type ClientWriteOp,
+  type OrderedClientWrite,
+  type ResolvedVersion,
+} from './client-side-write.ts';
 import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult, BatchOptions } from './batch-types.ts';
 import { executeBatch, scopedIdempotencyKey } from './batch-writer.ts';
@@ -181,5 +190,39 @@ export class Coordinator {
   async namespaces(tenant: string, prefix: string, after: string, limit: number): Promise<string[]> {
     await catchUp(this.context, tenant);
     return this.context.view.namespaces(tenant, prefix, after, limit);
+  }
+
+  /** Client-side mode (issue #9): order a write whose client stages the shards itself. */
+  async orderClientWrite(
+    tenant: string,
+    ops: readonly ClientWriteOp[],
+    options: { readonly caller: Caller; readonly idempotencyKey?: string },
+  ): Promise<OrderedClientWrite> {
+    await this.admitWrite();
+    return orderClientWrite(this.context, tenant, ops, options);
+  }
+
+  commitClientWrite(
+    caller: Caller,
+    writeId: string,
+    receipts: readonly CommitShard[],
+    unchanged: readonly number[],
+  ): Promise<BatchOpResult[]> {
+    return commitClientWrite(this.context, caller, writeId, receipts, unchanged);
+  }
+
+  abortClientWrite(caller: Caller, writeId: string): Promise<void> {
+    return abortClientWrite(this.context, caller, writeId);
+  }
+
+  /** Client-side read, step 1: the version, its write id and its holders' commitments; never the value. */
+  resolveForClient(key: SecretKey, selector: VersionSelector): Promise<ResolvedVersion> {
+    return resolveForClient(this.context, key, selector);
+  }
+
+  /** The cluster's id and sharing parameters: a client derives per-holder credentials from them (I-G3). */
+  get sharing(): { readonly clusterId: string; readonly n: number; readonly k: number; readonly w: number } {
+    const { n, k, w } = this.context.params;
+    return { clusterId: this.context.trust.manifest.clusterId, n, k, w };
   }
 }

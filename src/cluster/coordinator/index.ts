@@ -10,3 +10,9 @@ export { controlPartition, type CreatedToken } from './control-admin.ts';
 export { lacksShard, recoverShard, scheduleRecovery } from './share-recovery.ts';
 export type { TokenRequest } from './control-admin.ts';
 export { shardRedundancy, type SecretRedundancy, type ShardState } from './shard-redundancy.ts';
+export type {
+  ClientWriteOp,
+  OrderedClientWrite,
+  PlannedClientOp,
+  ResolvedVersion,
+} from './client-side-write.ts';

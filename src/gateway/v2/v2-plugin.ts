@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DsvError } from '../../errors/index.ts';
+import { registerClientSideRoutes } from './client-side-routes.ts';
 import { registerEnvRoutes } from './env-routes.ts';
 import { registerHoldRoutes } from './hold-routes.ts';
 import { registerNamespaceRoutes } from './namespace-routes.ts';
@@ -28,6 +29,7 @@ export async function registerV2(app: FastifyInstance, context: V2Context, logge
       registerSysRoutes(v2, context);
       registerHoldRoutes(v2, context);
       registerRedundancyRoutes(v2, context);
+      registerClientSideRoutes(v2, context);
       registerOpenApiRoute(v2);
     },
     { prefix: '/v2' },
