@@ -28,12 +28,14 @@ export const tiers = {
     budgetSeconds: 120,
     files: [
       'bench/stats.test.ts',
+      'client/**/*.test.ts',
       'src/cli/client/*.test.ts',
       'src/cluster/coordinator/**/*.test.ts',
       'src/cluster/local-shard-holder.test.ts',
       'src/control/**/*.test.ts',
       'src/errors/**/*.test.ts',
       'src/gateway/**/*.test.ts',
+      'src/kernel/**/*.test.ts',
       'src/keys/envelope/**/*.test.ts',
       'src/keys/kek/local/**/*.test.ts',
       'src/keys/keyring/**/*.test.ts',
@@ -45,6 +47,7 @@ export const tiers = {
       'src/node/**/*.test.ts',
       'src/platform/**/*.test.ts',
       'src/secrets/**/*.test.ts',
+      'src/shards/**/*.test.ts',
       'src/sharing/**/*.test.ts',
       'src/trust/**/*.test.ts',
       'test/audit-chain.test.ts',
@@ -135,4 +138,4 @@ export const tiers = {
 export const tierOrder = ['unit', 'cluster', 'process'];
 
 /** Where test files live (searched recursively for `*.test.ts`, node_modules skipped). */
-export const testRoots = ['src', 'test', 'bench'];
+export const testRoots = ['src', 'test', 'bench', 'client'];

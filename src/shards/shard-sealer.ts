@@ -10,6 +10,11 @@ export interface ShardIdentity {
   readonly writeId: string;
   readonly index: number;
   readonly node: string;
+  /**
+   * The share generation (proactive refresh, I-R1): absent or 0 for every share a write stored; a refreshed
+   * share binds its generation too, so a ciphertext never opens as another generation's.
+   */
+  readonly generation?: number;
 }
 
 export interface ShardSealer {

@@ -7,6 +7,13 @@ export interface ShardAddress {
   readonly key: SecretKey;
   readonly version: number;
   readonly writeId: string;
+  /** The share generation (proactive refresh, I-R1); absent means 0, what every write stores. */
+  readonly generation?: number;
+}
+
+/** One version's shard at one generation (proactive refresh, I-R1). */
+export interface GenerationAddress extends ShardAddress {
+  readonly generation: number;
 }
 
 export interface SealedShard {
@@ -60,4 +67,15 @@ export interface ShardStore {
   open(shard: SealedShard): Promise<Uint8Array>;
   /** Count of shards by state, for status. */
   counts(): Record<ShardState, number>;
+
+  // Proactive share refresh (I-R1). The first two are state-machine effects (synchronous, in the apply
+  // transaction); the last two are the holder's local garbage collection of superseded generations.
+  /** refresh-commit: this node's staged share of that generation becomes committed. */
+  promoteGeneration(address: GenerationAddress): void;
+  /** refresh-abort or timeout: this node's staged share of that generation is removed. */
+  discardGeneration(address: GenerationAddress): void;
+  /** Up to `limit` committed shards superseded by a committed shard of a higher generation of the same write. */
+  supersededGenerations(limit: number): GenerationAddress[];
+  /** Removes one committed shard of one generation (the caller then flushes: deletion is durable). */
+  deleteGeneration(address: GenerationAddress): void;
 }

@@ -45,6 +45,10 @@ export function encodeShardIdentity(identity: ShardIdentity): Uint8Array {
     integer('index', identity.index, 'u32'),
     text('node', identity.node),
   ];
+  // Generation 0 (every share a write stored) keeps the original encoding, so existing envelopes still open;
+  // a refreshed share appends its generation (I-R1), which no identity without it can encode.
+  const generation = identity.generation ?? 0;
+  if (generation !== 0) fields.push(integer('generation', generation, 'u32'));
   let length = 0;
   for (const f of fields) length += f.kind === 'text' ? 4 + f.bytes.length : f.kind === 'u32' ? 4 : 8;
   const out = new Uint8Array(length);

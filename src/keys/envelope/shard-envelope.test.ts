@@ -90,6 +90,7 @@ void describe('shard envelope', () => {
     ['write id', { writeId: 'w-0002' }],
     ['shard index', { index: 1 }],
     ['node', { node: 'node-c' }],
+    ['share generation', { generation: 1 }],
   ];
   for (const [field, change] of moves) {
     void it(`I-S2: a ciphertext moved to another ${field} fails to open`, () => {
@@ -100,6 +101,14 @@ void describe('shard envelope', () => {
       );
     });
   }
+
+  void it('I-S2: generation 0 is the original encoding (stored envelopes open); a refreshed generation is bound', () => {
+    assert.deepEqual(encodeShardIdentity({ ...identity, generation: 0 }), encodeShardIdentity(identity));
+    const refreshed = { ...identity, generation: 2 };
+    const sealed = sealEnvelope(key, keyId, refreshed, Buffer.from('abc'));
+    assert.equal(Buffer.from(openEnvelope(only, refreshed, sealed)).toString(), 'abc');
+    assert.throws(() => openEnvelope(only, { ...identity, generation: 3 }, sealed), unreadable);
+  });
 
   void it('I-S2: field boundaries are unambiguous (moving characters between fields changes the AAD)', () => {
     const a = { ...identity, tenant: 'ab', namespace: 'c' };

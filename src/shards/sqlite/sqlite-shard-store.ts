@@ -4,7 +4,15 @@ import { StatementCache } from '../../platform/statement-cache.ts';
 import { WalSync } from '../../platform/wal-sync.ts';
 import type { SecretKey } from '../../kernel/secret-key.ts';
 import type { ShardSealer } from '../shard-sealer.ts';
-import type { SealedShard, ShardAddress, ShardState, ShardStore, StoredSealedShard } from '../shard-store.ts';
+import type {
+  GenerationAddress,
+  SealedShard,
+  ShardAddress,
+  ShardState,
+  ShardStore,
+  StoredSealedShard,
+} from '../shard-store.ts';
+import { migrateShards } from './shard-schema.ts';
 
 export class SqliteShardStore implements ShardStore {
   private readonly db: DatabaseSync;
@@ -19,24 +27,10 @@ export class SqliteShardStore implements ShardStore {
     this.wal = new WalSync(db);
     this.sealer = sealer;
     this.nodeId = nodeId;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS shards (
-        tenant    TEXT NOT NULL,
-        namespace TEXT NOT NULL,
-        name      TEXT NOT NULL,
-        version   INTEGER NOT NULL,
-        write_id  TEXT NOT NULL,
-        idx       INTEGER NOT NULL,
-        state     TEXT NOT NULL,
-        sealed    BLOB NOT NULL,
-        key_id    INTEGER,
-        PRIMARY KEY (tenant, namespace, name, version, write_id)
-      );
-      -- A rowid table on purpose: WITHOUT ROWID rows holding a ~1 KiB envelope spill into an overflow page
-      -- each (5.4 KB per version per node measured; docs/design/2026_11_22_proposed_scale.md).
-      CREATE INDEX IF NOT EXISTS shards_by_write ON shards (write_id);
-      CREATE INDEX IF NOT EXISTS shards_by_key ON shards (tenant, key_id);
-    `);
+    migrateShards(db);
+    // Deleted rows are overwritten, not just unlinked: a superseded generation, a discarded refresh and a
+    // destroyed secret leave no sealed share in the file's free pages (proactive refresh, I-R1).
+    db.exec('PRAGMA secure_delete = ON');
   }
 
   get sealerKind(): string {
@@ -48,7 +42,15 @@ export class SqliteShardStore implements ShardStore {
   }
 
   private identity(address: ShardAddress, index: number) {
-    return { ...address.key, version: address.version, writeId: address.writeId, index, node: this.nodeId };
+    const { key, version, writeId, generation = 0 } = address;
+    return {
+      ...key,
+      version,
+      writeId,
+      index,
+      node: this.nodeId,
+      ...(generation === 0 ? {} : { generation }),
+    };
   }
 
   async seal(address: ShardAddress, index: number, share: Uint8Array): Promise<SealedShard> {
@@ -60,9 +62,9 @@ export class SqliteShardStore implements ShardStore {
     const { key } = address;
     // A retried stage of the same write replaces its own row; it can never touch another write's shard.
     this.sql(
-      `INSERT INTO shards (tenant, namespace, name, version, write_id, idx, state, sealed, key_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant, namespace, name, version, write_id)
+      `INSERT INTO shards (tenant, namespace, name, version, write_id, idx, state, sealed, key_id, generation)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, namespace, name, version, write_id, generation)
        DO UPDATE SET idx = excluded.idx, sealed = excluded.sealed, key_id = excluded.key_id,
          state = CASE WHEN shards.state = 'committed' THEN 'committed' ELSE excluded.state END`,
     ).run(
@@ -75,6 +77,7 @@ export class SqliteShardStore implements ShardStore {
       state,
       sealed,
       this.sealer.keyIdOf?.(sealed) ?? null,
+      address.generation ?? 0,
     );
   }
 
@@ -96,8 +99,8 @@ export class SqliteShardStore implements ShardStore {
     const { key } = address;
     const row = this.sql(
       `SELECT idx, sealed FROM shards WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?
-       AND write_id = ? AND state = 'committed'`,
-    ).get(key.tenant, key.namespace, key.name, address.version, address.writeId);
+       AND write_id = ? AND generation = ? AND state = 'committed'`,
+    ).get(key.tenant, key.namespace, key.name, address.version, address.writeId, address.generation ?? 0);
     if (!row) return undefined;
     const index = Number(row.idx);
     try {
@@ -114,8 +117,15 @@ export class SqliteShardStore implements ShardStore {
     return (
       this.sql(
         `SELECT 1 FROM shards WHERE tenant = ? AND namespace = ? AND name = ? AND version = ? AND write_id = ?
-         AND state = 'committed'`,
-      ).get(key.tenant, key.namespace, key.name, address.version, address.writeId) !== undefined
+         AND generation = ? AND state = 'committed'`,
+      ).get(
+        key.tenant,
+        key.namespace,
+        key.name,
+        address.version,
+        address.writeId,
+        address.generation ?? 0,
+      ) !== undefined
     );
   }
 
@@ -159,7 +169,7 @@ export class SqliteShardStore implements ShardStore {
 
   sealedUnderOtherKeys(tenant: string, keyId: number, limit: number): StoredSealedShard[] {
     return this.sql(
-      `SELECT namespace, name, version, write_id, idx, sealed, key_id FROM shards
+      `SELECT namespace, name, version, write_id, idx, sealed, key_id, generation FROM shards
        WHERE tenant = ? AND (key_id IS NULL OR key_id <> ?) LIMIT ?`,
     )
       .all(tenant, keyId, limit)
@@ -168,6 +178,7 @@ export class SqliteShardStore implements ShardStore {
           key: { tenant, namespace: String(row.namespace), name: String(row.name) },
           version: Number(row.version),
           writeId: String(row.write_id),
+          generation: Number(row.generation),
         },
         index: Number(row.idx),
         sealed: row.sealed as Uint8Array,
@@ -184,7 +195,7 @@ export class SqliteShardStore implements ShardStore {
     const { key } = shard.address;
     const result = this.sql(
       `UPDATE shards SET sealed = ?, key_id = ? WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?
-       AND write_id = ? AND sealed = ?`,
+       AND write_id = ? AND generation = ? AND sealed = ?`,
     ).run(
       fresh.sealed,
       this.sealer.keyIdOf?.(fresh.sealed) ?? null,
@@ -193,9 +204,47 @@ export class SqliteShardStore implements ShardStore {
       key.name,
       shard.address.version,
       shard.address.writeId,
+      shard.address.generation ?? 0,
       shard.sealed,
     );
     return Number(result.changes) === 1;
+  }
+
+  promoteGeneration(address: GenerationAddress): void {
+    this.atGeneration(`UPDATE shards SET state = 'committed'`, "state = 'staged'", address);
+  }
+
+  discardGeneration(address: GenerationAddress): void {
+    this.atGeneration('DELETE FROM shards', "state = 'staged'", address);
+  }
+
+  deleteGeneration(address: GenerationAddress): void {
+    this.atGeneration('DELETE FROM shards', "state = 'committed'", address);
+  }
+
+  supersededGenerations(limit: number): GenerationAddress[] {
+    return this.sql(
+      `SELECT tenant, namespace, name, version, write_id, generation FROM shards s WHERE state = 'committed'
+       AND EXISTS (SELECT 1 FROM shards t WHERE t.tenant = s.tenant AND t.namespace = s.namespace
+         AND t.name = s.name AND t.version = s.version AND t.write_id = s.write_id
+         AND t.generation > s.generation AND t.state = 'committed') LIMIT ?`,
+    )
+      .all(limit)
+      .map((row) => ({
+        key: { tenant: String(row.tenant), namespace: String(row.namespace), name: String(row.name) },
+        version: Number(row.version),
+        writeId: String(row.write_id),
+        generation: Number(row.generation),
+      }));
+  }
+
+  /** One statement on the shard of one version at one generation, in one state. */
+  private atGeneration(statement: string, state: string, address: GenerationAddress): void {
+    const { key } = address;
+    this.sql(
+      `${statement} WHERE tenant = ? AND namespace = ? AND name = ? AND version = ? AND write_id = ?
+       AND generation = ? AND ${state}`,
+    ).run(key.tenant, key.namespace, key.name, address.version, address.writeId, address.generation);
   }
 
   counts(): Record<ShardState, number> {
