@@ -2,7 +2,7 @@
 import { requireCapability, type Caller } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
 import type { BatchOp, Coordinator } from '../cluster/index.ts';
-import { renderEnvOutput, type EnvOperation } from './env/index.ts';
+import { renderEnvOutput, type EnvOperation } from '../kernel/env/index.ts';
 import { requireWellFormed } from './well-formed.ts';
 
 const encoder = new TextEncoder();

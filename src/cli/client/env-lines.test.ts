@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { formatDotenvValue } from '../../gateway/env/env-quoting.ts';
-import { parseEnvFile } from '../../gateway/env/index.ts';
+import { formatDotenvValue } from '../../kernel/env/env-quoting.ts';
+import { parseEnvFile } from '../../kernel/env/index.ts';
 import { classifyLine, pairOutput, renderEnvFile, splitEnvFile, transformRequest } from './env-lines.ts';
 import { environmentOf, parseResolvedLine } from './env-transform.ts';
 

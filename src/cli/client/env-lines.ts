@@ -1,7 +1,7 @@
 // Splits a .env file into physical lines and picks the ones the server transforms (`enc(…)` or `secret(…)`);
 // every other line (comments, blanks, plain KEY=value) stays on the client, byte for byte (DESIGN §10).
 import { DsvError } from '../../errors/index.ts';
-import { looksLikeDsvValue, readDsvLine } from '../../gateway/env/dotenv-line.ts';
+import { looksLikeDsvValue, readDsvLine } from '../../kernel/env/dotenv-line.ts';
 
 export type EnvLineKind = 'enc' | 'secret' | 'plain';
 
@@ -19,14 +19,14 @@ export interface EnvFile {
   readonly lines: readonly EnvLine[];
 }
 
-// The server splits on Java's `\R` (src/gateway/env/README.md): the same set here keeps line numbers aligned.
+// The server splits on Java's `\R` (src/kernel/env/README.md): the same set here keeps line numbers aligned.
 const LINE_BREAK = /\r\n|[\n\v\f\r\u0085\u2028\u2029]/g;
 // Java trim(): code units ≤ U+0020 at either end.
 // eslint-disable-next-line no-control-regex -- exactly the control characters the server trims
 const EDGE = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 
 /**
- * The server's dotenv grammar (`src/gateway/env/dotenv-line.ts`, shared): `enc(…)`/`secret(…)` unquoted or
+ * The server's dotenv grammar (`src/kernel/env/dotenv-line.ts`, shared): `enc(…)`/`secret(…)` unquoted or
  * in single or double quotes, after an optional `export `, with an optional comment. A value that only
  * looks like one (`ENC(`, `enc (`, an unclosed quote) is refused with its line, never kept as plaintext.
  */

@@ -24,7 +24,7 @@ export async function transformLines(
 const stripExport = (key: string): string => key.trim().replace(/^export\s+/, '');
 
 /**
- * A resolved `X=value` line as the server writes it (src/gateway/env/env-quoting.ts): bare, or one
+ * A resolved `X=value` line as the server writes it (src/kernel/env/env-quoting.ts): bare, or one
  * JSON-escaped double-quoted string (values with line breaks, `#`, quotes or edge blanks).
  */
 export function parseResolvedLine(line: string): [string, string] {

@@ -9,7 +9,7 @@ import { withProgress } from '../client/progress.ts';
 import { readSecretInput, readStdinBytes } from '../client/read-input.ts';
 import { writePrivateFile } from '../client/private-file.ts';
 import { listAll, segment } from '../client/v2-client.ts';
-import { formatDotenvValue } from '../../gateway/env/env-quoting.ts';
+import { formatDotenvValue } from '../../kernel/env/env-quoting.ts';
 
 interface SecretRead {
   namespace: string;

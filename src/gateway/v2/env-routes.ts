@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { noteAuditSubject } from '../../audit/index.ts';
 import { DsvError } from '../../errors/index.ts';
-import { parseEnvFile } from '../env/index.ts';
+import { parseEnvFile } from '../../kernel/env/index.ts';
 import {
   canonicalEnvNames,
   envAuditPaths,

@@ -1,4 +1,4 @@
-// gateway/env — the pure .env transform grammar: parse a file into operations, render the response (§10).
+// kernel/env — the pure .env transform grammar: parse a file into operations, render the response (§10).
 // Invariants: I-G2 errors never contain secret material (env-errors.ts); a file parses whole or not at all.
 export { parseEnvFile } from './parse-env-file.ts';
 export { renderEnvOutput } from './render-env-output.ts';
