@@ -36,7 +36,6 @@ export const tiers = {
       'src/errors/**/*.test.ts',
       'src/gateway/**/*.test.ts',
       'src/kernel/**/*.test.ts',
-      'src/kernel/**/*.test.ts',
       'src/keys/envelope/**/*.test.ts',
       'src/keys/kek/local/**/*.test.ts',
       'src/keys/keyring/**/*.test.ts',
