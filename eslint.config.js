@@ -1,6 +1,43 @@
 // Lint: type-aware rules (floating promises, exhaustive switches) over the whole TypeScript tree.
+import { dirname, relative, resolve } from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The client library (client/, issue #9) runs on users' machines and is used from other projects: it may import
+ * node builtins, its own files and these leaf modules only, never a server context. The leaves import nothing but
+ * node builtins and each other (client/boundary.test.ts follows every import to check it).
+ */
+const CLIENT_LEAVES = [
+  'src/sharing/index.ts',
+  'src/errors/index.ts',
+  'src/trust/node-credentials.ts',
+  'src/kernel/env/index.ts',
+];
+const clientBoundary = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const root = import.meta.dirname;
+    const check = (node) => {
+      const source = node.source?.value;
+      if (typeof source !== 'string' || source.startsWith('node:')) return;
+      const target = source.startsWith('.')
+        ? relative(root, resolve(dirname(context.filename), source))
+        : source;
+      if (target.startsWith('client/') || CLIENT_LEAVES.includes(target)) return;
+      context.report({
+        node: node.source,
+        message: `client/ may import node builtins, its own files and ${CLIENT_LEAVES.join(', ')} only, not ${source}`,
+      });
+    };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
+  },
+};
 
 export default tseslint.config(
   {
@@ -49,5 +86,13 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'ui/src/**/*.{ts,tsx}'],
     ignores: ['**/*.test.ts'],
     rules: { 'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }] },
+  },
+  {
+    files: ['client/**/*.ts'],
+    plugins: { dsv: { rules: { 'client-boundary': clientBoundary } } },
+    rules: {
+      'dsv/client-boundary': 'error',
+      'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }],
+    },
   },
 );

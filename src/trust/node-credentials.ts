@@ -1,7 +1,7 @@
 // Per-audience client credentials (trust-boundaries design §5, I-G3): a token T is turned into one
 // credential per node, so a node that sees its own credential cannot replay it at another node.
-import { createHmac } from 'node:crypto';
-import { sha256Hex } from './cluster-identity.ts';
+// A leaf (node builtins only): the client library (client/) imports it to derive the credentials itself.
+import { createHash, createHmac } from 'node:crypto';
 
 const DOMAIN = 'dsv/node-credential/v1';
 
@@ -11,7 +11,8 @@ export function nodeCredential(token: string, clusterId: string, nodeId: string)
 }
 
 /** What a token-create record stores for node j: SHA-256 of cred_j (hex), never the credential. */
-export const credentialVerifier = (credential: string): string => sha256Hex(credential);
+export const credentialVerifier = (credential: string): string =>
+  createHash('sha256').update(credential).digest('hex');
 
 export function tokenVerifiers(
   token: string,

@@ -1,0 +1,244 @@
+// DsvClient: the v2 secret API with the value split and combined in this process (client-side mode, issue #9).
+// put/get/transformEnv speak the client-side protocol; versions/delete/list carry no value and use plain v2.
+import { DsvClientError, toClientError } from './client-error.ts';
+import { conditionalPut, type PutOptions, type PutResult } from './conditional-put.ts';
+import { transformEnvFile } from './env-transform.ts';
+import { Http, type FetchLike } from './http.ts';
+import { canonical, segment, Session } from './session.ts';
+import { valueBytes } from './values.ts';
+import { runWrite } from './write-flow.ts';
+
+export interface DsvClientOptions {
+  /** Any node of the cluster, e.g. `https://vault-0.internal:8080` (trust a private CA with NODE_EXTRA_CA_CERTS). */
+  readonly url: string;
+  /** A DSV token (`dsv.…`). It goes to the nodes as a bearer token; holders get only their own credential. */
+  readonly token: string;
+  /** Other nodes, tried in order when `url` cannot be reached (the topology's nodes are added once known). */
+  readonly fallbacks?: readonly string[];
+  /** Ask one more holder when one is slower than this (default 25 ms). */
+  readonly hedgeDelayMs?: number;
+  /** Per-request timeout (default 60 s). */
+  readonly timeoutMs?: number;
+  /** Another fetch (a custom dispatcher, a test double); the global `fetch` by default. */
+  readonly fetch?: FetchLike;
+}
+
+export interface GetOptions {
+  /** A specific version (needs `history`). */
+  readonly version?: number;
+  /** The version current at this time, RFC 3339 or a Date (needs `history`). */
+  readonly asOf?: string | Date;
+}
+
+export interface SecretValue {
+  /** The bytes as stored; this process owns them: wipe them (`value.fill(0)`) when done. */
+  readonly value: Uint8Array;
+  readonly version: number;
+  readonly validFrom: string;
+  readonly validTo: string | null;
+  /** `"<version>"`, the v2 entity tag. */
+  readonly etag: string;
+}
+
+export interface VersionInfo {
+  readonly version: number;
+  readonly validFrom: string;
+  readonly validTo: string | null;
+}
+
+export interface DeleteOptions {
+  readonly ifMatch?: number | readonly number[] | '*';
+  readonly idempotencyKey?: string;
+}
+
+export interface ListOptions {
+  readonly prefix?: string;
+  /** 1–1000 (default 100). */
+  readonly limit?: number;
+  /** The `next` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface ListPage {
+  readonly names: readonly string[];
+  readonly next?: string;
+}
+
+export interface ClusterTopology {
+  readonly clusterId: string;
+  readonly n: number;
+  readonly k: number;
+  readonly w: number;
+  readonly nodes: ReadonlyArray<{ readonly nodeId: string; readonly url: string }>;
+}
+
+const secretPath = (namespace: string, name: string): string =>
+  `/v2/secrets/${segment(namespace)}/${segment(name)}`;
+
+function entityTags(ifMatch: DeleteOptions['ifMatch']): string {
+  if (ifMatch === '*') return '*';
+  const versions = typeof ifMatch === 'number' ? [ifMatch] : (ifMatch ?? []);
+  return versions.map((version) => `"${version}"`).join(', ');
+}
+
+/** Runs an operation; whatever it throws leaves as a DsvClientError. */
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toClientError(error);
+  }
+}
+
+export class DsvClient {
+  readonly #session: Session;
+
+  constructor(options: DsvClientOptions) {
+    if (typeof options.token !== 'string' || options.token === '')
+      throw new DsvClientError(
+        'DSV_AUTH_REQUIRED',
+        'Client-side mode needs a token (holder credentials derive from it)',
+      );
+    try {
+      new URL(options.url);
+    } catch {
+      throw new DsvClientError('DSV_INPUT_INVALID', 'The url is not a valid URL');
+    }
+    const http = new Http(
+      options.fetch ?? ((input, init) => fetch(input, init)),
+      options.timeoutMs ?? 60_000,
+    );
+    this.#session = new Session({
+      http,
+      token: options.token,
+      bases: [options.url, ...(options.fallbacks ?? [])],
+      hedgeDelayMs: options.hedgeDelayMs ?? 25,
+      stragglerGraceMs: 100,
+    });
+  }
+
+  /** The cluster as this client sees it (fetched once, again after an error). */
+  async topology(): Promise<ClusterTopology> {
+    return guarded(async () => {
+      const { clusterId, sharing, nodes } = await this.#session.topology();
+      return { clusterId, ...sharing, nodes: nodes.map(({ nodeId, url }) => ({ nodeId, url })) };
+    });
+  }
+
+  /** Stores a new version, split here; only shards and commitments leave this process. */
+  async put(
+    namespace: string,
+    name: string,
+    value: Uint8Array | string,
+    options: PutOptions = {},
+  ): Promise<PutResult> {
+    return guarded(async () => {
+      const ns = canonical(namespace, 'namespace');
+      const key = canonical(name, 'name');
+      const { bytes, owned } = valueBytes(value);
+      try {
+        return await conditionalPut(
+          async (op, { expectedVersion, attempt }) => {
+            const { results } = await runWrite(
+              this.#session,
+              [
+                {
+                  op,
+                  namespace: ns,
+                  name: key,
+                  value: bytes,
+                  ...(expectedVersion === undefined ? {} : { expectedVersion }),
+                },
+              ],
+              {
+                ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+                ...(attempt === undefined ? {} : { attempt }),
+              },
+            );
+            const [result] = results;
+            if (result === undefined)
+              throw new DsvClientError('DSV_INTERNAL', 'The node answered no result for the write');
+            return result;
+          },
+          async () => (await this.#latest(ns, key))?.version,
+          options,
+        );
+      } finally {
+        if (owned) bytes.fill(0);
+      }
+    });
+  }
+
+  /** Reads a version, combined here from k holders' shards (the payload tag verified). */
+  async get(namespace: string, name: string, options: GetOptions = {}): Promise<SecretValue> {
+    return guarded(async () => {
+      if (options.version !== undefined && options.asOf !== undefined)
+        throw new DsvClientError('DSV_INPUT_INVALID', 'Give either version or asOf, not both');
+      const asOf = options.asOf instanceof Date ? options.asOf.toISOString() : options.asOf;
+      const { resolved, value } = await this.#session.resolveAndRead(
+        canonical(namespace, 'namespace'),
+        canonical(name, 'name'),
+        {
+          ...(options.version === undefined ? {} : { version: options.version }),
+          ...(asOf === undefined ? {} : { asOf }),
+        },
+      );
+      const { version, validFrom, validTo } = resolved;
+      return { value, version, validFrom, validTo, etag: `"${version}"` };
+    });
+  }
+
+  /** Every version with its validity interval, oldest first (needs `history`; no values). */
+  async versions(namespace: string, name: string): Promise<VersionInfo[]> {
+    return guarded(async () => {
+      const body = await this.#session.coordinators.call<{ versions: VersionInfo[] }>(
+        `${secretPath(canonical(namespace, 'namespace'), canonical(name, 'name'))}/versions`,
+      );
+      return body.versions.map(({ version, validFrom, validTo }) => ({ version, validFrom, validTo }));
+    });
+  }
+
+  /** Deletes the secret and every version (v2 DELETE; `ifMatch` is compare-and-set). */
+  async delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<void> {
+    return guarded(async () => {
+      const headers: Record<string, string> = {};
+      if (options.ifMatch !== undefined) headers['if-match'] = entityTags(options.ifMatch);
+      if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
+      await this.#session.coordinators.call(
+        secretPath(canonical(namespace, 'namespace'), canonical(name, 'name')),
+        {
+          method: 'DELETE',
+          headers,
+        },
+      );
+    });
+  }
+
+  /** One page of the names the token may list in a namespace. */
+  async list(namespace: string, options: ListOptions = {}): Promise<ListPage> {
+    return guarded(async () => {
+      const page = await this.#session.coordinators.call<{ names: string[]; next?: string }>(
+        `/v2/secrets/${segment(canonical(namespace, 'namespace'))}`,
+        { query: { prefix: options.prefix, limit: options.limit, cursor: options.cursor } },
+      );
+      return { names: page.names, ...(page.next === undefined ? {} : { next: page.next }) };
+    });
+  }
+
+  /**
+   * A .env file transformed as `POST /v2/env:transform` does (enc(…) stores, secret(…) resolves), with every
+   * value split or combined here: one intent for the whole file, all or nothing.
+   */
+  async transformEnv(namespace: string, content: string): Promise<string> {
+    return guarded(() => transformEnvFile(this.#session, namespace, content));
+  }
+
+  async #latest(namespace: string, name: string): Promise<VersionInfo | undefined> {
+    try {
+      return (await this.versions(namespace, name)).at(-1);
+    } catch (error) {
+      if (error instanceof DsvClientError && error.code === 'DSV_SECRET_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+}

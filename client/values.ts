@@ -1,0 +1,46 @@
+// Small helpers for values held in memory: bytes from the caller's input, constant-time equality, and a
+// bounded fan-out that always lets every task finish (so whatever they produced can be wiped).
+import { timingSafeEqual } from 'node:crypto';
+import { DsvClientError } from './client-error.ts';
+
+const encoder = new TextEncoder();
+
+/** The value's bytes; `owned` when this library made them (then it wipes them after use). */
+export function valueBytes(value: Uint8Array | string): { bytes: Uint8Array; owned: boolean } {
+  if (value instanceof Uint8Array) return { bytes: value, owned: false };
+  if (typeof value !== 'string')
+    throw new DsvClientError('DSV_INPUT_INVALID', 'The value must be bytes or text');
+  // A lone surrogate would be stored as U+FFFD: refused, as the server refuses it.
+  if (!value.isWellFormed())
+    throw new DsvClientError('DSV_INPUT_INVALID', 'The value is not well-formed Unicode');
+  return { bytes: encoder.encode(value), owned: true };
+}
+
+/** Equal bytes, compared in constant time for equal lengths (the length itself is not hidden). */
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && timingSafeEqual(a, b);
+
+/**
+ * Runs `task` over `items`, at most `limit` at a time. Every task runs to its end even after one fails; the
+ * first failure is then thrown.
+ */
+export async function eachBounded<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && failed === undefined) {
+      const index = next++;
+      try {
+        await task(items[index] as T, index);
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== undefined) throw failed.error;
+}
