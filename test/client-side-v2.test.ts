@@ -1,0 +1,306 @@
+// The v2 acceptance through the client library (issue #9): conditional writes, idempotency, asOf and version
+// reads, versions, unchanged values, the .env transform all-or-nothing, and errors as problem+json codes, with
+// every value split and combined in this process. Values written either way read back the same either way,
+// and the library refuses what a lying node could make it do (send shards elsewhere, accept a bad shard).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { DsvClient, DsvClientError, type FetchLike } from '../client/index.ts';
+import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+
+interface Reply {
+  readonly status: number;
+  readonly text: string;
+  readonly json: Record<string, unknown>;
+}
+
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+  headers = {},
+): Promise<Reply> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined
+        ? {}
+        : { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // text bodies
+  }
+  return { status: response.status, text, json };
+}
+
+/** What a rejected promise threw, as [status, code]. */
+async function failure(promise: Promise<unknown>): Promise<[number, string]> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof DsvClientError, String(error));
+    return [error.status, error.code];
+  }
+  assert.fail('expected a failure');
+}
+
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
+
+describe('v2 acceptance through the client library (client-side mode)', () => {
+  let test: TestCluster;
+  let root = '';
+  let rw = '';
+  let writeOnly = '';
+  let client: DsvClient;
+  const url = (i: number) => test.urls[i] ?? '';
+
+  before(async () => {
+    test = await startTestCluster({ nodes: 3, devMode: false });
+    root = await test.cluster.issueDevRootToken();
+    assert.equal((await call(url(0), 'POST', '/v2/sys/tenants', root, { name: 'acme' })).status, 201);
+    for (const [policy, capabilities] of [
+      ['rw', ['read', 'create', 'update', 'delete', 'history', 'list']],
+      ['wo', ['create', 'update']],
+    ] as const) {
+      const stored = await call(url(1), 'PUT', `/v2/sys/policies/${policy}?tenant=acme`, root, {
+        rules: [{ path: 'app/*', capabilities }],
+      });
+      assert.equal(stored.status, 200, stored.text);
+    }
+    const token = async (policy: string) =>
+      String(
+        (await call(url(2), 'POST', '/v2/sys/tokens', root, { tenant: 'acme', policies: [policy] })).json
+          .token,
+      );
+    rw = await token('rw');
+    writeOnly = await token('wo');
+    client = new DsvClient({ url: url(0), token: rw, fallbacks: [url(1), url(2)] });
+  });
+  after(async () => {
+    await test?.stop();
+  });
+
+  it('put creates (created: true), get combines the value; ETag = version; topology is the cluster', async () => {
+    assert.deepEqual(await client.put('app', 'db', 'one'), { version: 1, created: true, unchanged: false });
+    const read = await client.get('app', 'db');
+    assert.equal(text(read.value), 'one');
+    assert.deepEqual([read.version, read.etag, read.validTo], [1, '"1"', null]);
+    const topology = await client.topology();
+    assert.deepEqual([topology.n, topology.k, topology.nodes.length], [3, 2, 3]);
+  });
+
+  it('If-None-Match: * on an existing secret is 409 DSV_SECRET_EXISTS, as on the server path', async () => {
+    assert.deepEqual(await failure(client.put('app', 'db', 'again', { ifNoneMatch: '*' })), [
+      409,
+      'DSV_SECRET_EXISTS',
+    ]);
+    const served = await call(
+      url(1),
+      'PUT',
+      '/v2/secrets/app/db',
+      rw,
+      { value: 'again' },
+      { 'if-none-match': '*' },
+    );
+    assert.deepEqual([served.status, served.json.code], [409, 'DSV_SECRET_EXISTS']);
+    assert.deepEqual(await client.put('app', 'fresh', 'x', { ifNoneMatch: '*' }), {
+      version: 1,
+      created: true,
+      unchanged: false,
+    });
+  });
+
+  it('If-Match: the current version (or a list holding it) updates; another is 412; * on a missing secret is 412', async () => {
+    const { version } = await client.put('app', 'cas', 'v1');
+    assert.deepEqual(await client.put('app', 'cas', 'v2', { ifMatch: version }), {
+      version: 2,
+      created: false,
+      unchanged: false,
+    });
+    assert.deepEqual(await failure(client.put('app', 'cas', 'v3', { ifMatch: 1 })), [
+      412,
+      'DSV_PRECONDITION_FAILED',
+    ]);
+    assert.deepEqual((await client.put('app', 'cas', 'v3', { ifMatch: [1, 2] })).version, 3);
+    assert.deepEqual(await failure(client.put('app', 'cas', 'v4', { ifMatch: [1, 2] })), [
+      412,
+      'DSV_PRECONDITION_FAILED',
+    ]);
+    assert.deepEqual((await client.put('app', 'cas', 'v4', { ifMatch: '*' })).version, 4);
+    assert.deepEqual(await failure(client.put('app', 'nothing-here', 'v', { ifMatch: '*' })), [
+      412,
+      'DSV_PRECONDITION_FAILED',
+    ]);
+    assert.deepEqual(await failure(client.put('app', 'nothing-here', 'v', { ifMatch: 1 })), [
+      412,
+      'DSV_PRECONDITION_FAILED',
+    ]);
+    assert.equal(text((await client.get('app', 'cas')).value), 'v4');
+  });
+
+  it('Idempotency-Key: a replay answers as the first request did and makes no second version, in either mode', async () => {
+    const first = await client.put('app', 'idem', 'first', { idempotencyKey: 'key-1' });
+    assert.deepEqual(first, { version: 1, created: true, unchanged: false });
+    assert.deepEqual(await client.put('app', 'idem', 'other value', { idempotencyKey: 'key-1' }), first);
+    // The server path replays the same attempts (K, then K + "\n2") and gets the same answer.
+    const served = await call(
+      url(2),
+      'PUT',
+      '/v2/secrets/app/idem',
+      rw,
+      { value: 'x' },
+      { 'idempotency-key': 'key-1' },
+    );
+    assert.deepEqual([served.status, served.json.version], [201, 1]);
+    assert.equal((await client.versions('app', 'idem')).length, 1);
+    const update = await client.put('app', 'idem', 'second', { idempotencyKey: 'key-2', ifMatch: 1 });
+    assert.deepEqual(
+      await client.put('app', 'idem', 'second', { idempotencyKey: 'key-2', ifMatch: 1 }),
+      update,
+    );
+    assert.equal((await client.versions('app', 'idem')).length, 2);
+    assert.equal(text((await client.get('app', 'idem')).value), 'second');
+  });
+
+  it('an unchanged value makes no new version; version and asOf reads; versions oldest first', async () => {
+    await client.put('app', 'hist', 'h1');
+    await client.put('app', 'hist', 'h2');
+    assert.deepEqual(await client.put('app', 'hist', 'h2'), { version: 2, created: false, unchanged: true });
+    const versions = await client.versions('app', 'hist');
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      [1, 2],
+    );
+    assert.equal(text((await client.get('app', 'hist', { version: 1 })).value), 'h1');
+    const [v1, v2] = versions;
+    assert.ok(v1 && v2);
+    const atFirst = await client.get('app', 'hist', { asOf: v1.validFrom });
+    assert.deepEqual([text(atFirst.value), atFirst.version, atFirst.validTo], ['h1', 1, v2.validFrom]);
+    assert.equal(text((await client.get('app', 'hist', { asOf: new Date(v2.validFrom) })).value), 'h2');
+    assert.deepEqual(await failure(client.get('app', 'hist', { version: 9 })), [404, 'DSV_SECRET_NOT_FOUND']);
+    assert.deepEqual(await failure(client.get('app', 'hist', { version: 1, asOf: v1.validFrom })), [
+      400,
+      'DSV_INPUT_INVALID',
+    ]);
+  });
+
+  it('bytes written server-side read the same client-side, and the other way round', async () => {
+    const served = new Uint8Array(randomBytes(48));
+    const put = await call(url(1), 'PUT', '/v2/secrets/app/served', rw, {
+      value: Buffer.from(served).toString('base64'),
+      encoding: 'base64',
+    });
+    assert.equal(put.status, 201, put.text);
+    assert.deepEqual((await client.get('app', 'served')).value, served);
+    const mine = new Uint8Array(randomBytes(48));
+    await client.put('app', 'mine', mine);
+    const read = await call(url(2), 'GET', '/v2/secrets/app/mine', rw);
+    assert.deepEqual(new Uint8Array(Buffer.from(String(read.json.value), 'base64')), mine);
+  });
+
+  it('.env: one intent for the file, all or nothing; a read-only file resolves as the server path does', async () => {
+    await assert.rejects(
+      client.transformEnv('app', 'NEW_ONE=enc(s3cret)\nX=secret(missing)\n'),
+      (error: unknown) => {
+        assert.ok(error instanceof DsvClientError);
+        assert.deepEqual([error.status, error.code, error.details?.line], [404, 'DSV_SECRET_NOT_FOUND', 2]);
+        assert.match(error.message, /missing/);
+        return true;
+      },
+    );
+    assert.deepEqual(await failure(client.get('app', 'NEW_ONE')), [404, 'DSV_SECRET_NOT_FOUND']);
+    const output = await client.transformEnv(
+      'app',
+      'NEW_ONE=enc(s3cret)\nexport X=secret(db)\nY=secret(hist, version=1)',
+    );
+    assert.equal(output, 'NEW_ONE=secret(NEW_ONE)\nexport X=one\nY=h1');
+    assert.equal(text((await client.get('app', 'NEW_ONE')).value), 's3cret');
+    const readOnly = 'A=secret(NEW_ONE)\n# comment\nB="secret(hist, version=2)"\n';
+    const served = await call(url(0), 'POST', '/v2/env:transform?namespace=app', rw, readOnly);
+    assert.equal(served.status, 200, served.text);
+    assert.equal(await client.transformEnv('app', readOnly), served.text);
+    assert.deepEqual(await failure(client.transformEnv('app', 'NEW_ONE=enc(again)')), [
+      409,
+      'DSV_SECRET_EXISTS',
+    ]);
+  });
+
+  it('delete and list go to the ordinary v2 routes', async () => {
+    await client.put('app', 'gone', 'soon');
+    assert.ok((await client.list('app', { prefix: 'go' })).names.includes('gone'));
+    assert.deepEqual(await failure(client.delete('app', 'gone', { ifMatch: 7 })), [
+      412,
+      'DSV_PRECONDITION_FAILED',
+    ]);
+    await client.delete('app', 'gone', { ifMatch: 1 });
+    assert.deepEqual(await failure(client.get('app', 'gone')), [404, 'DSV_SECRET_NOT_FOUND']);
+  });
+
+  it('a wrong token is 401; a token without the right is 403; holders refuse shards to a token that may not read', async () => {
+    const stranger = new DsvClient({ url: url(0), token: `dsv.${'A'.repeat(43)}` });
+    assert.deepEqual(await failure(stranger.get('app', 'db')), [401, 'DSV_AUTH_REQUIRED']);
+    assert.deepEqual(await failure(stranger.put('app', 'db', 'x')), [401, 'DSV_AUTH_REQUIRED']);
+    const writer = new DsvClient({ url: url(1), token: writeOnly });
+    assert.deepEqual(await failure(writer.get('app', 'db')), [403, 'DSV_AUTH_FORBIDDEN']);
+    assert.deepEqual(await failure(writer.put('other', 'db', 'x')), [403, 'DSV_AUTH_FORBIDDEN']);
+    // Even a resolver that answers for it (here: resolving with a reading token) gets it no shard: each holder
+    // decides on its own control view (I-S5).
+    const lyingResolver: FetchLike = (input, init) => {
+      const target = new URL(input);
+      if (!target.pathname.startsWith('/v2/client-side/resolve/')) return fetch(input, init);
+      return fetch(input, {
+        ...init,
+        headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${rw}` },
+      });
+    };
+    const sneaky = new DsvClient({ url: url(1), token: writeOnly, fetch: lyingResolver });
+    assert.deepEqual(await failure(sneaky.get('app', 'db')), [403, 'DSV_PEER_REJECTED']);
+    // A write-only token still updates (its unchanged-value check reads with purpose "compare").
+    assert.deepEqual(await writer.put('app', 'db', 'one'), { version: 1, created: false, unchanged: true });
+  });
+
+  it('a lying node: a plan placing a shard outside the topology is refused before anything is staged', async () => {
+    const elsewhere: string[] = [];
+    const lying: FetchLike = async (input, init) => {
+      const target = new URL(input);
+      if (target.pathname.startsWith('/v2/client-side/holder/') && target.port === '1')
+        elsewhere.push(target.href);
+      const response = await fetch(input, init);
+      if (target.pathname !== '/v2/client-side/writes') return response;
+      const body = (await response.json()) as { plan?: Array<{ holders?: Array<{ url: string }> }> };
+      const holder = body.plan?.[0]?.holders?.[0];
+      if (holder) holder.url = 'http://127.0.0.1:1';
+      return Response.json(body, { status: response.status });
+    };
+    const fooled = new DsvClient({ url: url(0), token: rw, fetch: lying });
+    assert.deepEqual(await failure(fooled.put('app', 'placed', 'value')), [500, 'DSV_INTERNAL']);
+    assert.deepEqual(elsewhere, []);
+    assert.deepEqual(await failure(client.get('app', 'placed')), [404, 'DSV_SECRET_NOT_FOUND']);
+  });
+
+  it('a holder answering a bad share is dropped (its commitment does not open); the read still gives the value', async () => {
+    let tampered = 0;
+    const corrupting: FetchLike = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!new URL(input).pathname.endsWith('/holder/shard') || tampered > 0) return response;
+      tampered++;
+      const body = (await response.json()) as { share: string };
+      const share = Buffer.from(body.share, 'base64');
+      share[0] = (share[0] ?? 0) ^ 1;
+      return Response.json({ ...body, share: share.toString('base64') });
+    };
+    const reader = new DsvClient({ url: url(2), token: rw, fetch: corrupting, hedgeDelayMs: 5 });
+    assert.equal(text((await reader.get('app', 'db')).value), 'one');
+    assert.equal(tampered, 1);
+  });
+});
