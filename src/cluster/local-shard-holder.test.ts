@@ -38,6 +38,7 @@ void describe('LocalShardHolder.stage', () => {
         coordinator: 'node-1',
         plan: [{ op: 'create', namespace: key.namespace, name: key.name, version: 1 }],
       }),
+      quota: () => ({ maxSecrets: null, maxValueBytes: null, requestsPerSecond: null }),
     } as unknown as ViewStore;
     const trust = {
       identity: { nodeId: 'node-0', signingKey: generateKeyPairSync('ed25519').privateKey },
