@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { DsvClient } from '../client/index.ts';
 import { runDsv, type DsvProcess } from './support/dsv-process.ts';
 import { freePortRange } from './support/free-ports.ts';
 import {
@@ -146,7 +147,22 @@ describe('client-side mode: no node process holds the plaintext (issue 9)', { ti
 
   it('A: a value put and got client-side is in no process of the cluster and in no file', async (t) => {
     if (unreadable) return t.skip(unreadable);
-    t.todo('the client library (client/index.ts) has not landed yet');
+    const { urls, token } = cluster!;
+    const value = randomBytes(32);
+    // Written through node-1 and read through node-2: two coordinators, and every holder, see the key.
+    const put = await new DsvClient({ url: urls[1]!, token }).put(NAMESPACE, 'client-side', value);
+    assert.deepEqual(put, { version: 1, created: true, unchanged: false });
+    const got = await new DsvClient({ url: urls[2]!, token }).get(NAMESPACE, 'client-side');
+    assert.equal(got.version, 1);
+    assert.ok(Buffer.from(got.value).equals(value), 'the value reads back');
+    got.value.fill(0);
+
+    const scan = await scanCluster(cluster!, valueNeedles(value), [dataDir]);
+    report(t, 'scan after a client-side put and get:', scan);
+    for (const [pid, hits] of scan.processHits) {
+      assert.deepEqual(hits, [], `pid ${pid} holds the value\n${scan.lines.join('\n')}`);
+    }
+    assert.deepEqual(scan.fileHits, [], `a file holds the value\n${scan.lines.join('\n')}`);
   });
 
   it('B (control): a value put and got server-side is found in the coordinator, so the scan works', async (t) => {
