@@ -21,8 +21,8 @@ export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a.length === b.length && timingSafeEqual(a, b);
 
 /**
- * Runs `task` over `items`, at most `limit` at a time. Every task runs to its end even after one fails; the
- * first failure is then thrown.
+ * Runs `task` over `items`, at most `limit` at a time. After a failure no task starts, the running ones run to
+ * their end (what they made can then be wiped), and the first failure is thrown.
  */
 export async function eachBounded<T>(
   items: readonly T[],

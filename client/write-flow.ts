@@ -45,6 +45,12 @@ const logDecisions = new WeakSet<DsvClientError>();
 export const decidedByLog = (error: unknown): boolean =>
   error instanceof DsvClientError && logDecisions.has(error);
 
+/** Marks an answer of the ordering step (exported for the tests of the PUT rules). */
+export function asLogDecision(error: DsvClientError): DsvClientError {
+  logDecisions.add(error);
+  return error;
+}
+
 function wireOp(op: WriteOp): Record<string, unknown> {
   const { namespace, name } = op;
   if (op.op === 'read')
@@ -84,7 +90,7 @@ async function order(session: Session, ops: readonly WriteOp[], options: WriteOp
       }),
     );
   } catch (error) {
-    if (error instanceof DsvClientError && error.code !== 'DSV_INTERNAL') logDecisions.add(error);
+    if (error instanceof DsvClientError && error.code !== 'DSV_INTERNAL') asLogDecision(error);
     throw error;
   }
 }
