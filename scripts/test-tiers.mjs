@@ -65,6 +65,7 @@ export const tiers = {
       'src/cluster/testing/**/*.test.ts',
       'test/at-rest-scan.test.ts',
       'test/client-side-protocol.test.ts',
+      'test/upgrade/previous-release.test.ts',
       'test/client-side-v2.test.ts',
       'test/audit-cluster.test.ts',
       'test/authz-http.test.ts',
