@@ -29,3 +29,13 @@ export { LogCodec, type DecodedRecord, type DecodeRejection } from './log-codec.
 export { parseLogEntry } from './log-schema.ts';
 export { endorsementDigest, receiptDigest, type ReceiptFields } from './record-digests.ts';
 export { isAuthorityRecord, RecordAuthority, type AuthorityParams } from './record-authority.ts';
+export { refreshReceiptDigest, type RefreshReceiptFields } from './record-digests.ts';
+export type {
+  RefreshAbortEntry,
+  RefreshAbortReason,
+  RefreshCommitEntry,
+  RefreshEntry,
+  RefreshReceipt,
+  RefreshStartEntry,
+} from './refresh-entry.ts';
+export { DEFAULT_REFRESH_LIMITS, type RefreshLimits } from './refresh-machine.ts';

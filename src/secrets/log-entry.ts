@@ -1,6 +1,7 @@
 // The records DSV appends to the commit log (DESIGN §5). They carry ids, times and keys, never a value.
 import type { AuthorityFields, ControlEntry, Endorsement } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
+import type { RefreshEntry } from './refresh-entry.ts';
 
 // The names every context shares (a secret's key, an intent's operations) live in the leaf module src/kernel,
 // so view and shards need not import this context (issue #13).
@@ -69,6 +70,11 @@ export interface ShareRestoredEntry {
    * are refused too (the holder recovers its share again).
    */
   readonly rid?: string;
+  /**
+   * The share generation the shard was recovered at (proactive refresh, I-R1); absent means 0. A restore of a
+   * generation that is no longer current changes nothing.
+   */
+  readonly generation?: number;
 }
 
 /** The operator revokes a node: its signatures, endorsements and peer calls count no more (I-G4). */
@@ -165,6 +171,7 @@ export type LogEntry =
   | TickEntry
   | KeysRotateEntry
   | TenantShredEntry
+  | RefreshEntry
   | ControlEntry;
 
 /** A record as the state machine sees it: who signed it, and when the log appended it (I-X4). */

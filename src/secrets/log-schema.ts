@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { CAPABILITIES } from '../control/index.ts';
 import type { LogEntry } from './log-entry.ts';
+import { refreshAbortSchema, refreshCommitSchema, refreshStartSchema } from './refresh-schema.ts';
 
 const text = z.string().min(1).max(1024);
 const id = z.string().min(1).max(256);
@@ -98,6 +99,7 @@ export const logEntrySchema = z.discriminatedUnion('type', [
       commitment: sig,
       // Once-only (I-L6): a copy of the record appended again is refused as replayed, never re-applied.
       rid: id.optional(),
+      generation: z.number().int().nonnegative().optional(),
     })
     .strict(),
   z.object({ type: z.literal('tick'), time }).strict(),
@@ -168,6 +170,9 @@ export const logEntrySchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('policy-delete'), tenant: text, name: text, time, ...authority }).strict(),
+  refreshStartSchema,
+  refreshCommitSchema,
+  refreshAbortSchema,
 ]);
 
 /** The body as a LogEntry, or undefined when it does not match the schema. */

@@ -3,9 +3,10 @@
 // manifest and the view (I-X1), so every node reaches the same verdict.
 import type { Endorsement } from '../control/index.ts';
 import { OPERATOR, type SignatureVerifier } from '../trust/index.ts';
-import type { ViewStore, WriteRecord } from '../view/index.ts';
+import type { RefreshRecord, ViewStore, WriteRecord } from '../view/index.ts';
 import type { CommitEntry, LogEntry, SecretKey } from './log-entry.ts';
-import { endorsementDigest, receiptDigest } from './record-digests.ts';
+import { endorsementDigest, receiptDigest, refreshReceiptDigest } from './record-digests.ts';
+import type { RefreshCommitEntry, RefreshReceipt } from './refresh-entry.ts';
 
 export interface AuthorityParams {
   /** Endorsements (the signer's own included) a grant, destruction or intent needs: k by default. */
@@ -65,6 +66,12 @@ export class RecordAuthority {
       }
       case 'commit':
       case 'abort':
+        return signer === OPERATOR ? 'operator-only' : undefined;
+      case 'refresh-start':
+      case 'refresh-commit':
+      case 'refresh-abort':
+        // The refresher's own records (I-R1): no client asks for a refresh, so no endorsement; the commit
+        // counts only from the refresher and only with every participant's receipt (`refreshReceipts`).
         return signer === OPERATOR ? 'operator-only' : undefined;
       default:
         if (!isAuthorityRecord(entry)) return 'unknown-kind';
@@ -126,6 +133,30 @@ export class RecordAuthority {
       byKey.set(JSON.stringify([op.namespace, op.name]), good);
     }
     return { shards: byKey };
+  }
+
+  /**
+   * A refresh-commit's receipts (I-R1): one per participant of the refresh, each from the placement holder of
+   * its index, a live member, signing this session, generation and commitment. Every participant must have
+   * signed — a participant that did not stage, or whose zero check failed, holds the switch back.
+   */
+  refreshReceipts(
+    partition: number,
+    entry: RefreshCommitEntry,
+    refresh: RefreshRecord,
+  ): { refusal: string } | { receipts: RefreshReceipt[] } {
+    const placement = this.params.placement(refresh);
+    const good = new Map<number, RefreshReceipt>();
+    for (const receipt of entry.receipts) {
+      if (!refresh.participants.includes(receipt.index) || good.has(receipt.index)) continue;
+      if (placement[receipt.index] !== receipt.node || !this.liveMember(receipt.node, partition)) continue;
+      const digest = refreshReceiptDigest(this.verifier.clusterId, { ...refresh, ...receipt });
+      if (this.verifier.verify(receipt.node, digest, receipt.receipt)) good.set(receipt.index, receipt);
+    }
+    const receipts = refresh.participants.flatMap((index) => good.get(index) ?? []);
+    return receipts.length === refresh.participants.length
+      ? { receipts }
+      : { refusal: 'missing-refresh-receipt' };
   }
 
   private endorsed(

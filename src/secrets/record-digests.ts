@@ -33,3 +33,36 @@ export function receiptDigest(clusterId: string, fields: ReceiptFields): Buffer 
     node,
   });
 }
+
+/** What a refresh participant signs (I-R1): its new share's commitment, for this session and generation. */
+export interface RefreshReceiptFields {
+  readonly session: string;
+  readonly tenant: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly version: number;
+  readonly writeId: string;
+  readonly generation: number;
+  readonly index: number;
+  readonly commitment: string;
+  readonly node: string;
+}
+
+const REFRESH_RECEIPT_FIELDS = [
+  'session',
+  'tenant',
+  'namespace',
+  'name',
+  'version',
+  'writeId',
+  'generation',
+  'index',
+  'commitment',
+  'node',
+] as const satisfies ReadonlyArray<keyof RefreshReceiptFields>;
+
+/** Exactly these fields are signed, whatever else the object carries. */
+export function refreshReceiptDigest(clusterId: string, fields: RefreshReceiptFields): Buffer {
+  const signed = Object.fromEntries(REFRESH_RECEIPT_FIELDS.map((field) => [field, fields[field]]));
+  return digestOf('dsv/refresh-receipt/v1', clusterId, signed);
+}

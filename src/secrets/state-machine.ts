@@ -16,10 +16,17 @@ import type {
 } from './log-entry.ts';
 import type { DecodedRecord } from './log-codec.ts';
 import type { RecordAuthority } from './record-authority.ts';
+import { DEFAULT_REFRESH_LIMITS, RefreshMachine, type RefreshLimits } from './refresh-machine.ts';
 
 export type ShardEffects = Pick<
   ShardStore,
-  'promote' | 'discardStaged' | 'destroyKey' | 'destroyVersionExcept' | 'destroyTenant'
+  | 'promote'
+  | 'discardStaged'
+  | 'destroyKey'
+  | 'destroyVersionExcept'
+  | 'destroyTenant'
+  | 'promoteGeneration'
+  | 'discardGeneration'
 >;
 
 /** The node's keyring, as far as applying a record touches it (crypto-shred is synchronous on purpose). */
@@ -42,6 +49,8 @@ export interface StateMachineOptions {
    * state machine's own logic leave it out, and then every well-formed record counts.
    */
   readonly authority?: RecordAuthority;
+  /** Proactive share refresh's log-time limits (I-R1); the same on every node. */
+  readonly refresh?: RefreshLimits;
   /** Told once per refusal reason and record (I-L6: counted and logged, never a stall). */
   readonly onRefused?: (partition: number, offset: number, reason: string, signer?: string) => void;
 }
@@ -56,11 +65,14 @@ export class SecretStateMachine {
   private readonly view: ViewStore;
   private readonly shards: ShardEffects;
   private readonly options: StateMachineOptions;
+  private readonly refresh: RefreshMachine;
 
   constructor(view: ViewStore, shards: ShardEffects, options: StateMachineOptions) {
     this.view = view;
     this.shards = shards;
     this.options = options;
+    const limits = options.refresh ?? DEFAULT_REFRESH_LIMITS;
+    this.refresh = new RefreshMachine(view, shards, limits, options.authority);
   }
 
   /**
@@ -75,6 +87,7 @@ export class SecretStateMachine {
     for (const writeId of this.view.pendingWritesBefore(partition, logTime - this.options.pendingTimeoutMs)) {
       this.abort(writeId, 'timeout');
     }
+    this.refresh.expire(partition, logTime); // refreshes too (I-R1)
     if (record && 'entry' in record) this.applySigned(partition, offset, record, logTime);
     else if (record) this.refuse(partition, offset, record.rejected);
     this.view.setApplied(partition, offset + 1, logTime);
@@ -117,6 +130,12 @@ export class SecretStateMachine {
         return this.applyAbort(entry);
       case 'tick':
         return;
+      case 'refresh-start':
+      case 'refresh-commit':
+      case 'refresh-abort':
+        return this.refresh.apply(partition, entry, signer, logTime, (reason) =>
+          this.refuse(partition, offset, reason, signer),
+        );
       case 'keys-rotate':
         // The record's own offset is the epoch: a seal on this node after applying it needs a newer DEK.
         if (!this.view.isShredded(entry.tenant)) this.view.setKeyEpoch(entry.tenant, offset + 1);
@@ -312,6 +331,7 @@ export class SecretStateMachine {
         writeId: write.writeId,
         validFrom,
         validTo: null,
+        generation: 0,
         holders: [...new Set(shards.map((shard) => shard.node))].sort(),
         commitments: Object.fromEntries(shards.map((shard) => [String(shard.index), shard.commitment])),
       });
@@ -367,7 +387,8 @@ export class SecretStateMachine {
   private applyShareRestored(entry: ShareRestoredEntry, signer: string): void {
     const key = keyOf(entry.tenant, entry);
     const info = this.view.version(key, entry.version);
-    if (!info || info.writeId !== entry.writeId) return;
+    // A restore of a superseded generation (a recovery that raced a refresh) changes nothing (I-R1).
+    if (!info || info.writeId !== entry.writeId || (entry.generation ?? 0) !== info.generation) return;
     this.view.restoreShard(key, entry.version, signer, entry.index, entry.commitment);
   }
 

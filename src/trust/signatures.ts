@@ -4,7 +4,7 @@ import { createHash, sign, type KeyObject } from 'node:crypto';
 import { OPERATOR, publicKeyOf, type ClusterManifest } from './cluster-identity.ts';
 import { verifyEd25519 } from './signature-verdicts.ts';
 
-export type SignatureDomain = 'dsv/endorse/v1' | 'dsv/stage-receipt/v1';
+export type SignatureDomain = 'dsv/endorse/v1' | 'dsv/stage-receipt/v1' | 'dsv/refresh-receipt/v1';
 
 /** JSON with object keys sorted at every level, so two nodes hash the same body to the same digest. */
 export function canonicalJson(value: unknown): string {

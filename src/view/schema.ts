@@ -90,7 +90,7 @@ export function migrateView(db: DatabaseSync): void {
   addColumn(db, 'view_writes', 'stager', 'TEXT');
 }
 
-function addColumn(db: DatabaseSync, table: string, column: string, type: string): void {
+export function addColumn(db: DatabaseSync, table: string, column: string, type: string): void {
   const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
   if (!columns.some((row) => row.name === column))
     db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);

@@ -2,6 +2,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StatementCache } from '../platform/statement-cache.ts';
 import type { SecretKey } from '../kernel/secret-key.ts';
+import { RefreshView } from './refresh-view.ts';
 import { migrateView } from './schema.ts';
 import { NO_QUOTA, type HoldRecord, type TenantQuota } from './view-types.ts';
 import type {
@@ -26,6 +27,7 @@ function toVersion(row: Row): VersionInfo {
     validFrom: num(row.valid_from),
     validTo: row.valid_to === null ? null : num(row.valid_to),
     holders: JSON.parse(str(row.holders)) as string[],
+    generation: num(row.generation ?? 0),
     ...(row.commitments ? { commitments: JSON.parse(str(row.commitments)) as Record<string, string> } : {}),
   };
 }
@@ -69,11 +71,14 @@ export class ViewStore {
   readonly db: DatabaseSync;
   private readonly statements: StatementCache;
   private readonly keyEpochListeners: Array<(tenant: string) => void> = [];
+  /** Proactive share refresh (I-R1): sessions and each version's current generation. */
+  readonly refreshes: RefreshView;
 
   constructor(db: DatabaseSync) {
     this.db = db;
     this.statements = new StatementCache(db);
     migrateView(db);
+    this.refreshes = new RefreshView(db);
   }
 
   private sql(text: string): StatementSync {

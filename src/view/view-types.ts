@@ -14,8 +14,13 @@ export interface VersionInfo {
   readonly validFrom: number;
   readonly validTo: number | null;
   readonly holders: readonly string[];
-  /** Shard index → hiding commitment (base64) from the commit record (I-C2); absent on versions before it. */
+  /**
+   * Shard index → hiding commitment (base64) of the current generation (I-C2): from the commit record, then
+   * from each refresh-commit; absent on versions before commitments existed.
+   */
   readonly commitments?: Readonly<Record<string, string>>;
+  /** The current share generation (proactive refresh, I-R1): 0 as written, + 1 per committed refresh. */
+  readonly generation: number;
 }
 
 export type WriteKind = 'batch' | 'repair';

@@ -102,6 +102,7 @@ export async function executeBatch(
         validFrom: 0,
         validTo: null,
         holders: [],
+        generation: 0,
       };
       results[index] = {
         version: planned.version,

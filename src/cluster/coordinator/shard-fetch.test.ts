@@ -55,7 +55,15 @@ function fixture(behaviours: Record<string, Behaviour>) {
     membership: { isUp: () => true, markSeen: () => undefined },
     logger: pino({ level: 'silent' }),
   } as unknown as CoordinatorContext;
-  const version: VersionInfo = { version: 1, writeId, validFrom: 0, validTo: null, holders: [], commitments };
+  const version: VersionInfo = {
+    version: 1,
+    writeId,
+    validFrom: 0,
+    validTo: null,
+    holders: [],
+    commitments,
+    generation: 0,
+  };
   const caller = { credentialFor: () => ({ kind: 'anonymous' }) } as never;
   return { context, version, asked, caller };
 }
