@@ -11,6 +11,8 @@ export interface StoredLogin {
   /** Every node of the login's cluster (`GET /v2/sys/cluster` at login): the token goes to these, and a
    * command falls back to them when the first is unreachable. Absent in logins made before. */
   readonly urls?: readonly string[];
+  /** `dsv login --client-side`: values are split and combined on this machine by default (issue 9). */
+  readonly clientSide?: boolean;
 }
 
 /** `DSV_CONFIG` (a file path, for tests and several logins), else `$XDG_CONFIG_HOME/dsv/config.json`, else `~/.config/dsv/config.json`. */
@@ -43,7 +45,12 @@ export function readLogin(path: string = configPath()): StoredLogin | undefined 
     );
   }
   const urls = Array.isArray(login.urls) ? login.urls.filter((url) => typeof url === 'string') : undefined;
-  return { url: login.url, token: login.token, ...(urls === undefined ? {} : { urls }) };
+  return {
+    url: login.url,
+    token: login.token,
+    ...(urls === undefined ? {} : { urls }),
+    ...(login.clientSide === true ? { clientSide: true } : {}),
+  };
 }
 
 /** Written to a private temp file beside the target, then renamed: a reader never sees half a file. */
@@ -52,7 +59,12 @@ export function writeLogin(login: StoredLogin, path: string = configPath()): voi
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `.config.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const stored = { url: login.url, token: login.token, ...(login.urls ? { urls: login.urls } : {}) };
+    const stored = {
+      url: login.url,
+      token: login.token,
+      ...(login.urls ? { urls: login.urls } : {}),
+      ...(login.clientSide ? { clientSide: true } : {}),
+    };
     writeFileSync(temp, `${JSON.stringify(stored, null, 2)}\n`, {
       mode: 0o600,
       flag: 'wx',

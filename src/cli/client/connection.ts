@@ -1,6 +1,8 @@
 // Which node and token a command uses: --url/--token, then DSV_URL/DSV_TOKEN, then the stored login.
 import { Option, type Command } from 'commander';
-import { readLogin } from './config-store.ts';
+import { DsvClient } from '../../../client/index.ts';
+import { DsvError } from '../../errors/index.ts';
+import { readLogin, type StoredLogin } from './config-store.ts';
 import { origin } from './failover.ts';
 import { V2Client, type Connection } from './v2-client.ts';
 
@@ -35,7 +37,7 @@ export function resolveConnection(
   const login = readLogin();
   const url = options.url ?? env.DSV_URL ?? login?.url ?? FALLBACK_URL;
   const cluster = login === undefined ? [] : [login.url, ...(login.urls ?? [])];
-  const inCluster = cluster.some((node) => origin(node) === origin(url));
+  const inCluster = isLoginCluster(login, url);
   const seen = new Set([origin(url)]);
   const fallbacks = inCluster
     ? cluster.filter((node) => !seen.has(origin(node)) && seen.add(origin(node)) !== undefined)
@@ -47,4 +49,38 @@ export function resolveConnection(
 
 export function clientFor(options: ConnectionOptions): V2Client {
   return new V2Client(resolveConnection(options));
+}
+
+/** Whether `url` is one of the login's nodes (its token and its defaults apply there). */
+function isLoginCluster(login: StoredLogin | undefined, url: string): boolean {
+  const cluster = login === undefined ? [] : [login.url, ...(login.urls ?? [])];
+  return cluster.some((node) => origin(node) === origin(url));
+}
+
+export type ModeOptions = ConnectionOptions & { clientSide?: boolean };
+
+/** `--client-side` / `--no-client-side` (issue 9): split and combine values on this machine, or not. */
+export function withClientSide(command: Command): Command {
+  return command
+    .option('--client-side', 'split and combine values on this machine: nodes see only shards')
+    .option('--no-client-side', 'let a node split and combine (overrides the login default)');
+}
+
+/** The flag, else the default of the login the command uses (`dsv login --client-side`), else server-side. */
+export function usesClientSide(options: ModeOptions, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (options.clientSide !== undefined) return options.clientSide;
+  const login = readLogin();
+  const url = options.url ?? env.DSV_URL ?? login?.url ?? FALLBACK_URL;
+  return login?.clientSide === true && isLoginCluster(login, url);
+}
+
+/** The client library for this connection (client-side mode needs a token: holder credentials derive from it). */
+export function dsvClientFor(options: ConnectionOptions): DsvClient {
+  const { url, token, fallbacks } = resolveConnection(options);
+  if (token === undefined)
+    throw new DsvError(
+      'DSV_AUTH_REQUIRED',
+      `Client-side mode needs a token for ${url}: run dsv login, or pass --token / DSV_TOKEN`,
+    );
+  return new DsvClient({ url, token, ...(fallbacks === undefined ? {} : { fallbacks }) });
 }

@@ -1,21 +1,29 @@
 // Sends the chosen lines of a .env file to POST /v2/env:transform (all-or-nothing on the server) and turns a
 // resolved file into variables for `dsv run` — in memory only.
 import { parseEnv } from 'node:util';
+import { DsvClient } from '../../../client/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { pairOutput, transformRequest, type EnvFile, type EnvLineKind } from './env-lines.ts';
 import type { V2Client } from './v2-client.ts';
 
-/** Transformed text of each chosen line, by line number; no request when there is nothing to transform. */
+/**
+ * Transformed text of each chosen line, by line number; no request when there is nothing to transform. With
+ * the client library (client-side mode) the same request text is transformed on this machine instead: one
+ * intent for the file, values split and combined here.
+ */
 export async function transformLines(
-  client: V2Client,
+  client: V2Client | DsvClient,
   namespace: string,
   file: EnvFile,
   kinds: readonly EnvLineKind[],
 ): Promise<Map<number, string>> {
   if (!file.lines.some((line) => kinds.includes(line.kind))) return new Map();
+  const request = transformRequest(file, kinds);
+  if (client instanceof DsvClient)
+    return pairOutput(file, kinds, await client.transformEnv(namespace, request));
   const response = await client.request('POST', '/v2/env:transform', {
     query: { namespace },
-    text: transformRequest(file, kinds),
+    text: request,
     headers: { accept: 'text/plain, application/problem+json' },
   });
   return pairOutput(file, kinds, response.text);

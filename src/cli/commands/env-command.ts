@@ -4,7 +4,15 @@ import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
 import { namespaceOption } from '../client/option-parsers.ts';
 import { DsvError } from '../../errors/index.ts';
-import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
+import {
+  clientFor,
+  dsvClientFor,
+  usesClientSide,
+  withClientSide,
+  withConnection,
+  type ConnectionOptions,
+  type ModeOptions,
+} from '../client/connection.ts';
 import { countKind, refuseEncLines, renderEnvFile, splitEnvFile, type EnvFile } from '../client/env-lines.ts';
 import { transformLines } from '../client/env-transform.ts';
 import { action, printJson } from '../client/output.ts';
@@ -13,7 +21,11 @@ import { writePrivateFile } from '../client/private-file.ts';
 import { segment } from '../client/v2-client.ts';
 import { listAll } from '../client/v2-client.ts';
 
-type EnvOptions = ConnectionOptions & { namespace: string; output?: string };
+type EnvOptions = ModeOptions & { namespace: string; output?: string };
+
+/** The server's transform, or this machine's (`--client-side`, or the login's default). */
+export const envTransformer = (options: ModeOptions) =>
+  usesClientSide(options) ? dsvClientFor(options) : clientFor(options);
 
 export async function readEnvFile(path: string): Promise<EnvFile> {
   let content: string;
@@ -34,20 +46,22 @@ export function registerEnvCommand(program: Command): void {
     .description('.env files: store enc(…) values, resolve secret(…) references');
 
   withConnection(
-    env
-      .command('encrypt <file>')
-      .description(
-        'store every NAME=enc(value) as secret NAME and write NAME=secret(NAME) instead (all or nothing)',
-      )
-      .addOption(namespaceOption())
-      .option('-o, --output <file>', 'write here ("-" for stdout); default: rewrite <file> in place'),
+    withClientSide(
+      env
+        .command('encrypt <file>')
+        .description(
+          'store every NAME=enc(value) as secret NAME and write NAME=secret(NAME) instead (all or nothing)',
+        )
+        .addOption(namespaceOption())
+        .option('-o, --output <file>', 'write here ("-" for stdout); default: rewrite <file> in place'),
+    ),
   ).action(
     action(async (path: string, options: EnvOptions) => {
       const file = await readEnvFile(path);
       const count = countKind(file, 'enc');
       // Only enc(…) lines go to the server: secret(…) lines stay references, never resolved into this file.
       const replaced = await withProgress(`storing ${count} values in ${options.namespace}…`, () =>
-        transformLines(clientFor(options), options.namespace, file, ['enc']),
+        transformLines(envTransformer(options), options.namespace, file, ['enc']),
       );
       const target = options.output ?? path;
       const content = renderEnvFile(file, replaced);
@@ -60,18 +74,20 @@ export function registerEnvCommand(program: Command): void {
   );
 
   withConnection(
-    env
-      .command('resolve <file>')
-      .description('replace every X=secret(NAME[, version=N]) with its value; other lines are kept')
-      .addOption(namespaceOption())
-      .option('-o, --output <file>', 'write here (mode 0600); default: stdout'),
+    withClientSide(
+      env
+        .command('resolve <file>')
+        .description('replace every X=secret(NAME[, version=N]) with its value; other lines are kept')
+        .addOption(namespaceOption())
+        .option('-o, --output <file>', 'write here (mode 0600); default: stdout'),
+    ),
   ).action(
     action(async (path: string, options: EnvOptions) => {
       const file = await readEnvFile(path);
       refuseEncLines(file);
       const count = countKind(file, 'secret');
       const replaced = await withProgress(`resolving ${count} references…`, () =>
-        transformLines(clientFor(options), options.namespace, file, ['secret']),
+        transformLines(envTransformer(options), options.namespace, file, ['secret']),
       );
       const content = renderEnvFile(file, replaced);
       const target = options.output ?? '-';

@@ -1,5 +1,6 @@
 // `dsv login` / `dsv logout`: verify a token against a node, keep `{url, token}` in the private config file.
 import { Option, type Command } from 'commander';
+import { DsvClient } from '../../../client/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { configPath, removeLogin, writeLogin } from '../client/config-store.ts';
 import { FALLBACK_URL } from '../client/connection.ts';
@@ -24,9 +25,13 @@ export function registerLoginCommand(program: Command): void {
     .addOption(
       new Option('--token <token>', 'the token (visible in `ps` and shell history: prefer the prompt)'),
     )
+    .option(
+      '--client-side',
+      'make client-side mode the default: values are split and combined on this machine (--no-client-side per command)',
+    )
     .option('--json', 'machine-readable output')
     .action(
-      action(async (options: { url?: string; token?: string; json?: boolean }) => {
+      action(async (options: { url?: string; token?: string; json?: boolean; clientSide?: boolean }) => {
         const url = options.url ?? process.env.DSV_URL ?? FALLBACK_URL;
         const token = (
           options.token ??
@@ -46,7 +51,10 @@ export function registerLoginCommand(program: Command): void {
           .filter((node): node is string => typeof node === 'string' && !seen.has(origin(node)))
           .filter((node) => seen.add(origin(node)) !== undefined);
         const urls = [url, ...others];
-        writeLogin({ url, token, urls });
+        const clientSide = options.clientSide === true;
+        // The cluster must speak the client-side protocol before it becomes the default.
+        if (clientSide) await new DsvClient({ url, token, fallbacks: others }).topology();
+        writeLogin({ url, token, urls, ...(clientSide ? { clientSide } : {}) });
         // The token is never printed back; the accessor names it for `dsv token revoke`.
         if (options.json)
           return printJson({
@@ -55,12 +63,14 @@ export function registerLoginCommand(program: Command): void {
             accessor: self.accessor,
             tenant: self.tenant,
             root: self.root,
+            mode: clientSide ? 'client-side' : 'server-side',
             config: configPath(),
           });
         const kind = self.root ? 'root token' : `tenant ${self.tenant}`;
         console.log(`logged in to ${url} (${kind}, accessor ${self.accessor}); saved in ${configPath()}`);
         if (others.length > 0)
           console.log(`cluster of ${urls.length} nodes: ${urls.join(', ')} (the token works on each)`);
+        if (clientSide) console.log(`mode: ${modeLine(true)}`);
       }),
     );
 
@@ -76,3 +86,7 @@ export function registerLoginCommand(program: Command): void {
       }),
     );
 }
+
+/** How `dsv status` and `dsv login` name a login's mode (issue 9). */
+export const modeLine = (clientSide: boolean): string =>
+  clientSide ? 'client-side (values are split and combined on this machine)' : 'server-side';

@@ -5,29 +5,31 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { withExitCode } from '../admin-client.ts';
-import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
+import { withClientSide, withConnection, type ModeOptions } from '../client/connection.ts';
 import { refuseEncLines } from '../client/env-lines.ts';
 import { environmentOf, transformLines } from '../client/env-transform.ts';
 import { action } from '../client/output.ts';
 import { namespaceOption } from '../client/option-parsers.ts';
-import { readEnvFile } from './env-command.ts';
+import { envTransformer, readEnvFile } from './env-command.ts';
 
-type RunOptions = ConnectionOptions & { namespace: string; envFile: string; override?: boolean };
+type RunOptions = ModeOptions & { namespace: string; envFile: string; override?: boolean };
 
 // Not SIGUSR1: Node reserves it for the inspector.
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
 
 export function registerRunCommand(program: Command): void {
   withConnection(
-    program
-      .command('run')
-      .description('run a command with the .env file resolved into its environment (never written to disk)')
-      .argument('<command...>', 'the command and its arguments, after --')
-      .option('--env-file <file>', 'the .env file to resolve', '.env')
-      .addOption(namespaceOption())
-      .option('--no-override', 'keep variables already set in the environment')
-      .passThroughOptions()
-      .usage('[options] -- <command> [args...]'),
+    withClientSide(
+      program
+        .command('run')
+        .description('run a command with the .env file resolved into its environment (never written to disk)')
+        .argument('<command...>', 'the command and its arguments, after --')
+        .option('--env-file <file>', 'the .env file to resolve', '.env')
+        .addOption(namespaceOption())
+        .option('--no-override', 'keep variables already set in the environment')
+        .passThroughOptions()
+        .usage('[options] -- <command> [args...]'),
+    ),
     { json: false }, // the command's own output is all there is
   ).action(
     action(async (command: string[], options: RunOptions) => {
@@ -35,7 +37,7 @@ export function registerRunCommand(program: Command): void {
       if (file === undefined) throw new DsvError('DSV_INPUT_INVALID', 'No command to run');
       const envFile = await readEnvFile(options.envFile);
       refuseEncLines(envFile);
-      const resolved = await transformLines(clientFor(options), options.namespace, envFile, ['secret']);
+      const resolved = await transformLines(envTransformer(options), options.namespace, envFile, ['secret']);
       const variables = environmentOf(envFile, resolved);
       const childEnv: NodeJS.ProcessEnv = { ...process.env };
       // The child gets the secrets it asked for, not the credential that can read every other one.

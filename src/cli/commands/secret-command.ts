@@ -2,7 +2,15 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
-import { clientFor, withConnection, type ConnectionOptions } from '../client/connection.ts';
+import {
+  clientFor,
+  dsvClientFor,
+  usesClientSide,
+  withClientSide,
+  withConnection,
+  type ConnectionOptions,
+  type ModeOptions,
+} from '../client/connection.ts';
 import { instant, namespaceOption, positiveInteger } from '../client/option-parsers.ts';
 import { action, printJson, printTable } from '../client/output.ts';
 import { withProgress } from '../client/progress.ts';
@@ -29,7 +37,7 @@ interface VersionsBody {
 
 const secretPath = (namespace: string, name: string) => `/v2/secrets/${segment(namespace)}/${segment(name)}`;
 
-type PutOptions = ConnectionOptions & {
+type PutOptions = ModeOptions & {
   fromFile?: string;
   createOnly?: boolean;
   ifVersion?: number;
@@ -77,18 +85,23 @@ export function registerSecretCommand(program: Command): void {
   const secret = program.command('secret').description('store, read, list and delete secrets (v2 API)');
 
   withConnection(
-    secret
-      .command('put <namespace> <name> [value]')
-      .description('store a new version (value from the argument, --from-file, a prompt or stdin, verbatim)')
-      .option('--from-file <file>', 'read the value from a file, byte for byte')
-      .option('--create-only', 'fail with DSV_SECRET_EXISTS if the secret exists')
-      .option('--if-version <n>', 'compare-and-set: only if the latest version is n', positiveInteger)
-      .option('--idempotency-key <key>', 'a retry with the same key replays the first answer'),
+    withClientSide(
+      secret
+        .command('put <namespace> <name> [value]')
+        .description(
+          'store a new version (value from the argument, --from-file, a prompt or stdin, verbatim)',
+        )
+        .option('--from-file <file>', 'read the value from a file, byte for byte')
+        .option('--create-only', 'fail with DSV_SECRET_EXISTS if the secret exists')
+        .option('--if-version <n>', 'compare-and-set: only if the latest version is n', positiveInteger)
+        .option('--idempotency-key <key>', 'a retry with the same key replays the first answer'),
+    ),
   ).action(
     action(async (namespace: string, name: string, value: string | undefined, options: PutOptions) => {
       if (options.createOnly && options.ifVersion !== undefined) {
         throw new DsvError('DSV_INPUT_INVALID', '--create-only and --if-version exclude each other');
       }
+      if (usesClientSide(options)) return putClientSide(namespace, name, value, options);
       const headers: Record<string, string> = {};
       if (options.createOnly) headers['if-none-match'] = '*';
       if (options.ifVersion !== undefined) headers['if-match'] = `"${options.ifVersion}"`;
@@ -106,25 +119,29 @@ export function registerSecretCommand(program: Command): void {
   );
 
   withConnection(
-    secret
-      .command('get <namespace> <name>')
-      .description('print the value, exactly as stored (a newline is added only on a terminal)')
-      .option('--version <n>', 'a specific version', positiveInteger)
-      .option('--as-of <time>', 'the version that was current at this time (RFC 3339)', instant)
-      .option('--to-file <file>', 'write the value to a file (mode 0600), byte for byte'),
+    withClientSide(
+      secret
+        .command('get <namespace> <name>')
+        .description('print the value, exactly as stored (a newline is added only on a terminal)')
+        .option('--version <n>', 'a specific version', positiveInteger)
+        .option('--as-of <time>', 'the version that was current at this time (RFC 3339)', instant)
+        .option('--to-file <file>', 'write the value to a file (mode 0600), byte for byte'),
+    ),
   ).action(
     action(
       async (
         namespace: string,
         name: string,
-        options: ConnectionOptions & { version?: number; asOf?: string; toFile?: string },
+        options: ModeOptions & { version?: number; asOf?: string; toFile?: string },
       ) => {
         if (options.version !== undefined && options.asOf !== undefined) {
           throw new DsvError('DSV_INPUT_INVALID', '--version and --as-of exclude each other');
         }
-        const read = await clientFor(options).json<SecretRead>('GET', secretPath(namespace, name), {
-          query: { version: options.version, asOf: options.asOf },
-        });
+        const read = usesClientSide(options)
+          ? await getClientSide(namespace, name, options)
+          : await clientFor(options).json<SecretRead>('GET', secretPath(namespace, name), {
+              query: { version: options.version, asOf: options.asOf },
+            });
         const bytes = readBytes(read);
         if (options.toFile !== undefined) {
           writePrivateFile(options.toFile, bytes);
@@ -249,6 +266,51 @@ export function registerSecretCommand(program: Command): void {
       },
     ),
   );
+}
+
+/** `secret put --client-side`: the value is split here (client/); the same output as the server path. */
+async function putClientSide(
+  namespace: string,
+  name: string,
+  value: string | undefined,
+  options: PutOptions,
+): Promise<void> {
+  const bytes = readBytes(await valueToStore(value, options));
+  try {
+    const result = await dsvClientFor(options).put(namespace, name, bytes, {
+      ...(options.createOnly ? { ifNoneMatch: '*' as const } : {}),
+      ...(options.ifVersion === undefined ? {} : { ifMatch: options.ifVersion }),
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    });
+    const outcome = result.created ? 'created' : result.unchanged ? 'unchanged' : 'updated';
+    if (options.json) return printJson({ namespace, name, version: result.version, outcome });
+    console.log(`${outcome} ${namespace}/${name} version ${result.version}`);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/** `secret get --client-side`: combined here from the holders' shards, shaped as the v2 answer. */
+async function getClientSide(
+  namespace: string,
+  name: string,
+  options: ConnectionOptions & { version?: number; asOf?: string },
+): Promise<SecretRead> {
+  const read = await dsvClientFor(options).get(namespace, name, {
+    ...(options.version === undefined ? {} : { version: options.version }),
+    ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+  });
+  const body = putBody(read.value);
+  read.value.fill(0);
+  const { version, validFrom, validTo } = read;
+  return {
+    namespace: namespace.normalize('NFC'),
+    name: name.normalize('NFC'),
+    ...body,
+    version,
+    validFrom,
+    validTo,
+  };
 }
 
 /** A .env key every dotenv reader takes: letters, digits and `_`, not starting with a digit (`.`/`-` too). */

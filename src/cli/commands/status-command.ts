@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { DsvError } from '../../errors/index.ts';
 import { reportAndExit } from '../admin-client.ts';
-import { resolveConnection } from '../client/connection.ts';
+import { usesClientSide, resolveConnection } from '../client/connection.ts';
+import { modeLine } from './login-command.ts';
 import { unreachable } from '../client/unreachable.ts';
 
 interface PeerRow {
@@ -94,8 +95,10 @@ export function registerStatusCommand(program: Command): void {
           getJson(new URL('/api/v1/cluster/nodes', options.url), dispatcher, token),
           getJson(new URL('/api/v1/cluster/status', options.url), dispatcher, token),
         ])) as [NodeStatusBody, { totalNodes: number; healthyNodes: number }];
+        const clientSide = usesClientSide(given);
         if (options.json) {
-          console.log(JSON.stringify({ url: options.url, cluster: figures, node: status }, null, 2));
+          const mode = clientSide ? 'client-side' : 'server-side';
+          console.log(JSON.stringify({ url: options.url, mode, cluster: figures, node: status }, null, 2));
           return;
         }
         const now = Date.now();
@@ -128,6 +131,7 @@ export function registerStatusCommand(program: Command): void {
         console.log(
           `LAG = records ${status.nodeId} has applied that the node had not at its last health answer`,
         );
+        console.log(`mode: ${modeLine(clientSide)}`);
       } catch (error) {
         reportAndExit(error);
       } finally {
