@@ -38,22 +38,11 @@ function refuseRepeats(operations: readonly EnvOperation[]): void {
 }
 
 function toWriteOp(namespace: string, operation: EnvOperation): WriteOp {
-  switch (operation.kind) {
-    case 'create':
-    case 'update': {
-      const { bytes } = valueBytes(operation.value);
-      return { op: operation.kind, namespace, name: operation.key, value: bytes };
-    }
-    case 'get':
-      return {
-        op: 'read',
-        namespace,
-        name: operation.name,
-        ...(operation.version === undefined ? {} : { version: operation.version }),
-      };
-    case 'delete':
-      return { op: 'delete', namespace, name: operation.key };
-  }
+  if (operation.kind === 'create' || operation.kind === 'update')
+    return { op: operation.kind, namespace, name: operation.key, value: valueBytes(operation.value).bytes };
+  if (operation.kind === 'delete') return { op: 'delete', namespace, name: operation.key };
+  const pinned = operation.version === undefined ? {} : { version: operation.version };
+  return { op: 'read', namespace, name: operation.name, ...pinned };
 }
 
 const LINE_MESSAGES: Partial<Record<string, string>> = {

@@ -58,26 +58,18 @@ describe('client-side stage', () => {
   it('resolves once every key has W receipts, with the stragglers that arrive within the grace', async () => {
     const calls = stageCalls(context, targets);
     const slow = calls[2]?.holder.nodeId;
-    const receipts = await gatherReceipts(
-      calls,
-      2,
-      async (call) => {
-        if (call.holder.nodeId === slow) await new Promise((resolve) => setTimeout(resolve, 20));
-        return receiptsOf(call);
-      },
-      200,
-    );
-    assert.equal(receipts.length, 6);
-    const late = await gatherReceipts(
-      calls,
-      2,
-      async (call) => {
-        if (call.holder.nodeId === slow) await new Promise((resolve) => setTimeout(resolve, 400));
-        return receiptsOf(call);
-      },
-      10,
-    );
-    assert.equal(late.length, 4, 'committed without the straggler');
+    const gather = (delayMs: number, graceMs: number) =>
+      gatherReceipts(
+        calls,
+        2,
+        async (call) => {
+          if (call.holder.nodeId === slow) await new Promise((resolve) => setTimeout(resolve, delayMs));
+          return receiptsOf(call);
+        },
+        graceMs,
+      );
+    assert.equal((await gather(20, 200)).length, 6);
+    assert.equal((await gather(400, 10)).length, 4, 'committed without the straggler');
   });
 
   it('counts only receipts for shards the call sent; too few is 503 DSV_WRITE_QUORUM_FAILED', async () => {

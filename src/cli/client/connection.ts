@@ -84,3 +84,7 @@ export function dsvClientFor(options: ConnectionOptions): DsvClient {
     );
   return new DsvClient({ url, token, ...(fallbacks === undefined ? {} : { fallbacks }) });
 }
+
+/** The client a value-carrying command uses: the library (client-side mode) or the v2 API's. */
+export const clientInMode = (options: ModeOptions): DsvClient | V2Client =>
+  usesClientSide(options) ? dsvClientFor(options) : clientFor(options);

@@ -6,8 +6,7 @@ import { namespaceOption } from '../client/option-parsers.ts';
 import { DsvError } from '../../errors/index.ts';
 import {
   clientFor,
-  dsvClientFor,
-  usesClientSide,
+  clientInMode,
   withClientSide,
   withConnection,
   type ConnectionOptions,
@@ -22,10 +21,6 @@ import { segment } from '../client/v2-client.ts';
 import { listAll } from '../client/v2-client.ts';
 
 type EnvOptions = ModeOptions & { namespace: string; output?: string };
-
-/** The server's transform, or this machine's (`--client-side`, or the login's default). */
-export const envTransformer = (options: ModeOptions) =>
-  usesClientSide(options) ? dsvClientFor(options) : clientFor(options);
 
 export async function readEnvFile(path: string): Promise<EnvFile> {
   let content: string;
@@ -61,7 +56,7 @@ export function registerEnvCommand(program: Command): void {
       const count = countKind(file, 'enc');
       // Only enc(…) lines go to the server: secret(…) lines stay references, never resolved into this file.
       const replaced = await withProgress(`storing ${count} values in ${options.namespace}…`, () =>
-        transformLines(envTransformer(options), options.namespace, file, ['enc']),
+        transformLines(clientInMode(options), options.namespace, file, ['enc']),
       );
       const target = options.output ?? path;
       const content = renderEnvFile(file, replaced);
@@ -87,7 +82,7 @@ export function registerEnvCommand(program: Command): void {
       refuseEncLines(file);
       const count = countKind(file, 'secret');
       const replaced = await withProgress(`resolving ${count} references…`, () =>
-        transformLines(envTransformer(options), options.namespace, file, ['secret']),
+        transformLines(clientInMode(options), options.namespace, file, ['secret']),
       );
       const content = renderEnvFile(file, replaced);
       const target = options.output ?? '-';

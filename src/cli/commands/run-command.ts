@@ -5,12 +5,12 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
 import { withExitCode } from '../admin-client.ts';
-import { withClientSide, withConnection, type ModeOptions } from '../client/connection.ts';
+import { clientInMode, withClientSide, withConnection, type ModeOptions } from '../client/connection.ts';
 import { refuseEncLines } from '../client/env-lines.ts';
 import { environmentOf, transformLines } from '../client/env-transform.ts';
 import { action } from '../client/output.ts';
 import { namespaceOption } from '../client/option-parsers.ts';
-import { envTransformer, readEnvFile } from './env-command.ts';
+import { readEnvFile } from './env-command.ts';
 
 type RunOptions = ModeOptions & { namespace: string; envFile: string; override?: boolean };
 
@@ -37,7 +37,7 @@ export function registerRunCommand(program: Command): void {
       if (file === undefined) throw new DsvError('DSV_INPUT_INVALID', 'No command to run');
       const envFile = await readEnvFile(options.envFile);
       refuseEncLines(envFile);
-      const resolved = await transformLines(envTransformer(options), options.namespace, envFile, ['secret']);
+      const resolved = await transformLines(clientInMode(options), options.namespace, envFile, ['secret']);
       const variables = environmentOf(envFile, resolved);
       const childEnv: NodeJS.ProcessEnv = { ...process.env };
       // The child gets the secrets it asked for, not the credential that can read every other one.
