@@ -194,6 +194,11 @@ export function parseRecordLine(line: string): { record: AuditRecord } | { probl
     return { problem: 'not an object' };
   const keys = Object.keys(value);
   const r = value as Record<string, unknown>;
+  // Issue #13: a record of a later format is not "modified"; it needs the newer DSV that wrote it.
+  if (typeof r.v === 'number' && r.v > AUDIT_FORMAT)
+    return {
+      problem: `written by a newer DSV (audit format ${r.v}; this build reads up to ${AUDIT_FORMAT})`,
+    };
   const fields: readonly string[] = r.v === AUDIT_FORMAT ? AUDIT_FIELDS : AUDIT_FIELDS_V1;
   if (keys.length !== fields.length || keys.some((k, i) => k !== fields[i]))
     return { problem: 'wrong fields' };

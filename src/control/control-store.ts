@@ -1,4 +1,5 @@
 // The control view: tenants, token hashes and policies, as applied from the control partition (I-V1).
+import { addColumnIfMissing, migrateSchema, type Migration } from '../platform/schema-migrations.ts';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StatementCache } from '../platform/statement-cache.ts';
 import type { ControlEntry, PolicyRule } from './control-entry.ts';
@@ -17,16 +18,9 @@ export interface TokenRecord {
   readonly revokedAt: number | null;
 }
 
-export class ControlStore {
-  private readonly db: DatabaseSync;
-  private readonly statements: StatementCache;
-  /** Whose verifier of each token this store keeps: a token is usable here only if it names this node. */
-  readonly nodeId: string;
-
-  constructor(db: DatabaseSync, nodeId: string) {
-    this.db = db;
-    this.nodeId = nodeId;
-    this.statements = new StatementCache(db);
+/** The control view's tables, in order (issue #13); the first adopts databases from before versioning. */
+const CONTROL_MIGRATIONS: readonly Migration[] = [
+  (db) => {
     db.exec(`
       CREATE TABLE IF NOT EXISTS control_tenants (tenant TEXT PRIMARY KEY, created_at INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS control_tokens (
@@ -46,9 +40,21 @@ export class ControlStore {
         PRIMARY KEY (tenant, name)
       ) WITHOUT ROWID;
     `);
-    const columns = db.prepare('PRAGMA table_info(control_tokens)').all() as Array<{ name: string }>;
-    if (!columns.some((column) => column.name === 'creator'))
-      db.exec('ALTER TABLE control_tokens ADD COLUMN creator TEXT');
+    addColumnIfMissing(db, 'control_tokens', 'creator', 'TEXT');
+  },
+];
+
+export class ControlStore {
+  private readonly db: DatabaseSync;
+  private readonly statements: StatementCache;
+  /** Whose verifier of each token this store keeps: a token is usable here only if it names this node. */
+  readonly nodeId: string;
+
+  constructor(db: DatabaseSync, nodeId: string) {
+    this.db = db;
+    this.nodeId = nodeId;
+    this.statements = new StatementCache(db);
+    migrateSchema(db, 'control', CONTROL_MIGRATIONS);
   }
 
   private sql(text: string): StatementSync {

@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   DSV_LOG_MISCONFIGURED: spec(503, 'unavailable', 'Commit log is misconfigured'),
   DSV_LOG_CORRUPT: spec(503, 'unavailable', 'Commit log storage is corrupt'),
   DSV_LOG_IDENTITY_CHANGED: spec(503, 'unavailable', 'The commit log is not the one this node follows'),
+  DSV_DATA_DIR_NEWER: spec(503, 'unavailable', 'The data dir was written by a newer DSV'),
   DSV_WRITE_QUORUM_FAILED: spec(503, 'unavailable', 'Not enough nodes stored the secret', true),
   DSV_DELETE_QUORUM_FAILED: spec(503, 'unavailable', 'Not enough nodes confirmed the delete', true),
   DSV_INSUFFICIENT_SHARDS: spec(503, 'unavailable', 'Insufficient secret parts to reconstruct', true),

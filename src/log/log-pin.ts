@@ -1,6 +1,7 @@
 // The log a node follows is pinned (I-L8): on first start the node stores the log's identity in its database;
 // later it refuses to serve (503 DSV_LOG_IDENTITY_CHANGED) when the identity differs — another Kafka cluster, a
 // recreated topic, another embedded directory — or when a partition ends below what the node already applied.
+import { migrateSchema } from '../platform/schema-migrations.ts';
 import type { DatabaseSync } from 'node:sqlite';
 import { DsvError, isDsvError } from '../errors/index.ts';
 import type { CommitLog, LogIdentity } from './commit-log.ts';
@@ -25,7 +26,7 @@ export async function checkLogPin(
   log: CommitLog,
   applied: (partition: number) => number,
 ): Promise<void> {
-  db.exec(SCHEMA);
+  migrateSchema(db, 'log-pin', [(migrating) => migrating.exec(SCHEMA)]);
   // Applied offsets first: they only grow, so a later end offset of the same log is never below them.
   const appliedNow = Array.from({ length: log.partitionCount }, (_, partition) => applied(partition));
   const current = await log.identity();

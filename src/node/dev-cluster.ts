@@ -125,7 +125,11 @@ export class DevCluster implements DevControl {
       cluster.nodesById.set(member.nodeId, node);
     }
     try {
-      await Promise.all([...cluster.nodesById.values()].map((node) => node.start()));
+      // allSettled: a node that fails fast must not leave the others still starting, and then running, after
+      // the cluster was stopped (their files stay locked in this process).
+      const started = await Promise.allSettled([...cluster.nodesById.values()].map((node) => node.start()));
+      const failed = started.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
       await cluster.awaitMembership(10_000);
     } catch (error) {
       await cluster.stop();

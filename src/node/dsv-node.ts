@@ -31,6 +31,7 @@ import { SqliteShardStore } from '../shards/index.ts';
 import type { OpenedSealer, SealerFactory } from './sealers.ts';
 import { ViewStore } from '../view/index.ts';
 import { openNodeDatabase } from '../platform/node-database.ts';
+import { checkDatabaseFormat, stampDatabaseFormat } from '../platform/schema-migrations.ts';
 import { nodeConfigSchema, type NodeConfig, type NodeConfigInput } from './node-config.ts';
 import { nodeStatus, clusterFigures } from './node-status.ts';
 import { NodeMetrics, type MetricsSources } from './node-metrics.ts';
@@ -120,13 +121,16 @@ export class DsvNode {
     // Loaded before anything opens: a node with broken TLS files never starts (DESIGN §2, mutual TLS).
     const tls = config.tls ? loadNodeTls(config.tls) : undefined;
     for (const warning of tls?.warnings ?? []) logger.warn(warning);
-    const db = openNodeDatabase(join(config.dataDir, 'node.sqlite'));
+    const dbPath = join(config.dataDir, 'node.sqlite');
+    const db = openNodeDatabase(dbPath);
     const metrics = new NodeMetrics(config.nodeId);
     let sealer: OpenedSealer | undefined;
     // What a start that fails half-way must undo, newest first (a port in use must not leave loops running).
     const undo: Array<() => Promise<unknown>> = [];
     let auditSink: JsonlAuditSink | undefined;
     try {
+      // Issue #13: a database written by a newer DSV is refused before any context migrates anything.
+      checkDatabaseFormat(db, dbPath);
       const view = new ViewStore(db);
       // I-L8: the log this node follows is pinned; a replaced or truncated log refuses start-up (and serving).
       const logPin = await LogPin.check(
@@ -168,7 +172,12 @@ export class DsvNode {
           refusedRecords.push({ partition, offset, reason, signer }); // metrics: view.rejectedRecords()
           if (refusedOnce.has(reason)) return;
           refusedOnce.add(reason);
-          logger.warn({ partition, offset, reason }, 'refused a log record (logged once per reason)');
+          if (reason === 'newer-format')
+            logger.error(
+              { partition, offset, reason },
+              'the log holds a record written by a newer DSV; upgrade this node (logged once)',
+            );
+          else logger.warn({ partition, offset, reason }, 'refused a log record (logged once per reason)');
         },
         ...(keyring
           ? { keys: { destroyTenantKeys: (tenant: string) => void keyring.destroyTenant(tenant) } }
@@ -176,6 +185,7 @@ export class DsvNode {
       });
       const rewrap = keyring ? new RewrapWorker(shards, keyring, logger, config.rewrap) : undefined;
       const applier = new LogApplier(deps.log, view, machine, codec, logger, () => shards.flush());
+      stampDatabaseFormat(db); // every context has migrated its tables by now
       applier.start();
       undo.push(() => applier.stop());
       const auditDir = join(config.dataDir, 'audit');

@@ -65,6 +65,16 @@ describe('record envelope', () => {
     assert.deepEqual(opener.open(3, plain), { ok: false, reason: 'not-an-envelope' });
   });
 
+  it('a record of a later envelope format is named as such, not as garbage (issue #13: upgrade the node)', () => {
+    const sealed = sealRecord(signer, node0.manifest, node0.logKey, 3, body);
+    const later = Uint8Array.from(sealed);
+    later[3] = '3'.charCodeAt(0);
+    assert.deepEqual(opener.open(3, later), { ok: false, reason: 'newer-format' });
+    const earlier = Uint8Array.from(sealed);
+    earlier[3] = '1'.charCodeAt(0);
+    assert.deepEqual(opener.open(3, earlier), { ok: false, reason: 'not-an-envelope' });
+  });
+
   it('I-L5: a record moved to another partition or another cluster does not open', () => {
     const sealed = sealRecord(signer, node0.manifest, node0.logKey, 3, body);
     assert.equal(opener.open(4, sealed).ok, false);

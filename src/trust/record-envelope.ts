@@ -24,7 +24,24 @@ export interface RecordSigner {
 }
 
 /** Why a record was not accepted; each is a deterministic no-op on every node (I-L6). */
-export type RecordRejection = 'not-an-envelope' | 'unknown-signer' | 'bad-signature' | 'undecryptable';
+export type RecordRejection =
+  | 'not-an-envelope'
+  /** "DSV" and a later format digit: a newer DSV wrote it (issue #13); this node must be upgraded. */
+  | 'newer-format'
+  | 'unknown-signer'
+  | 'bad-signature'
+  | 'undecryptable';
+
+/** 'DSV' followed by the format digit: '2' is this build's envelope; a higher digit is a newer release's. */
+function isNewerFormat(bytes: Uint8Array): boolean {
+  const digit = bytes[MAGIC.length - 1] ?? 0;
+  return (
+    bytes.length >= MAGIC.length &&
+    Buffer.from(bytes.subarray(0, MAGIC.length - 1)).equals(MAGIC.subarray(0, MAGIC.length - 1)) &&
+    digit > (MAGIC[MAGIC.length - 1] ?? 0x39) &&
+    digit <= 0x39
+  );
+}
 
 export type OpenedRecord =
   | { readonly ok: true; readonly signer: string; readonly body: unknown }
@@ -79,6 +96,7 @@ export class RecordOpener {
   open(partition: number, value: Uint8Array): OpenedRecord {
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     const minimum = MAGIC.length + 1 + NONCE_BYTES + TAG_BYTES + SIGNATURE_BYTES;
+    if (isNewerFormat(bytes)) return { ok: false, reason: 'newer-format' };
     if (bytes.length < minimum || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
       return { ok: false, reason: 'not-an-envelope' };
     }

@@ -4,7 +4,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { SecretKey } from '../kernel/secret-key.ts';
 import { StatementCache } from '../platform/statement-cache.ts';
-import { addColumn } from './schema.ts';
 
 export type RefreshState = 'pending' | 'committed' | 'aborted';
 
@@ -66,30 +65,7 @@ export class RefreshView {
 
   constructor(db: DatabaseSync) {
     this.statements = new StatementCache(db);
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS view_refreshes (
-        session      TEXT PRIMARY KEY,
-        partition    INTEGER NOT NULL,
-        tenant       TEXT NOT NULL,
-        namespace    TEXT NOT NULL,
-        name         TEXT NOT NULL,
-        version      INTEGER NOT NULL,
-        write_id     TEXT NOT NULL,
-        generation   INTEGER NOT NULL,
-        participants TEXT NOT NULL,
-        refresher    TEXT NOT NULL,
-        state        TEXT NOT NULL,
-        started_at   INTEGER NOT NULL,
-        finished_at  INTEGER,
-        reason       TEXT
-      ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS view_refreshes_version ON view_refreshes (tenant, namespace, name, version, state);
-      CREATE INDEX IF NOT EXISTS view_refreshes_pending ON view_refreshes (partition, state, started_at);
-      CREATE INDEX IF NOT EXISTS view_refreshes_started ON view_refreshes (tenant, started_at);
-    `);
-    // Proactive refresh (issue #9): which generation of a version's shares is current, and since when.
-    addColumn(db, 'view_versions', 'generation', 'INTEGER NOT NULL DEFAULT 0');
-    addColumn(db, 'view_versions', 'refreshed_at', 'INTEGER');
+    // Its tables are the view's third migration (src/view/schema.ts), run before this is built.
   }
 
   private sql(text: string): StatementSync {

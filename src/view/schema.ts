@@ -1,7 +1,8 @@
 // The view's tables: each node's materialised metadata, a pure function of the log prefix (I-V1).
 import type { DatabaseSync } from 'node:sqlite';
+import { addColumnIfMissing, migrateSchema, type Migration } from '../platform/schema-migrations.ts';
 
-export function migrateView(db: DatabaseSync): void {
+function viewBaseline(db: DatabaseSync): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS view_applied (
       partition   INTEGER PRIMARY KEY,
@@ -86,12 +87,49 @@ export function migrateView(db: DatabaseSync): void {
   // Trust boundaries (design 2026-12-02): each shard's hiding commitment, and who coordinates a write.
   addColumn(db, 'view_versions', 'commitments', 'TEXT');
   addColumn(db, 'view_writes', 'coordinator', 'TEXT');
-  // Client-side mode (issue #9): the accessor whose client stages a write's shards itself.
+}
+
+/** Client-side mode (issue #9): the accessor whose client stages a write's shards itself. */
+function clientSideStager(db: DatabaseSync): void {
   addColumn(db, 'view_writes', 'stager', 'TEXT');
 }
 
-export function addColumn(db: DatabaseSync, table: string, column: string, type: string): void {
-  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
-  if (!columns.some((row) => row.name === column))
-    db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+/** Proactive refresh (issue #9): refresh sessions, and which generation of a version's shares is current. */
+function shareGenerations(db: DatabaseSync): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS view_refreshes (
+      session      TEXT PRIMARY KEY,
+      partition    INTEGER NOT NULL,
+      tenant       TEXT NOT NULL,
+      namespace    TEXT NOT NULL,
+      name         TEXT NOT NULL,
+      version      INTEGER NOT NULL,
+      write_id     TEXT NOT NULL,
+      generation   INTEGER NOT NULL,
+      participants TEXT NOT NULL,
+      refresher    TEXT NOT NULL,
+      state        TEXT NOT NULL,
+      started_at   INTEGER NOT NULL,
+      finished_at  INTEGER,
+      reason       TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS view_refreshes_version ON view_refreshes (tenant, namespace, name, version, state);
+    CREATE INDEX IF NOT EXISTS view_refreshes_pending ON view_refreshes (partition, state, started_at);
+    CREATE INDEX IF NOT EXISTS view_refreshes_started ON view_refreshes (tenant, started_at);
+  `);
+  addColumn(db, 'view_versions', 'generation', 'INTEGER NOT NULL DEFAULT 0');
+  addColumn(db, 'view_versions', 'refreshed_at', 'INTEGER');
 }
+
+/**
+ * The view's migrations, in order (issue #13). Never edit or reorder one that shipped: append. The view is
+ * rebuildable from the log (I-V1), but a node replays only from its stored offset, so its tables are migrated
+ * in place like any other. The first is the baseline, idempotent, adopting databases from before versioning.
+ */
+const VIEW_MIGRATIONS: readonly Migration[] = [viewBaseline, clientSideStager, shareGenerations];
+
+export function migrateView(db: DatabaseSync): void {
+  migrateSchema(db, 'view', VIEW_MIGRATIONS);
+}
+
+const addColumn = addColumnIfMissing;

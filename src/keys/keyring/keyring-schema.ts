@@ -1,8 +1,14 @@
 // The keyring's tables in the node database (prefix keys_): wrapped DEKs only, never unwrapped ones (I-K1).
 import type { DatabaseSync } from 'node:sqlite';
+import { migrateSchema } from '../../platform/schema-migrations.ts';
 import type { DekState } from './data-key.ts';
 
+/** The keyring's tables, in order (issue #13); the first adopts databases from before versioning. */
 export function migrateKeyring(db: DatabaseSync): void {
+  migrateSchema(db, 'keyring', [keyringBaseline]);
+}
+
+function keyringBaseline(db: DatabaseSync): void {
   // AUTOINCREMENT: a key id is never reused, so an old envelope can never name a newer tenant's key.
   db.exec(`
     CREATE TABLE IF NOT EXISTS keys_deks (

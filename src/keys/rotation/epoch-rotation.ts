@@ -1,6 +1,7 @@
 // Makes a logged key rotation take effect at its log position (DESIGN §8): as soon as a node has applied a
 // keys-rotate record it creates the tenant's new DEK (told by the view), and before sealing for a tenant it
 // checks the tenant's rotation epoch and rotates first if that has not happened yet (a restart, a failure).
+import { migrateSchema } from '../../platform/schema-migrations.ts';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { DsvError } from '../../errors/index.ts';
 import type { Keyring } from '../keyring/keyring.ts';
@@ -29,9 +30,12 @@ export class EpochRotation {
     this.#db = db;
     this.#keyring = keyring;
     this.#tenants = tenants;
-    db.exec(
-      `CREATE TABLE IF NOT EXISTS keys_epochs (tenant TEXT PRIMARY KEY, epoch INTEGER NOT NULL) STRICT`,
-    );
+    migrateSchema(db, 'key-epochs', [
+      (migrating) =>
+        migrating.exec(
+          `CREATE TABLE IF NOT EXISTS keys_epochs (tenant TEXT PRIMARY KEY, epoch INTEGER NOT NULL) STRICT`,
+        ),
+    ]);
     tenants.onKeyEpoch?.((tenant) => {
       this.#applied.add(tenant);
       // After the apply transaction: the new DEK is wrapped (async) and stored in its own transaction.

@@ -1,7 +1,7 @@
 // The `shards` table and its one migration: the share generation (proactive refresh, I-R1) joins the primary
 // key, so a refreshed share can be staged beside the current one and the old one kept for a grace period.
 import type { DatabaseSync } from 'node:sqlite';
-import { inTransaction } from '../../platform/node-database.ts';
+import { migrateSchema, type Migration } from '../../platform/schema-migrations.ts';
 
 const TABLE = (name: string): string => `
   CREATE TABLE ${name} (
@@ -29,20 +29,28 @@ const OLD_COLUMNS = 'tenant, namespace, name, version, write_id, idx, state, sea
 /**
  * Creates the table, or moves a data dir from before refresh to it: SQLite cannot change a primary key in
  * place (ALTER TABLE … ADD COLUMN would leave one row per write), so the rows are copied once into the new
- * table at generation 0, in one transaction — a crash leaves either the old table or the new one, whole.
+ * table at generation 0. migrateSchema runs it in one transaction: a crash leaves the old table or the new one.
  */
-export function migrateShards(db: DatabaseSync): void {
+function shardsWithGenerations(db: DatabaseSync): void {
   const columns = db.prepare('PRAGMA table_info(shards)').all() as Array<{ name: string }>;
   if (columns.length === 0) db.exec(TABLE('shards'));
   else if (!columns.some((column) => column.name === 'generation')) {
-    inTransaction(db, () => {
-      db.exec(TABLE('shards_generations'));
-      db.exec(
-        `INSERT INTO shards_generations (${OLD_COLUMNS}, generation) SELECT ${OLD_COLUMNS}, 0 FROM shards`,
-      );
-      db.exec('DROP TABLE shards');
-      db.exec('ALTER TABLE shards_generations RENAME TO shards');
-    });
+    db.exec(TABLE('shards_generations'));
+    db.exec(
+      `INSERT INTO shards_generations (${OLD_COLUMNS}, generation) SELECT ${OLD_COLUMNS}, 0 FROM shards`,
+    );
+    db.exec('DROP TABLE shards');
+    db.exec('ALTER TABLE shards_generations RENAME TO shards');
   }
   db.exec(INDEXES);
+}
+
+/**
+ * The shard table's migrations, in order (issue #13): append, never edit one that shipped. The first adopts
+ * both a new database and one from before versioning (the layout of releases up to 764644f).
+ */
+const SHARD_MIGRATIONS: readonly Migration[] = [shardsWithGenerations];
+
+export function migrateShards(db: DatabaseSync): void {
+  migrateSchema(db, 'shards', SHARD_MIGRATIONS);
 }
