@@ -13,7 +13,7 @@ import { runLoadInWorker } from './load-in-worker.ts';
 import type { LoadResult } from './load.ts';
 import { startLoopbackServer } from './loopback-server.ts';
 import { pooled, type MeasuredGroup } from './measurement.ts';
-import { WORKLOADS, type BenchOptions } from './options.ts';
+import { clientSideGroups, WORKLOADS, type BenchOptions } from './options.ts';
 import { plainSealerFactory } from './plain-sealer.ts';
 import type { RunFigures } from './results.ts';
 import { measureEnvelopeSealer } from './sealer-micro.ts';
@@ -24,7 +24,7 @@ import {
   type SyncCount,
   type SyncFigures,
 } from './sync-counters.ts';
-import type { KeyState, WorkloadKind, WorkloadSpec } from './workload.ts';
+import { CLIENT_SIDE_KIND, type KeyState, type WorkloadKind, type WorkloadSpec } from './workload.ts';
 
 const USER = 'bench';
 /**
@@ -45,9 +45,13 @@ export const countedOperations = (concurrency: number): number => Math.max(200, 
 /** The idle pass: sync calls with no request at all, for what the background costs. */
 const IDLE_MS = 2_000;
 
+/** The row label of the envelope cluster driven through the client library (client-side split and combine). */
+export const CLIENT_SIDE_TARGET = 'client-side';
+
 interface Target {
   readonly label: string;
-  readonly kind: 'loopback' | 'cluster';
+  /** `client-side`: the envelope cluster through the client library, on keys of its own. */
+  readonly kind: 'loopback' | 'cluster' | 'client-side';
   readonly urls: string[];
   readonly token?: string;
   keys: KeyState[];
@@ -77,7 +81,9 @@ export async function runEmbeddedMode(
     valueBytes: VALUE_BYTES,
     ...(target.token === undefined ? {} : { token: target.token }),
     // The create rows make fresh keys, unique per row and slice; seeding creates `keys`.
-    ...(kind === 'v2-create' && slice !== 'seed' ? { createPrefix: `new-c${concurrency}-${slice}-` } : {}),
+    ...((kind === 'v2-create' || kind === 'cs-create') && slice !== 'seed'
+      ? { createPrefix: `new-${target.label}-c${concurrency}-${slice}-` }
+      : {}),
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'dsv-bench-'));
   cleanup.defer('remove temp data', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -90,6 +96,24 @@ export async function runEmbeddedMode(
   ];
   if (options.plainBaseline) sealers.push(['plain', plainSealerFactory]);
   const keyCount = Math.max(KEYS, ...options.workloads.flatMap((workload) => workload.concurrencies));
+  const joined = clientSideGroups(options);
+  // Enough for a worker of its own per update at the highest concurrency, and two keys each for reads.
+  const clientSideKeyCount = 2 * Math.max(...options.workloads.flatMap((workload) => workload.concurrencies));
+  /** Seeding is a bounded create run: exactly one create per key, every answer checked. */
+  const seed = async (target: Target, kind: 'v2-create' | 'cs-create') => {
+    const began = Date.now();
+    const seeded = await runLoadInWorker({
+      ...spec(kind, target, 32, 'seed'),
+      warmupMs: 0,
+      durationMs: 120_000,
+      maxRequests: target.keys.length,
+    });
+    if (Object.keys(seeded.errors).length > 0 || seeded.keys.some((key) => key.version !== 1)) {
+      throw new Error(`seeding the ${target.label} target failed: ${JSON.stringify(seeded.errors)}`);
+    }
+    progress(`seeded ${target.keys.length} keys (${kind}) in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    target.keys = seeded.keys;
+  };
   const targets: Target[] = [{ label: 'loopback', kind: 'loopback', urls: [loopback.url], keys: [] }];
   const clusters: DevCluster[] = [];
   for (const [label, sealer] of sealers) {
@@ -102,26 +126,21 @@ export async function runEmbeddedMode(
       kind: 'cluster',
       urls: cluster.urls,
       token: cluster.token,
-      keys: Array.from({ length: keyCount }, (_, i) => ({
-        name: `bench-key-${String(i).padStart(4, '0')}`,
-        value: undefined,
-        version: undefined,
-      })),
+      keys: benchKeys('bench-key-', keyCount),
     };
-    // Seeding is a bounded v2 create run: exactly one create per key, every answer checked.
-    const began = Date.now();
-    const seeded = await runLoadInWorker({
-      ...spec('v2-create', target, 32, 'seed'),
-      warmupMs: 0,
-      durationMs: 120_000,
-      maxRequests: keyCount,
-    });
-    if (Object.keys(seeded.errors).length > 0 || seeded.keys.some((key) => key.version !== 1)) {
-      throw new Error(`seeding the ${label} cluster failed: ${JSON.stringify(seeded.errors)}`);
-    }
-    progress(`seeded ${keyCount} keys in ${((Date.now() - began) / 1000).toFixed(1)} s`);
-    target.keys = seeded.keys;
+    await seed(target, 'v2-create');
     targets.push(target);
+    if (label !== 'envelope' || joined.size === 0) continue;
+    // The same cluster through the client library, on keys of its own (the server-side rows know theirs).
+    const clientSide: Target = {
+      label: CLIENT_SIDE_TARGET,
+      kind: 'client-side',
+      urls: cluster.urls,
+      token: cluster.token,
+      keys: benchKeys('bench-cs-key-', clientSideKeyCount),
+    };
+    await seed(clientSide, 'cs-create');
+    targets.push(clientSide);
   }
   const main = targets.find((target) => target.label === 'envelope')!;
   let notCounted = options.countFsyncs ? straceUnavailable() : '--no-fsyncs';
@@ -131,21 +150,27 @@ export async function runEmbeddedMode(
   for (const workload of options.workloads) {
     const { kind, label: operation } = WORKLOADS[workload.name];
     for (const conc of workload.concurrencies) {
-      progress(
-        `${operation} at concurrency ${conc}: ${SLICES} interleaved slices of ${targets.length} targets`,
+      // The client-side target joins the groups clientSideGroups names (never mixed or v1: no counterpart).
+      const clientSideKind = CLIENT_SIDE_KIND[kind];
+      const inGroup = targets.filter(
+        (target) =>
+          target.kind !== 'client-side' || (clientSideKind && joined.has(`${workload.name}@${conc}`)),
       );
-      const slices = new Map<string, LoadResult[]>(targets.map((target) => [target.label, []]));
+      const kindOf = (target: Target): WorkloadKind =>
+        target.kind === 'loopback' ? 'http-get' : target.kind === 'client-side' ? clientSideKind! : kind;
+      progress(
+        `${operation} at concurrency ${conc}: ${SLICES} interleaved slices of ${inGroup.length} targets`,
+      );
+      const slices = new Map<string, LoadResult[]>(inGroup.map((target) => [target.label, []]));
       for (let slice = 0; slice < SLICES; slice++) {
-        const shift = slice % targets.length;
-        for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
-          const result = await runLoadInWorker(
-            spec(target.kind === 'loopback' ? 'http-get' : kind, target, conc, slice),
-          );
+        const shift = slice % inGroup.length;
+        for (const target of [...inGroup.slice(shift), ...inGroup.slice(0, shift)]) {
+          const result = await runLoadInWorker(spec(kindOf(target), target, conc, slice));
           target.keys = result.keys;
           slices.get(target.label)!.push(result);
         }
       }
-      const [baseline, ...clusterRows] = targets.map((target) =>
+      const [baseline, ...clusterRows] = inGroup.map((target) =>
         pooled(
           target.kind === 'loopback' ? 'HTTP GET' : operation,
           target.label,
@@ -199,6 +224,7 @@ export async function runEmbeddedMode(
     groups,
     mainTarget: 'envelope',
     ...(options.plainBaseline ? { plainTarget: 'plain' } : {}),
+    ...(joined.size > 0 ? { clientSideTarget: CLIENT_SIDE_TARGET } : {}),
     slices: SLICES,
     sealerMicro,
     syncs: {
@@ -209,6 +235,13 @@ export async function runEmbeddedMode(
     },
   };
 }
+
+const benchKeys = (prefix: string, count: number): KeyState[] =>
+  Array.from({ length: count }, (_, i) => ({
+    name: `${prefix}${String(i).padStart(4, '0')}`,
+    value: undefined,
+    version: undefined,
+  }));
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

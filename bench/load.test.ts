@@ -85,7 +85,7 @@ describe('bench load generator', () => {
       const result = await runLoadInWorker({ ...base, kind: 'http-get', origins: [server.url] });
       assert.ok(result.issued > 0 && result.issued < base.maxRequests);
       assert.deepEqual(result.errors, {});
-      assert.ok(result.measuredMs > 250 && result.measuredMs <= 300);
+      assert.ok(result.measuredMs > 250 && result.measuredMs <= 300, String(result.measuredMs));
     } finally {
       await server.close();
     }
@@ -167,6 +167,54 @@ describe('bench workloads against a real 3-node cluster', () => {
     assert.equal(again.okInWindow, 0);
     assert.deepEqual(Object.keys(again.errors).length, 1);
     assert.match(Object.keys(again.errors)[0]!, /^HTTP 409 .*DSV_SECRET_EXISTS/);
+  });
+
+  it('client-side (issue 9): create, update and read through the client library check as their v2 rows do', async () => {
+    const keys: KeyState[] = Array.from({ length: 4 }, (_, i) => ({
+      name: `cs/${i}`,
+      value: undefined,
+      version: undefined,
+    }));
+    const spec = { ...base, origins: cluster.urls, keys, token: cluster.token };
+    const seeded = await runLoad({ ...spec, kind: 'cs-create', maxRequests: 4, durationMs: 10_000 });
+    assert.deepEqual(seeded.errors, {});
+    assert.ok(seeded.keys.every((key) => key.version === 1));
+    const fresh = await runLoad({
+      ...spec,
+      ...byCount,
+      kind: 'cs-create',
+      createPrefix: 'cs-fresh-',
+      maxRequests: 3,
+    });
+    assert.deepEqual([fresh.errors, fresh.okInWindow], [{}, 3]);
+    const updated = await runLoad({
+      ...spec,
+      ...byCount,
+      kind: 'cs-update',
+      keys: seeded.keys,
+      maxRequests: 12,
+    });
+    assert.deepEqual(updated.errors, {});
+    assert.ok(updated.keys.every((key) => (key.version ?? 0) > 1));
+    const read = await runLoad({ ...spec, ...byCount, kind: 'cs-read', keys: updated.keys, maxRequests: 8 });
+    assert.deepEqual([read.errors, read.okInWindow], [{}, 8]);
+    // What the client library wrote, the server-side read returns: the same key, the same value and version.
+    const crossed = await runLoad({ ...spec, ...byCount, kind: 'v2-read', keys: read.keys, maxRequests: 4 });
+    assert.deepEqual([crossed.errors, crossed.okInWindow], [{}, 4]);
+    // A wrong expectation is an error, never a sample: a known key whose recorded value is stale.
+    const stale = read.keys.map((key) => ({ ...key, value: 'not the value' }));
+    const wrong = await runLoad({ ...spec, ...byCount, kind: 'cs-read', keys: stale, maxRequests: 2 });
+    assert.deepEqual([wrong.errors, wrong.okInWindow], [{ 'wrong value': 2 }, 0]);
+    // A create of a key that exists: the library's 409 code, counted as an error.
+    const again = await runLoad({
+      ...spec,
+      ...byCount,
+      kind: 'cs-create',
+      keys: keys.slice(0, 1),
+      maxRequests: 1,
+    });
+    assert.equal(again.okInWindow, 0);
+    assert.match(Object.keys(again.errors).join(), /^client DSV_SECRET_EXISTS /);
   });
 
   it('a second create of the same key is counted as an error (409), not measured', async () => {

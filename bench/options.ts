@@ -20,6 +20,33 @@ export const WORKLOADS: Readonly<
   'v1-get': { kind: 'v1-get', label: 'GET', concurrencies: [1, 32] },
 };
 
+const CLIENT_SIDE_CHOICES = ['put-get', 'all', 'none'] as const;
+export type ClientSideChoice = (typeof CLIENT_SIDE_CHOICES)[number];
+const isClientSideChoice = (value: string): value is ClientSideChoice =>
+  (CLIENT_SIDE_CHOICES as readonly string[]).includes(value);
+
+/**
+ * The groups (`<workload>@<concurrency>`) the client-side target joins. The v2 kinds with a client-side
+ * counterpart are create, update and read; `put-get` keeps the run within its budget with one PUT per
+ * concurrency (update where it runs, else create) and every read.
+ */
+export function clientSideGroups(options: Pick<BenchOptions, 'workloads' | 'clientSide'>): Set<string> {
+  const groups = new Set<string>();
+  if (options.clientSide === 'none') return groups;
+  const runs = (name: WorkloadName, conc: number) =>
+    options.workloads.some((workload) => workload.name === name && workload.concurrencies.includes(conc));
+  for (const { name, concurrencies } of options.workloads) {
+    for (const conc of concurrencies) {
+      const join =
+        name === 'read' ||
+        name === 'update' ||
+        (name === 'create' && (options.clientSide === 'all' || !runs('update', conc)));
+      if (join) groups.add(`${name}@${conc}`);
+    }
+  }
+  return groups;
+}
+
 export interface WorkloadChoice {
   readonly name: WorkloadName;
   readonly concurrencies: readonly number[];
@@ -34,6 +61,12 @@ export interface BenchOptions {
   /** Embedded mode: the workloads in run order, each with its concurrencies. */
   readonly workloads: readonly WorkloadChoice[];
   readonly plainBaseline: boolean;
+  /**
+   * Embedded mode: the groups the envelope cluster also joins through the client library (client-side):
+   * `put-get` every read group and one PUT group per concurrency (update where it runs, else create); `all`
+   * every create, update and read group; `none`.
+   */
+  readonly clientSide: ClientSideChoice;
   /** Embedded mode: count fsync/fdatasync calls per operation with strace after each group. */
   readonly countFsyncs: boolean;
 }
@@ -48,6 +81,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --concurrency <list>    comma-separated concurrencies for every workload (each 1..256); default: issue
                           10's (create 1,32; update 32; read 1,32; mixed 32; v1 1,32; kafka mode 1,32)
   --no-plain              skip the pass-through-sealer cluster (embedded mode; no at-rest encryption cost)
+  --client-side <which>   embedded mode: the groups that also measure the envelope cluster through the
+                          client library (split and combine in the load worker): put-get (default: every
+                          read, and one PUT per concurrency: update where it runs, else create), all
+                          (every create, update and read), none
   --no-fsyncs             skip counting fsyncs per operation (embedded mode; strace)
   --help`;
 
@@ -76,6 +113,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       warmup: { type: 'string' },
       concurrency: { type: 'string' },
       'no-plain': { type: 'boolean', default: false },
+      'client-side': { type: 'string', default: 'put-get' },
       'no-fsyncs': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -85,6 +123,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
   if (values.help) return undefined;
   if (values.mode !== 'embedded' && values.mode !== 'kafka')
     throw new UsageError(`unknown mode ${values.mode}`);
+  if (!isClientSideChoice(values['client-side']))
+    throw new UsageError(`--client-side takes ${CLIENT_SIDE_CHOICES.join(', ')}`);
   if (values.mode === 'kafka' && values.workloads !== undefined)
     throw new UsageError('--workloads applies to embedded mode (kafka mode measures v1 PUT and GET)');
   const durationMs = seconds(values.duration, 4, 60, '--duration');
@@ -108,6 +148,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       concurrencies: given === undefined ? WORKLOADS[name].concurrencies : concurrencies,
     })),
     plainBaseline: !values['no-plain'],
+    clientSide: values['client-side'],
     countFsyncs: !values['no-fsyncs'],
   };
 }

@@ -11,6 +11,8 @@ export interface RunFigures {
   /** The target that is "DSV as configured" (ratios vs HTTP), and the one that prices encryption. */
   readonly mainTarget: string;
   readonly plainTarget?: string;
+  /** The main target driven through the client library (client-side split and combine), where measured. */
+  readonly clientSideTarget?: string;
   readonly slices: number;
   readonly sealerMicro?: SealerMicro;
   /** What each group's baseline row is (default 'HTTP RTT'); kafka mode uses the HTTPS round trip. */
@@ -87,6 +89,19 @@ export function printFigures(figures: RunFigures, out: (line: string) => void): 
         `${op} req/s / ${divisor.label.replace(/ RTT$/, '')} req/s`,
         group.concurrency,
         ratio(dsv?.perSecond ?? NaN, by.perSecond),
+      ]);
+    }
+    const clientSide = rowOf(group, figures.clientSideTarget);
+    if (clientSide !== undefined) {
+      ratios.push([
+        `${op} p50 client-side / server-side`,
+        group.concurrency,
+        ratio(clientSide.p50Ms, dsv?.p50Ms ?? NaN),
+      ]);
+      ratios.push([
+        `${op} req/s client-side / server-side`,
+        group.concurrency,
+        ratio(clientSide.perSecond, dsv?.perSecond ?? NaN),
       ]);
     }
     if (plain !== undefined) {

@@ -3,7 +3,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { CleanupStack } from './cleanup.ts';
 import { KEYS, runEmbeddedMode, SLICES } from './embedded-mode.ts';
 import { runKafkaMode } from './kafka-mode.ts';
-import { parseOptions, USAGE, type BenchOptions } from './options.ts';
+import { clientSideGroups, parseOptions, USAGE, type BenchOptions } from './options.ts';
 import { printFigures } from './results.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -22,7 +22,10 @@ function watchdogMs(options: BenchOptions): number {
       ? options.concurrencies.length * 2
       : options.workloads.reduce((sum, workload) => sum + workload.concurrencies.length, 0);
   // kafka: HTTPS, HTTP, the cluster and (beside PUTs) the raw produce; plus the broker and node start-up.
-  const targets = options.mode === 'kafka' ? 4 : options.plainBaseline ? 3 : 2;
+  const targets =
+    options.mode === 'kafka'
+      ? 4
+      : 2 + (options.plainBaseline ? 1 : 0) + (options.clientSide === 'none' ? 0 : 1);
   // embedded: start-up and seeding, and per group a traced counting pass (slow under strace, bounded by count).
   const startMs = options.mode === 'kafka' ? 240_000 : 150_000;
   const countMs = options.mode === 'embedded' && options.countFsyncs ? 60_000 : 0;
@@ -45,6 +48,13 @@ function header(options: BenchOptions): string[] {
     `loopback), load from a worker thread over keep-alive undici pools, round robin over the nodes. Workloads`,
     `as ../shared/perf drives DSV (v2 API, root token): create (PUT If-None-Match: *, fresh keys), update`,
     `(unconditional PUT), read (GET), mixed (90 % read / 10 % update at random), on ${KEYS} seeded keys.`,
+    ...(options.clientSide === 'none'
+      ? []
+      : [
+          `Target client-side (issue 9): the envelope cluster through the client library (client/), on keys of`,
+          `its own, in ${[...clientSideGroups(options)].join(', ')}: the value is split and combined in the load`,
+          `worker, shards go to and come from the holders directly; client-side / server-side ratios below.`,
+        ]),
   ];
 }
 

@@ -7,7 +7,30 @@ import { randomBytes } from 'node:crypto';
  * `v2-mixed` (per request at random: `readPercent` % reads, the rest updates). v1 kinds are API-V1.md's.
  */
 export type WorkloadKind =
-  'http-get' | 'v1-create' | 'v1-get' | 'v1-put' | 'v2-create' | 'v2-update' | 'v2-read' | 'v2-mixed';
+  | 'http-get'
+  | 'v1-create'
+  | 'v1-get'
+  | 'v1-put'
+  | 'v2-create'
+  | 'v2-update'
+  | 'v2-read'
+  | 'v2-mixed'
+  | ClientSideKind;
+
+/**
+ * The v2 create, update and read, client-side: through the client library (client/), which splits and combines
+ * the value in the load worker and talks to the holders itself (bench/client-side-load.ts).
+ */
+export type ClientSideKind = 'cs-create' | 'cs-update' | 'cs-read';
+
+/** The client-side counterpart of a server-side kind, where there is one (none for mixed and v1). */
+export const CLIENT_SIDE_KIND: Partial<Record<WorkloadKind, ClientSideKind>> = {
+  'v2-create': 'cs-create',
+  'v2-update': 'cs-update',
+  'v2-read': 'cs-read',
+};
+
+export const isClientSideKind = (kind: WorkloadKind): kind is ClientSideKind => kind.startsWith('cs-');
 
 /** What the bench knows about a key: its latest value and version (undefined after a failed write). */
 export interface KeyState {
@@ -92,7 +115,12 @@ export function freshValue(bytes: number): string {
  * PUTs at concurrency c: worker w owns keys w, w + c, w + 2c, … so two in-flight updates never race on one
  * key (a race is a correct 409, not what this measures), and each answer's version is exactly last + 1 (I-X2).
  */
-function ownedKey(spec: WorkloadSpec, keys: readonly KeyState[], worker: number, seq: number): KeyState {
+export function ownedKey(
+  spec: WorkloadSpec,
+  keys: readonly KeyState[],
+  worker: number,
+  seq: number,
+): KeyState {
   const perWorker = Math.floor(keys.length / spec.concurrency);
   return keys[worker + spec.concurrency * (seq % perWorker)]!;
 }
@@ -167,12 +195,11 @@ export function planRequest(
       };
     }
     case 'v2-create': {
-      const fresh = spec.createPrefix !== undefined;
-      const key = fresh ? undefined : keys[issued % keys.length]!;
+      const { key, name } = createTarget(spec, keys, issued);
       const value = freshValue(spec.valueBytes);
       return {
         method: 'PUT',
-        path: v2Path(spec, key?.name ?? `${spec.createPrefix}${issued}`),
+        path: v2Path(spec, name),
         headers: { 'if-none-match': '*' },
         body: JSON.stringify({ value }),
         expectStatus: 201,
@@ -199,10 +226,25 @@ export function planRequest(
       const key = ownedKey(spec, keys, worker, seq);
       return Math.random() * 100 < (spec.readPercent ?? 90) ? v2Read(spec, key) : v2Update(spec, key);
     }
+    case 'cs-create':
+    case 'cs-update':
+    case 'cs-read':
+      throw new Error(`${spec.kind} goes through the client library (bench/client-side-load.ts), not HTTP`);
   }
 }
 
-function forget(key: KeyState): void {
+/** What a create writes: a fresh name `<createPrefix><n>` (the create rows), else `keys[n]` (seeding). */
+export function createTarget(
+  spec: WorkloadSpec,
+  keys: readonly KeyState[],
+  issued: number,
+): { key: KeyState | undefined; name: string } {
+  if (spec.createPrefix !== undefined) return { key: undefined, name: `${spec.createPrefix}${issued}` };
+  const key = keys[issued % keys.length]!;
+  return { key, name: key.name };
+}
+
+export function forget(key: KeyState): void {
   key.value = undefined;
   key.version = undefined;
 }

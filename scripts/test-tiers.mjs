@@ -27,6 +27,7 @@ export const tiers = {
     concurrency: 2,
     budgetSeconds: 120,
     files: [
+      'bench/options.test.ts',
       'bench/stats.test.ts',
       'client/**/*.test.ts',
       'src/cli/client/*.test.ts',
