@@ -234,7 +234,9 @@ export class LocalShardHolder implements ShardHolder {
       caller = await this.deps.authenticate(request.credential, key.tenant);
       const allowed =
         caller.tenant === key.tenant &&
-        (request.purpose === 'compare'
+        // A compare lets a node combine shards for an update and answer only "equal or not"; a client that
+        // gets the shards themselves learns the value, so to a client a compare is a read (issue #9, I-S5).
+        (request.purpose === 'compare' && from !== 'client'
           ? caller.can('update', key.namespace, key.name)
           : caller.can('read', key.namespace, key.name) &&
             (request.version === latest || caller.can('history', key.namespace, key.name)));
