@@ -46,6 +46,7 @@ export default tseslint.config(
       '.cache/**',
       '.dsv/**',
       'ui/dist/**',
+      'client/dist/**',
       'test-output/**',
       'bin/**',
       'scripts/**/*.mjs',

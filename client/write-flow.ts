@@ -159,7 +159,15 @@ async function compareAndRead(
       return;
     }
     if (op.op !== 'update' || entry.previous === undefined) return;
-    const previous = await session.readValue(entry.previous, 'compare');
+    let previous: Uint8Array;
+    try {
+      previous = await session.readValue(entry.previous, 'compare');
+    } catch (error) {
+      // Holders give a client the shards of a compare only if it may read them (to a client, a compare is a
+      // read: it would combine them). Without `read` the update cannot be found unchanged: a new version.
+      if (error instanceof DsvClientError && error.code === 'DSV_PEER_REJECTED') return;
+      throw error;
+    }
     try {
       if (sameBytes(previous, op.value)) unchanged.push(index);
     } finally {
