@@ -94,6 +94,21 @@ describe('client-side read', () => {
     assert.deepEqual(await readResolved(resolved, 2, fetchShare, 1000, inOrder), value);
   });
 
+  it('a second gathering (after a failed tag) also waits for the fetches the first one left in flight', async () => {
+    const value = new Uint8Array(randomBytes(16));
+    const { answers, resolved } = shared(value, 4, false);
+    // Holder 0 lies; holder 1 is slower than the hedge delay, so holder 2 is asked too and is still in flight
+    // when the tag fails; holder 3 refuses.
+    const { fetchShare, asked } = holders(answers, {
+      0: { tamper: true },
+      1: { delayMs: 20 },
+      2: { delayMs: 80 },
+      3: { fail: new DsvClientError('DSV_PEER_REJECTED', 'no', { status: 403 }) },
+    });
+    assert.deepEqual(await readResolved(resolved, 2, fetchShare, 5, inOrder), value);
+    assert.deepEqual(asked, [0, 1, 2, 3]);
+  });
+
   it('all holders refusing alike gives that refusal; 404 everywhere is worth a re-resolve; else too few shards', async () => {
     const { answers, resolved } = shared(new Uint8Array([1, 2, 3]));
     const refuse = new DsvClientError('DSV_PEER_REJECTED', 'no', { status: 403 });

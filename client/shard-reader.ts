@@ -40,6 +40,8 @@ export class ShareCollector {
   readonly #abort = new AbortController();
   readonly #shares: Share[] = [];
   readonly #failures: DsvClientError[] = [];
+  /** The checks of the collects waiting now: every settled fetch runs them all (a second collect included). */
+  readonly #waiting = new Set<() => void>();
   #next = 0;
   #inFlight = 0;
   #closed = false;
@@ -61,28 +63,25 @@ export class ShareCollector {
    */
   collect(target: number, needed = target): Promise<Share[]> {
     return new Promise((resolve, reject) => {
-      let settled = false;
       let hedge: NodeJS.Timeout | undefined;
-      const check = (): void => {
-        if (settled) return;
-        if (this.#shares.length >= target) {
-          settled = true;
-          clearTimeout(hedge);
-          resolve([...this.#shares]);
-          return;
-        }
-        while (this.#shares.length + this.#inFlight < target && this.remaining > 0) this.#launch(check);
-        if (this.#inFlight === 0) {
-          settled = true;
-          clearTimeout(hedge);
-          if (this.#shares.length >= needed) resolve([...this.#shares]);
-          else reject(this.#failure(needed));
-        }
+      const settle = (outcome: () => void): void => {
+        this.#waiting.delete(check);
+        clearTimeout(hedge);
+        outcome();
       };
+      const check = (): void => {
+        if (!this.#waiting.has(check)) return;
+        if (this.#shares.length >= target) return settle(() => resolve([...this.#shares]));
+        while (this.#shares.length + this.#inFlight < target && this.remaining > 0) this.#launch();
+        if (this.#inFlight > 0) return;
+        if (this.#shares.length >= needed) settle(() => resolve([...this.#shares]));
+        else settle(() => reject(this.#failure(needed)));
+      };
+      this.#waiting.add(check);
       check();
-      if (!settled)
+      if (this.#waiting.has(check))
         hedge = setTimeout(() => {
-          if (!settled && this.remaining > 0) this.#launch(check);
+          if (this.#waiting.has(check) && this.remaining > 0) this.#launch();
         }, this.#hedgeDelayMs);
     });
   }
@@ -94,7 +93,7 @@ export class ShareCollector {
     for (const share of this.#shares) share.y.fill(0);
   }
 
-  #launch(done: () => void): void {
+  #launch(): void {
     const holder = this.#order[this.#next++] as ResolvedHolder;
     this.#inFlight++;
     this.#fetch(holder, this.#abort.signal)
@@ -102,7 +101,7 @@ export class ShareCollector {
       .catch((error: unknown) => this.#failures.push(toClientError(error)))
       .finally(() => {
         this.#inFlight--;
-        done();
+        for (const check of [...this.#waiting]) check();
       });
   }
 
