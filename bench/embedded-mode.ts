@@ -24,7 +24,13 @@ import {
   type SyncCount,
   type SyncFigures,
 } from './sync-counters.ts';
-import { CLIENT_SIDE_KIND, type KeyState, type WorkloadKind, type WorkloadSpec } from './workload.ts';
+import {
+  benchKeys,
+  CLIENT_SIDE_KIND,
+  type KeyState,
+  type WorkloadKind,
+  type WorkloadSpec,
+} from './workload.ts';
 
 const USER = 'bench';
 /**
@@ -126,7 +132,7 @@ export async function runEmbeddedMode(
       kind: 'cluster',
       urls: cluster.urls,
       token: cluster.token,
-      keys: benchKeys('bench-key-', keyCount),
+      keys: seededKeys('bench-key-', keyCount),
     };
     await seed(target, 'v2-create');
     targets.push(target);
@@ -137,7 +143,7 @@ export async function runEmbeddedMode(
       kind: 'client-side',
       urls: cluster.urls,
       token: cluster.token,
-      keys: benchKeys('bench-cs-key-', clientSideKeyCount),
+      keys: seededKeys('bench-cs-key-', clientSideKeyCount),
     };
     await seed(clientSide, 'cs-create');
     targets.push(clientSide);
@@ -236,12 +242,9 @@ export async function runEmbeddedMode(
   };
 }
 
-const benchKeys = (prefix: string, count: number): KeyState[] =>
-  Array.from({ length: count }, (_, i) => ({
-    name: `${prefix}${String(i).padStart(4, '0')}`,
-    value: undefined,
-    version: undefined,
-  }));
+/** Seeded keys: `<prefix>0000`, `<prefix>0001`, … */
+const seededKeys = (prefix: string, count: number): KeyState[] =>
+  benchKeys(count, (i) => `${prefix}${String(i).padStart(4, '0')}`);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

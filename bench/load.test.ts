@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { ensureDevKeyFile, envelopeSealer } from '../src/node/sealers.ts';
 import { startBenchCluster, type BenchCluster } from './embedded-cluster.ts';
 import { runLoadInWorker } from './load-in-worker.ts';
-import { runLoad } from './load.ts';
+import { runLoad, type LoadResult } from './load.ts';
 import { startLoopbackServer } from './loopback-server.ts';
-import type { KeyState, WorkloadSpec } from './workload.ts';
+import { benchKeys, type KeyState, type WorkloadSpec } from './workload.ts';
 
 const base = {
   concurrency: 2,
@@ -92,6 +92,26 @@ describe('bench load generator', () => {
   });
 });
 
+/** Creates every key of `spec` (each at version 1), then `fresh` keys of fresh names: all answers right. */
+async function seedThenCreate(
+  spec: Omit<WorkloadSpec, 'kind'>,
+  kind: 'v2-create' | 'cs-create',
+  fresh: number,
+): Promise<LoadResult> {
+  const seeded = await runLoad({ ...spec, kind, maxRequests: spec.keys.length, durationMs: 10_000 });
+  assert.deepEqual(seeded.errors, {});
+  assert.ok(seeded.keys.every((key) => key.version === 1));
+  const created = await runLoad({
+    ...spec,
+    ...byCount,
+    kind,
+    createPrefix: `${kind}-fresh-`,
+    maxRequests: fresh,
+  });
+  assert.deepEqual([created.errors, created.okInWindow], [{}, fresh]);
+  return seeded;
+}
+
 describe('bench workloads against a real 3-node cluster', () => {
   let dataDir = '';
   let cluster: BenchCluster;
@@ -106,11 +126,7 @@ describe('bench workloads against a real 3-node cluster', () => {
   });
 
   it('I-X2: create, update and read answer as API-V1 says, versions dense per key', async () => {
-    const keys: KeyState[] = Array.from({ length: 4 }, (_, i) => ({
-      name: `k/${i}`,
-      value: undefined,
-      version: undefined,
-    }));
+    const keys = benchKeys(4, (i) => `k/${i}`);
     const spec = { ...base, origins: cluster.urls, keys };
     const created = await runLoad({ ...spec, kind: 'v1-create', maxRequests: 4, durationMs: 10_000 });
     assert.deepEqual(created.errors, {});
@@ -124,24 +140,9 @@ describe('bench workloads against a real 3-node cluster', () => {
   });
 
   it('v2 (issue 10 rows): create, update, read and mixed answer as the v2 API says, versions dense', async () => {
-    const keys: KeyState[] = Array.from({ length: 4 }, (_, i) => ({
-      name: `v2/${i}`,
-      value: undefined,
-      version: undefined,
-    }));
+    const keys = benchKeys(4, (i) => `v2/${i}`);
     const spec = { ...base, origins: cluster.urls, keys, token: cluster.token };
-    const seeded = await runLoad({ ...spec, kind: 'v2-create', maxRequests: 4, durationMs: 10_000 });
-    assert.deepEqual(seeded.errors, {});
-    assert.ok(seeded.keys.every((key) => key.version === 1));
-    const fresh = await runLoad({
-      ...spec,
-      ...byCount,
-      kind: 'v2-create',
-      createPrefix: 'fresh-',
-      maxRequests: 6,
-    });
-    assert.deepEqual(fresh.errors, {});
-    assert.equal(fresh.okInWindow, 6);
+    const seeded = await seedThenCreate(spec, 'v2-create', 6);
     const updated = await runLoad({ ...spec, ...byCount, kind: 'v2-update', keys: seeded.keys });
     assert.deepEqual(updated.errors, {});
     assert.ok(updated.keys.every((key) => (key.version ?? 0) > 1));
@@ -170,23 +171,9 @@ describe('bench workloads against a real 3-node cluster', () => {
   });
 
   it('client-side (issue 9): create, update and read through the client library check as their v2 rows do', async () => {
-    const keys: KeyState[] = Array.from({ length: 4 }, (_, i) => ({
-      name: `cs/${i}`,
-      value: undefined,
-      version: undefined,
-    }));
+    const keys = benchKeys(4, (i) => `cs/${i}`);
     const spec = { ...base, origins: cluster.urls, keys, token: cluster.token };
-    const seeded = await runLoad({ ...spec, kind: 'cs-create', maxRequests: 4, durationMs: 10_000 });
-    assert.deepEqual(seeded.errors, {});
-    assert.ok(seeded.keys.every((key) => key.version === 1));
-    const fresh = await runLoad({
-      ...spec,
-      ...byCount,
-      kind: 'cs-create',
-      createPrefix: 'cs-fresh-',
-      maxRequests: 3,
-    });
-    assert.deepEqual([fresh.errors, fresh.okInWindow], [{}, 3]);
+    const seeded = await seedThenCreate(spec, 'cs-create', 3);
     const updated = await runLoad({
       ...spec,
       ...byCount,

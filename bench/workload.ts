@@ -39,6 +39,10 @@ export interface KeyState {
   version: number | undefined;
 }
 
+/** `count` keys named by `name(i)`, state unknown (before seeding). */
+export const benchKeys = (count: number, name: (i: number) => string): KeyState[] =>
+  Array.from({ length: count }, (_, i) => ({ name: name(i), value: undefined, version: undefined }));
+
 /** TLS material a client presents and trusts (PEM strings, so a spec stays serialisable). */
 export interface ClientTls {
   readonly ca: string;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { DsvClient } from '../client/index.ts';
-import { runDsv, type DsvProcess } from './support/dsv-process.ts';
+import { runDsv, stopDsv, type DsvProcess } from './support/dsv-process.ts';
 import { freePortRange } from './support/free-ports.ts';
 import {
   commandLine,
@@ -136,12 +136,7 @@ describe('client-side mode: no node process holds the plaintext (issue 9)', { ti
   });
 
   after(async () => {
-    if (dsv && dsv.child.exitCode === null && dsv.child.signalCode === null) {
-      dsv.child.kill('SIGINT'); // stops the node processes, then the broker
-      const timer = setTimeout(() => dsv?.child.kill('SIGKILL'), 60_000);
-      await dsv.exited;
-      clearTimeout(timer);
-    }
+    await stopDsv(dsv); // SIGINT: the node processes stop, then the broker
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -15,7 +15,7 @@ import {
   type DevNodeControl,
 } from '../src/cli/commands/dev-console.ts';
 import { freePortRange } from './support/free-ports.ts';
-import { runDsv, type DsvProcess } from './support/dsv-process.ts';
+import { runDsv, stopDsv, type DsvProcess } from './support/dsv-process.ts';
 import { v1 } from './support/v1-client.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -80,12 +80,7 @@ describe('dsv dev --kafka: the node console on stdin', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dsv-dev-kafka-console-'));
   let dsv: DsvProcess | undefined;
   after(async () => {
-    if (dsv && dsv.child.exitCode === null && dsv.child.signalCode === null) {
-      dsv.child.kill('SIGINT'); // stops the node processes, then the broker
-      const timer = setTimeout(() => dsv?.child.kill('SIGKILL'), 60_000);
-      await dsv.exited;
-      clearTimeout(timer);
-    }
+    await stopDsv(dsv); // SIGINT: the node processes stop, then the broker
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -48,3 +48,15 @@ export function runDsv(
     },
   };
 }
+
+/**
+ * Stops a `dsv` process that is still running: SIGINT (`dsv dev --kafka` then stops its node processes and its
+ * broker), SIGKILL if it has not exited after `killAfterMs`; resolves once it has exited.
+ */
+export async function stopDsv(dsv: DsvProcess | undefined, killAfterMs = 60_000): Promise<void> {
+  if (!dsv || dsv.child.exitCode !== null || dsv.child.signalCode !== null) return;
+  dsv.child.kill('SIGINT');
+  const timer = setTimeout(() => dsv.child.kill('SIGKILL'), killAfterMs);
+  await dsv.exited;
+  clearTimeout(timer);
+}

@@ -107,6 +107,29 @@ class ChunkSearch {
   }
 }
 
+/** What one scan has read and found so far, and its chunk buffer. */
+class Scan {
+  readonly hits: Hit[] = [];
+  readonly skipped: string[] = [];
+  readonly search: ChunkSearch;
+  readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  bytes = 0;
+  units = 0;
+  constructor(needles: readonly Needle[]) {
+    this.search = new ChunkSearch(needles, this.hits);
+  }
+
+  /** Searches `length` bytes of the buffer, read at `position` of the unit `where` that starts at `start`. */
+  feed(length: number, position: number, where: string, start: number): void {
+    this.search.feed(this.buffer.subarray(0, length), position, where, start);
+    this.bytes += length;
+  }
+
+  result(): ScanResult {
+    return { units: this.units, bytes: this.bytes, skipped: this.skipped, hits: this.hits };
+  }
+}
+
 interface Region {
   readonly start: number;
   readonly end: number;
@@ -145,50 +168,40 @@ export async function scanProcessMemory(
   options: MemoryScanOptions = {},
 ): Promise<ScanResult> {
   const maxBytes = options.maxBytes ?? 16 * 1024 ** 3;
-  const hits: Hit[] = [];
-  const skipped: string[] = [];
-  const search = new ChunkSearch(needles, hits);
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  let bytes = 0;
-  let units = 0;
+  const scan = new Scan(needles);
   const mem = await open(`/proc/${pid}/mem`, 'r');
   try {
     for (const region of await readableRegions(pid)) {
       const where = `${region.start.toString(16)}-${region.end.toString(16)} ${region.perms} ${region.path}`;
-      units += 1;
+      scan.units += 1;
       let lost = 0;
       for (let at = region.start; at < region.end; at += CHUNK_BYTES) {
-        if (bytes >= maxBytes) {
-          skipped.push(`${where}: past the ${maxBytes}-byte bound`);
+        if (scan.bytes >= maxBytes) {
+          scan.skipped.push(`${where}: past the ${maxBytes}-byte bound`);
           break;
         }
         const length = Math.min(CHUNK_BYTES, region.end - at);
-        const read = await readAt(mem, buffer, length, at);
-        if (read === length) {
-          search.feed(buffer.subarray(0, length), at, where, region.start);
-          bytes += length;
+        if ((await readAt(mem, scan.buffer, length, at)) === length) {
+          scan.feed(length, at, where, region.start);
           continue;
         }
         // Page by page; if even the first page of the region fails, the region is unreadable.
-        if (at === region.start && (await readAt(mem, buffer, PAGE, at)) !== PAGE) {
+        if (at === region.start && (await readAt(mem, scan.buffer, PAGE, at)) !== PAGE) {
           lost = region.end - region.start;
           break;
         }
         for (let page = at; page < at + length; page += PAGE) {
-          if ((await readAt(mem, buffer, PAGE, page)) === PAGE) {
-            search.feed(buffer.subarray(0, PAGE), page, where, region.start);
-            bytes += PAGE;
-          } else {
-            lost += PAGE;
-          }
+          if ((await readAt(mem, scan.buffer, PAGE, page)) === PAGE)
+            scan.feed(PAGE, page, where, region.start);
+          else lost += PAGE;
         }
       }
-      if (lost > 0) skipped.push(`${where}: ${lost} bytes unreadable`);
+      if (lost > 0) scan.skipped.push(`${where}: ${lost} bytes unreadable`);
     }
   } finally {
     await mem.close();
   }
-  return { units, bytes, skipped, hits };
+  return scan.result();
 }
 
 /** Bytes read at `position` (0 on an error such as EIO): /proc/<pid>/mem reads all or fails. */
@@ -229,35 +242,29 @@ export async function filesUnder(dir: string): Promise<string[]> {
  * log segments), in chunks. A file that vanishes or cannot be read meanwhile is listed in `skipped`.
  */
 export async function scanFiles(dirs: readonly string[], needles: readonly Needle[]): Promise<ScanResult> {
-  const hits: Hit[] = [];
-  const skipped: string[] = [];
-  const search = new ChunkSearch(needles, hits);
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  let bytes = 0;
-  let units = 0;
+  const scan = new Scan(needles);
   for (const dir of dirs) {
     for (const file of await filesUnder(dir)) {
-      search.reset();
+      scan.search.reset();
       try {
         const handle = await open(file, 'r');
         try {
           for (let at = 0; ;) {
-            const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, at);
+            const { bytesRead } = await handle.read(scan.buffer, 0, CHUNK_BYTES, at);
             if (bytesRead === 0) break;
-            search.feed(buffer.subarray(0, bytesRead), at, file, 0);
+            scan.feed(bytesRead, at, file, 0);
             at += bytesRead;
-            bytes += bytesRead;
           }
         } finally {
           await handle.close();
         }
-        units += 1;
+        scan.units += 1;
       } catch (error) {
-        skipped.push(`${file}: ${(error as { code?: string }).code ?? String(error)}`);
+        scan.skipped.push(`${file}: ${(error as { code?: string }).code ?? String(error)}`);
       }
     }
   }
-  return { units, bytes, skipped, hits };
+  return scan.result();
 }
 
 /** `root` and every live process below it (/proc/<pid>/task/<tid>/children), parents first. */
