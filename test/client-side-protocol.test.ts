@@ -30,7 +30,7 @@ async function call(
     method,
     headers: {
       ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
-      ...(auth.credential ? { 'x-dsv-holder-credential': auth.credential } : {}),
+      ...(auth.credential ? { 'x-dsv-node-credential': auth.credential } : {}),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -130,8 +130,52 @@ describe('client-side protocol (production mode)', () => {
     );
   }
 
-  const order = async (as: string, ops: unknown[]) =>
-    call(url(1), 'POST', '/v2/client-side/writes', { token: as }, { ops });
+  /**
+   * Prepare at node 1, have the intent endorsed by k − 1 other nodes (the client carries it itself), order it
+   * at node 1 — each call with the credential for that node only, never the bearer token.
+   */
+  async function order(as: string, ops: unknown[]): Promise<Reply> {
+    const coordinator = test.cluster.urls()[1] ?? '';
+    const nodes = (await call(url(0), 'GET', '/v2/client-side/topology', {})).json.nodes as Array<{
+      nodeId: string;
+      url: string;
+    }>;
+    const me = nodes.find((node) => node.url === coordinator);
+    assert.ok(me);
+    const prepared = await call(
+      coordinator,
+      'POST',
+      '/v2/client-side/writes/prepare',
+      { credential: cred(as, me.nodeId) },
+      { ops },
+    );
+    if (prepared.status !== 200) return prepared;
+    const { writeId, partition, intent, endorsementsNeeded } = prepared.json as {
+      writeId: string;
+      partition: number;
+      intent: unknown;
+      endorsementsNeeded: number;
+    };
+    const endorsements = [];
+    for (const node of nodes.filter((n) => n.nodeId !== me.nodeId).slice(0, endorsementsNeeded)) {
+      const endorsed = await call(
+        node.url,
+        'POST',
+        '/v2/client-side/endorse',
+        { credential: cred(as, node.nodeId) },
+        { partition, intent },
+      );
+      if (endorsed.status !== 200) return endorsed;
+      endorsements.push(endorsed.json);
+    }
+    return call(
+      coordinator,
+      'POST',
+      '/v2/client-side/writes',
+      { credential: cred(as, me.nodeId) },
+      { writeId, endorsements },
+    );
+  }
 
   async function readClientSide(as: string, name: string): Promise<Uint8Array> {
     const resolved = await call(url(2), 'GET', `/v2/client-side/resolve/app/${name}`, { token: as });
@@ -239,6 +283,28 @@ describe('client-side protocol (production mode)', () => {
     assert.deepEqual(new Uint8Array(Buffer.from(String(served.json.value), 'base64')), value);
   });
 
+  it('I-G3: a node credential authenticates at its node only, and is never forwarded for a server-side read', async () => {
+    const nodes = (await call(url(0), 'GET', '/v2/client-side/topology', {})).json.nodes as Array<{
+      nodeId: string;
+      url: string;
+    }>;
+    const [first, second] = nodes;
+    assert.ok(first && second);
+    const own = await call(first.url, 'GET', '/v2/client-side/resolve/app/db', {
+      credential: cred(writer, first.nodeId),
+    });
+    assert.equal(own.status, 200);
+    const elsewhere = await call(second.url, 'GET', '/v2/client-side/resolve/app/db', {
+      credential: cred(writer, first.nodeId),
+    });
+    assert.equal(elsewhere.status, 401);
+    // The node could not vouch for this caller at the holders: a server-side read is refused, not forwarded.
+    const served = await call(first.url, 'GET', '/v2/secrets/app/db', {
+      credential: cred(writer, first.nodeId),
+    });
+    assert.equal(served.status, 403);
+  });
+
   it('I-S4c: another token of the same tenant, with the same rights, cannot stage into the write', async () => {
     const ordered = (await order(writer, [{ op: 'create', namespace: 'app', name: 'hijack' }]))
       .json as unknown as Ordered;
@@ -328,6 +394,30 @@ describe('client-side protocol (production mode)', () => {
           partition: info.partition,
           minOffset: info.minOffset,
           purpose: 'read',
+        },
+      );
+      assert.deepEqual([reply.status, reply.json.code], [403, 'DSV_PEER_REJECTED']);
+    }
+  });
+
+  it('I-S5: to a client, a compare is a read: a token that may update but not read gets no shard to compare', async () => {
+    const info = (await call(url(0), 'GET', '/v2/client-side/resolve/app/db', { token: writer }))
+      .json as unknown as Resolved;
+    for (const holder of info.holders) {
+      const reply = await call(
+        holder.url,
+        'POST',
+        '/v2/client-side/holder/shard',
+        { credential: cred(noRead, holder.nodeId) },
+        {
+          tenant: info.tenant,
+          namespace: info.namespace,
+          name: info.name,
+          version: info.version,
+          writeId: info.writeId,
+          partition: info.partition,
+          minOffset: info.minOffset,
+          purpose: 'compare',
         },
       );
       assert.deepEqual([reply.status, reply.json.code], [403, 'DSV_PEER_REJECTED']);

@@ -115,6 +115,17 @@ export class LocalShardHolder implements ShardHolder {
     });
   }
 
+  /**
+   * A client-side intent endorsed at the client's own request (issue #9): the client carries the intent to
+   * each endorser with its credential for that node, so no coordinator ever holds a credential usable at
+   * another node. Only intents naming the caller as stager (mayMakeRecord, I-S4c).
+   */
+  endorseForClient(request: EndorseRequest): Promise<string> {
+    if (request.entry.type !== 'intent' || request.entry.stager === undefined)
+      throw new DsvError('DSV_INPUT_INVALID', 'A client may have only its own client-side intents endorsed');
+    return this.endorse(request, 'client');
+  }
+
   /** A shard read straight from a client (issue #9): the same decision and audit as a forwarded read. */
   readForClient(request: ShardReadRequest): Promise<ReleasedShard | undefined> {
     return this.read(request, 'client');
@@ -156,7 +167,11 @@ export class LocalShardHolder implements ShardHolder {
     const plain: Uint8Array[] = []; // wiped once stored: a sealer may keep the buffer it was given
     const refuse = (message: string) => this.refused('peer.stage-refused', 'stager', request.tenant, message);
     for (const shard of request.shards) {
-      const key = { tenant: request.tenant, namespace: shard.namespace, name: shard.name };
+      const key = {
+        tenant: request.tenant,
+        namespace: shard.namespace,
+        name: shard.name,
+      };
       const write = view.write(shard.writeId);
       // I-S4: only the write's stager, only while pending, only this node's own index of a planned op.
       if (write?.state !== 'pending' || write.kind !== 'batch' || write.tenant !== request.tenant)
@@ -261,7 +276,11 @@ export class LocalShardHolder implements ShardHolder {
       status: 200,
     });
     if (!info || info.writeId !== request.writeId) return undefined;
-    const found = await shards.read({ key, version: request.version, writeId: request.writeId });
+    const found = await shards.read({
+      key,
+      version: request.version,
+      writeId: request.writeId,
+    });
     // A shard the commit did not vouch for (staged late, no commitment) is not served: it is recovered.
     const vouched = info.commitments === undefined || info.commitments[String(found?.index)] !== undefined;
     if (!found || !vouched) {
@@ -287,7 +306,7 @@ export class LocalShardHolder implements ShardHolder {
       if (!isAuthError(error)) throw error; // e.g. the log is unreachable: a 503, not a refusal
       throw this.refused(
         'peer.endorse-refused',
-        `node:${from}`,
+        from === 'client' ? 'client' : `node:${from}`,
         tenant ?? null,
         'The client may not make this record',
       );
@@ -327,7 +346,11 @@ export class LocalShardHolder implements ShardHolder {
     const info = view.version(key, request.version);
     if (!info || info.writeId !== request.writeId)
       throw new DsvError('DSV_SECRET_NOT_FOUND', 'No such version');
-    const found = await shards.read({ key, version: request.version, writeId: request.writeId });
+    const found = await shards.read({
+      key,
+      version: request.version,
+      writeId: request.writeId,
+    });
     if (!found || info.commitments?.[String(mine)] === undefined)
       throw new DsvError('DSV_SECRET_NOT_FOUND', 'No shard here');
     const { share, blinding } = splitBlinding(found.share);

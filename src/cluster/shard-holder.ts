@@ -101,4 +101,5 @@ export interface ShardHolder {
 export interface ClientFacingHolder {
   stageForClient(request: StageRequest, credential: ForwardedCredential): Promise<StageReceipt[]>;
   readForClient(request: ShardReadRequest): Promise<ReleasedShard | undefined>;
+  endorseForClient(request: EndorseRequest): Promise<string>;
 }

@@ -26,16 +26,33 @@ export function anonymousAllowed(request: FastifyRequest): boolean {
   );
 }
 
+/**
+ * Client-side mode (issue #9): instead of its bearer token a client may send each node only the credential
+ * derived for that node, HMAC(token, cluster ‖ node) (I-G3). The node authenticates the caller as fully as by
+ * the token, but holds nothing it could use at another node: such a caller cannot be forwarded, so what needs
+ * other nodes to vouch for the client (endorsements, server-side shard fetches) is refused for it, and the
+ * client gathers those itself.
+ */
+export const NODE_CREDENTIAL_HEADER = 'x-dsv-node-credential';
+
+export function nodeCredentialOf(request: FastifyRequest): string | undefined {
+  const value = request.headers[NODE_CREDENTIAL_HEADER];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** A RequestAuthenticator over the control context's token authentication. */
 export class BearerAuthenticator implements RequestAuthenticator {
-  readonly #tokens: Pick<TokenAuthenticator, 'authenticateToken'>;
+  readonly #tokens: Pick<TokenAuthenticator, 'authenticateToken' | 'authenticateForwarded'>;
 
-  constructor(tokens: Pick<TokenAuthenticator, 'authenticateToken'>) {
+  constructor(tokens: Pick<TokenAuthenticator, 'authenticateToken' | 'authenticateForwarded'>) {
     this.#tokens = tokens;
   }
 
   authenticate(request: FastifyRequest, tenant?: string): Promise<Caller> {
     const token = bearerToken(request);
+    const credential = token === undefined ? nodeCredentialOf(request) : undefined;
+    if (credential !== undefined)
+      return this.#tokens.authenticateForwarded({ kind: 'token', credential }, tenant);
     return this.#tokens.authenticateToken(token, {
       ...(tenant === undefined ? {} : { tenant }),
       anonymousAllowed: token === undefined && anonymousAllowed(request),

@@ -2,9 +2,16 @@
 // appends its commit, but never sees the value. The client splits it and stages each shard on its holder
 // itself; the intent names the client as `stager`, so holders take stages from that client only (I-S4c), and
 // the commit counts only with the holders' own signed receipts (I-X3), verified again by every node.
-import type { Caller } from '../../control/index.ts';
+import type { Caller, Endorsement } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
-import type { CommitShard, IntentEntry, IntentOp, SecretKey } from '../../secrets/index.ts';
+import {
+  endorsementDigest,
+  type CommitShard,
+  type IntentEntry,
+  type IntentOp,
+  type SecretKey,
+} from '../../secrets/index.ts';
+import { SignatureVerifier } from '../../trust/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
 import { holdersFor } from '../placement.ts';
 import type { BatchOpResult } from './batch-types.ts';
@@ -24,7 +31,7 @@ import {
   type CoordinatorContext,
 } from './coordinator-context.ts';
 import { awaitDeleteQuorum } from './delete-quorum.ts';
-import { gatherEndorsements } from './endorsements.ts';
+import { endorsementsNeeded } from './endorsements.ts';
 import { catchUp, resolveVersion, type VersionSelector } from './reader.ts';
 
 export type ClientWriteOp =
@@ -120,53 +127,115 @@ export async function resolveForClient(
   return describe(context, key, info);
 }
 
-/** Orders a client-side write: endorsed intent with `stager`, the log's verdict, and the placement. */
-export async function orderClientWrite(
+/** A prepared intent waits this long for its endorsements; after that the client prepares again. */
+const PREPARED_TTL_MS = 60_000;
+const prepared = new Map<string, { intent: IntentEntry; partition: number; expires: number }>();
+const preparedKey = (context: CoordinatorContext, writeId: string) => `${context.nodeId}\u0000${writeId}`;
+
+export interface PreparedClientWrite {
+  readonly writeId: string;
+  readonly partition: number;
+  /** The exact record each endorser signs (I-T3); the client carries it to them itself. */
+  readonly intent: IntentEntry;
+  readonly endorsementsNeeded: number;
+}
+
+/**
+ * Client-side write, step 1 (docs/client-side-protocol.md): this node builds the intent, naming the caller as
+ * stager and itself as coordinator, and keeps it briefly. The client gathers the endorsements itself, from
+ * k − 1 other nodes, each with its credential for that node: no node ever holds a credential usable at
+ * another, so no single node can act as the client anywhere else (I-G3, I-T3).
+ */
+export function prepareClientWrite(
   context: CoordinatorContext,
   tenant: string,
   ops: readonly ClientWriteOp[],
   options: { readonly caller: Caller; readonly idempotencyKey?: string },
+): Promise<PreparedClientWrite> {
+  return (async () => {
+    const { caller } = options;
+    if (!ops.some((op) => op.op !== 'read'))
+      throw new DsvError(
+        'DSV_INPUT_INVALID',
+        'A client-side write needs at least one create, update or delete',
+      );
+    checkQuorumReachable(context, tenant, ops);
+    if (ops.some((op) => op.op === 'delete')) await probeDeleteHolders(context, tenant, ops);
+    const partition = partitionOf(context, tenant);
+    const writeId = newWriteId();
+    const intent: IntentEntry = {
+      type: 'intent',
+      writeId,
+      tenant,
+      time: Date.now(),
+      coordinator: context.nodeId,
+      stager: caller.accessor,
+      ...(options.idempotencyKey === undefined
+        ? {}
+        : { idempotencyKey: scopedIdempotencyKey(caller, options.idempotencyKey, ops) }),
+      ops: ops.map(intentOp),
+      endorsements: [],
+    };
+    const now = Date.now();
+    for (const [key, entry] of prepared) if (entry.expires < now) prepared.delete(key);
+    prepared.set(preparedKey(context, writeId), { intent, partition, expires: now + PREPARED_TTL_MS });
+    return { writeId, partition, intent, endorsementsNeeded: endorsementsNeeded(context) };
+  })();
+}
+
+const intentOp = (op: ClientWriteOp): IntentOp =>
+  op.op === 'read'
+    ? {
+        op: 'read',
+        namespace: op.namespace,
+        name: op.name,
+        ...(op.version === undefined ? {} : { version: op.version }),
+      }
+    : {
+        op: op.op,
+        namespace: op.namespace,
+        name: op.name,
+        ...(op.expectedVersion === undefined ? {} : { expectedVersion: op.expectedVersion }),
+      };
+
+/**
+ * Client-side write, step 2: the prepared intent with the endorsements the client gathered is appended; the
+ * log's verdict and the placement come back. Endorsements are checked here first (distinct other members,
+ * valid signatures) so a short-handed intent never reaches the log; every node checks them again (I-T3).
+ */
+export async function orderClientWrite(
+  context: CoordinatorContext,
+  caller: Caller,
+  writeId: string,
+  endorsements: readonly Endorsement[],
 ): Promise<OrderedClientWrite> {
-  const { caller } = options;
-  if (!ops.some((op) => op.op !== 'read'))
-    throw new DsvError(
-      'DSV_INPUT_INVALID',
-      'A client-side write needs at least one create, update or delete',
-    );
-  checkQuorumReachable(context, tenant, ops);
-  if (ops.some((op) => op.op === 'delete')) await probeDeleteHolders(context, tenant, ops);
-  const partition = partitionOf(context, tenant);
-  const writeId = newWriteId();
-  const intentOps: IntentOp[] = ops.map((op) =>
-    op.op === 'read'
-      ? {
-          op: 'read',
-          namespace: op.namespace,
-          name: op.name,
-          ...(op.version === undefined ? {} : { version: op.version }),
-        }
-      : {
-          op: op.op,
-          namespace: op.namespace,
-          name: op.name,
-          ...(op.expectedVersion === undefined ? {} : { expectedVersion: op.expectedVersion }),
-        },
+  const key = preparedKey(context, writeId);
+  const held = prepared.get(key);
+  if (!held || held.intent.stager !== caller.accessor || held.expires < Date.now())
+    throw new DsvError('DSV_SECRET_NOT_FOUND', 'No such prepared write here (prepare it again)');
+  const { intent, partition } = held;
+  const verifier = new SignatureVerifier(context.trust.manifest);
+  const digest = endorsementDigest(context.trust.manifest.clusterId, intent);
+  const endorsers = new Set(
+    endorsements
+      .filter(
+        (e) =>
+          e.node !== context.nodeId && verifier.isMember(e.node) && verifier.verify(e.node, digest, e.sig),
+      )
+      .map((e) => e.node),
   );
-  const intent: IntentEntry = {
-    type: 'intent',
-    writeId,
-    tenant,
-    time: Date.now(),
-    coordinator: context.nodeId,
-    stager: caller.accessor,
-    ...(options.idempotencyKey === undefined
-      ? {}
-      : { idempotencyKey: scopedIdempotencyKey(caller, options.idempotencyKey, ops) }),
-    ops: intentOps,
-    endorsements: [],
-  };
-  const endorsements = await gatherEndorsements(context, partition, intent, caller);
-  const intentOffset = await appendAndApply(context, partition, { ...intent, endorsements });
+  if (endorsers.size < endorsementsNeeded(context))
+    throw new DsvError('DSV_AUTH_FORBIDDEN', 'The write is not endorsed by enough other nodes', {
+      details: { endorsed: endorsers.size, needed: endorsementsNeeded(context) },
+    });
+  prepared.delete(key);
+  const verified = endorsements.filter((e) => endorsers.has(e.node));
+  const once = [...new Map(verified.map((e) => [e.node, e])).values()];
+  await appendAndApply(context, partition, { ...intent, endorsements: once });
+  const intentOffset = context.view.write(writeId)?.intentOffset;
+  if (intentOffset === undefined)
+    throw new DsvError('DSV_AUTH_FORBIDDEN', 'The nodes did not accept the endorsements of this write');
+  const tenant = intent.tenant;
   const verdict = writeRecord(context, writeId);
   if (verdict.state === 'duplicate' && verdict.outcome.duplicateOf)
     return { duplicate: true, results: await awaitEarlierWrite(context, verdict.outcome.duplicateOf) };

@@ -1,13 +1,15 @@
 // The coordinator facade the gateway talks to: writes, reads, history and listing for one node.
-import type { Caller, ControlStore, PolicyRule } from '../../control/index.ts';
+import type { Caller, ControlStore, Endorsement, PolicyRule } from '../../control/index.ts';
 import type { CommitShard, SecretKey } from '../../secrets/index.ts';
 import {
   abortClientWrite,
   commitClientWrite,
   orderClientWrite,
+  prepareClientWrite,
   resolveForClient,
   type ClientWriteOp,
   type OrderedClientWrite,
+  type PreparedClientWrite,
   type ResolvedVersion,
 } from './client-side-write.ts';
 import type { VersionInfo } from '../../view/index.ts';
@@ -192,14 +194,23 @@ export class Coordinator {
     return this.context.view.namespaces(tenant, prefix, after, limit);
   }
 
-  /** Client-side mode (issue #9): order a write whose client stages the shards itself. */
-  async orderClientWrite(
+  /** Client-side mode (issue #9), step 1: the intent the client takes to its endorsers. */
+  async prepareClientWrite(
     tenant: string,
     ops: readonly ClientWriteOp[],
     options: { readonly caller: Caller; readonly idempotencyKey?: string },
-  ): Promise<OrderedClientWrite> {
+  ): Promise<PreparedClientWrite> {
     await this.admitWrite();
-    return orderClientWrite(this.context, tenant, ops, options);
+    return prepareClientWrite(this.context, tenant, ops, options);
+  }
+
+  /** Client-side mode, step 2: the endorsed intent is appended; the log's verdict and the placement. */
+  orderClientWrite(
+    caller: Caller,
+    writeId: string,
+    endorsements: readonly Endorsement[],
+  ): Promise<OrderedClientWrite> {
+    return orderClientWrite(this.context, caller, writeId, endorsements);
   }
 
   commitClientWrite(
@@ -220,8 +231,18 @@ export class Coordinator {
     return resolveForClient(this.context, key, selector);
   }
 
+  /** This node's id (a client-side endorsement names its signer). */
+  get nodeId(): string {
+    return this.context.nodeId;
+  }
+
   /** The cluster's id and sharing parameters: a client derives per-holder credentials from them (I-G3). */
-  get sharing(): { readonly clusterId: string; readonly n: number; readonly k: number; readonly w: number } {
+  get sharing(): {
+    readonly clusterId: string;
+    readonly n: number;
+    readonly k: number;
+    readonly w: number;
+  } {
     const { n, k, w } = this.context.params;
     return { clusterId: this.context.trust.manifest.clusterId, n, k, w };
   }

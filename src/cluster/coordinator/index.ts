@@ -14,5 +14,6 @@ export type {
   ClientWriteOp,
   OrderedClientWrite,
   PlannedClientOp,
+  PreparedClientWrite,
   ResolvedVersion,
 } from './client-side-write.ts';

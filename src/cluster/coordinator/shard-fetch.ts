@@ -43,7 +43,9 @@ export const HEDGE_AFTER_MS = 25;
 export const FULL_READ_EVERY = 16;
 
 /** Whether this read asks every holder; a seam so tests can pin the choice. */
-export const readPolicy = { scrub: (): boolean => randomInt(FULL_READ_EVERY) === 0 };
+export const readPolicy = {
+  scrub: (): boolean => randomInt(FULL_READ_EVERY) === 0,
+};
 
 /**
  * This node's own holder first (no network), then the holders membership sees up in random order, then the
@@ -135,7 +137,7 @@ export async function fetchValue(
           minOffset,
           version: version.version,
           writeId: version.writeId,
-          credential: access.caller.credentialFor?.(holder.nodeId) ?? { kind: 'anonymous' },
+          credential: forwardable(access.caller).credentialFor(holder.nodeId),
           purpose: access.purpose,
           requestId,
         })
@@ -152,11 +154,28 @@ export async function fetchValue(
     for (let asked = 0; asked < first; asked++) askNext();
     if (inFlight === 0)
       finish(() =>
-        reject(new DsvError('DSV_INSUFFICIENT_SHARDS', undefined, { details: { answered: 0, needed: k } })),
+        reject(
+          new DsvError('DSV_INSUFFICIENT_SHARDS', undefined, {
+            details: { answered: 0, needed: k },
+          }),
+        ),
       );
     else armHedge();
   });
   return { value, writeId: version.writeId };
+}
+
+/**
+ * A caller that authenticated with a node credential (client-side mode) has nothing to forward: this node
+ * cannot vouch for it at the holders, so it reads client-side (gateway/bearer-authenticator.ts, I-G3).
+ */
+function forwardable(caller: Caller): Caller & Required<Pick<Caller, 'credentialFor'>> {
+  if (!caller.credentialFor)
+    throw new DsvError(
+      'DSV_AUTH_FORBIDDEN',
+      'A node credential cannot be forwarded to the holders: read client-side',
+    );
+  return caller as Caller & Required<Pick<Caller, 'credentialFor'>>;
 }
 
 /**

@@ -6,22 +6,23 @@ import { noteAuditSubject } from '../../audit/index.ts';
 import type { ClientFacingHolder, ResolvedVersion } from '../../cluster/index.ts';
 import { requireCapability } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
-import type { CommitShard } from '../../secrets/index.ts';
+import { NODE_CREDENTIAL_HEADER } from '../bearer-authenticator.ts';
+import type { Endorsement } from '../../control/index.ts';
+import { parseLogEntry, type CommitShard } from '../../secrets/index.ts';
 import { readSelector } from './secret-handlers.ts';
 import { canonicalPart, isoTime, isoTimeOrNull, secretTarget } from './secret-target.ts';
 import { authenticateV2, callerOf } from './v2-caller.ts';
 import type { V2Context } from './v2-context.ts';
 import {
   CLIENT_COMMIT_BODY,
+  CLIENT_ENDORSE_BODY,
+  CLIENT_ORDER_BODY,
   CLIENT_SHARD_BODY,
   CLIENT_STAGE_BODY,
   CLIENT_WRITE_BODY,
   HOLDER_HEADERS,
   WRITE_ID_PARAMS,
 } from './client-side-schemas.ts';
-
-/** The header a holder call carries instead of a bearer token: HMAC(token, cluster ‖ this node), I-G3. */
-export const HOLDER_CREDENTIAL_HEADER = 'x-dsv-holder-credential';
 
 const tags = ['client-side'];
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'));
@@ -42,18 +43,20 @@ export function registerClientSideRoutes(app: FastifyInstance, context: V2Contex
     holders: resolved.holders.map((holder) => ({ ...holder, url: urlOf(holder.nodeId) })),
   });
 
-  app.get('/client-side/topology', { onRequest, schema: { tags } }, async (request) => {
+  // Unauthenticated: a client needs the cluster id to derive any credential (I-G3). It names only the cluster,
+  // its sharing parameters and the nodes' public URLs, which every client has anyway; no offsets or health.
+  app.get('/client-side/topology', { schema: { tags } }, async (request) => {
     noteAuditSubject(request, { operation: 'client-side.topology', carriesSecret: false });
     const { clusterId, n, k, w } = context.coordinator.sharing;
     return { clusterId, sharing: { n, k, w }, nodes: context.clusterNodes?.() ?? [] };
   });
 
   app.post<{ Body: { ops: WriteOpBody[]; attempt?: number } }>(
-    '/client-side/writes',
+    '/client-side/writes/prepare',
     { onRequest, schema: { tags, body: CLIENT_WRITE_BODY } },
     async (request) => {
       const caller = callerOf(request);
-      noteAuditSubject(request, { operation: 'client-side.write', carriesSecret: false });
+      noteAuditSubject(request, { operation: 'client-side.prepare', carriesSecret: false });
       const ops = request.body.ops.map((op) => {
         const target = secretTarget(op, context.limits);
         // I-G1: every op is authorised here before anything is ordered; endorsers check again (I-T3).
@@ -70,10 +73,24 @@ export function registerClientSideRoutes(app: FastifyInstance, context: V2Contex
           : request.body.attempt === undefined
             ? key
             : `${key}\n${request.body.attempt}`; // as the server-side upsert's attempts (conditional-write.ts)
-      const ordered = await context.coordinator.orderClientWrite(caller.tenant, ops, {
+      const prepared = await context.coordinator.prepareClientWrite(caller.tenant, ops, {
         caller,
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       });
+      return { ...prepared, nodes: context.clusterNodes?.() ?? [] };
+    },
+  );
+
+  app.post<{ Body: { writeId: string; endorsements: Endorsement[] } }>(
+    '/client-side/writes',
+    { onRequest, schema: { tags, body: CLIENT_ORDER_BODY } },
+    async (request) => {
+      noteAuditSubject(request, { operation: 'client-side.write', carriesSecret: false });
+      const ordered = await context.coordinator.orderClientWrite(
+        callerOf(request),
+        request.body.writeId,
+        request.body.endorsements,
+      );
       if (ordered.duplicate) return ordered;
       return {
         ...ordered,
@@ -149,10 +166,27 @@ function registerHolderRoutes(app: FastifyInstance, context: V2Context): void {
     return context.clientHolder;
   };
   const credentialOf = (request: FastifyRequest) => {
-    const value = request.headers[HOLDER_CREDENTIAL_HEADER];
+    const value = request.headers[NODE_CREDENTIAL_HEADER];
     if (typeof value !== 'string' || value === '') throw new DsvError('DSV_AUTH_REQUIRED');
     return { kind: 'token' as const, credential: value };
   };
+
+  app.post<{ Body: { partition: number; intent: unknown } }>(
+    '/client-side/endorse',
+    { schema: { tags, headers: HOLDER_HEADERS, body: CLIENT_ENDORSE_BODY } },
+    async (request) => {
+      noteAuditSubject(request, { operation: 'client-side.endorse', carriesSecret: false });
+      const entry = parseLogEntry(request.body.intent);
+      if (!entry) throw new DsvError('DSV_INPUT_INVALID', 'Not a log record');
+      const sig = await holder().endorseForClient({
+        partition: request.body.partition,
+        entry,
+        credential: credentialOf(request),
+        requestId: request.id,
+      });
+      return { node: context.coordinator.nodeId, sig };
+    },
+  );
 
   app.post<{
     Body: {

@@ -8,8 +8,8 @@ const version = { type: 'integer', minimum: 1 } as const;
 
 export const HOLDER_HEADERS = {
   type: 'object',
-  required: ['x-dsv-holder-credential'],
-  properties: { 'x-dsv-holder-credential': { type: 'string', minLength: 1, maxLength: 256 } },
+  required: ['x-dsv-node-credential'],
+  properties: { 'x-dsv-node-credential': { type: 'string', minLength: 1, maxLength: 256 } },
 } as const;
 
 export const WRITE_ID_PARAMS = {
@@ -117,4 +117,30 @@ export const CLIENT_SHARD_BODY = {
     purpose: { type: 'string', enum: ['read', 'compare'] },
     generation: count,
   },
+} as const;
+
+export const CLIENT_ORDER_BODY = {
+  type: 'object',
+  required: ['writeId', 'endorsements'],
+  additionalProperties: false,
+  properties: {
+    writeId: id,
+    endorsements: {
+      type: 'array',
+      maxItems: 255,
+      items: {
+        type: 'object',
+        required: ['node', 'sig'],
+        additionalProperties: false,
+        properties: { node: id, sig: { type: 'string', minLength: 1, maxLength: 512 } },
+      },
+    },
+  },
+} as const;
+
+export const CLIENT_ENDORSE_BODY = {
+  type: 'object',
+  required: ['partition', 'intent'],
+  additionalProperties: false,
+  properties: { partition: count, intent: { type: 'object' } },
 } as const;
