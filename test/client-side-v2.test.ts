@@ -265,8 +265,10 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
     };
     const sneaky = new DsvClient({ url: url(1), token: writeOnly, fetch: lyingResolver });
     assert.deepEqual(await failure(sneaky.get('app', 'db')), [403, 'DSV_PEER_REJECTED']);
-    // A write-only token still updates (its unchanged-value check reads with purpose "compare").
-    assert.deepEqual(await writer.put('app', 'db', 'one'), { version: 1, created: false, unchanged: true });
+    // A write-only token still updates; holders give a client no shard to compare without `read` (to a client
+    // a compare is a read), so an equal value cannot be found unchanged: it becomes a new version.
+    assert.deepEqual(await writer.put('app', 'db', 'one'), { version: 2, created: false, unchanged: false });
+    assert.equal(text((await client.get('app', 'db')).value), 'one');
   });
 
   it('a lying node: a plan placing a shard outside the topology is refused before anything is staged', async () => {
