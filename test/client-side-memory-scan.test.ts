@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -17,6 +18,7 @@ import { runDsv, stopDsv, type DsvProcess } from './support/dsv-process.ts';
 import { freePortRange } from './support/free-ports.ts';
 import {
   commandLine,
+  filesUnder,
   processTree,
   readableRegions,
   scanFiles,
@@ -40,7 +42,6 @@ async function memoryUnreadable(pid: number): Promise<string | undefined> {
   if (process.platform !== 'linux') return 'reads /proc/<pid>/mem: Linux only';
   const [first] = await readableRegions(pid);
   if (!first) return `no readable region in /proc/${pid}/maps`;
-  const { open } = await import('node:fs/promises');
   try {
     const mem = await open(`/proc/${pid}/mem`, 'r');
     try {
@@ -83,6 +84,9 @@ async function scanCluster(
         : (cluster.nodes.get(pid) ?? (await commandLine(pid)).slice(0, 40));
     const result = await scanProcessMemory(pid, needles);
     processHits.set(pid, result.hits);
+    // A node process maps about 900 MiB readable: a scan that read little of it proves nothing.
+    if (pid === cluster.launcher || cluster.nodes.has(pid))
+      assert.ok(result.bytes > 256 * 1024 ** 2, `pid ${pid} ${name}: only ${mib(result.bytes)} read`);
     lines.push(
       `pid ${pid} ${name}: ${mib(result.bytes)} in ${result.units} regions, ${result.skipped.length} unreadable ` +
         `(${result.skipped.map((why) => why.split(': ')[0]!.split(' ').slice(2).join(' ') || 'anonymous').join(' ')}), ` +
@@ -90,6 +94,17 @@ async function scanCluster(
         result.hits.map((hit) => `\n    ${hit.needle} in ${hit.where} +${hit.offset}`).join(''),
     );
   }
+  // Every node's database with its WAL, and the broker's segments of the DSV topic, are among the files.
+  const names = (await Promise.all(dirs.map(filesUnder))).flat();
+  for (const nodeId of cluster.nodes.values())
+    assert.ok(
+      names.some((file) => file.endsWith(join(nodeId, 'data', 'node.sqlite-wal'))),
+      nodeId,
+    );
+  assert.ok(
+    names.some((file) => /dsv-log-\d+[/\\]\d+\.log$/.test(file)),
+    'a Kafka segment of dsv-log',
+  );
   const files = await scanFiles(dirs, needles);
   lines.push(
     `files: ${files.units} under the data dir (${mib(files.bytes)}), ${files.skipped.length} unreadable, ` +
