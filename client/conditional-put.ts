@@ -24,7 +24,7 @@ export interface PutResult {
 
 /** Orders one write op (through the whole client-side write) and answers its result. */
 export type WriteOne = (
-  op: 'create' | 'update',
+  op: 'create' | 'update' | 'delete',
   fields: { expectedVersion?: number; attempt?: number },
 ) => Promise<OpResult>;
 
@@ -62,19 +62,49 @@ export async function conditionalPut(
   if (ifMatch !== undefined && ifNoneMatch !== undefined)
     throw invalid('Give either ifMatch or ifNoneMatch, not both');
   if (ifNoneMatch !== undefined && ifNoneMatch !== '*') throw invalid('ifNoneMatch supports only *');
-  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
-    throw invalid('The idempotency key must be 1–200 visible ASCII characters');
+  checkKey(idempotencyKey);
   if (ifNoneMatch === '*') return outcome(await write('create', {}));
   if (ifMatch === undefined) return upsert(write);
+  return outcome(await compareAndSet('update', write, latestVersion, ifMatch, idempotencyKey !== undefined));
+}
+
+/** A delete, unconditional or compare-and-set (`ifMatch`), with the same rules as a PUT's. */
+export async function conditionalDelete(
+  write: WriteOne,
+  latestVersion: LatestVersion,
+  options: Pick<PutOptions, 'ifMatch' | 'idempotencyKey'> = {},
+): Promise<void> {
+  checkKey(options.idempotencyKey);
+  if (options.ifMatch === undefined) await write('delete', {});
+  else
+    await compareAndSet(
+      'delete',
+      write,
+      latestVersion,
+      options.ifMatch,
+      options.idempotencyKey !== undefined,
+    );
+}
+
+function checkKey(idempotencyKey: string | undefined): void {
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
+    throw invalid('The idempotency key must be 1–200 visible ASCII characters');
+}
+
+/** The op with the expected version of `ifMatch`; a secret the log finds missing fails the condition: 412. */
+async function compareAndSet(
+  op: 'update' | 'delete',
+  write: WriteOne,
+  latestVersion: LatestVersion,
+  ifMatch: NonNullable<PutOptions['ifMatch']>,
+  keyed: boolean,
+): Promise<OpResult> {
   const versions = matchVersions(ifMatch);
-  const expected =
-    versions === undefined
-      ? {}
-      : await expectedVersion(versions, latestVersion, idempotencyKey !== undefined);
+  const expected = versions === undefined ? {} : await expectedVersion(versions, latestVersion, keyed);
   try {
-    return outcome(await write('update', expected));
+    return await write(op, expected);
   } catch (error) {
-    // A conditional write the log found missing (deleted after the check) fails its condition: 412.
+    // Deleted after the check (or never there): the condition fails, as on the server path.
     if (decidedByLog(error) && (error as DsvClientError).code === 'DSV_SECRET_NOT_FOUND')
       throw new DsvClientError('DSV_PRECONDITION_FAILED', 'The secret does not exist');
     throw error;

@@ -1,7 +1,13 @@
 // DsvClient: the v2 secret API with the value split and combined in this process (client-side mode, issue #9).
 // put/get/transformEnv speak the client-side protocol; versions/delete/list carry no value and use plain v2.
 import { DsvClientError, toClientError } from './client-error.ts';
-import { conditionalPut, type PutOptions, type PutResult } from './conditional-put.ts';
+import {
+  conditionalDelete,
+  conditionalPut,
+  type PutOptions,
+  type PutResult,
+  type WriteOne,
+} from './conditional-put.ts';
 import { transformEnvFile } from './env-transform.ts';
 import { Http, type FetchLike } from './http.ts';
 import { canonical, segment, Session } from './session.ts';
@@ -75,12 +81,6 @@ export interface ClusterTopology {
 const secretPath = (namespace: string, name: string): string =>
   `/v2/secrets/${segment(namespace)}/${segment(name)}`;
 
-function entityTags(ifMatch: DeleteOptions['ifMatch']): string {
-  if (ifMatch === '*') return '*';
-  const versions = typeof ifMatch === 'number' ? [ifMatch] : (ifMatch ?? []);
-  return versions.map((version) => `"${version}"`).join(', ');
-}
-
 /** Runs an operation; whatever it throws leaves as a DsvClientError. */
 async function guarded<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -138,28 +138,7 @@ export class DsvClient {
       const { bytes, owned } = valueBytes(value);
       try {
         return await conditionalPut(
-          async (op, { expectedVersion, attempt }) => {
-            const { results } = await runWrite(
-              this.#session,
-              [
-                {
-                  op,
-                  namespace: ns,
-                  name: key,
-                  value: bytes,
-                  ...(expectedVersion === undefined ? {} : { expectedVersion }),
-                },
-              ],
-              {
-                ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
-                ...(attempt === undefined ? {} : { attempt }),
-              },
-            );
-            const [result] = results;
-            if (result === undefined)
-              throw new DsvClientError('DSV_INTERNAL', 'The node answered no result for the write');
-            return result;
-          },
+          this.#writeOne(ns, key, bytes, options.idempotencyKey),
           async () => (await this.#latest(ns, key))?.version,
           options,
         );
@@ -191,25 +170,25 @@ export class DsvClient {
   /** Every version with its validity interval, oldest first (needs `history`; no values). */
   async versions(namespace: string, name: string): Promise<VersionInfo[]> {
     return guarded(async () => {
-      const body = await this.#session.coordinators.call<{ versions: VersionInfo[] }>(
+      const { answer: body } = await this.#session.nodes.any<{ versions: VersionInfo[] }>(
         `${secretPath(canonical(namespace, 'namespace'), canonical(name, 'name'))}/versions`,
       );
       return body.versions.map(({ version, validFrom, validTo }) => ({ version, validFrom, validTo }));
     });
   }
 
-  /** Deletes the secret and every version (v2 DELETE; `ifMatch` is compare-and-set). */
+  /**
+   * Deletes the secret and every version (`ifMatch` is compare-and-set), as a client-side write of one delete op:
+   * a node may not gather endorsements for a client that sent it only its credential, so the client does.
+   */
   async delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<void> {
     return guarded(async () => {
-      const headers: Record<string, string> = {};
-      if (options.ifMatch !== undefined) headers['if-match'] = entityTags(options.ifMatch);
-      if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
-      await this.#session.coordinators.call(
-        secretPath(canonical(namespace, 'namespace'), canonical(name, 'name')),
-        {
-          method: 'DELETE',
-          headers,
-        },
+      const ns = canonical(namespace, 'namespace');
+      const key = canonical(name, 'name');
+      await conditionalDelete(
+        this.#writeOne(ns, key, undefined, options.idempotencyKey),
+        async () => (await this.#latest(ns, key))?.version,
+        options,
       );
     });
   }
@@ -217,7 +196,7 @@ export class DsvClient {
   /** One page of the names the token may list in a namespace. */
   async list(namespace: string, options: ListOptions = {}): Promise<ListPage> {
     return guarded(async () => {
-      const page = await this.#session.coordinators.call<{ names: string[]; next?: string }>(
+      const { answer: page } = await this.#session.nodes.any<{ names: string[]; next?: string }>(
         `/v2/secrets/${segment(canonical(namespace, 'namespace'))}`,
         { query: { prefix: options.prefix, limit: options.limit, cursor: options.cursor } },
       );
@@ -231,6 +210,33 @@ export class DsvClient {
    */
   async transformEnv(namespace: string, content: string): Promise<string> {
     return guarded(() => transformEnvFile(this.#session, namespace, content));
+  }
+
+  /** One op through the whole client-side write; its result. A delete carries no value. */
+  #writeOne(
+    namespace: string,
+    name: string,
+    value: Uint8Array | undefined,
+    idempotencyKey?: string,
+  ): WriteOne {
+    return async (op, { expectedVersion, attempt }) => {
+      const expected = expectedVersion === undefined ? {} : { expectedVersion };
+      const target = { namespace, name, ...expected };
+      if (op !== 'delete' && value === undefined)
+        throw new DsvClientError('DSV_INTERNAL', 'No value to write');
+      const { results } = await runWrite(
+        this.#session,
+        [op === 'delete' ? { op, ...target } : { op, ...target, value: value as Uint8Array }],
+        {
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+          ...(attempt === undefined ? {} : { attempt }),
+        },
+      );
+      const [result] = results;
+      if (result === undefined)
+        throw new DsvClientError('DSV_INTERNAL', 'The node answered no result for the write');
+      return result;
+    };
   }
 
   async #latest(namespace: string, name: string): Promise<VersionInfo | undefined> {

@@ -1,5 +1,5 @@
-// JSON over HTTP for the library: bearer calls to any node (with failover to the next node while a request
-// provably never left), holder calls with a per-holder credential, problem+json answers as DsvClientError.
+// JSON over HTTP for the library: one call, its problem+json answer as a DsvClientError, and whether a failed
+// call provably never left this machine (then the same request may go to another node).
 import { DsvClientError, problemError } from './client-error.ts';
 
 /** The part of the WHATWG fetch the library uses; the global `fetch` by default (TLS: NODE_EXTRA_CA_CERTS). */
@@ -88,46 +88,5 @@ export class Http {
     }
     if (!response.ok) throw problemError(response.status, body);
     return body as T;
-  }
-}
-
-/** Calls to any node with the bearer token: the node that answered last first, the others while unsent. */
-export class Coordinators {
-  readonly #http: Http;
-  readonly #token: string;
-  #bases: string[];
-
-  constructor(http: Http, token: string, bases: readonly string[]) {
-    this.#http = http;
-    this.#token = token;
-    this.#bases = [...new Set(bases)];
-  }
-
-  /** Node URLs learned later (the topology) join the end of the list. */
-  learn(urls: readonly string[]): void {
-    for (const url of urls) if (!this.#bases.includes(url)) this.#bases.push(url);
-  }
-
-  async call<T>(path: string, options: CallOptions = {}): Promise<T> {
-    let last: DsvClientError | undefined;
-    for (const base of this.#bases) {
-      try {
-        const answer = await this.at<T>(base, path, options);
-        this.#bases = [base, ...this.#bases.filter((other) => other !== base)];
-        return answer;
-      } catch (error) {
-        if (!neverSent(error)) throw error;
-        last = error as DsvClientError;
-      }
-    }
-    throw last ?? new DsvClientError('DSV_INPUT_INVALID', 'No node URL to call');
-  }
-
-  /** A call to one node only (the commit goes to the node that ordered the write). */
-  at<T>(base: string, path: string, options: CallOptions = {}): Promise<T> {
-    return this.#http.call<T>(base, path, {
-      ...options,
-      headers: { ...options.headers, authorization: `Bearer ${this.#token}` },
-    });
   }
 }

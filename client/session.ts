@@ -1,8 +1,9 @@
-// What every operation of a DsvClient shares: the coordinator calls, the cached topology (refreshed on error),
-// the per-holder credentials, and the checks that keep shards away from anything but the cluster's own holders.
+// What every operation of a DsvClient shares: the node calls (each with that node's own credential), the cached
+// topology (refreshed on error), and the checks that keep shards away from anything but the cluster's holders.
 import { nodeCredential } from '../src/trust/node-credentials.ts';
 import { DsvClientError } from './client-error.ts';
-import { Coordinators, type Http } from './http.ts';
+import type { Http } from './http.ts';
+import { NodeCalls, sameUrl } from './nodes.ts';
 import { holdersMissedShards, readResolved, type ReadPurpose } from './shard-reader.ts';
 import { gatherReceipts, stageCalls, type StageContext, type StageTarget } from './shard-stager.ts';
 import {
@@ -17,7 +18,6 @@ import {
   type Topology,
 } from './wire.ts';
 
-const HOLDER_HEADER = 'x-dsv-holder-credential';
 const BASE = '/v2/client-side';
 
 /** One path segment, percent-encoded as v2 wants it (`%2F` stays part of a name). */
@@ -32,18 +32,6 @@ export function canonical(text: string, what: string): string {
   return text.normalize('NFC');
 }
 
-const sameUrl = (a: string, b: string): boolean => {
-  const strip = (url: string) => {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
-  };
-  try {
-    return strip(a) === strip(b);
-  } catch {
-    return false;
-  }
-};
-
 export interface SessionOptions {
   readonly http: Http;
   readonly token: string;
@@ -55,26 +43,28 @@ export interface SessionOptions {
 }
 
 export class Session {
-  readonly coordinators: Coordinators;
+  readonly nodes: NodeCalls;
   readonly #options: SessionOptions;
   #topology: Promise<Topology> | undefined;
 
   constructor(options: SessionOptions) {
     this.#options = options;
-    this.coordinators = new Coordinators(options.http, options.token, options.bases);
+    this.nodes = new NodeCalls(
+      options.http,
+      options.bases,
+      () => this.topology(),
+      (nodeId) => this.credentialFor(nodeId),
+    );
   }
 
   /** The cluster's id, sharing parameters and nodes: fetched once, again after `forgetTopology`. */
   topology(): Promise<Topology> {
     if (this.#topology === undefined) {
-      const current = this.coordinators.call(`${BASE}/topology`).then(parseTopology);
+      const current = this.nodes.anonymous(`${BASE}/topology`).then(parseTopology);
       this.#topology = current;
-      current.then(
-        (topology) => this.coordinators.learn(topology.nodes.map((node) => node.url)),
-        () => {
-          if (this.#topology === current) this.#topology = undefined;
-        },
-      );
+      current.catch(() => {
+        if (this.#topology === current) this.#topology = undefined;
+      });
     }
     return this.#topology;
   }
@@ -85,7 +75,7 @@ export class Session {
   }
 
   /**
-   * Every node a shard or the token goes to must be the topology's node of that id at that URL, and the
+   * Every node a shard or a credential goes to must be the topology's node of that id at that URL, and the
    * holders of one key distinct nodes: a lying coordinator can then not collect k shards of a value.
    */
   async checkNodes(nodes: readonly NodeRef[]): Promise<Topology> {
@@ -137,9 +127,11 @@ export class Session {
     at: { version?: number; asOf?: string } = {},
   ): Promise<Resolved> {
     const resolved = parseResolved(
-      await this.coordinators.call(`${BASE}/resolve/${segment(namespace)}/${segment(name)}`, {
-        query: { version: at.version, asOf: at.asOf },
-      }),
+      (
+        await this.nodes.any(`${BASE}/resolve/${segment(namespace)}/${segment(name)}`, {
+          query: { version: at.version, asOf: at.asOf },
+        })
+      ).answer,
     );
     this.checkResolved(resolved, namespace, name, at.version);
     return resolved;
@@ -177,13 +169,7 @@ export class Session {
       resolved,
       topology.sharing.k,
       async (holder, signal) =>
-        parseHolderShare(
-          await this.#options.http.call(holder.url, `${BASE}/holder/shard`, {
-            json: body,
-            headers: { [HOLDER_HEADER]: await this.credentialFor(holder.nodeId) },
-            signal,
-          }),
-        ),
+        parseHolderShare(await this.nodes.at(holder, `${BASE}/holder/shard`, { json: body, signal })),
       this.#options.hedgeDelayMs,
       this.#options.random,
     );
@@ -225,9 +211,8 @@ export class Session {
       w,
       async (call) =>
         parseReceipts(
-          await this.#options.http.call(call.holder.url, `${BASE}/holder/stage`, {
+          await this.nodes.at(call.holder, `${BASE}/holder/stage`, {
             json: { tenant, partition, minOffset, shards: call.shards },
-            headers: { [HOLDER_HEADER]: await this.credentialFor(call.holder.nodeId) },
           }),
         ),
       this.#options.stragglerGraceMs,

@@ -44,3 +44,37 @@ export async function eachBounded<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failed !== undefined) throw failed.error;
 }
+
+/**
+ * Asks `candidates` in order, `needed` at a time, a replacement for every failure, until `needed` answered:
+ * resolves with those answers; rejects with `fail(failures)` once too few candidates are left.
+ */
+export function firstAnswers<C, A>(
+  candidates: readonly C[],
+  needed: number,
+  attempt: (candidate: C) => Promise<A>,
+  fail: (failures: unknown[]) => Error,
+): Promise<A[]> {
+  const answers: A[] = [];
+  const failures: unknown[] = [];
+  let next = 0;
+  let running = 0;
+  return new Promise((resolve, reject) => {
+    const pump = (): void => {
+      if (answers.length >= needed) return resolve(answers.slice(0, needed));
+      while (running + answers.length < needed && next < candidates.length) {
+        running++;
+        attempt(candidates[next++] as C)
+          .then((answer) => answers.push(answer))
+          .catch((error: unknown) => failures.push(error))
+          .finally(() => {
+            running--;
+            pump();
+          });
+      }
+      // A settled promise ignores later calls, so answers after the first `needed` change nothing.
+      if (running === 0 && answers.length < needed) reject(fail(failures));
+    };
+    pump();
+  });
+}

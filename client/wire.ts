@@ -58,6 +58,19 @@ export interface OrderedWrite {
   readonly plan: readonly PlanEntry[];
 }
 
+/** POST /writes/prepare: the intent the client carries to its endorsers (opaque here, but checked). */
+export interface PreparedWrite {
+  readonly writeId: string;
+  readonly partition: number;
+  readonly intent: Readonly<Record<string, unknown>>;
+  readonly endorsementsNeeded: number;
+}
+
+export interface Endorsement {
+  readonly node: string;
+  readonly sig: string;
+}
+
 export interface OpResult {
   readonly version: number;
   readonly unchanged?: boolean;
@@ -204,6 +217,23 @@ export function parseOrdered(value: unknown): OrderedWrite | DuplicateWrite {
     coordinator: nodeRef(fields.coordinator, what),
     plan: list(fields, 'plan', what).map(planEntry),
   };
+}
+
+export function parsePrepared(value: unknown): PreparedWrite {
+  const what = 'prepare answer';
+  const fields = object(value, what);
+  return {
+    writeId: text(fields, 'writeId', what),
+    partition: count(fields, 'partition', what),
+    intent: object(fields.intent, what),
+    endorsementsNeeded: count(fields, 'endorsementsNeeded', what),
+  };
+}
+
+export function parseEndorsement(value: unknown): Endorsement {
+  const what = 'endorsement';
+  const fields = object(value, what);
+  return { node: text(fields, 'node', what), sig: text(fields, 'sig', what) };
 }
 
 export const parseCommitted = (value: unknown): OpResult[] =>

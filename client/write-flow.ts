@@ -1,10 +1,24 @@
-// Client-side write (docs/client-side-protocol.md, "Write"): order one intent for every op, read what must be
-// compared or resolved, stage the shards on their holders, commit once every written key has W receipts; on
-// any failure after ordering, abort. Nothing but shards and commitments leaves this process.
+// Client-side write (docs/client-side-protocol.md, "Write"): prepare one intent for every op, have k − 1 other
+// nodes endorse it, order it, read what must be compared or resolved, stage the shards on their holders, commit
+// once every written key has W receipts; on any failure after ordering, abort. Nothing but shards and
+// commitments leaves this process, and every node gets only its own credential, never the token.
 import { DsvClientError } from './client-error.ts';
+import { shuffled } from './shard-reader.ts';
 import { segment, type Session } from './session.ts';
-import { eachBounded, sameBytes } from './values.ts';
-import { parseCommitted, parseOrdered, type OpResult, type OrderedWrite, type PlanEntry } from './wire.ts';
+import { eachBounded, firstAnswers, sameBytes } from './values.ts';
+import {
+  parseCommitted,
+  parseEndorsement,
+  parseOrdered,
+  parsePrepared,
+  type DuplicateWrite,
+  type Endorsement,
+  type NodeRef,
+  type OpResult,
+  type OrderedWrite,
+  type PlanEntry,
+  type PreparedWrite,
+} from './wire.ts';
 
 export type WriteOp =
   | {
@@ -38,6 +52,7 @@ export interface WriteResult {
 /** Reads and compares at once per write (a .env file may name hundreds of secrets). */
 const READ_CONCURRENCY = 8;
 const WRITES = '/v2/client-side/writes';
+const ENDORSE = '/v2/client-side/endorse';
 
 const logDecisions = new WeakSet<DsvClientError>();
 
@@ -78,17 +93,80 @@ function checkPlan(session: Session, ops: readonly WriteOp[], plan: readonly Pla
   });
 }
 
-async function order(session: Session, ops: readonly WriteOp[], options: WriteOptions) {
+/**
+ * The intent a node prepared must be the one asked for — these ops, this write, that node as coordinator — before
+ * the client vouches for it at other nodes: else a lying coordinator could have it endorse another write.
+ */
+function checkIntent(prepared: PreparedWrite, ops: readonly WriteOp[], coordinator: NodeRef): void {
+  const { intent } = prepared;
+  const wanted = JSON.stringify(ops.map(wireOp));
+  const given = Array.isArray(intent.ops)
+    ? JSON.stringify((intent.ops as unknown[]).map((op) => wireOp(op as WriteOp)))
+    : undefined;
+  if (
+    intent.type !== 'intent' ||
+    intent.writeId !== prepared.writeId ||
+    intent.coordinator !== coordinator.nodeId ||
+    given !== wanted
+  )
+    throw new DsvClientError('DSV_INTERNAL', 'The node prepared another write than the one asked for');
+}
+
+/** Endorsements from `needed` nodes other than the coordinator, any of them, a replacement for each refusal. */
+async function endorse(
+  session: Session,
+  prepared: PreparedWrite,
+  coordinator: NodeRef,
+): Promise<Endorsement[]> {
+  const { nodes } = await session.topology();
+  const others = shuffled(nodes.filter((node) => node.nodeId !== coordinator.nodeId));
+  const body = { partition: prepared.partition, intent: prepared.intent };
+  return firstAnswers(
+    others,
+    prepared.endorsementsNeeded,
+    async (node) => {
+      const endorsement = parseEndorsement(await session.nodes.at(node, ENDORSE, { json: body }));
+      if (endorsement.node !== node.nodeId)
+        throw new DsvClientError('DSV_INTERNAL', 'A node endorsed under another name');
+      return endorsement;
+    },
+    endorsementFailure,
+  );
+}
+
+/** As the server path says it: a refusal is 403, a log that is down 503 DSV_LOG_UNAVAILABLE, else too few. */
+function endorsementFailure(failures: unknown[]): DsvClientError {
+  const errors = failures.filter((failure): failure is DsvClientError => failure instanceof DsvClientError);
+  const refused = errors.find((error) => error.status === 403);
+  if (refused !== undefined) return refused;
+  const logDown = errors.find((error) => error.code === 'DSV_LOG_UNAVAILABLE');
+  if (logDown !== undefined) return logDown;
+  return new DsvClientError('DSV_WRITE_QUORUM_FAILED', 'Not enough nodes could vouch for the request', {
+    ...(errors[0] === undefined ? {} : { cause: errors[0] }),
+  });
+}
+
+/** Prepare at any node, endorse elsewhere, order at the same node: the log's verdict and the plan. */
+async function order(
+  session: Session,
+  ops: readonly WriteOp[],
+  options: WriteOptions,
+): Promise<{ answer: OrderedWrite | DuplicateWrite; coordinator: NodeRef }> {
   try {
-    return parseOrdered(
-      await session.coordinators.call(WRITES, {
-        json: {
-          ops: ops.map(wireOp),
-          ...(options.attempt !== undefined && options.attempt > 1 ? { attempt: options.attempt } : {}),
-        },
-        headers: options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey },
-      }),
+    const { answer, node } = await session.nodes.any(`${WRITES}/prepare`, {
+      json: {
+        ops: ops.map(wireOp),
+        ...(options.attempt !== undefined && options.attempt > 1 ? { attempt: options.attempt } : {}),
+      },
+      headers: options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey },
+    });
+    const prepared = parsePrepared(answer);
+    checkIntent(prepared, ops, node);
+    const endorsements = await endorse(session, prepared, node);
+    const ordered = parseOrdered(
+      await session.nodes.at(node, WRITES, { json: { writeId: prepared.writeId, endorsements } }),
     );
+    return { answer: ordered, coordinator: node };
   } catch (error) {
     if (error instanceof DsvClientError && error.code !== 'DSV_INTERNAL') asLogDecision(error);
     throw error;
@@ -100,14 +178,16 @@ export async function runWrite(
   ops: readonly WriteOp[],
   options: WriteOptions = {},
 ): Promise<WriteResult> {
-  const answer = await order(session, ops, options);
+  const { answer, coordinator } = await order(session, ops, options);
   if ('duplicate' in answer) return { results: answer.results, reads: new Map() };
   const reads = new Map<number, Uint8Array>();
-  let pinned = false;
   try {
     checkPlan(session, ops, answer.plan);
-    await session.checkNodes([answer.coordinator]);
-    pinned = true;
+    if (answer.coordinator.nodeId !== coordinator.nodeId || answer.writeId === '')
+      throw new DsvClientError(
+        'DSV_INTERNAL',
+        'The write was ordered by another node than the one that prepared it',
+      );
     const unchanged = await compareAndRead(session, ops, answer, reads);
     const targets = answer.plan.flatMap((entry, index) => {
       const op = ops[index] as WriteOp;
@@ -124,21 +204,15 @@ export async function runWrite(
     });
     const { tenant, partition, minOffset, writeId } = answer;
     const receipts = await session.stage({ tenant, partition, minOffset, writeId }, targets);
-    const committed = await session.coordinators.at(
-      answer.coordinator.url,
-      `${WRITES}/${segment(writeId)}/commit`,
-      {
-        json: { receipts, unchanged },
-      },
-    );
+    const committed = await session.nodes.at(coordinator, `${WRITES}/${segment(writeId)}/commit`, {
+      json: { receipts, unchanged },
+    });
     return { results: parseCommitted(committed), reads };
   } catch (error) {
     for (const value of reads.values()) value.fill(0);
-    // Only to the node the topology knows under that id: the token never goes to a URL a node made up.
-    if (pinned)
-      await session.coordinators
-        .at(answer.coordinator.url, `${WRITES}/${segment(answer.writeId)}/abort`, { json: {} })
-        .catch(() => undefined); // the pending-write timeout aborts it anyway
+    await session.nodes
+      .at(coordinator, `${WRITES}/${segment(answer.writeId)}/abort`, { json: {} })
+      .catch(() => undefined); // the pending-write timeout aborts it anyway
     session.forgetTopology();
     throw error;
   }

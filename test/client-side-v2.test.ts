@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DsvClient, DsvClientError, type FetchLike } from '../client/index.ts';
+import { nodeCredential } from '../src/trust/node-credentials.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
 
 interface Reply {
@@ -235,7 +236,7 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
     ]);
   });
 
-  it('delete and list go to the ordinary v2 routes', async () => {
+  it('delete is a client-side write of one delete op (compare-and-set too); list is metadata', async () => {
     await client.put('app', 'gone', 'soon');
     assert.ok((await client.list('app', { prefix: 'go' })).names.includes('gone'));
     assert.deepEqual(await failure(client.delete('app', 'gone', { ifMatch: 7 })), [
@@ -288,6 +289,54 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
     assert.deepEqual(await failure(fooled.put('app', 'placed', 'value')), [500, 'DSV_INTERNAL']);
     assert.deepEqual(elsewhere, []);
     assert.deepEqual(await failure(client.get('app', 'placed')), [404, 'DSV_SECRET_NOT_FOUND']);
+  });
+
+  it('the bearer token never leaves: each node gets only the credential derived for it (I-G3)', async () => {
+    const seen: Array<{ url: URL; headers: Headers }> = [];
+    const recording: FetchLike = (input, init) => {
+      seen.push({ url: new URL(input), headers: new Headers(init?.headers) });
+      return fetch(input, init);
+    };
+    const watched = new DsvClient({ url: url(0), token: rw, fetch: recording });
+    await watched.put('app', 'watched', 'w1');
+    await watched.put('app', 'watched', 'w2', { ifMatch: [1, 7] });
+    assert.equal(text((await watched.get('app', 'watched')).value), 'w2');
+    await watched.transformEnv('app', 'W=secret(watched)\nNEW_W=enc(x)');
+    await watched.delete('app', 'watched');
+    const { clusterId, nodes } = await watched.topology();
+    const idOf = (at: URL) => nodes.find((node) => new URL(node.url).origin === at.origin)?.nodeId ?? '';
+    assert.ok(seen.length > 20);
+    for (const { url: at, headers } of seen) {
+      assert.equal(headers.get('authorization'), null, at.pathname);
+      if (at.pathname === '/v2/client-side/topology') continue;
+      assert.equal(headers.get('x-dsv-node-credential'), nodeCredential(rw, clusterId, idOf(at)), at.href);
+    }
+    const paths = new Set(
+      seen.map(({ url: at }) => at.pathname.replace(/\/(app|watched|[0-9a-f-]{36})/g, '')),
+    );
+    for (const path of [
+      '/v2/client-side/writes/prepare',
+      '/v2/client-side/endorse',
+      '/v2/client-side/holder/stage',
+    ])
+      assert.ok(paths.has(path), path);
+  });
+
+  it('a lying coordinator: an intent other than the one asked for is never carried to an endorser', async () => {
+    const endorsed: string[] = [];
+    const swapping: FetchLike = async (input, init) => {
+      const target = new URL(input);
+      if (target.pathname === '/v2/client-side/endorse') endorsed.push(target.href);
+      const response = await fetch(input, init);
+      if (target.pathname !== '/v2/client-side/writes/prepare' || !response.ok) return response;
+      const body = (await response.json()) as { intent: { ops: Array<{ name: string }> } };
+      const [op] = body.intent.ops;
+      if (op) op.name = 'someone-else';
+      return Response.json(body);
+    };
+    const fooled = new DsvClient({ url: url(1), token: rw, fetch: swapping });
+    assert.deepEqual(await failure(fooled.put('app', 'swap', 'v')), [500, 'DSV_INTERNAL']);
+    assert.deepEqual(endorsed, []);
   });
 
   it('a holder answering a bad share is dropped (its commitment does not open); the read still gives the value', async () => {

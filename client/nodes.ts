@@ -1,0 +1,88 @@
+// Calls to the cluster's nodes in client-side mode: each call carries only the credential derived for the node
+// it goes to (X-DSV-Node-Credential, I-G3), never the bearer token, so a node cannot act as the client anywhere
+// else. "Any node" calls fail over to the next node only while a request provably never left.
+import { DsvClientError } from './client-error.ts';
+import { neverSent, type CallOptions, type Http } from './http.ts';
+import type { NodeRef, Topology } from './wire.ts';
+
+export const CREDENTIAL_HEADER = 'x-dsv-node-credential';
+
+/** Two URLs of one node: same origin and path, trailing slashes aside. */
+export function sameUrl(a: string, b: string): boolean {
+  const strip = (url: string) => {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  };
+  try {
+    return strip(a) === strip(b);
+  } catch {
+    return false;
+  }
+}
+
+export class NodeCalls {
+  readonly #http: Http;
+  readonly #bases: readonly string[];
+  readonly #topology: () => Promise<Topology>;
+  readonly #credential: (nodeId: string) => Promise<string>;
+  /** The node that answered last: asked first next time. */
+  #last: string | undefined;
+
+  constructor(
+    http: Http,
+    bases: readonly string[],
+    topology: () => Promise<Topology>,
+    credential: (nodeId: string) => Promise<string>,
+  ) {
+    this.#http = http;
+    this.#bases = bases;
+    this.#topology = topology;
+    this.#credential = credential;
+  }
+
+  /** An unauthenticated call (the topology) to the configured URLs in turn. */
+  async anonymous<T>(path: string): Promise<T> {
+    return (await this.#failover(this.#bases, (base) => this.#http.call<T>(base, path))).answer;
+  }
+
+  /**
+   * A call to any node: the one that answered last, then the configured URLs' nodes, then the others of the
+   * topology. Resolves with the answer and the node that gave it (a write's later steps go back to it).
+   */
+  async any<T>(path: string, options: CallOptions = {}): Promise<{ answer: T; node: NodeRef }> {
+    const { nodes } = await this.#topology();
+    const configured = this.#bases.flatMap((base) => nodes.filter((node) => sameUrl(node.url, base)));
+    const order = [...nodes.filter((node) => node.nodeId === this.#last), ...configured, ...nodes];
+    const unique = order.filter(
+      (node, index) => order.findIndex((other) => other.nodeId === node.nodeId) === index,
+    );
+    const { answer, item } = await this.#failover(unique, (node) => this.at<T>(node, path, options));
+    this.#last = item.nodeId;
+    return { answer, node: item };
+  }
+
+  /** A call to this node with its own credential. */
+  async at<T>(node: NodeRef, path: string, options: CallOptions = {}): Promise<T> {
+    const credential = await this.#credential(node.nodeId);
+    return this.#http.call<T>(node.url, path, {
+      ...options,
+      headers: { ...options.headers, [CREDENTIAL_HEADER]: credential },
+    });
+  }
+
+  async #failover<I, T>(
+    items: readonly I[],
+    attempt: (item: I) => Promise<T>,
+  ): Promise<{ answer: T; item: I }> {
+    let last: DsvClientError | undefined;
+    for (const item of items) {
+      try {
+        return { answer: await attempt(item), item };
+      } catch (error) {
+        if (!neverSent(error)) throw error;
+        last = error as DsvClientError;
+      }
+    }
+    throw last ?? new DsvClientError('DSV_INPUT_INVALID', 'No node URL to call');
+  }
+}
