@@ -39,6 +39,43 @@ const clientBoundary = {
   },
 };
 
+/**
+ * Contexts meet at their front doors (issue #13): a file of src/<context>/ imports another context only through
+ * an `index.ts` (the context's, or a sub-area's such as node/server/index.ts). Exceptions, each on purpose:
+ * the shared kernel (src/kernel, src/platform) has no front door; and adapters are imported directly by the
+ * composition roots (node, cli) so that no barrel pulls every adapter (a Kafka client, every KEK provider)
+ * into processes that use none of them. Tests and testing/ helpers may reach inside what they test.
+ */
+const SHARED_KERNEL = ['src/kernel/', 'src/platform/'];
+const ADAPTERS = ['src/log/kafka/', 'src/keys/kek/', 'src/keys/rotation/'];
+const contextFrontDoor = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const root = import.meta.dirname;
+    const file = relative(root, context.filename);
+    const own = file.split('/').slice(0, 2).join('/');
+    const check = (node) => {
+      const source = node.source?.value;
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const target = relative(root, resolve(dirname(context.filename), source));
+      const [top, ctx] = target.split('/');
+      if (top !== 'src' || `src/${ctx}` === own) return;
+      if (target.endsWith('/index.ts')) return;
+      if ([...SHARED_KERNEL, ...ADAPTERS].some((prefix) => target.startsWith(prefix))) return;
+      context.report({
+        node: node.source,
+        message: `${own}/ imports src/${ctx}/ only through an index.ts (its front door), not ${source}`,
+      });
+    };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
+  },
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -87,6 +124,12 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'ui/src/**/*.{ts,tsx}'],
     ignores: ['**/*.test.ts'],
     rules: { 'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }] },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    plugins: { dsvContexts: { rules: { 'context-front-door': contextFrontDoor } } },
+    rules: { 'dsvContexts/context-front-door': 'error' },
   },
   {
     files: ['client/**/*.ts'],

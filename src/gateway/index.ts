@@ -7,4 +7,5 @@ export {
 } from './public-server.ts';
 export { DEV_TENANT, requireAdmin, type Caller, type RequestAuthenticator } from './tenancy.ts';
 export { BearerAuthenticator, bearerToken } from './bearer-authenticator.ts';
+export { RateLimitedAuthenticator } from './rate-limit.ts';
 export { transformEnv } from './env-transform.ts';

@@ -15,12 +15,17 @@ import {
   startPendingSweeper,
   type ShardHolder,
 } from '../cluster/index.ts';
-import { BearerAuthenticator, buildPublicServer, DEV_TENANT, type DevControl } from '../gateway/index.ts';
+import {
+  BearerAuthenticator,
+  buildPublicServer,
+  DEV_TENANT,
+  RateLimitedAuthenticator,
+  type DevControl,
+} from '../gateway/index.ts';
 import { LogPin, type CommitLog } from '../log/index.ts';
 import { AuditPathHasher, JsonlAuditSink, loadOrCreateAuditSecret, type AuditSink } from '../audit/index.ts';
 import { ControlStore, TokenAuthenticator } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
-import { RateLimitedAuthenticator } from '../gateway/rate-limit.ts';
 import { RewrapWorker } from '../keys/index.ts';
 import { LogCodec, RecordAuthority, SecretStateMachine } from '../secrets/index.ts';
 import { SignatureVerifier, type TrustMaterial } from '../trust/index.ts';

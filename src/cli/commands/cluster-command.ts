@@ -2,9 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
-import { initCluster, KAFKA_SASL_MECHANISM, loadServerConfig } from '../../node/server/index.ts';
-import { issueRootToken, revokeClusterNode } from '../../node/server/root-token.ts';
-import { isLoopbackHost } from '../../node/server/public-transport.ts';
+import {
+  initCluster,
+  isLoopbackHost,
+  issueRootToken,
+  KAFKA_SASL_MECHANISM,
+  loadServerConfig,
+  revokeClusterNode,
+} from '../../node/server/index.ts';
 import { reportAndExit } from '../admin-client.ts';
 
 export function integer(min: number, max: number) {

@@ -2,12 +2,18 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { looksLikeToken } from '../../control/index.ts';
-import { DevCluster } from '../../node/dev-cluster.ts';
-import { createLogger, logLineFormatter, type LogFormat } from '../../node/logger.ts';
+import {
+  createLogger,
+  DevCluster,
+  ensureDevKeyFile,
+  envelopeSealer,
+  logLineFormatter,
+  type KekSource,
+  type LogFormat,
+} from '../../node/index.ts';
 import { join } from 'node:path';
 import { PASSPHRASE_ENV, requireStrongPassphrase, resolvePassphrase } from '../../keys/index.ts';
-import { ensureDevKeyFile, envelopeSealer, type KekSource } from '../../node/sealers.ts';
-import { PKCS11_PIN_ENV } from '../../node/server/server-node.ts';
+import { PKCS11_PIN_ENV } from '../../node/server/index.ts';
 import { startDevConsole, stdinCarriesCommands } from './dev-console.ts';
 import { fdNumber } from './server-command.ts';
 

@@ -17,11 +17,11 @@ import {
   loadServerConfig,
   nodeConfigFile,
   type ServerConfig,
+  issueRootToken,
+  NodeProcesses,
+  PKCS11_PIN_ENV,
 } from '../../node/server/index.ts';
 import { issueNodeCertificate, loadClusterCa } from '../../node/tls/index.ts';
-import { issueRootToken } from '../../node/server/root-token.ts';
-import { NodeProcesses } from '../../node/server/node-processes.ts';
-import { PKCS11_PIN_ENV } from '../../node/server/server-node.ts';
 import { SIGNAL_EXIT } from './dev-command.ts';
 import { startDevConsole, stdinCarriesCommands, type DevNodeControl } from './dev-console.ts';
 import { missingKafkaTools } from './kafka-tools.ts';

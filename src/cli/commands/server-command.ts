@@ -2,9 +2,13 @@
 // the config, TLS files or commit log are wrong (1) or the node cannot unseal or its log changed (2).
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DsvError } from '../../errors/index.ts';
-import { createLogger } from '../../node/logger.ts';
-import { loadServerConfig, startServerNode, type ServerNode } from '../../node/server/index.ts';
-import { plainHttpRefusal } from '../../node/server/public-transport.ts';
+import { createLogger } from '../../node/index.ts';
+import {
+  loadServerConfig,
+  plainHttpRefusal,
+  startServerNode,
+  type ServerNode,
+} from '../../node/server/index.ts';
 import { list } from './cluster-command.ts';
 
 interface ServerOptions {

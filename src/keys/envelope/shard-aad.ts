@@ -1,6 +1,6 @@
 // The shard identity as AAD bytes: fixed field order, fixed-width integers, u32-length-prefixed UTF-8 (I-S2).
 import { DsvError } from '../../errors/index.ts';
-import type { ShardIdentity } from '../../shards/shard-sealer.ts';
+import type { ShardIdentity } from '../../shards/index.ts';
 
 const MAX_U32 = 0xffff_ffff;
 const encoder = new TextEncoder();

@@ -2,7 +2,7 @@
 // identity. Byte layout: docs/envelope.md.
 import { randomBytes } from 'node:crypto';
 import { DsvError } from '../../errors/index.ts';
-import type { ShardIdentity } from '../../shards/shard-sealer.ts';
+import type { ShardIdentity } from '../../shards/index.ts';
 import { AES_GCM_NONCE_LENGTH, AES_GCM_TAG_LENGTH, aesGcmDecrypt, aesGcmEncrypt } from './aes-gcm.ts';
 import { encodeShardIdentity } from './shard-aad.ts';
 

@@ -1,6 +1,6 @@
 // The ShardSealer the node uses at rest (DESIGN §8): AES-256-GCM envelopes under the tenant's keyring DEK.
 import { DsvError, isDsvError } from '../../errors/index.ts';
-import type { ShardIdentity, ShardSealer } from '../../shards/shard-sealer.ts';
+import type { ShardIdentity, ShardSealer } from '../../shards/index.ts';
 import { openEnvelope, peekKeyId, sealEnvelope } from '../envelope/shard-envelope.ts';
 import type { Keyring } from './keyring.ts';
 

@@ -16,4 +16,7 @@ export {
   type ServerConfig,
   type ServerConfigInput,
 } from './server-config.ts';
-export { startServerNode, type ServerNode, type ServerNodeOptions } from './server-node.ts';
+export { PKCS11_PIN_ENV, startServerNode, type ServerNode, type ServerNodeOptions } from './server-node.ts';
+export { issueRootToken, revokeClusterNode } from './root-token.ts';
+export { isLoopbackHost, plainHttpRefusal } from './public-transport.ts';
+export { NodeProcesses } from './node-processes.ts';
