@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ErrorCode } from '../src/errors/index.ts';
 import { DsvClientError } from './client-error.ts';
-import { conditionalPut, type PutOptions, type WriteOne } from './conditional-put.ts';
+import { conditionalDelete, conditionalPut, type PutOptions, type WriteOne } from './conditional-put.ts';
 import { asLogDecision } from './write-flow.ts';
 import type { OpResult } from './wire.ts';
 
@@ -135,5 +135,21 @@ describe('client-side PUT rules', () => {
         'DSV_INPUT_INVALID',
         JSON.stringify(options),
       );
+  });
+
+  it('delete: plain, or compare-and-set with the same rules (a missing secret under a condition is 412)', async () => {
+    const plain = scripted([{ version: 3 }]);
+    await conditionalDelete(plain.write, latest(3));
+    assert.deepEqual(plain.attempts, [{ op: 'delete' }]);
+    const cas = scripted([{ version: 3 }]);
+    await conditionalDelete(cas.write, latest(3), { ifMatch: [2, 3] });
+    assert.deepEqual(cas.attempts, [{ op: 'delete', expectedVersion: 3 }]);
+    const gone = scripted(['DSV_SECRET_NOT_FOUND']);
+    assert.equal(
+      await codeOf(conditionalDelete(gone.write, latest(undefined), { ifMatch: '*' })),
+      'DSV_PRECONDITION_FAILED',
+    );
+    const missing = scripted(['DSV_SECRET_NOT_FOUND']);
+    assert.equal(await codeOf(conditionalDelete(missing.write, latest(undefined))), 'DSV_SECRET_NOT_FOUND');
   });
 });

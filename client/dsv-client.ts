@@ -1,5 +1,6 @@
 // DsvClient: the v2 secret API with the value split and combined in this process (client-side mode, issue #9).
-// put/get/transformEnv speak the client-side protocol; versions/delete/list carry no value and use plain v2.
+// put/get/delete/transformEnv speak the client-side protocol; versions and list (metadata) use the plain v2
+// routes. Every call carries only the credential derived for the node it goes to, never the token (I-G3).
 import { DsvClientError, toClientError } from './client-error.ts';
 import {
   conditionalDelete,
@@ -17,7 +18,7 @@ import { runWrite } from './write-flow.ts';
 export interface DsvClientOptions {
   /** Any node of the cluster, e.g. `https://vault-0.internal:8080` (trust a private CA with NODE_EXTRA_CA_CERTS). */
   readonly url: string;
-  /** A DSV token (`dsv.…`). It goes to the nodes as a bearer token; holders get only their own credential. */
+  /** A DSV token (`dsv.…`). It never leaves this process: each node gets only the credential derived for it. */
   readonly token: string;
   /** Other nodes, tried in order when `url` cannot be reached (the topology's nodes are added once known). */
   readonly fallbacks?: readonly string[];

@@ -2,8 +2,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DsvClientError, problemError, toClientError } from './client-error.ts';
-import { eachBounded, sameBytes, valueBytes } from './values.ts';
-import { parseHolderShare, parseOrdered, parseResolved, parseTopology } from './wire.ts';
+import { eachBounded, firstAnswers, sameBytes, valueBytes } from './values.ts';
+import {
+  parseEndorsement,
+  parseHolderShare,
+  parseOrdered,
+  parsePrepared,
+  parseResolved,
+  parseTopology,
+} from './wire.ts';
 
 const resolved = {
   namespace: 'app',
@@ -69,6 +76,8 @@ describe('client-side protocol bodies', () => {
     malformed(() => parseOrdered({ writeId: 'w', plan: [] }));
     malformed(() => parseHolderShare({ index: 0, share: 'not base64!' }));
     malformed(() => parseHolderShare(null));
+    malformed(() => parsePrepared({ writeId: 'w', partition: 0, intent: 'x', endorsementsNeeded: 1 }));
+    malformed(() => parseEndorsement({ node: 'a' }));
   });
 });
 
@@ -136,5 +145,46 @@ describe('value helpers', () => {
     assert.equal(most, 2);
     assert.equal(running, 0);
     assert.deepEqual(done.sort(), [1, 2]);
+  });
+});
+
+describe('firstAnswers', () => {
+  const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('asks `needed` at a time and a replacement for each failure, until enough answered', async () => {
+    const asked: string[] = [];
+    const answers = await firstAnswers(
+      ['a', 'b', 'c', 'd'],
+      2,
+      async (node) => {
+        asked.push(node);
+        await after(node === 'b' ? 1 : 5);
+        if (node === 'b') throw new Error('down');
+        return node.toUpperCase();
+      },
+      () => new Error('too few'),
+    );
+    assert.deepEqual(
+      [answers.sort(), asked],
+      [
+        ['A', 'C'],
+        ['a', 'b', 'c'],
+      ],
+    );
+  });
+
+  it('rejects with the failures once too few candidates are left', async () => {
+    await assert.rejects(
+      firstAnswers(
+        ['a', 'b'],
+        2,
+        async (node) => {
+          if (node === 'a') throw new Error('refused');
+          return node;
+        },
+        (failures) => new Error(`too few: ${failures.length}`),
+      ),
+      /too few: 1/,
+    );
   });
 });
