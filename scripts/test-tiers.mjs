@@ -65,6 +65,7 @@ export const tiers = {
     files: [
       'bench/load.test.ts',
       'src/cluster/testing/**/*.test.ts',
+      'test/adversary/client-side-attacks.test.ts',
       'test/at-rest-scan.test.ts',
       'test/client-side-protocol.test.ts',
       'test/upgrade/newer-data-dir.test.ts',
@@ -112,7 +113,9 @@ export const tiers = {
       'src/keys/kek/pkcs11/**/*.test.ts',
       'src/log/embedded/dir-lock.test.ts',
       'src/log/kafka/**/*.test.ts',
-      'test/adversary/**/*.test.ts',
+      'test/adversary/fast-clock.test.ts',
+      'test/adversary/log-writer.test.ts',
+      'test/adversary/stolen-node.test.ts',
       'test/audit-cli.test.ts',
       'test/audit-sink.test.ts',
       'test/binary-values.test.ts',
