@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -82,7 +82,9 @@ async function scanCluster(
       pid === cluster.launcher
         ? 'dsv dev (launcher)'
         : (cluster.nodes.get(pid) ?? (await commandLine(pid)).slice(0, 40));
-    const result = await scanProcessMemory(pid, needles);
+    // Stopped while it is read (SIGSTOP … SIGCONT): no region is freed or moved between its maps and its reads.
+    const result = await scanProcessMemory(pid, needles, { freeze: true });
+    assert.notEqual(await processState(pid), 'T', `pid ${pid} runs again after its scan`);
     processHits.set(pid, result.hits);
     // A node process maps about 900 MiB readable: a scan that read little of it proves nothing.
     if (pid === cluster.launcher || cluster.nodes.has(pid))
@@ -116,6 +118,12 @@ async function scanCluster(
       `${((performance.now() - began) / 1000).toFixed(1)} s`,
   );
   return { lines, processHits, fileHits: files.hits };
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, D, T for stopped…), or '' once the process has exited. */
+async function processState(pid: number): Promise<string> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }
 
 function report(t: TestContext, title: string, scan: ScanReport): void {

@@ -59,10 +59,9 @@ describe('process-memory-scan', () => {
       // The needles are themselves in this process, so this proves the reading, not the absence of a value:
       // that side is the control scenario of client-side-memory-scan.test.ts (the coordinator holds it).
       const held = Buffer.from(randomBytes(32).toString('base64url'));
-      const value = Buffer.from(held.toString('latin1'), 'base64url');
-      const found = await scanProcessMemory(process.pid, valueNeedles(value));
+      const found = await scanProcessMemory(process.pid, [{ label: 'held', bytes: held }]);
       assert.ok(found.units > 10 && found.bytes > 16 * 1024 * 1024, `read ${found.bytes} bytes`);
-      assert.ok(found.hits.some((hit) => hit.needle === 'base64url' && /rw-p/.test(hit.where)));
+      assert.ok(found.hits.some((hit) => hit.needle === 'held' && /rw-p/.test(hit.where)));
       assert.ok(found.hits.every((hit) => hit.offset >= 0));
     },
   );

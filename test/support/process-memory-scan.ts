@@ -155,6 +155,11 @@ export async function readableRegions(pid: number): Promise<Region[]> {
 export interface MemoryScanOptions {
   /** Stop reading (and say so in `skipped`) past this many bytes: a bound, not expected to be reached. */
   readonly maxBytes?: number;
+  /**
+   * SIGSTOP the process for the scan and SIGCONT it after (also when the scan fails): its regions cannot
+   * change between reading its maps and reading them, so none is missed as freed or moved meanwhile.
+   */
+  readonly freeze?: boolean;
 }
 
 /**
@@ -169,7 +174,11 @@ export async function scanProcessMemory(
 ): Promise<ScanResult> {
   const maxBytes = options.maxBytes ?? 16 * 1024 ** 3;
   const scan = new Scan(needles);
-  const mem = await open(`/proc/${pid}/mem`, 'r');
+  if (options.freeze) process.kill(pid, 'SIGSTOP');
+  const mem = await open(`/proc/${pid}/mem`, 'r').catch((error: unknown) => {
+    if (options.freeze) process.kill(pid, 'SIGCONT');
+    throw error;
+  });
   try {
     for (const region of await readableRegions(pid)) {
       const where = `${region.start.toString(16)}-${region.end.toString(16)} ${region.perms} ${region.path}`;
@@ -200,6 +209,7 @@ export async function scanProcessMemory(
     }
   } finally {
     await mem.close();
+    if (options.freeze) process.kill(pid, 'SIGCONT');
   }
   return scan.result();
 }
