@@ -21,3 +21,6 @@ export {
   type RemoteHolderOptions,
 } from './peer/remote-shard-holder.ts';
 export * from './coordinator/index.ts';
+export { PairSecrets } from './pair-secrets.ts';
+export { RefreshHolder } from './refresh-holder.ts';
+export type { RefreshContext, RefreshPeer, ShareRefreshSettings } from './refresh-types.ts';

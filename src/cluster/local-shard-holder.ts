@@ -2,16 +2,18 @@
 // It decides every release and every stage itself (trust-boundaries design §5–§7): a stage only from the
 // write's coordinator, only for its own index and only while pending; a shard only to an authorised client's
 // request, audited here; a recovery contribution only to the placement holder of the missing index.
-import { diffieHellman, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AuditRecordInput } from '../audit/index.ts';
 import { mayMakeRecord, type AuthorizableRecord, type Caller, type TokenRecord } from '../control/index.ts';
 import { DsvError, ERROR_CODES, isDsvError } from '../errors/index.ts';
 import { endorsementDigest, receiptDigest, type SecretKey } from '../secrets/index.ts';
 import type { SealedShard, ShardStore } from '../shards/index.ts';
 import { BLINDING_BYTES, TAG_LENGTH, commitmentMatches, recoveryContribution } from '../sharing/index.ts';
-import { publicKeyOf, signDigest, type ForwardedCredential, type TrustMaterial } from '../trust/index.ts';
+import { signDigest, type ForwardedCredential, type TrustMaterial } from '../trust/index.ts';
 import type { PlannedOp, ViewStore, VersionInfo, WriteRecord } from '../view/index.ts';
 import type { LogApplier } from './applier.ts';
+import { currentShare, splitBlinding } from './held-share.ts';
+import { PairSecrets } from './pair-secrets.ts';
 import type {
   EndorseRequest,
   RecoveryRequest,
@@ -48,19 +50,17 @@ export interface LocalHolderDependencies {
 const isAuthError = (error: unknown): boolean =>
   isDsvError(error) && ERROR_CODES[error.code].category === 'auth';
 
-export const splitBlinding = (stored: Uint8Array): { share: Uint8Array; blinding: Uint8Array } => ({
-  share: stored.subarray(0, stored.length - BLINDING_BYTES),
-  blinding: stored.subarray(stored.length - BLINDING_BYTES),
-});
+export { splitBlinding } from './held-share.ts';
 
 export class LocalShardHolder implements ShardHolder {
   readonly nodeId: string;
   private readonly deps: LocalHolderDependencies;
-  private readonly pairSecrets = new Map<string, Uint8Array>();
+  private readonly pairSecrets: PairSecrets;
 
   constructor(deps: LocalHolderDependencies) {
     this.nodeId = deps.trust.identity.nodeId;
     this.deps = deps;
+    this.pairSecrets = new PairSecrets(deps.trust);
   }
 
   /** Audits a refusal; `actor` is who asked (`node:<id>`, a client's accessor, or `client`/`stager`). */
@@ -167,11 +167,7 @@ export class LocalShardHolder implements ShardHolder {
     const plain: Uint8Array[] = []; // wiped once stored: a sealer may keep the buffer it was given
     const refuse = (message: string) => this.refused('peer.stage-refused', 'stager', request.tenant, message);
     for (const shard of request.shards) {
-      const key = {
-        tenant: request.tenant,
-        namespace: shard.namespace,
-        name: shard.name,
-      };
+      const key = { tenant: request.tenant, namespace: shard.namespace, name: shard.name };
       const write = view.write(shard.writeId);
       // I-S4: only the write's stager, only while pending, only this node's own index of a planned op.
       if (write?.state !== 'pending' || write.kind !== 'batch' || write.tenant !== request.tenant)
@@ -276,15 +272,16 @@ export class LocalShardHolder implements ShardHolder {
       status: 200,
     });
     if (!info || info.writeId !== request.writeId) return undefined;
-    const found = await shards.read({
-      key,
-      version: request.version,
-      writeId: request.writeId,
-    });
+    // I-R3: the generation the reader resolved, while this holder keeps it (a refresh keeps the previous one
+    // for a grace period), so a reader combines shares of one generation; without one, the current.
+    const generation = request.generation ?? info.generation;
+    const found = await shards.read({ key, version: request.version, writeId: request.writeId, generation });
     // A shard the commit did not vouch for (staged late, no commitment) is not served: it is recovered.
     const vouched = info.commitments === undefined || info.commitments[String(found?.index)] !== undefined;
     if (!found || !vouched) {
-      if (this.deps.placement(key).includes(this.nodeId)) this.deps.onMissingShard?.(key, info);
+      // Only a missing shard of the current generation is this holder's to recover; an older one is gone.
+      const current = generation === info.generation;
+      if (current && this.deps.placement(key).includes(this.nodeId)) this.deps.onMissingShard?.(key, info);
       return undefined;
     }
     if (info.commitments === undefined) return found;
@@ -346,26 +343,10 @@ export class LocalShardHolder implements ShardHolder {
     const info = view.version(key, request.version);
     if (!info || info.writeId !== request.writeId)
       throw new DsvError('DSV_SECRET_NOT_FOUND', 'No such version');
-    const found = await shards.read({
-      key,
-      version: request.version,
-      writeId: request.writeId,
-    });
-    if (!found || info.commitments?.[String(mine)] === undefined)
-      throw new DsvError('DSV_SECRET_NOT_FOUND', 'No shard here');
-    const { share, blinding } = splitBlinding(found.share);
-    const identity = { ...key, version: request.version };
-    if (
-      !commitmentMatches(
-        info.commitments[String(mine)] ?? '',
-        identity,
-        request.writeId,
-        mine,
-        blinding,
-        share,
-      )
-    )
-      throw new DsvError('DSV_INTEGRITY_FAILED', 'This node holds a damaged shard');
+    // Shares of one generation only (I-R1): a recovery that started before a refresh switched is refused.
+    if ((request.generation ?? info.generation) !== info.generation)
+      throw new DsvError('DSV_WRITE_CONFLICT', 'The version was refreshed since this recovery started');
+    const { share } = await currentShare(shards, key, info, mine);
     const others = request.helpers.filter((index) => index !== mine).map((index) => holders[index] ?? '');
     const context = JSON.stringify([
       request.session,
@@ -391,28 +372,12 @@ export class LocalShardHolder implements ShardHolder {
       helper: mine + 1,
       helpers: request.helpers.map((index) => index + 1),
       share,
-      pairSecrets: others.map((nodeId) => this.pairSecret(nodeId)),
+      pairSecrets: others.map((nodeId) => this.pairSecrets.of(nodeId)),
       context,
     });
   }
 
   async awaitApplied(partition: number, offset: number, timeoutMs: number): Promise<void> {
     await this.deps.applier.waitApplied(partition, offset, timeoutMs);
-  }
-
-  /** ECDH(this node, peer) over the manifest's X25519 keys; the target of a recovery never has it. */
-  private pairSecret(nodeId: string): Uint8Array {
-    const cached = this.pairSecrets.get(nodeId);
-    if (cached) return cached;
-    const member = this.deps.trust.manifest.members.find((item) => item.nodeId === nodeId);
-    if (!member) throw new DsvError('DSV_PEER_REJECTED', 'Unknown helper');
-    const secret = new Uint8Array(
-      diffieHellman({
-        privateKey: this.deps.trust.identity.agreementKey,
-        publicKey: publicKeyOf(member.agreementKey),
-      }),
-    );
-    this.pairSecrets.set(nodeId, secret);
-    return secret;
   }
 }

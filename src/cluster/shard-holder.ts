@@ -78,6 +78,8 @@ export interface RecoveryRequest {
   readonly helpers: readonly number[];
   /** Fresh per recovery: binds the pairwise masks. */
   readonly session: string;
+  /** The share generation recovered (I-R1); helpers refuse when theirs moved. Absent: their current one. */
+  readonly generation?: number;
 }
 
 export interface ShardHolder {

@@ -43,6 +43,8 @@ export interface DevClusterOptions {
   readonly devMode?: boolean;
   /** Node config `limits` (timeouts, connection cap, request budgets); defaults otherwise. */
   readonly limits?: NodeConfigInput['limits'];
+  /** Node config `shareRefresh` (proactive refresh: schedule, grace, log-time limits); defaults otherwise. */
+  readonly shareRefresh?: NodeConfigInput['shareRefresh'];
 }
 
 export class DevCluster implements DevControl {
@@ -97,6 +99,7 @@ export class DevCluster implements DevControl {
           members,
           sharing,
           ...(options.limits ? { limits: options.limits } : {}),
+          ...(options.shareRefresh ? { shareRefresh: options.shareRefresh } : {}),
           ...(options.pendingWriteMs
             ? { timeouts: { applyMs: 10_000, peerMs: 5_000, pendingWriteMs: options.pendingWriteMs } }
             : {}),

@@ -13,8 +13,10 @@ import {
   RemoteShardHolder,
   runAntiEntropy,
   startPendingSweeper,
+  startShareRefreshUpkeep,
   type ShardHolder,
 } from '../cluster/index.ts';
+import { refreshLimits, wireShareRefresh } from './share-refresh-wiring.ts';
 import {
   BearerAuthenticator,
   buildPublicServer,
@@ -165,6 +167,7 @@ export class DsvNode {
       const machine = new SecretStateMachine(view, shards, {
         pendingTimeoutMs: config.timeouts.pendingWriteMs,
         control,
+        refresh: refreshLimits(config, deps.log.partitionCount), // I-R1: identical on every node
         // I-T3: only records with the authority they claim take effect; the rest are counted no-ops (I-L6).
         authority: new RecordAuthority(
           new SignatureVerifier(deps.trust.manifest),
@@ -284,6 +287,10 @@ export class DsvNode {
         }),
       ]);
       const membership = new Membership(remotes, config.membership);
+      const shareRefresh = wireShareRefresh({
+        ...{ config, trust: deps.trust, applier, view, shards, placement, remotes, audit },
+        inProcessPeers: deps.inProcessPeers,
+      });
       const context = {
         nodeId: config.nodeId,
         params: { nodeIds: config.members.map((member) => member.nodeId), ...config.sharing },
@@ -298,6 +305,7 @@ export class DsvNode {
         control,
         codec,
         trust: deps.trust,
+        refresh: shareRefresh.refresh,
       };
       onMissingShard = (key, info) => {
         if (diskWatch.state === 'critical') return; // a repair writes a shard: not on a full disk (I-C5)
@@ -362,6 +370,7 @@ export class DsvNode {
       const coordinator = new Coordinator(context, () => diskWatch.admitWrite());
       const peerServer = buildPeerServer({
         holder: local,
+        refresh: shareRefresh.holder,
         manifest: deps.trust.manifest,
         isRevoked: (nodeId) => view.isNodeRevoked(nodeId),
         logger,
@@ -420,6 +429,7 @@ export class DsvNode {
       const antiEntropy = new AbortController();
       const inProcess = {
         holder: local,
+        refresh: shareRefresh.holder,
         admit: (caller: string) => {
           if (logPin.failure !== undefined) throw logPin.failure;
           if (view.isNodeRevoked(caller)) throw new DsvError('DSV_PEER_REJECTED');
@@ -438,14 +448,16 @@ export class DsvNode {
         remotes,
         publicServer,
         peerServer,
-        stopSweeper: ((stopTicks) => () => {
+        stopSweeper: ((stopTicks, stopRefresh) => () => {
           stopTicks();
+          stopRefresh();
+          coordinator.stopRefreshing();
           clearInterval(auditRefusals);
           clearInterval(metricsTimer);
           clearInterval(readinessTimer);
           diskWatch.stop();
           sealed = true;
-        })(startPendingSweeper(context, 2000)),
+        })(startPendingSweeper(context, 2000), startShareRefreshUpkeep(context)),
         antiEntropy,
         coordinator,
         metrics,

@@ -20,6 +20,13 @@ const DEFAULT_LIMITS = {
   readyMaxLagRecords: 1000,
 };
 
+const DEFAULT_SHARE_REFRESH = {
+  graceMs: 30_000,
+  timeoutMs: 60_000,
+  minIntervalMs: 60_000,
+  maxStartsPerSecond: 50,
+};
+
 export const nodeConfigSchema = z.object({
   nodeId: z.string().min(1).max(128),
   dataDir: z.string().min(1),
@@ -116,6 +123,22 @@ export const nodeConfigSchema = z.object({
     })
     .default({ intervalMs: 1000, suspectAfterMs: 2500, failedAfterMs: 6000 }),
   antiEntropyIntervalMs: z.number().int().min(1000).default(30_000),
+  /**
+   * Proactive share refresh (issue #9, I-R1). `timeoutMs`, `minIntervalMs` and `maxStartsPerSecond` are
+   * enforced by the state machine in log time, so every node must have the same ones (like
+   * `timeouts.pendingWriteMs`). `intervalMs` and `tenants` are this node's schedule (absent: on demand
+   * only, `dsv keys refresh-shares`); `graceMs` is how long it keeps a superseded generation for reads.
+   */
+  shareRefresh: z
+    .object({
+      intervalMs: z.number().int().min(1000).optional(),
+      tenants: z.array(z.string().min(1)).optional(),
+      graceMs: z.number().int().min(0).default(30_000),
+      timeoutMs: z.number().int().min(1000).default(60_000),
+      minIntervalMs: z.number().int().min(0).default(60_000),
+      maxStartsPerSecond: z.number().int().min(1).default(50),
+    })
+    .default(DEFAULT_SHARE_REFRESH),
   /** Background rewrap after a key rotation: shards per tick and tick interval (the rate limit). */
   rewrap: z
     .object({

@@ -44,6 +44,7 @@ export class NodeMetrics {
   readonly antiEntropyMissing: Counter;
   readonly antiEntropyRepaired: Counter;
   readonly versions: Gauge<'redundancy'>;
+  readonly versionsByGeneration: Gauge<'generation'>;
   readonly dataKeys: Gauge;
   readonly dataKeyTenants: Gauge;
   readonly dataKeyShards: Gauge<'key_id'>;
@@ -118,6 +119,12 @@ export class NodeMetrics {
       name: 'dsv_versions',
       help: 'Secret versions in the view by redundancy: full (n holders) or degraded (fewer than n)',
       labelNames: ['redundancy'],
+      registers: registerers,
+    });
+    this.versionsByGeneration = new Gauge({
+      name: 'dsv_versions_by_generation',
+      help: 'Secret versions in the view by share generation (proactive refresh; 0: never refreshed)',
+      labelNames: ['generation'],
       registers: registerers,
     });
     this.dataKeys = new Gauge({
@@ -239,6 +246,13 @@ export class NodeMetrics {
     const degraded = Number(row?.degraded ?? 0);
     this.versions.set({ redundancy: 'full' }, total - degraded);
     this.versions.set({ redundancy: 'degraded' }, degraded);
+    // Reset first, so a generation no version is at any more leaves the series.
+    this.versionsByGeneration.reset();
+    const generations = db
+      .prepare('SELECT generation, COUNT(*) AS c FROM view_versions GROUP BY generation')
+      .all() as Array<{ generation: number; c: number }>;
+    for (const row of generations)
+      this.versionsByGeneration.set({ generation: String(row.generation) }, row.c);
     const keys = sources.dataKeys();
     this.dataKeys.set(keys.keys);
     this.dataKeyTenants.set(keys.tenants);

@@ -10,9 +10,13 @@ export const FAULT_POINTS_ENV = 'DSV_FAULT_POINTS';
 
 /**
  * The named points. `after-stage`: in the write protocol, after every shard of a write is staged with quorum
- * and before its commit is appended (`src/cluster/coordinator/batch-writer.ts`).
+ * and before its commit is appended (`src/cluster/coordinator/batch-writer.ts`). Proactive share refresh
+ * (I-R1): `refresh-after-stage`, on a participant, after its new share is staged and synced and before it
+ * answers (`src/cluster/refresh-holder.ts`); `refresh-before-commit`, on the refresher, after every
+ * participant signed its receipt and before the refresh-commit is appended
+ * (`src/cluster/coordinator/share-refresh.ts`).
  */
-export type FaultPointName = 'after-stage';
+export type FaultPointName = 'after-stage' | 'refresh-after-stage' | 'refresh-before-commit';
 
 /** Read once at start-up: arming a point is a property of the process, not of a request. */
 const armed = new Set(

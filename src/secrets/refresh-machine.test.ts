@@ -9,10 +9,15 @@ import { inTransaction } from '../platform/node-database.ts';
 import { SqliteShardStore } from '../shards/index.ts';
 import { signDigest, SignatureVerifier } from '../trust/index.ts';
 import { ViewStore } from '../view/index.ts';
-import type { LogEntry } from './log-entry.ts';
+import type { CommitEntry, IntentEntry, LogEntry } from './log-entry.ts';
 import { receiptDigest, refreshReceiptDigest } from './record-digests.ts';
 import { RecordAuthority } from './record-authority.ts';
-import type { RefreshReceipt } from './refresh-entry.ts';
+import type {
+  RefreshAbortEntry,
+  RefreshCommitEntry,
+  RefreshReceipt,
+  RefreshStartEntry,
+} from './refresh-entry.ts';
 import type { RefreshLimits } from './refresh-machine.ts';
 import { SecretStateMachine } from './state-machine.ts';
 import { signedTestCluster } from './testing/signed-cluster.ts';
@@ -46,7 +51,7 @@ function machine(authority?: (view: ViewStore) => RecordAuthority) {
   return { db, view, shards, refused, apply, sm };
 }
 
-const intent: LogEntry = {
+const intent: IntentEntry = {
   type: 'intent',
   writeId: 'w1',
   tenant: 't',
@@ -55,7 +60,7 @@ const intent: LogEntry = {
   ops: [{ op: 'create', namespace: 'ns', name: 'k' }],
   endorsements: [],
 };
-const unsignedCommit: LogEntry = {
+const unsignedCommit: CommitEntry = {
   type: 'commit',
   writeId: 'w1',
   tenant: 't',
@@ -70,7 +75,7 @@ const unsignedCommit: LogEntry = {
   })),
 };
 
-const start = (session: string, generation = 1, participants = [0, 1, 2]): LogEntry => ({
+const start = (session: string, generation = 1, participants = [0, 1, 2]): RefreshStartEntry => ({
   type: 'refresh-start',
   tenant: 't',
   time: 0,
@@ -82,14 +87,14 @@ const start = (session: string, generation = 1, participants = [0, 1, 2]): LogEn
   session,
   participants,
 });
-const commit = (session: string, receipts: RefreshReceipt[]): LogEntry => ({
+const commit = (session: string, receipts: RefreshReceipt[]): RefreshCommitEntry => ({
   type: 'refresh-commit',
   tenant: 't',
   time: 0,
   session,
   receipts,
 });
-const abort = (session: string): LogEntry => ({
+const abort = (session: string): RefreshAbortEntry => ({
   type: 'refresh-abort',
   tenant: 't',
   time: 0,
@@ -185,7 +190,6 @@ describe('refresh in the state machine', () => {
     m.apply('node-1', 2_000, start('s1'), commit('s1', plainReceipts('n')));
     const restored = (generation: number, commitment: string): LogEntry => ({
       type: 'share-restored',
-      tenant: 't',
       time: 0,
       ...key,
       version: 1,
@@ -317,7 +321,7 @@ describe('refresh record authority', () => {
         m.sm.apply(0, offset++, codecOf(2).decode(0, codec(signer).encode(0, entry), timestamp)),
       );
     // The version: w1 created by node-0 with every holder's signed stage receipt.
-    apply(0, { ...intent, endorsements: [endorse(1, intent)] } as LogEntry, 1_000);
+    apply(0, { ...intent, endorsements: [endorse(1, intent)] }, 1_000);
     apply(
       0,
       {

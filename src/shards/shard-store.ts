@@ -76,6 +76,11 @@ export interface ShardStore {
   discardGeneration(address: GenerationAddress): void;
   /** Up to `limit` committed shards superseded by a committed shard of a higher generation of the same write. */
   supersededGenerations(limit: number): GenerationAddress[];
-  /** Removes one committed shard of one generation (the caller then flushes: deletion is durable). */
+  /** Removes one committed shard of one generation; `scrub` then makes the deletion durable. */
   deleteGeneration(address: GenerationAddress): void;
+  /**
+   * Makes deleted shards unrecoverable from the store's files: every deletion synced, and no old copy left in
+   * a journal (the SQLite adapter checkpoints and truncates its WAL; deleted pages are zeroed already).
+   */
+  scrub(): Promise<void>;
 }

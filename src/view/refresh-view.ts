@@ -148,6 +148,12 @@ export class RefreshView {
     this.sql(`DELETE FROM view_refreshes WHERE state <> 'pending' AND finished_at < ?`).run(before);
   }
 
+  /** The log time of the latest refresh-commit still remembered, or undefined (cheap: a small table). */
+  lastCommittedAt(): number | undefined {
+    const row = this.sql(`SELECT MAX(finished_at) AS t FROM view_refreshes WHERE state = 'committed'`).get();
+    return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
+  }
+
   /** When the version's shares were last refreshed (log time), or null when never. */
   refreshedAt(key: SecretKey, version: number): number | null {
     const row = this.sql(`SELECT refreshed_at FROM view_versions WHERE ${VERSION}`).get(

@@ -31,6 +31,8 @@ export async function startTestCluster(
     logDestination?: { write(text: string): unknown };
     logLevel?: string;
     limits?: DevClusterOptions['limits'];
+    /** Proactive share refresh settings of every node (issue #9). */
+    shareRefresh?: DevClusterOptions['shareRefresh'];
     /** In-process peer calls (what `dsv dev` does) or the peer API over HTTP (what separate processes do). */
     peerTransport?: DevClusterOptions['peerTransport'];
   } = {},
@@ -55,6 +57,7 @@ export async function startTestCluster(
     ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
     ...(options.wrapAuditSink ? { wrapAuditSink: options.wrapAuditSink } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.shareRefresh ? { shareRefresh: options.shareRefresh } : {}),
     ...(options.peerTransport ? { peerTransport: options.peerTransport } : {}),
   });
   // Ready means every node sees every peer healthy, as a user waiting for `ready` would expect.

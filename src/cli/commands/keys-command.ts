@@ -1,7 +1,9 @@
-// `dsv keys rotate|status`: data-key rotation through the log, and rewrap progress on every node.
+// `dsv keys rotate|status|refresh-shares`: data-key rotation through the log, rewrap progress on every node,
+// and proactive share refresh (refresh-shares-command.ts).
 import type { Command } from 'commander';
 import { callNode, reportAndExit } from '../admin-client.ts';
 import { resolveConnection } from '../client/connection.ts';
+import { registerRefreshSharesCommand } from './refresh-shares-command.ts';
 
 const URL_HELP = 'any node of the cluster (default: DSV_URL, the login, or 127.0.0.1:8080)';
 const TOKEN_HELP = 'API token (default: DSV_TOKEN, or the stored login)';
@@ -44,6 +46,8 @@ export function registerKeysCommand(program: Command): void {
         reportAndExit(error);
       }
     });
+
+  registerRefreshSharesCommand(keys, URL_HELP, TOKEN_HELP);
 
   keys
     .command('status')

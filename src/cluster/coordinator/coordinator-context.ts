@@ -11,6 +11,7 @@ import type { ViewStore, WriteRecord } from '../../view/index.ts';
 import type { LogApplier } from '../applier.ts';
 import type { Membership } from '../membership.ts';
 import { holdersFor, partitionForTenant } from '../placement.ts';
+import type { RefreshContext } from '../refresh-types.ts';
 import type { ShardHolder } from '../shard-holder.ts';
 
 /** DESIGN §4: n shards, threshold k, write quorum W (k ≤ W ≤ n), repair buffer r. */
@@ -49,6 +50,8 @@ export interface CoordinatorContext {
   readonly codec: LogCodec;
   /** This node's keys and the cluster manifest (endorsements, receipts, recovery masks). */
   readonly trust: TrustMaterial;
+  /** Proactive share refresh (I-R1): the participants and the settings; absent where no node wires it. */
+  readonly refresh?: RefreshContext;
 }
 
 export const newWriteId = (): string => randomUUID();

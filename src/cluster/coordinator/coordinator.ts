@@ -27,6 +27,7 @@ import {
   type TokenRequest,
 } from './control-admin.ts';
 import type { CoordinatorContext } from './coordinator-context.ts';
+import { RefreshJobs, type RefreshProgress, type RefreshStatus } from './share-refresh-jobs.ts';
 import { shardRedundancy, type SecretRedundancy } from './shard-redundancy.ts';
 import {
   findHold,
@@ -62,10 +63,30 @@ export type ControlQueries = Pick<
 export class Coordinator {
   readonly context: CoordinatorContext;
   private readonly admitWrite: WriteAdmission;
+  private readonly refreshJobs: RefreshJobs;
 
   constructor(context: CoordinatorContext, admitWrite: WriteAdmission = async () => undefined) {
     this.context = context;
     this.admitWrite = admitWrite;
+    this.refreshJobs = new RefreshJobs(context);
+  }
+
+  /**
+   * Proactive share refresh (I-R1): refreshes every version of the tenant once, in the background on this
+   * node; answers the run's progress at once (the caller is an admin: the gateway checked).
+   */
+  refreshShares(tenant: string): Promise<RefreshProgress> {
+    return this.refreshJobs.start(tenant);
+  }
+
+  /** Versions per share generation, per tenant, with this node's run of each. */
+  refreshStatus(tenant?: string): Promise<RefreshStatus[]> {
+    return this.refreshJobs.status(tenant);
+  }
+
+  /** The node is stopping: no new refresh starts (one under way completes or times out in log time). */
+  stopRefreshing(): void {
+    this.refreshJobs.close();
   }
 
   async batch(tenant: string, ops: readonly BatchOp[], options: BatchOptions): Promise<BatchOpResult[]> {
@@ -237,12 +258,7 @@ export class Coordinator {
   }
 
   /** The cluster's id and sharing parameters: a client derives per-holder credentials from them (I-G3). */
-  get sharing(): {
-    readonly clusterId: string;
-    readonly n: number;
-    readonly k: number;
-    readonly w: number;
-  } {
+  get sharing(): { readonly clusterId: string; readonly n: number; readonly k: number; readonly w: number } {
     const { n, k, w } = this.context.params;
     return { clusterId: this.context.trust.manifest.clusterId, n, k, w };
   }

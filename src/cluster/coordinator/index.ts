@@ -17,3 +17,6 @@ export type {
   PreparedClientWrite,
   ResolvedVersion,
 } from './client-side-write.ts';
+export { refreshVersion, type RefreshOutcome } from './share-refresh.ts';
+export type { RefreshProgress, RefreshStatus } from './share-refresh-jobs.ts';
+export { collectSuperseded, startShareRefreshUpkeep } from './share-refresh-upkeep.ts';

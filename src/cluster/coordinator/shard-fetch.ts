@@ -43,9 +43,7 @@ export const HEDGE_AFTER_MS = 25;
 export const FULL_READ_EVERY = 16;
 
 /** Whether this read asks every holder; a seam so tests can pin the choice. */
-export const readPolicy = {
-  scrub: (): boolean => randomInt(FULL_READ_EVERY) === 0,
-};
+export const readPolicy = { scrub: (): boolean => randomInt(FULL_READ_EVERY) === 0 };
 
 /**
  * This node's own holder first (no network), then the holders membership sees up in random order, then the
@@ -140,6 +138,7 @@ export async function fetchValue(
           credential: forwardable(access.caller).credentialFor(holder.nodeId),
           purpose: access.purpose,
           requestId,
+          generation: version.generation, // I-R3: every share of one generation
         })
         .then((found) => {
           if (found && verifiedShare(key, version, found))
@@ -154,11 +153,7 @@ export async function fetchValue(
     for (let asked = 0; asked < first; asked++) askNext();
     if (inFlight === 0)
       finish(() =>
-        reject(
-          new DsvError('DSV_INSUFFICIENT_SHARDS', undefined, {
-            details: { answered: 0, needed: k },
-          }),
-        ),
+        reject(new DsvError('DSV_INSUFFICIENT_SHARDS', undefined, { details: { answered: 0, needed: k } })),
       );
     else armHedge();
   });
@@ -179,9 +174,10 @@ function forwardable(caller: Caller): Caller & Required<Pick<Caller, 'credential
 }
 
 /**
- * fetchValue, tolerant of a concurrent repair: a repair commit replaces a version's shards under a new write
- * id, so a reader that resolved the old id can find too few shards. It then catches up and, if the version's
- * write id moved, tries again (bounded) — the value is the same, only its sharing changed (DESIGN §7.4).
+ * fetchValue, tolerant of a concurrent repair or share refresh: a repair commit replaces a version's shards
+ * under a new write id, a refresh under a new generation (I-R3), so a reader that resolved the old sharing
+ * can find too few shards once its holders dropped it. It then catches up and, if the version's write id or
+ * generation moved, tries again (bounded) — the value is the same, only its sharing changed (DESIGN §7.4).
  */
 export async function fetchVersionValue(
   context: CoordinatorContext,
@@ -202,7 +198,7 @@ export async function fetchVersionValue(
       const fresh = context.view.version(key, info.version);
       // A delete committed while we read: the answer is what a read after it gives, 404 — not a 503.
       if (!fresh && !context.view.key(key)?.live) throw new DsvError('DSV_SECRET_NOT_FOUND');
-      if (!fresh || fresh.writeId === info.writeId) throw error;
+      if (!fresh || (fresh.writeId === info.writeId && fresh.generation === info.generation)) throw error;
       info = fresh;
     }
   }

@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { DsvError } from '../../errors/index.ts';
 import type { SecretKey } from '../../secrets/index.ts';
-import { BLINDING_BYTES, combineContributions, newBlinding, shareCommitment } from '../../sharing/index.ts';
+import { combineContributions, newBlinding, shareCommitment } from '../../sharing/index.ts';
 import type { VersionInfo } from '../../view/index.ts';
+import { joinBlinding } from '../held-share.ts';
 import { holdersFor } from '../placement.ts';
 import { appendAndApply, isUp, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
 
@@ -15,8 +16,8 @@ const inFlight = new WeakMap<CoordinatorContext, Set<string>>();
 export function lacksShard(context: CoordinatorContext, key: SecretKey, info: VersionInfo): boolean {
   const index = holdersFor(key, context.params.nodeIds, context.params.n).indexOf(context.nodeId);
   if (index < 0) return false;
-  const address = { key, version: info.version, writeId: info.writeId };
-  if (!context.shards.hasCommitted(address)) return true;
+  const { version, writeId, generation } = info;
+  if (!context.shards.hasCommitted({ key, version, writeId, generation })) return true; // current generation
   return info.commitments !== undefined && info.commitments[String(index)] === undefined;
 }
 
@@ -57,6 +58,7 @@ export async function recoverShard(
     target,
     helpers: helpers.map((helper) => helper.index),
     session: randomUUID(),
+    generation: info.generation, // helpers refuse when a refresh switched since (I-R1)
   };
   const contributions = await Promise.all(
     helpers.map(({ nodeId }) => {
@@ -86,13 +88,17 @@ export async function recoverShard(
     index: target,
     commitment,
     rid: randomUUID(),
+    ...(info.generation === 0 ? {} : { generation: info.generation }),
   });
   const current = context.view.version(key, info.version);
-  if (current?.writeId !== info.writeId || current.commitments?.[String(target)] !== commitment) return false;
-  const stored = new Uint8Array(share.length + BLINDING_BYTES);
-  stored.set(share, 0);
-  stored.set(blinding, share.length);
-  const address = { key, version: info.version, writeId: info.writeId };
+  if (
+    current?.writeId !== info.writeId ||
+    current.generation !== info.generation ||
+    current.commitments?.[String(target)] !== commitment
+  )
+    return false;
+  const stored = joinBlinding(share, blinding);
+  const address = { key, version: info.version, writeId: info.writeId, generation: info.generation };
   context.shards.put(await context.shards.seal(address, target, stored), 'committed');
   await context.shards.flush(); // on disk before share-restored says this node holds it again
   stored.fill(0);

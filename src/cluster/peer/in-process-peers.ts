@@ -5,6 +5,8 @@
 // revoked caller like the peer API's 403 (I-G4). Processes that are separate nodes keep the peer API.
 import { DsvError, toDsvError } from '../../errors/index.ts';
 import type { LocalShardHolder } from '../local-shard-holder.ts';
+import type { RefreshHolder } from '../refresh-holder.ts';
+import type { RefreshPeer } from '../refresh-types.ts';
 import type {
   EndorseRequest,
   RecoveryRequest,
@@ -17,6 +19,8 @@ import type {
 
 export interface InProcessPeer {
   readonly holder: LocalShardHolder;
+  /** The node as a participant of proactive share refresh (I-R1), when it runs one. */
+  readonly refresh?: RefreshHolder;
   /**
    * What the called node's peer API checks before any handler, for a caller already known to be a member:
    * throws when the caller is revoked in its view (I-G4) or its log pin broke (I-L8).
@@ -40,6 +44,38 @@ export class InProcessPeers {
   /** Node `target` as a holder for calls made by node `caller`. */
   holderFor(target: string, caller: string): ShardHolder {
     return new InProcessShardHolder(target, caller, this.#running);
+  }
+
+  /** Node `target` as a refresh participant for calls made by node `caller`. */
+  refreshPeerFor(target: string, caller: string): RefreshPeer {
+    const call = <T>(work: (refresh: RefreshHolder) => Promise<T>): Promise<T> =>
+      callPeer(this.#running, target, caller, (peer) => {
+        if (!peer.refresh) throw new DsvError('DSV_NODE_UNAVAILABLE', `Peer ${target} does not refresh`);
+        return work(peer.refresh);
+      });
+    return {
+      nodeId: target,
+      refreshDeal: (request) => call((refresh) => refresh.refreshDeal(request, caller)),
+      refreshApply: (request) => call((refresh) => refresh.refreshApply(request, caller)),
+      refreshConfirm: (request) => call((refresh) => refresh.refreshConfirm(request, caller)),
+    };
+  }
+}
+
+/** Errors cross as the peer API would carry them: a DsvError with its stable code, never a raw throw. */
+async function callPeer<T>(
+  running: ReadonlyMap<string, InProcessPeer>,
+  target: string,
+  caller: string,
+  work: (peer: InProcessPeer) => Promise<T>,
+): Promise<T> {
+  const peer = running.get(target);
+  if (!peer) throw new DsvError('DSV_NODE_UNAVAILABLE', `Peer ${target} unreachable`);
+  try {
+    peer.admit(caller);
+    return await work(peer);
+  } catch (error) {
+    throw toDsvError(error);
   }
 }
 
@@ -74,15 +110,7 @@ class InProcessShardHolder implements ShardHolder {
     return this.#call((holder) => holder.awaitApplied(partition, offset, timeoutMs));
   }
 
-  /** Errors cross as the peer API would carry them: a DsvError with its stable code, never a raw throw. */
-  async #call<T>(work: (holder: LocalShardHolder) => Promise<T>): Promise<T> {
-    const peer = this.#running.get(this.nodeId);
-    if (!peer) throw new DsvError('DSV_NODE_UNAVAILABLE', `Peer ${this.nodeId} unreachable`);
-    try {
-      peer.admit(this.#caller);
-      return await work(peer.holder);
-    } catch (error) {
-      throw toDsvError(error);
-    }
+  #call<T>(work: (holder: LocalShardHolder) => Promise<T>): Promise<T> {
+    return callPeer(this.#running, this.nodeId, this.#caller, (peer) => work(peer.holder));
   }
 }

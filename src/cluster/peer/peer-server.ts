@@ -9,6 +9,8 @@ import { DsvError, toDsvError } from '../../errors/index.ts';
 import { parseLogEntry } from '../../secrets/index.ts';
 import { sha256Hex, type ClusterManifest, type ForwardedCredential } from '../../trust/index.ts';
 import type { LocalShardHolder } from '../local-shard-holder.ts';
+import type { RefreshHolder } from '../refresh-holder.ts';
+import { registerRefreshRoutes } from './refresh-routes.ts';
 import {
   awaitSchema,
   contributeSchema,
@@ -24,6 +26,8 @@ import {
 
 export interface PeerServerOptions {
   readonly holder: LocalShardHolder;
+  /** This node as a participant of proactive share refresh (I-R1): the `/peer/v1/refresh/*` routes. */
+  readonly refresh?: RefreshHolder;
   readonly manifest: ClusterManifest;
   /** A node revoked through the log (I-G4) is refused like a stranger. */
   readonly isRevoked: (nodeId: string) => boolean;
@@ -37,6 +41,10 @@ type Body = Record<string, unknown>;
 /** The coordinator's request id (one per client request, so the holders' audit records line up), or a new one. */
 const requestIdOf = (body: Body): string =>
   typeof body.requestId === 'string' && /^[\w-]{1,128}$/.test(body.requestId) ? body.requestId : randomUUID();
+
+/** The share generation a read or a recovery names (I-R1), when it names one. */
+const generationOf = (body: Body): { generation?: number } =>
+  typeof body.generation === 'number' ? { generation: body.generation } : {};
 
 export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
   const app = Fastify({
@@ -108,6 +116,7 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
         credential: body.credential as ForwardedCredential,
         purpose: body.purpose === 'compare' ? 'compare' : 'read',
         requestId: requestIdOf(body),
+        ...generationOf(body),
       },
       from(request),
     );
@@ -147,6 +156,7 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
         target: Number(body.target),
         helpers: body.helpers as number[],
         session: String(body.session),
+        ...generationOf(body),
       },
       from(request),
     );
@@ -159,6 +169,7 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
     return { ok: true };
   });
 
+  if (options.refresh) registerRefreshRoutes(app, options.refresh, from);
   app.get('/peer/v1/health', async () => options.health());
   return app;
 }

@@ -23,6 +23,8 @@ const credential = {
   properties: { kind: { enum: ['token', 'anonymous'] }, credential: { type: 'string', maxLength: 64 } },
 } as const;
 const index = { type: 'integer', minimum: 0, maximum: 254 } as const;
+/** A share generation (proactive refresh, I-R1); absent from older nodes' requests. */
+const generation = { type: 'integer', minimum: 0, maximum: 0xffff_ffff } as const;
 
 export const stageSchema = {
   type: 'object',
@@ -83,6 +85,7 @@ export const readSchema = {
     credential,
     purpose: { enum: ['read', 'compare'] },
     requestId: { type: 'string', maxLength: 128 },
+    generation,
   },
 } as const;
 
@@ -107,6 +110,7 @@ export const contributeSchema = {
     target: index,
     helpers: { type: 'array', items: index, maxItems: 255 },
     session: { type: 'string', minLength: 16, maxLength: 128 },
+    generation,
   },
 } as const;
 

@@ -10,7 +10,24 @@ import type {
   StageReceipt,
   StageRequest,
 } from '../shard-holder.ts';
+import type { RefreshReceipt } from '../../secrets/index.ts';
+import type {
+  RefreshAddress,
+  RefreshApplied,
+  RefreshApplyRequest,
+  RefreshConfirmRequest,
+  RefreshDealing,
+  RefreshPeer,
+} from '../refresh-types.ts';
 import { fromBase64, PEER_NODE_HEADER, PEER_TOKEN_HEADER, toBase64, type WireHealth } from './peer-wire.ts';
+import {
+  addressToWire,
+  appliedFromWire,
+  checkToWire,
+  dealingsFromWire,
+  dealingToWire,
+  receiptFromWire,
+} from './refresh-wire.ts';
 
 export interface PeerEndpoint {
   readonly nodeId: string;
@@ -26,7 +43,7 @@ export interface RemoteHolderOptions {
   readonly tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer };
 }
 
-export class RemoteShardHolder implements ShardHolder {
+export class RemoteShardHolder implements ShardHolder, RefreshPeer {
   readonly nodeId: string;
   private readonly pool: Pool;
   private readonly options: RemoteHolderOptions;
@@ -68,6 +85,7 @@ export class RemoteShardHolder implements ShardHolder {
         credential: request.credential,
         purpose: request.purpose,
         requestId: request.requestId,
+        ...(request.generation === undefined ? {} : { generation: request.generation }),
       },
       [404],
     )) as { index?: number; share?: string; blinding?: string } | undefined;
@@ -93,6 +111,28 @@ export class RemoteShardHolder implements ShardHolder {
     if (typeof body?.contribution !== 'string')
       throw new DsvError('DSV_NODE_UNAVAILABLE', `Peer ${this.nodeId} gave no contribution`);
     return fromBase64(body.contribution);
+  }
+
+  // Proactive share refresh (I-R1, I-R2): this peer as a participant, through its /peer/v1/refresh routes.
+  async refreshDeal(request: RefreshAddress): Promise<RefreshDealing[]> {
+    return this.answered(
+      dealingsFromWire(await this.call('POST', '/peer/v1/refresh/deal', addressToWire(request))),
+    );
+  }
+
+  async refreshApply(request: RefreshApplyRequest): Promise<RefreshApplied> {
+    const body = { ...addressToWire(request), dealings: request.dealings.map(dealingToWire) };
+    return this.answered(appliedFromWire(await this.call('POST', '/peer/v1/refresh/apply', body)));
+  }
+
+  async refreshConfirm(request: RefreshConfirmRequest): Promise<RefreshReceipt> {
+    const body = { ...addressToWire(request), checks: request.checks.map(checkToWire) };
+    return this.answered(receiptFromWire(await this.call('POST', '/peer/v1/refresh/confirm', body)));
+  }
+
+  private answered<T>(value: T | undefined): T {
+    if (value === undefined) throw new DsvError('DSV_NODE_UNAVAILABLE', `Peer ${this.nodeId} gave no answer`);
+    return value;
   }
 
   async awaitApplied(partition: number, offset: number, timeoutMs: number): Promise<void> {

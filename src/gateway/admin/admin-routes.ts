@@ -5,6 +5,7 @@ import { DsvError } from '../../errors/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
 import { requireAdmin } from '../tenancy.ts';
 import type { V1Context } from '../v1/v1-context.ts';
+import { registerRefreshRoutes } from './refresh-routes.ts';
 
 export interface AdminContext extends V1Context {
   readonly keyStatus: () => unknown;
@@ -35,4 +36,6 @@ export function registerAdminRoutes(app: FastifyInstance, context: AdminContext)
     requireAdmin(caller);
     return { shredded: await context.coordinator.shredTenant(request.params.tenant, caller) };
   });
+
+  registerRefreshRoutes(app, context);
 }

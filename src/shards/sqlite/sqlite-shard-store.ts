@@ -238,6 +238,13 @@ export class SqliteShardStore implements ShardStore {
       }));
   }
 
+  async scrub(): Promise<void> {
+    await this.wal.sync();
+    // The WAL still holds the frames that carried the deleted rows: copy what is current into the database
+    // (whose freed pages secure_delete zeroed) and cut the WAL to nothing.
+    this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  }
+
   /** One statement on the shard of one version at one generation, in one state. */
   private atGeneration(statement: string, state: string, address: GenerationAddress): void {
     const { key } = address;
