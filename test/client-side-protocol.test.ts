@@ -366,7 +366,7 @@ describe('client-side protocol (production mode)', () => {
       { credential: cred(writer, first.nodeId) },
       body,
     );
-    assert.equal(replayed.status, 403);
+    assert.equal(replayed.status, 401); // no credential of this node: refused before the holder is asked
     const bearer = await call(second.url, 'POST', '/v2/client-side/holder/stage', { token: writer }, body);
     assert.equal(bearer.status, 400); // the credential header is required; a bearer token is never accepted here
     await call(ordered.coordinator.url, 'POST', `/v2/client-side/writes/${ordered.writeId}/abort`, {

@@ -127,7 +127,12 @@ export class LocalShardHolder implements ShardHolder {
   }
 
   /** A shard read straight from a client (issue #9): the same decision and audit as a forwarded read. */
-  readForClient(request: ShardReadRequest): Promise<ReleasedShard | undefined> {
+  async readForClient(request: ShardReadRequest): Promise<ReleasedShard | undefined> {
+    if (request.latest === true) {
+      const { applier, view } = this.deps;
+      await applier.waitApplied(request.partition, request.minOffset - 1, this.deps.applyTimeoutMs);
+      if (view.key(request.key)?.latestVersion !== request.version) return undefined;
+    }
     return this.read(request, 'client');
   }
 

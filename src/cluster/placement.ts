@@ -1,29 +1,8 @@
-// Placement by rendezvous (highest random weight) hashing of the secret id over node ids (DESIGN §4):
-// no coordination, and little movement when nodes join or leave.
+// Placement (DESIGN §4): which nodes hold a secret's shards (rendezvous hashing, in the leaf src/kernel so the
+// client library computes it too) and which log partition a tenant's records go to.
 import { createHash } from 'node:crypto';
-import type { SecretKey } from '../secrets/index.ts';
 
-/** Length-prefixed, so no two different (tenant, namespace, name) triples share an id (§4). */
-export function secretId(key: SecretKey): Buffer {
-  const hash = createHash('sha256');
-  for (const part of [key.tenant, key.namespace, key.name]) {
-    const bytes = Buffer.from(part, 'utf8');
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(bytes.length);
-    hash.update(length).update(bytes);
-  }
-  return hash.digest();
-}
-
-/** The `n` holders of a secret, in shard-index order: holder i keeps shard i (x = i + 1). */
-export function holdersFor(key: SecretKey, nodeIds: readonly string[], n: number): string[] {
-  const id = secretId(key);
-  return nodeIds
-    .map((node) => ({ node, weight: createHash('sha256').update(id).update(node, 'utf8').digest('hex') }))
-    .sort((a, b) => (a.weight < b.weight ? 1 : a.weight > b.weight ? -1 : 0))
-    .slice(0, n)
-    .map(({ node }) => node);
-}
+export { holdersFor, secretId } from '../kernel/placement.ts';
 
 /** The control partition (tokens, policies, tenants, node revocations) is the last one (DESIGN §5). */
 export const controlPartitionOf = (partitionCount: number): number => partitionCount - 1;

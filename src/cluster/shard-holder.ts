@@ -50,6 +50,11 @@ export interface ShardReadRequest {
   readonly requestId: string;
   /** The share generation the reader resolved (proactive refresh, issue #9); absent: the current one. */
   readonly generation?: number;
+  /**
+   * The client asked for the latest version (client-side reads, issue #9): the holder releases only if this
+   * version is its latest, so a lying resolver cannot roll a read back to an older version.
+   */
+  readonly latest?: boolean;
 }
 
 export interface ReleasedShard {

@@ -129,6 +129,7 @@ export async function resolveForClient(
 
 /** A prepared intent waits this long for its endorsements; after that the client prepares again. */
 const PREPARED_TTL_MS = 60_000;
+const MAX_PREPARED = 10_000;
 const prepared = new Map<string, { intent: IntentEntry; partition: number; expires: number }>();
 const preparedKey = (context: CoordinatorContext, writeId: string) => `${context.nodeId}\u0000${writeId}`;
 
@@ -178,6 +179,11 @@ export function prepareClientWrite(
     };
     const now = Date.now();
     for (const [key, entry] of prepared) if (entry.expires < now) prepared.delete(key);
+    // Bounded: a prepared intent costs memory until it is ordered or expires, so a flood is refused (retriable).
+    if (prepared.size >= MAX_PREPARED)
+      throw new DsvError('DSV_QUOTA_RATE', 'Too many client-side writes are being prepared; retry shortly', {
+        details: { retryAfterSeconds: 1 },
+      });
     prepared.set(preparedKey(context, writeId), { intent, partition, expires: now + PREPARED_TTL_MS });
     return { writeId, partition, intent, endorsementsNeeded: endorsementsNeeded(context) };
   })();

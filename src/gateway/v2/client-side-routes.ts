@@ -161,6 +161,10 @@ export function registerClientSideRoutes(app: FastifyInstance, context: V2Contex
 
 /** The holder half: no bearer token, only the client's credential for this node, judged by the holder. */
 function registerHolderRoutes(app: FastifyInstance, context: V2Context): void {
+  // The v2 authenticator first: a request without a valid credential is refused before the holder waits on
+  // the log for it, and every holder call counts against the tenant's request quota (DESIGN §9). The holder
+  // then authenticates and judges the same credential itself (I-S4c, I-S5).
+  const onRequest = authenticateV2(context);
   const holder = (): ClientFacingHolder => {
     if (!context.clientHolder) throw new DsvError('DSV_ROUTE_NOT_FOUND');
     return context.clientHolder;
@@ -173,7 +177,7 @@ function registerHolderRoutes(app: FastifyInstance, context: V2Context): void {
 
   app.post<{ Body: { partition: number; intent: unknown } }>(
     '/client-side/endorse',
-    { schema: { tags, headers: HOLDER_HEADERS, body: CLIENT_ENDORSE_BODY } },
+    { onRequest, schema: { tags, headers: HOLDER_HEADERS, body: CLIENT_ENDORSE_BODY } },
     async (request) => {
       noteAuditSubject(request, { operation: 'client-side.endorse', carriesSecret: false });
       const entry = parseLogEntry(request.body.intent);
@@ -206,7 +210,7 @@ function registerHolderRoutes(app: FastifyInstance, context: V2Context): void {
     };
   }>(
     '/client-side/holder/stage',
-    { schema: { tags, headers: HOLDER_HEADERS, body: CLIENT_STAGE_BODY } },
+    { onRequest, schema: { tags, headers: HOLDER_HEADERS, body: CLIENT_STAGE_BODY } },
     async (request) => {
       noteAuditSubject(request, { operation: 'client-side.stage', carriesSecret: false });
       const body = request.body;
@@ -240,10 +244,11 @@ function registerHolderRoutes(app: FastifyInstance, context: V2Context): void {
       minOffset: number;
       purpose: 'read' | 'compare';
       generation?: number;
+      latest?: boolean;
     };
   }>(
     '/client-side/holder/shard',
-    { schema: { tags, headers: HOLDER_HEADERS, body: CLIENT_SHARD_BODY } },
+    { onRequest, schema: { tags, headers: HOLDER_HEADERS, body: CLIENT_SHARD_BODY } },
     async (request, reply) => {
       // The holder writes its own durable release record before the shard leaves (I-S5, I-A1); one share
       // alone reveals nothing of the value (Shamir), so this response is not itself secret-bearing.
@@ -264,6 +269,7 @@ function registerHolderRoutes(app: FastifyInstance, context: V2Context): void {
         purpose: body.purpose,
         requestId: request.id,
         ...(body.generation === undefined ? {} : { generation: body.generation }),
+        ...(body.latest === true ? { latest: true } : {}),
       });
       if (!released) throw new DsvError('DSV_SECRET_NOT_FOUND', 'This holder has no shard of that version');
       return reply.header('cache-control', 'no-store').send({

@@ -116,6 +116,8 @@ export const CLIENT_SHARD_BODY = {
     minOffset: count,
     purpose: { type: 'string', enum: ['read', 'compare'] },
     generation: count,
+    /** The client asked for the latest version: the holder releases only if it is (a lying resolver cannot roll a read back). */
+    latest: { type: 'boolean' },
   },
 } as const;
 
