@@ -22,6 +22,12 @@ export interface DsvClientOptions {
   readonly token: string;
   /** Other nodes, tried in order when `url` cannot be reached (the topology's nodes are added once known). */
   readonly fallbacks?: readonly string[];
+  /**
+   * Pins the cluster: the URL of every node as you trust it (your deployment config, or the login's `urls`).
+   * The topology a node answers may then name no other URL, so a node cannot send this client's shards and
+   * credentials to URLs it controls. Without it, the first node reached is trusted for the node list.
+   */
+  readonly nodes?: readonly string[];
   /** Ask one more holder when one is slower than this (default 25 ms). */
   readonly hedgeDelayMs?: number;
   /** Per-request timeout (default 60 s). */
@@ -113,6 +119,7 @@ export class DsvClient {
       http,
       token: options.token,
       bases: [options.url, ...(options.fallbacks ?? [])],
+      ...(options.nodes === undefined ? {} : { pinned: options.nodes }),
       hedgeDelayMs: options.hedgeDelayMs ?? 25,
       stragglerGraceMs: 100,
     });

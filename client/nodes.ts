@@ -50,15 +50,42 @@ export class NodeCalls {
    * topology. Resolves with the answer and the node that gave it (a write's later steps go back to it).
    */
   async any<T>(path: string, options: CallOptions = {}): Promise<{ answer: T; node: NodeRef }> {
+    const { answer, item } = await this.#failover(await this.#order(), (node) =>
+      this.at<T>(node, path, options),
+    );
+    this.#last = item.nodeId;
+    return { answer, node: item };
+  }
+
+  /** The node that answered last, then the configured URLs' nodes, then the others of the topology. */
+  async #order(): Promise<NodeRef[]> {
     const { nodes } = await this.#topology();
     const configured = this.#bases.flatMap((base) => nodes.filter((node) => sameUrl(node.url, base)));
     const order = [...nodes.filter((node) => node.nodeId === this.#last), ...configured, ...nodes];
-    const unique = order.filter(
-      (node, index) => order.findIndex((other) => other.nodeId === node.nodeId) === index,
+    return order.filter((node, index) => order.findIndex((other) => other.nodeId === node.nodeId) === index);
+  }
+
+  /**
+   * The same call to two distinct nodes at once (any node, and one other at random): both answers, or the one
+   * answer when the other node fails; the first failure when both do. A one-node cluster answers once.
+   */
+  async fromTwo<T>(path: string, options: CallOptions = {}): Promise<T[]> {
+    const order = await this.#order();
+    const rest = order.slice(1);
+    const other = rest[Math.floor(Math.random() * rest.length)];
+    const first = this.#failover(
+      order.filter((node) => node !== other),
+      (node) => this.at<T>(node, path, options),
+    ).then(({ answer, item }) => {
+      this.#last = item.nodeId;
+      return answer;
+    });
+    const results = await Promise.allSettled(
+      other === undefined ? [first] : [first, this.at<T>(other, path, options)],
     );
-    const { answer, item } = await this.#failover(unique, (node) => this.at<T>(node, path, options));
-    this.#last = item.nodeId;
-    return { answer, node: item };
+    const answers = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    if (answers.length > 0) return answers;
+    throw (results[0] as PromiseRejectedResult).reason;
   }
 
   /** A call to this node with its own credential. */

@@ -36,6 +36,8 @@ export interface SessionOptions {
   readonly http: Http;
   readonly token: string;
   readonly bases: readonly string[];
+  /** Every node URL the caller trusts: the topology may name no other. */
+  readonly pinned?: readonly string[];
   readonly hedgeDelayMs: number;
   /** How long to wait for straggling holders once every key has W receipts. */
   readonly stragglerGraceMs: number;
@@ -60,13 +62,25 @@ export class Session {
   /** The cluster's id, sharing parameters and nodes: fetched once, again after `forgetTopology`. */
   topology(): Promise<Topology> {
     if (this.#topology === undefined) {
-      const current = this.nodes.anonymous(`${BASE}/topology`).then(parseTopology);
+      const current = this.nodes
+        .anonymous(`${BASE}/topology`)
+        .then((answer) => this.#checkPinned(parseTopology(answer)));
       this.#topology = current;
       current.catch(() => {
         if (this.#topology === current) this.#topology = undefined;
       });
     }
     return this.#topology;
+  }
+
+  #checkPinned(topology: Topology): Topology {
+    const { pinned } = this.#options;
+    if (pinned !== undefined && !topology.nodes.every((node) => pinned.some((url) => sameUrl(url, node.url))))
+      throw new DsvClientError(
+        'DSV_INTERNAL',
+        'The topology names a node URL that is not one of the pinned nodes',
+      );
+    return topology;
   }
 
   /** After an error the next operation asks for the topology again (a node may have moved or joined). */
@@ -96,7 +110,7 @@ export class Session {
     return topology;
   }
 
-  /** The holders of one written key: n of them, indexes 0..n−1, all on distinct known nodes. */
+  /** The holders of one key's version: n of them, indexes 0..n−1, all on distinct known nodes. */
   async checkPlacement(holders: readonly HolderRef[]): Promise<Topology> {
     const topology = await this.checkNodes(holders);
     const { n } = topology.sharing;
@@ -110,7 +124,7 @@ export class Session {
     )
       throw new DsvClientError(
         'DSV_INTERNAL',
-        'The write plan does not place one shard on each of n distinct holders',
+        'The node does not place one shard on each of n distinct holders',
       );
     return topology;
   }
@@ -120,19 +134,25 @@ export class Session {
     return nodeCredential(this.#options.token, clusterId, nodeId);
   }
 
-  /** GET /resolve: the version's metadata, checked to be the one asked for. */
+  /**
+   * GET /resolve: the version's metadata, checked to be the one asked for. "Latest" and `asOf` are asked of two
+   * nodes at once and the newer answer wins: one lying node cannot roll a read back to an older genuine version
+   * (a newer version it made up has no shards to combine). A pinned `version` needs one node.
+   */
   async resolve(
     namespace: string,
     name: string,
     at: { version?: number; asOf?: string } = {},
   ): Promise<Resolved> {
-    const resolved = parseResolved(
-      (
-        await this.nodes.any(`${BASE}/resolve/${segment(namespace)}/${segment(name)}`, {
-          query: { version: at.version, asOf: at.asOf },
-        })
-      ).answer,
-    );
+    const path = `${BASE}/resolve/${segment(namespace)}/${segment(name)}`;
+    const options = { query: { version: at.version, asOf: at.asOf } };
+    const answers =
+      at.version === undefined
+        ? await this.nodes.fromTwo(path, options)
+        : [(await this.nodes.any(path, options)).answer];
+    const resolved = answers
+      .map((answer) => parseResolved(answer))
+      .reduce((newest, next) => (next.version > newest.version ? next : newest));
     this.checkResolved(resolved, namespace, name, at.version);
     return resolved;
   }
@@ -152,7 +172,8 @@ export class Session {
 
   /** The value of a resolved version, combined here from k holders' shares. */
   async readValue(resolved: Resolved, purpose: ReadPurpose): Promise<Uint8Array> {
-    const topology = await this.checkNodes(resolved.holders);
+    // One share per node: a node that names itself for several indexes could otherwise supply k shares.
+    const topology = await this.checkPlacement(resolved.holders);
     const { tenant, namespace, name, version, writeId, partition, minOffset, generation } = resolved;
     const body = {
       tenant,

@@ -339,6 +339,52 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
     assert.deepEqual(endorsed, []);
   });
 
+  it('a lying resolver: a rollback to an older version loses to a second node; one node for every index is refused', async () => {
+    const origin0 = new URL(url(0)).origin;
+    const rollingBack: FetchLike = (input, init) => {
+      const target = new URL(input);
+      if (
+        target.origin !== origin0 ||
+        !target.pathname.startsWith('/v2/client-side/resolve/') ||
+        target.search
+      )
+        return fetch(input, init);
+      return fetch(`${target.href}?version=1`, init); // node-0 answers "latest" with version 1
+    };
+    for (let i = 0; i < 4; i++) {
+      const read = await new DsvClient({ url: url(0), token: rw, fetch: rollingBack }).get('app', 'hist');
+      assert.deepEqual([read.version, text(read.value)], [2, 'h2']);
+    }
+    const oneHolder: FetchLike = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!new URL(input).pathname.startsWith('/v2/client-side/resolve/')) return response;
+      const body = (await response.json()) as { holders: Array<{ nodeId: string; url: string }> };
+      for (const holder of body.holders) Object.assign(holder, { nodeId: 'node-0', url: url(0) });
+      return Response.json(body);
+    };
+    const fooled = new DsvClient({ url: url(0), token: rw, fetch: oneHolder });
+    assert.deepEqual(await failure(fooled.get('app', 'hist')), [500, 'DSV_INTERNAL']);
+  });
+
+  it('pinned nodes: a topology naming another URL is refused before any credential or shard is sent', async () => {
+    const sentTo = new Set<string>();
+    const redirecting: FetchLike = async (input, init) => {
+      sentTo.add(new URL(input).origin);
+      const response = await fetch(input, init);
+      if (new URL(input).pathname !== '/v2/client-side/topology') return response;
+      const body = (await response.json()) as { nodes: Array<{ url: string }> };
+      const last = body.nodes.at(-1);
+      if (last) last.url = 'http://127.0.0.1:1';
+      return Response.json(body);
+    };
+    const pinned = new DsvClient({ url: url(0), token: rw, nodes: test.urls, fetch: redirecting });
+    assert.deepEqual(await failure(pinned.put('app', 'pinned', 'v')), [500, 'DSV_INTERNAL']);
+    assert.deepEqual(await failure(pinned.get('app', 'db')), [500, 'DSV_INTERNAL']);
+    assert.deepEqual([...sentTo], [new URL(url(0)).origin]);
+    const honest = new DsvClient({ url: url(0), token: rw, nodes: test.urls });
+    assert.equal(text((await honest.get('app', 'db')).value), 'one');
+  });
+
   it('a holder answering a bad share is dropped (its commitment does not open); the read still gives the value', async () => {
     let tampered = 0;
     const corrupting: FetchLike = async (input, init) => {

@@ -82,7 +82,9 @@ export function dsvClientFor(options: ConnectionOptions): DsvClient {
       'DSV_AUTH_REQUIRED',
       `Client-side mode needs a token for ${url}: run dsv login, or pass --token / DSV_TOKEN`,
     );
-  return new DsvClient({ url, token, ...(fallbacks === undefined ? {} : { fallbacks }) });
+  // The login's node URLs (kept at login) pin the cluster: no node can point this client elsewhere.
+  const pinned = fallbacks === undefined || fallbacks.length === 0 ? {} : { nodes: [url, ...fallbacks] };
+  return new DsvClient({ url, token, ...(fallbacks === undefined ? {} : { fallbacks }), ...pinned });
 }
 
 /** The client a value-carrying command uses: the library (client-side mode) or the v2 API's. */
