@@ -14,12 +14,6 @@ const API_V1 = 'docs/API-V1.md';
 const SCANNED_DIRS = ['src', 'test', 'bench', 'scripts', 'client', 'ui/src', 'docs'];
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'fixtures']);
 
-/**
- * Paths that still point outside the repository, to be fixed by whoever owns the file (listed so this test
- * can land before them; remove an entry once its file cites `docs/API-V1.md`).
- */
-const STALE_PATHS = new Set(['src/gateway/README.md: ../shared/API-V1.md']);
-
 interface Source {
   readonly path: string;
   readonly text: string;
@@ -145,7 +139,7 @@ describe('citations of docs/DESIGN.md and docs/API-V1.md', () => {
           const cited = `${prefix}${name.endsWith('.md') ? name : `${name}.md`}`;
           const fromFile = normalize(relative(root, join(root, dirname(path), cited)));
           const fromRoot = normalize(cited);
-          if (fromFile !== target && fromRoot !== target && !STALE_PATHS.has(`${path}: ${cited}`))
+          if (fromFile !== target && fromRoot !== target)
             unresolved.push(`${where}: ${cited} is not ${target}`);
         }
         // `API-V1.md "`.env` endpoint"`: the quoted part names a heading of the contract.
