@@ -276,6 +276,12 @@ describe('client-side protocol (production mode)', () => {
     );
     assert.equal(committed.status, 200, JSON.stringify(committed.json));
     assert.deepEqual(committed.json.results, [{ version: 1 }]);
+    // Any other node confirms it from its own view (a coordinator cannot claim a commit it never appended);
+    // to another caller the write does not exist.
+    const status = await call(url(2), 'GET', `/v2/client-side/writes/${write.writeId}`, { token: writer });
+    assert.deepEqual(status.json, { state: 'committed', results: [{ version: 1 }] });
+    const foreign = await call(url(2), 'GET', `/v2/client-side/writes/${write.writeId}`, { token: other });
+    assert.equal(foreign.status, 404);
     assert.deepEqual(await readClientSide(writer, 'db'), value);
     // The server-side read of the same version gives the same bytes.
     const served = await call(url(0), 'GET', '/v2/secrets/app/db', { token: writer });

@@ -325,6 +325,14 @@ async function stageAll(
   return quorate ? receipts : { answered: fewest, diskFull }; // the key with the fewest holders that stored it
 }
 
+/** What a committed write answered, op by op: an unchanged update names the version it left in place. */
+export function committedResults(record: WriteRecord): BatchOpResult[] {
+  const unchanged = new Set(record.outcome.unchanged ?? []);
+  return record.plan.map((planned, index) =>
+    unchanged.has(index) ? { version: planned.version - 1, unchanged: true } : { version: planned.version },
+  );
+}
+
 /** An idempotent retry: wait for the earlier write's outcome and answer as it did. */
 export async function awaitEarlierWrite(
   context: CoordinatorContext,
@@ -334,14 +342,7 @@ export async function awaitEarlierWrite(
   for (;;) {
     const earlier = writeRecord(context, writeId);
     throwIfRejected(earlier);
-    if (earlier.state === 'committed') {
-      const unchanged = new Set(earlier.outcome.unchanged ?? []);
-      return earlier.plan.map((planned, index) =>
-        unchanged.has(index)
-          ? { version: planned.version - 1, unchanged: true }
-          : { version: planned.version },
-      );
-    }
+    if (earlier.state === 'committed') return committedResults(earlier);
     if (earlier.state === 'aborted')
       throw new DsvError('DSV_WRITE_QUORUM_FAILED', 'The original request did not complete');
     if (Date.now() > deadline) throw new DsvError('DSV_WRITE_CONFLICT');

@@ -17,6 +17,7 @@ import { holdersFor } from '../placement.ts';
 import type { BatchOpResult } from './batch-types.ts';
 import {
   awaitEarlierWrite,
+  committedResults,
   checkQuorumReachable,
   probeDeleteHolders,
   scopedIdempotencyKey,
@@ -218,7 +219,7 @@ export async function orderClientWrite(
   const key = preparedKey(context, writeId);
   const held = prepared.get(key);
   if (!held || held.intent.stager !== caller.accessor || held.expires < Date.now())
-    throw new DsvError('DSV_SECRET_NOT_FOUND', 'No such prepared write here (prepare it again)');
+    throw new DsvError('DSV_WRITE_NOT_PREPARED');
   const { intent, partition } = held;
   const verifier = new SignatureVerifier(context.trust.manifest);
   const digest = endorsementDigest(context.trust.manifest.clusterId, intent);
@@ -364,4 +365,39 @@ export async function abortClientWrite(
   const write = ownPendingWrite(context, caller, writeId);
   if (write.state === 'pending')
     await appendAbort(context, write.partition, write.tenant, writeId, 'read-failed');
+}
+
+/** A client-side write as one node's view has it: what a client checks at a node other than the coordinator. */
+export type ClientWriteStatus =
+  | { readonly state: 'committed'; readonly results: BatchOpResult[] }
+  | { readonly state: 'duplicate'; readonly duplicateOf: string; readonly results?: BatchOpResult[] }
+  | { readonly state: 'pending' | 'aborted' | 'rejected' };
+
+/**
+ * The outcome of the caller's own client-side write at this node, after catching up with the log: a client
+ * asks a node other than the coordinator, so a coordinator that answered a commit it never appended is caught
+ * (issue #9). Another caller's write does not exist here (404).
+ */
+export async function clientWriteStatus(
+  context: CoordinatorContext,
+  caller: Caller,
+  writeId: string,
+): Promise<ClientWriteStatus> {
+  await catchUp(context, caller.tenant);
+  const write = context.view.write(writeId);
+  if (!write || write.stager !== caller.accessor || write.tenant !== caller.tenant)
+    throw new DsvError('DSV_SECRET_NOT_FOUND', 'No such client-side write');
+  if (write.state === 'committed') return { state: 'committed', results: committedResults(write) };
+  const earlierId = write.outcome.duplicateOf;
+  if (write.state === 'duplicate' && earlierId !== undefined) {
+    const earlier = context.view.write(earlierId);
+    return {
+      state: 'duplicate',
+      duplicateOf: earlierId,
+      ...(earlier?.state === 'committed' ? { results: committedResults(earlier) } : {}),
+    };
+  }
+  return {
+    state: write.state === 'pending' ? 'pending' : write.state === 'rejected' ? 'rejected' : 'aborted',
+  };
 }

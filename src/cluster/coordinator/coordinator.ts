@@ -3,11 +3,13 @@ import type { Caller, ControlStore, Endorsement, PolicyRule } from '../../contro
 import type { CommitShard, SecretKey } from '../../secrets/index.ts';
 import {
   abortClientWrite,
+  clientWriteStatus,
   commitClientWrite,
   orderClientWrite,
   prepareClientWrite,
   resolveForClient,
   type ClientWriteOp,
+  type ClientWriteStatus,
   type OrderedClientWrite,
   type PreparedClientWrite,
   type ResolvedVersion,
@@ -241,6 +243,11 @@ export class Coordinator {
     unchanged: readonly number[],
   ): Promise<BatchOpResult[]> {
     return commitClientWrite(this.context, caller, writeId, receipts, unchanged);
+  }
+
+  /** A client-side write's outcome in this node's view, for the client's check at a second node. */
+  clientWriteStatus(caller: Caller, writeId: string): Promise<ClientWriteStatus> {
+    return clientWriteStatus(this.context, caller, writeId);
   }
 
   abortClientWrite(caller: Caller, writeId: string): Promise<void> {

@@ -12,6 +12,7 @@ export type { TokenRequest } from './control-admin.ts';
 export { shardRedundancy, type SecretRedundancy, type ShardState } from './shard-redundancy.ts';
 export type {
   ClientWriteOp,
+  ClientWriteStatus,
   OrderedClientWrite,
   PlannedClientOp,
   PreparedClientWrite,

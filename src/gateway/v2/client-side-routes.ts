@@ -132,6 +132,17 @@ export function registerClientSideRoutes(app: FastifyInstance, context: V2Contex
     },
   );
 
+  // Any node answers the caller's own write as its view has it: the client checks a commit at a node other
+  // than the coordinator, which could otherwise answer a commit it never appended (issue #9).
+  app.get<{ Params: { writeId: string } }>(
+    '/client-side/writes/:writeId',
+    { onRequest, schema: { tags, params: WRITE_ID_PARAMS } },
+    async (request) => {
+      noteAuditSubject(request, { operation: 'client-side.write-status', carriesSecret: false });
+      return context.coordinator.clientWriteStatus(callerOf(request), request.params.writeId);
+    },
+  );
+
   app.get<{ Params: { namespace: string; name: string }; Querystring: Record<string, unknown> }>(
     '/client-side/resolve/:namespace/:name',
     { onRequest, schema: { tags } },
