@@ -90,6 +90,7 @@ export const tiers = {
       'test/read-delete-race.test.ts',
       'test/retention-holds.test.ts',
       'test/security-regressions.test.ts',
+      'test/share-refresh.test.ts',
       'test/tokens-policies.test.ts',
       'test/trust-regressions.test.ts',
       'test/v1-concurrency.test.ts',
