@@ -3,24 +3,9 @@
 // while a delete through node-1 commits and destroys the shards the read had resolved.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ShardHolder } from '../src/cluster/index.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { slowReadsFrom } from './support/slow-reads.ts';
 import { v1 } from './support/v1-client.ts';
-
-/** Delays node-0's shard reads to its peers while `hold` is set; everything else passes straight through. */
-function slowReadsFrom(node: string, hold: { on: boolean }) {
-  return (holder: ShardHolder, from: string): ShardHolder => ({
-    nodeId: holder.nodeId,
-    stage: (request) => holder.stage(request),
-    endorse: (request) => holder.endorse(request),
-    contribute: (request) => holder.contribute(request),
-    awaitApplied: (partition, offset, timeoutMs) => holder.awaitApplied(partition, offset, timeoutMs),
-    read: async (request) => {
-      if (from === node && hold.on) await new Promise((resolve) => setTimeout(resolve, 600));
-      return holder.read(request);
-    },
-  });
-}
 
 describe('a read racing a delete', () => {
   let test: TestCluster;

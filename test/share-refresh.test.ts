@@ -3,38 +3,18 @@
 // and a refresh that loses a participant changes nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CoordinatorContext, RefreshPeer, ShardHolder } from '../src/cluster/index.ts';
+import type { CoordinatorContext, RefreshPeer } from '../src/cluster/index.ts';
 import { collectSuperseded, refreshVersion } from '../src/cluster/index.ts';
 import { DsvError } from '../src/errors/index.ts';
 import { reconstructSecret, type Share } from '../src/sharing/index.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { slowReadsFrom } from './support/slow-reads.ts';
 import { v1 } from './support/v1-client.ts';
 import { waitFor } from './support/wait.ts';
 
 const TENANT = 'default'; // v1 in dev mode: the default tenant, the user as namespace
 const USER = 'refresh';
 const NODES = ['node-0', 'node-1', 'node-2'];
-
-/** Delays node-0's shard reads to its peers while `hold.on`; everything else passes straight through. */
-function slowReadsFrom(
-  node: string,
-  hold: { on: boolean; ms: number; generations: Array<number | undefined> },
-) {
-  return (holder: ShardHolder, from: string): ShardHolder => ({
-    nodeId: holder.nodeId,
-    stage: (request) => holder.stage(request),
-    endorse: (request) => holder.endorse(request),
-    contribute: (request) => holder.contribute(request),
-    awaitApplied: (partition, offset, timeoutMs) => holder.awaitApplied(partition, offset, timeoutMs),
-    read: async (request) => {
-      if (from === node && hold.on) {
-        hold.generations.push(request.generation);
-        await new Promise((resolve) => setTimeout(resolve, hold.ms));
-      }
-      return holder.read(request);
-    },
-  });
-}
 
 describe('proactive share refresh (in-process cluster)', { timeout: 120_000 }, () => {
   let test: TestCluster;

@@ -12,7 +12,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DsvError } from '../errors/index.ts';
 import { gfMulAddInto } from './gf256.ts';
 import { splitBytes, type RandomSource } from './shamir.ts';
-import { lagrangeAt, pairMask } from './share-recovery.ts';
+import { combineContributions, lagrangeAt, pairMask } from './share-recovery.ts';
 
 /** At most this many k-subsets are checked per refresh: every one of them up to n = 9 (C(9,4) = 126). */
 export const MAX_CHECK_SUBSETS = 128;
@@ -99,15 +99,11 @@ export function openDealing(
   return value;
 }
 
-/** The sum of this holder's own dealt value and the ones it received: dⱼ = Σᵢ δᵢ(xⱼ). */
-export function sumUpdates(parts: readonly Uint8Array[]): Uint8Array {
-  const length = parts[0]?.length ?? 0;
-  if (parts.some((part) => part.length !== length))
-    throw new DsvError('DSV_INTEGRITY_FAILED', 'refresh dealings differ in length');
-  const sum = new Uint8Array(length);
-  for (const part of parts) xorInto(sum, part);
-  return sum;
-}
+/**
+ * The sum of this holder's own dealt value and the ones it received: dⱼ = Σᵢ δᵢ(xⱼ) (addition is XOR, as
+ * for recovery contributions; parts of different lengths are DSV_INTEGRITY_FAILED).
+ */
+export const sumUpdates = (parts: readonly Uint8Array[]): Uint8Array => combineContributions(parts);
 
 /**
  * The k-subsets of `xs` whose zero check every participant runs, the same on every holder: all of them in

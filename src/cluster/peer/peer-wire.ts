@@ -15,14 +15,14 @@ export const fromBase64 = (text: string): Uint8Array => new Uint8Array(Buffer.fr
 
 const name = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 const offset = { type: 'integer', minimum: 0 } as const;
-const base64 = { type: 'string', maxLength: 64 * 1024 * 1024 } as const;
+export const base64 = { type: 'string', maxLength: 64 * 1024 * 1024 } as const;
 const credential = {
   type: 'object',
   required: ['kind'],
   additionalProperties: false,
   properties: { kind: { enum: ['token', 'anonymous'] }, credential: { type: 'string', maxLength: 64 } },
 } as const;
-const index = { type: 'integer', minimum: 0, maximum: 254 } as const;
+export const index = { type: 'integer', minimum: 0, maximum: 254 } as const;
 /** A share generation (proactive refresh, I-R1); absent from older nodes' requests. */
 const generation = { type: 'integer', minimum: 0, maximum: 0xffff_ffff } as const;
 
@@ -57,7 +57,7 @@ export const stageSchema = {
 } as const;
 
 /** One version's shard on a holder, as both a release and a recovery contribution name it. */
-const VERSION_ADDRESS = [
+export const VERSION_ADDRESS = [
   'tenant',
   'namespace',
   'name',
@@ -66,7 +66,7 @@ const VERSION_ADDRESS = [
   'version',
   'writeId',
 ] as const;
-const versionAddress = {
+export const versionAddress = {
   tenant: name,
   namespace: name,
   name,

@@ -2,35 +2,22 @@
 // with bytes in base64; every body names the session the way the log's refresh-start does.
 import type { RefreshReceipt } from '../../secrets/index.ts';
 import type { RefreshAddress, RefreshApplied, RefreshDealing, ZeroCheckShare } from '../refresh-types.ts';
-import { fromBase64, toBase64 } from './peer-wire.ts';
+import {
+  base64 as bytes,
+  fromBase64,
+  index,
+  toBase64,
+  VERSION_ADDRESS,
+  versionAddress,
+} from './peer-wire.ts';
 
-const name = { type: 'string', minLength: 1, maxLength: 1024 } as const;
-const count = { type: 'integer', minimum: 0 } as const;
-const index = { type: 'integer', minimum: 0, maximum: 254 } as const;
 const indexes = { type: 'array', items: index, minItems: 1, maxItems: 255 } as const;
-const bytes = { type: 'string', maxLength: 64 * 1024 * 1024 } as const;
 const mac = { type: 'string', maxLength: 64 } as const;
 
-const ADDRESS = [
-  'tenant',
-  'namespace',
-  'name',
-  'partition',
-  'minOffset',
-  'version',
-  'writeId',
-  'generation',
-  'session',
-  'participants',
-] as const;
+/** A refresh session: the version's address, the new generation, the session and its participants. */
+const ADDRESS = [...VERSION_ADDRESS, 'generation', 'session', 'participants'] as const;
 const address = {
-  tenant: name,
-  namespace: name,
-  name,
-  partition: count,
-  minOffset: count,
-  version: { type: 'integer', minimum: 1 },
-  writeId: name,
+  ...versionAddress,
   generation: { type: 'integer', minimum: 1, maximum: 0xffff_ffff },
   session: { type: 'string', minLength: 16, maxLength: 128 },
   participants: indexes,
