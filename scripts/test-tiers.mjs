@@ -66,6 +66,7 @@ export const tiers = {
       'bench/load.test.ts',
       'src/cluster/testing/**/*.test.ts',
       'test/adversary/client-side-attacks.test.ts',
+      'test/adversary/share-refresh-attacks.test.ts',
       'test/at-rest-scan.test.ts',
       'test/client-side-protocol.test.ts',
       'test/upgrade/newer-data-dir.test.ts',
