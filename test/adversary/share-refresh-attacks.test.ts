@@ -647,6 +647,50 @@ describe('red team: proactive share refresh', { timeout: 180_000 }, () => {
   // 4. Reads and the grace period; the session replay (last: it moves the partition's log time a day on)
   // ---------------------------------------------------------------------------------------------------------
   describe('4. generations and time', () => {
+    /** Moves the partition's log time a day past where it is now: the embedded log stamps with Date.now(). */
+    const aDayLater = async (work: () => Promise<void>): Promise<void> => {
+      const realNow = Date.now;
+      const ahead = Math.max(0, evil().view.applied(partition()).logTime - realNow()) + 25 * 60 * 60 * 1000;
+      Date.now = () => realNow() + ahead;
+      try {
+        await work();
+      } finally {
+        Date.now = realNow;
+      }
+    };
+
+    it('[VULN-R1b] a log writer replays, a day later, the start and the late (timed-out) commit of an honest slow refresh: the version must not switch to discarded shares', async () => {
+      await create('late-commit', 'slow but safe');
+      await create('trigger-b', 'x');
+      const p = partition();
+      const from = await evil().log.endOffset(p);
+      // An honest refresher whose exchange outlasted the timeout (5 s here): its commit lands after the
+      // log-time timeout aborted the refresh, so it is a no-op and every staged row is discarded.
+      const address = await start('late-commit');
+      const receipts = receiptsOf(await exchange('late-commit', address));
+      assert.equal(receipts.length, 3);
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+      await commit(address.session, receipts);
+      await settle();
+      assert.equal(contextOf('node-1').view.refreshes.get(address.session)?.state, 'aborted');
+      assert.equal(infoOf('late-commit').generation, 0);
+      const records = await evil().log.read(p, from, { maxRecords: 100, maxWaitMs: 0 });
+      // A day later any refresh-start (the schedule's) forgets finished refreshes…
+      await aDayLater(async () => {
+        const trigger = await start('trigger-b');
+        await abort(trigger.session);
+        await settle();
+      });
+      // …and the log writer appends the old records again, byte for byte (it holds no key).
+      for (const record of records) await evil().log.append(p, '', record.value);
+      await settle();
+      const generations = NODES.map((nodeId) => infoOf('late-commit', nodeId).generation);
+      const reads = await Promise.all([0, 1, 2].map((i) => v1.read(url(i), USER, 'late-commit')));
+      const seen = JSON.stringify({ generations, reads: reads.map((r) => [r.status, r.body.slice(0, 80)]) });
+      assert.deepEqual(generations, [0, 0, 0], `switched to shares every holder discarded: ${seen}`);
+      for (const read of reads) assert.deepEqual([read.status, read.body], [200, 'slow but safe'], seen);
+    });
+
     it('[VULN-R1] node-0 reuses an aborted session after it was forgotten (24 h of log time) and commits its saved receipts: the version must not switch to discarded shares', async () => {
       await create('replayed-session', 'must survive');
       // A full honest exchange, receipts kept, then aborted: every participant discards its staged row.
@@ -656,19 +700,13 @@ describe('red team: proactive share refresh', { timeout: 180_000 }, () => {
       await abort(address.session);
       await settle();
       await waitFor(() => NODES.every((nodeId) => contextOf(nodeId).shards.counts().staged === 0), 10_000);
-      // A day passes (the log's clock: the embedded log stamps appends with Date.now()).
-      const realNow = Date.now;
-      const DAY = 25 * 60 * 60 * 1000;
+      // A day passes in log time; any start then forgets finished refreshes (another version's).
       await create('trigger', 'x');
-      Date.now = () => realNow() + DAY;
-      try {
-        // Any start after a day forgets finished refreshes (another version: it triggers the prune).
+      await aDayLater(async () => {
         const trigger = await start('trigger');
         await abort(trigger.session);
         await settle();
-      } finally {
-        Date.now = realNow;
-      }
+      });
       // The forgotten session, started again by the same refresher, and its old receipts committed.
       await start('replayed-session', { session: address.session });
       await commit(address.session, receipts);
