@@ -13,6 +13,7 @@ const CLIENT_LEAVES = [
   'src/errors/index.ts',
   'src/trust/node-credentials.ts',
   'src/kernel/env/index.ts',
+  'src/kernel/placement.ts',
 ];
 const clientBoundary = {
   meta: { type: 'problem', schema: [] },

@@ -11,23 +11,41 @@ import {
 } from './conditional-put.ts';
 import { transformEnvFile } from './env-transform.ts';
 import { Http, type FetchLike } from './http.ts';
+import { checkPinnedTopology } from './pinning.ts';
 import { canonical, segment, Session } from './session.ts';
 import { valueBytes } from './values.ts';
+import { parseTopology, type Topology } from './wire.ts';
 import { runWrite } from './write-flow.ts';
 
 export interface DsvClientOptions {
-  /** Any node of the cluster, e.g. `https://vault-0.internal:8080` (trust a private CA with NODE_EXTRA_CA_CERTS). */
+  /**
+   * The node asked first, e.g. `https://vault-0.internal:8080` (trust a private CA with NODE_EXTRA_CA_CERTS).
+   * With a pinned topology it only chooses which pinned node is asked first: no call goes to a URL that is not
+   * pinned.
+   */
   readonly url: string;
   /** A DSV token (`dsv.…`). It never leaves this process: each node gets only the credential derived for it. */
   readonly token: string;
-  /** Other nodes, tried in order when `url` cannot be reached (the topology's nodes are added once known). */
+  /** Other nodes asked when `url` cannot be reached (then the other pinned nodes). */
   readonly fallbacks?: readonly string[];
   /**
-   * Pins the cluster: the URL of every node as you trust it (your deployment config, or the login's `urls`).
-   * The topology a node answers may then name no other URL, so a node cannot send this client's shards and
-   * credentials to URLs it controls. Without it, the first node reached is trusted for the node list.
+   * `nodes`, `clusterId` and `sharing` pin the cluster: what `DsvClient.fetchTopology(url)` answered once and you
+   * stored (or your deployment config), spread in. Every node a server names must then be one of these node
+   * ids, called at its pinned URL, with each shard on the placement computed here: a node can neither point
+   * this client at URLs it controls nor collect a key's shards. Without them every operation is refused, unless
+   * `trustFirstTopology` is set.
    */
-  readonly nodes?: readonly string[];
+  readonly nodes?: ClusterTopology['nodes'];
+  /** The pinned cluster's id (node credentials derive from it). */
+  readonly clusterId?: string;
+  /** The pinned sharing parameters: a node that lied about k could otherwise have one share reveal a value. */
+  readonly sharing?: ClusterTopology['sharing'];
+  /**
+   * Trust on first use: without a pinned topology, pin the first one a node answers (from `url`, then
+   * `fallbacks`) for this client's lifetime. A node compromised at that moment chooses the cluster this client
+   * trusts; pin the topology instead wherever you can.
+   */
+  readonly trustFirstTopology?: boolean;
   /** Ask one more holder when one is slower than this (default 25 ms). */
   readonly hedgeDelayMs?: number;
   /** Per-request timeout (default 60 s). */
@@ -77,13 +95,20 @@ export interface ListPage {
   readonly next?: string;
 }
 
+/** A cluster as a client pins it: `GET /v2/client-side/topology`, stored once (see `DsvClient.fetchTopology`). */
 export interface ClusterTopology {
   readonly clusterId: string;
-  readonly n: number;
-  readonly k: number;
-  readonly w: number;
+  readonly sharing: { readonly n: number; readonly k: number; readonly w: number };
   readonly nodes: ReadonlyArray<{ readonly nodeId: string; readonly url: string }>;
 }
+
+const TOPOLOGY = '/v2/client-side/topology';
+
+const publicTopology = ({ clusterId, sharing: { n, k, w }, nodes }: Topology): ClusterTopology => ({
+  clusterId,
+  sharing: { n, k, w },
+  nodes: nodes.map(({ nodeId, url }) => ({ nodeId, url })),
+});
 
 const secretPath = (namespace: string, name: string): string =>
   `/v2/secrets/${segment(namespace)}/${segment(name)}`;
@@ -115,22 +140,57 @@ export class DsvClient {
       options.fetch ?? ((input, init) => fetch(input, init)),
       options.timeoutMs ?? 60_000,
     );
+    const { clusterId, sharing, nodes } = options;
+    const pins = clusterId !== undefined || sharing !== undefined || nodes !== undefined;
     this.#session = new Session({
       http,
       token: options.token,
       bases: [options.url, ...(options.fallbacks ?? [])],
-      ...(options.nodes === undefined ? {} : { pinned: options.nodes }),
+      ...(pins ? { pinned: checkPinnedTopology({ clusterId, sharing, nodes }) } : {}),
+      ...(options.trustFirstTopology === true ? { trustFirst: true } : {}),
       hedgeDelayMs: options.hedgeDelayMs ?? 25,
       stragglerGraceMs: 100,
     });
   }
 
-  /** The cluster as this client sees it (fetched once, again after an error). */
-  async topology(): Promise<ClusterTopology> {
+  /**
+   * The topology a node answers (`GET /v2/client-side/topology`, no token needed), for the caller to store and
+   * pin: fetch it once, over TLS from a node you trust (the trust-on-first-use moment, like an SSH host key),
+   * and pass it to every client after (`new DsvClient({ url, token, ...topology })`).
+   */
+  static async fetchTopology(
+    url: string,
+    options: { readonly fetch?: FetchLike; readonly timeoutMs?: number } = {},
+  ): Promise<ClusterTopology> {
     return guarded(async () => {
-      const { clusterId, sharing, nodes } = await this.#session.topology();
-      return { clusterId, ...sharing, nodes: nodes.map(({ nodeId, url }) => ({ nodeId, url })) };
+      try {
+        new URL(url);
+      } catch {
+        throw new DsvClientError('DSV_INPUT_INVALID', 'The url is not a valid URL');
+      }
+      const http = new Http(
+        options.fetch ?? ((input, init) => fetch(input, init)),
+        options.timeoutMs ?? 60_000,
+      );
+      return publicTopology(checkPinnedTopology(parseTopology(await http.call(url, TOPOLOGY))));
     });
+  }
+
+  /**
+   * A stored topology (a file, a config entry) checked to be one a client can pin: a cluster id, sharing with
+   * 1 ≤ k, w ≤ n, at least n nodes with distinct ids and valid URLs. Throws DSV_INPUT_INVALID otherwise.
+   */
+  static parseTopology(stored: unknown): ClusterTopology {
+    try {
+      return publicTopology(checkPinnedTopology(typeof stored === 'object' && stored !== null ? stored : {}));
+    } catch (error) {
+      throw toClientError(error);
+    }
+  }
+
+  /** The cluster this client trusts: the pinned topology (or, trusting on first use, the first fetched). */
+  async topology(): Promise<ClusterTopology> {
+    return guarded(async () => publicTopology(await this.#session.topology()));
   }
 
   /** Stores a new version, split here; only shards and commitments leave this process. */

@@ -3,6 +3,7 @@
 // else. "Any node" calls fail over to the next node only while a request provably never left.
 import { DsvClientError } from './client-error.ts';
 import { neverSent, type CallOptions, type Http } from './http.ts';
+import { pinnedNode } from './pinning.ts';
 import type { NodeRef, Topology } from './wire.ts';
 
 export const CREDENTIAL_HEADER = 'x-dsv-node-credential';
@@ -40,7 +41,7 @@ export class NodeCalls {
     this.#credential = credential;
   }
 
-  /** An unauthenticated call (the topology) to the configured URLs in turn. */
+  /** An unauthenticated call (the topology, trusted on first use) to the configured URLs in turn. */
   async anonymous<T>(path: string): Promise<T> {
     return (await this.#failover(this.#bases, (base) => this.#http.call<T>(base, path))).answer;
   }
@@ -88,10 +89,14 @@ export class NodeCalls {
     throw (results[0] as PromiseRejectedResult).reason;
   }
 
-  /** A call to this node with its own credential. */
-  async at<T>(node: NodeRef, path: string, options: CallOptions = {}): Promise<T> {
-    const credential = await this.#credential(node.nodeId);
-    return this.#http.call<T>(node.url, path, {
+  /**
+   * A call to this node, by id, with its own credential: always at the pinned topology's URL for that id (never
+   * a URL a server answered); an id the topology does not know is refused before anything is sent.
+   */
+  async at<T>(node: Pick<NodeRef, 'nodeId'>, path: string, options: CallOptions = {}): Promise<T> {
+    const { nodeId, url } = pinnedNode(await this.#topology(), node.nodeId);
+    const credential = await this.#credential(nodeId);
+    return this.#http.call<T>(url, path, {
       ...options,
       headers: { ...options.headers, [CREDENTIAL_HEADER]: credential },
     });

@@ -1,9 +1,10 @@
-// What every operation of a DsvClient shares: the node calls (each with that node's own credential), the cached
-// topology (refreshed on error), and the checks that keep shards away from anything but the cluster's holders.
+// What every operation of a DsvClient shares: the node calls (each with that node's own credential), the pinned
+// topology, and the checks that keep shards away from anything but the pinned placement's holders.
 import { nodeCredential } from '../src/trust/node-credentials.ts';
 import { DsvClientError } from './client-error.ts';
 import type { Http } from './http.ts';
-import { NodeCalls, sameUrl } from './nodes.ts';
+import { NodeCalls } from './nodes.ts';
+import { checkPinnedTopology, PIN_ADVICE, placedHolders } from './pinning.ts';
 import { holdersMissedShards, readResolved, type ReadPurpose } from './shard-reader.ts';
 import { gatherReceipts, stageCalls, type StageContext, type StageTarget } from './shard-stager.ts';
 import {
@@ -12,7 +13,6 @@ import {
   parseResolved,
   parseTopology,
   type HolderRef,
-  type NodeRef,
   type Receipt,
   type Resolved,
   type Topology,
@@ -35,9 +35,12 @@ export function canonical(text: string, what: string): string {
 export interface SessionOptions {
   readonly http: Http;
   readonly token: string;
+  /** The URLs asked first (then the other pinned nodes); with trust-on-first-use, where the topology comes from. */
   readonly bases: readonly string[];
-  /** Every node URL the caller trusts: the topology may name no other. */
-  readonly pinned?: readonly string[];
+  /** The pinned topology: every node id a server names must be one of its nodes, called at its pinned URL. */
+  readonly pinned?: Topology;
+  /** Without `pinned`: pin the first topology fetched, for this session's lifetime (else nothing runs). */
+  readonly trustFirst?: boolean;
   readonly hedgeDelayMs: number;
   /** How long to wait for straggling holders once every key has W receipts. */
   readonly stragglerGraceMs: number;
@@ -51,6 +54,7 @@ export class Session {
 
   constructor(options: SessionOptions) {
     this.#options = options;
+    if (options.pinned !== undefined) this.#topology = Promise.resolve(options.pinned);
     this.nodes = new NodeCalls(
       options.http,
       options.bases,
@@ -59,74 +63,33 @@ export class Session {
     );
   }
 
-  /** The cluster's id, sharing parameters and nodes: fetched once, again after `forgetTopology`. */
-  topology(): Promise<Topology> {
-    if (this.#topology === undefined) {
-      const current = this.nodes
-        .anonymous(`${BASE}/topology`)
-        .then((answer) => this.#checkPinned(parseTopology(answer)));
-      this.#topology = current;
-      current.catch(() => {
-        if (this.#topology === current) this.#topology = undefined;
-      });
-    }
-    return this.#topology;
-  }
-
-  #checkPinned(topology: Topology): Topology {
-    const { pinned } = this.#options;
-    if (pinned !== undefined && !topology.nodes.every((node) => pinned.some((url) => sameUrl(url, node.url))))
-      throw new DsvClientError(
-        'DSV_INTERNAL',
-        'The topology names a node URL that is not one of the pinned nodes',
-      );
-    return topology;
-  }
-
-  /** After an error the next operation asks for the topology again (a node may have moved or joined). */
-  forgetTopology(): void {
-    this.#topology = undefined;
-  }
-
   /**
-   * Every node a shard or a credential goes to must be the topology's node of that id at that URL, and the
-   * holders of one key distinct nodes: a lying coordinator can then not collect k shards of a value.
+   * The pinned topology. Unpinned, with trust-on-first-use, the first one a node answers is pinned for good (a
+   * failed fetch is tried again next time); unpinned without it, every operation is refused.
    */
-  async checkNodes(nodes: readonly NodeRef[]): Promise<Topology> {
-    const known = (topology: Topology) =>
-      nodes.every((node) =>
-        topology.nodes.some((member) => member.nodeId === node.nodeId && sameUrl(member.url, node.url)),
+  topology(): Promise<Topology> {
+    if (this.#topology !== undefined) return this.#topology;
+    if (this.#options.trustFirst !== true)
+      return Promise.reject(
+        new DsvClientError('DSV_INPUT_INVALID', `This client has no pinned topology: ${PIN_ADVICE}`),
       );
-    let topology = await this.topology();
-    if (!known(topology)) {
-      this.forgetTopology();
-      topology = await this.topology();
-      if (!known(topology))
-        throw new DsvClientError(
-          'DSV_INTERNAL',
-          "The node named a holder that is not in the cluster's topology",
-        );
-    }
-    return topology;
+    const current = this.nodes
+      .anonymous(`${BASE}/topology`)
+      .then((answer) => checkPinnedTopology(parseTopology(answer)));
+    this.#topology = current;
+    current.catch(() => {
+      if (this.#topology === current) this.#topology = undefined;
+    });
+    return current;
   }
 
-  /** The holders of one key's version: n of them, indexes 0..n−1, all on distinct known nodes. */
-  async checkPlacement(holders: readonly HolderRef[]): Promise<Topology> {
-    const topology = await this.checkNodes(holders);
-    const { n } = topology.sharing;
-    const indexes = new Set(holders.map((holder) => holder.index));
-    const nodes = new Set(holders.map((holder) => holder.nodeId));
-    if (
-      holders.length !== n ||
-      indexes.size !== n ||
-      nodes.size !== n ||
-      [...indexes].some((index) => index >= n)
-    )
-      throw new DsvClientError(
-        'DSV_INTERNAL',
-        'The node does not place one shard on each of n distinct holders',
-      );
-    return topology;
+  /** The n holders of a key as the pinned placement has them, at their pinned URLs (else refused). */
+  async placed<H extends HolderRef>(
+    key: { readonly tenant: string; readonly namespace: string; readonly name: string },
+    holders: readonly H[],
+  ): Promise<{ topology: Topology; holders: H[] }> {
+    const topology = await this.topology();
+    return { topology, holders: placedHolders(topology, key, holders) };
   }
 
   async credentialFor(nodeId: string): Promise<string> {
@@ -172,8 +135,9 @@ export class Session {
 
   /** The value of a resolved version, combined here from k holders' shares. */
   async readValue(resolved: Resolved, purpose: ReadPurpose): Promise<Uint8Array> {
-    // One share per node: a node that names itself for several indexes could otherwise supply k shares.
-    const topology = await this.checkPlacement(resolved.holders);
+    // Shard i on the pinned placement's node i: a node that names itself for several indexes, or URLs of its
+    // own, could otherwise supply k shares or collect the holders' credentials.
+    const { topology, holders } = await this.placed(resolved, resolved.holders);
     const { tenant, namespace, name, version, writeId, partition, minOffset, generation } = resolved;
     const body = {
       tenant,
@@ -187,7 +151,7 @@ export class Session {
       ...(generation === undefined ? {} : { generation }),
     };
     return readResolved(
-      resolved,
+      { ...resolved, holders },
       topology.sharing.k,
       async (holder, signal) =>
         parseHolderShare(await this.nodes.at(holder, `${BASE}/holder/shard`, { json: body, signal })),
@@ -211,7 +175,6 @@ export class Session {
         return { resolved, value: await this.readValue(resolved, 'read') };
       } catch (error) {
         if (attempt >= 2 || !holdersMissedShards(error)) throw error;
-        this.forgetTopology();
       }
     }
   }
@@ -221,11 +184,14 @@ export class Session {
     context: Omit<StageContext, 'n' | 'k' | 'w'>,
     targets: readonly StageTarget[],
   ): Promise<Receipt[]> {
-    let topology: Topology | undefined;
-    for (const target of targets) topology = await this.checkPlacement(target.holders);
-    if (topology === undefined) return [];
+    if (targets.length === 0) return [];
+    const topology = await this.topology();
+    const placed = targets.map((target) => ({
+      ...target,
+      holders: placedHolders(topology, { tenant: context.tenant, ...target }, target.holders),
+    }));
     const { n, k, w } = topology.sharing;
-    const calls = stageCalls({ ...context, n, k, w }, targets);
+    const calls = stageCalls({ ...context, n, k, w }, placed);
     const { tenant, partition, minOffset } = context;
     return gatherReceipts(
       calls,

@@ -81,6 +81,13 @@ export interface DuplicateWrite {
   readonly results: readonly OpResult[];
 }
 
+/** `GET /writes/{writeId}` at any node: the caller's own client-side write as that node's view has it. */
+export interface WriteStatus {
+  readonly state: 'committed' | 'duplicate' | 'pending' | 'aborted' | 'rejected';
+  /** A committed write's results; a duplicate's when the write it repeats committed. */
+  readonly results?: readonly OpResult[];
+}
+
 export interface Receipt {
   readonly namespace: string;
   readonly name: string;
@@ -238,6 +245,16 @@ export function parseEndorsement(value: unknown): Endorsement {
 
 export const parseCommitted = (value: unknown): OpResult[] =>
   opResults(object(value, 'commit answer'), 'commit answer');
+
+const WRITE_STATES = ['committed', 'duplicate', 'pending', 'aborted', 'rejected'] as const;
+
+export function parseWriteStatus(value: unknown): WriteStatus {
+  const what = 'write status';
+  const fields = object(value, what);
+  const state = WRITE_STATES.find((known) => known === fields.state);
+  if (state === undefined) throw malformed(what);
+  return { state, ...(fields.results === undefined ? {} : { results: opResults(fields, what) }) };
+}
 
 export function parseReceipts(value: unknown): Receipt[] {
   const what = 'stage answer';

@@ -1,16 +1,19 @@
 // Client-side write (docs/client-side-protocol.md, "Write"): prepare one intent for every op, have k − 1 other
 // nodes endorse it, order it, read what must be compared or resolved, stage the shards on their holders, commit
-// once every written key has W receipts; on any failure after ordering, abort. Nothing but shards and
+// once every written key has W receipts, and have one other node confirm the outcome; on any failure after
+// ordering, abort. Nothing but shards and
 // commitments leaves this process, and every node gets only its own credential, never the token.
 import { DsvClientError } from './client-error.ts';
 import { shuffled } from './shard-reader.ts';
 import { segment, type Session } from './session.ts';
 import { eachBounded, firstAnswers, sameBytes } from './values.ts';
+import { confirmOutcome, type ClaimedOutcome } from './write-confirm.ts';
 import {
   parseCommitted,
   parseEndorsement,
   parseOrdered,
   parsePrepared,
+  parseWriteStatus,
   type DuplicateWrite,
   type Endorsement,
   type NodeRef,
@@ -78,19 +81,33 @@ function wireOp(op: WriteOp): Record<string, unknown> {
   };
 }
 
-/** The plan must answer the ops one for one: same op, same secret; reads and previous versions of that secret. */
-function checkPlan(session: Session, ops: readonly WriteOp[], plan: readonly PlanEntry[]): void {
+/**
+ * The plan must answer the ops one for one: same op, same secret, same tenant; reads and previous versions of
+ * that secret; and every shard on the placement computed here over the pinned nodes — all checked before
+ * anything is read or staged.
+ */
+async function checkPlan(session: Session, ops: readonly WriteOp[], answer: OrderedWrite): Promise<void> {
+  const { plan, tenant } = answer;
   const mismatch = () => new DsvClientError('DSV_INTERNAL', 'The write plan does not match the request');
   if (plan.length !== ops.length) throw mismatch();
-  plan.forEach((entry, index) => {
+  for (const [index, entry] of plan.entries()) {
     const op = ops[index] as WriteOp;
     if (entry.op !== op.op || entry.namespace !== op.namespace || entry.name !== op.name) throw mismatch();
+    const key = { tenant, namespace: op.namespace, name: op.name };
     if (entry.op === 'read') {
       if (entry.resolved === undefined) throw mismatch();
       session.checkResolved(entry.resolved, op.namespace, op.name, entry.version);
-    } else if (entry.op !== 'delete' && entry.holders === undefined) throw mismatch();
+    } else if (entry.op !== 'delete') {
+      if (entry.holders === undefined) throw mismatch();
+      await session.placed(key, entry.holders);
+    }
     if (entry.previous !== undefined) session.checkResolved(entry.previous, op.namespace, op.name);
-  });
+    for (const version of [entry.resolved, entry.previous]) {
+      if (version === undefined) continue;
+      if (version.tenant !== tenant) throw mismatch();
+      await session.placed(key, version.holders);
+    }
+  }
 }
 
 /**
@@ -147,30 +164,63 @@ function endorsementFailure(failures: unknown[]): DsvClientError {
 }
 
 /** Prepare at any node, endorse elsewhere, order at the same node: the log's verdict and the plan. */
+async function orderOnce(
+  session: Session,
+  ops: readonly WriteOp[],
+  options: WriteOptions,
+): Promise<{ answer: OrderedWrite | DuplicateWrite; coordinator: NodeRef; writeId: string }> {
+  const { answer, node } = await session.nodes.any(`${WRITES}/prepare`, {
+    json: {
+      ops: ops.map(wireOp),
+      ...(options.attempt !== undefined && options.attempt > 1 ? { attempt: options.attempt } : {}),
+    },
+    headers: options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey },
+  });
+  const prepared = parsePrepared(answer);
+  checkIntent(prepared, ops, node);
+  const endorsements = await endorse(session, prepared, node);
+  const ordered = parseOrdered(
+    await session.nodes.at(node, WRITES, { json: { writeId: prepared.writeId, endorsements } }),
+  );
+  return { answer: ordered, coordinator: node, writeId: prepared.writeId };
+}
+
+const notPrepared = (error: unknown): boolean =>
+  error instanceof DsvClientError && error.code === 'DSV_WRITE_NOT_PREPARED';
+
+/**
+ * The ordering step; prepared once more when the coordinator no longer holds the prepared write (its 60 s
+ * lapsed while endorsements were gathered, or it restarted: 409 DSV_WRITE_NOT_PREPARED, nothing appended).
+ */
 async function order(
   session: Session,
   ops: readonly WriteOp[],
   options: WriteOptions,
-): Promise<{ answer: OrderedWrite | DuplicateWrite; coordinator: NodeRef }> {
+): Promise<{ answer: OrderedWrite | DuplicateWrite; coordinator: NodeRef; writeId: string }> {
   try {
-    const { answer, node } = await session.nodes.any(`${WRITES}/prepare`, {
-      json: {
-        ops: ops.map(wireOp),
-        ...(options.attempt !== undefined && options.attempt > 1 ? { attempt: options.attempt } : {}),
-      },
-      headers: options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey },
+    return await orderOnce(session, ops, options).catch((error: unknown) => {
+      if (!notPrepared(error)) throw error;
+      return orderOnce(session, ops, options);
     });
-    const prepared = parsePrepared(answer);
-    checkIntent(prepared, ops, node);
-    const endorsements = await endorse(session, prepared, node);
-    const ordered = parseOrdered(
-      await session.nodes.at(node, WRITES, { json: { writeId: prepared.writeId, endorsements } }),
-    );
-    return { answer: ordered, coordinator: node };
   } catch (error) {
-    if (error instanceof DsvClientError && error.code !== 'DSV_INTERNAL') asLogDecision(error);
+    if (error instanceof DsvClientError && error.code !== 'DSV_INTERNAL' && !notPrepared(error))
+      asLogDecision(error);
     throw error;
   }
+}
+
+/** Step 7: one other pinned node, at random, must tell the outcome the coordinator answered (VULN-7). */
+async function confirm(
+  session: Session,
+  writeId: string,
+  coordinator: NodeRef,
+  claimed: ClaimedOutcome,
+): Promise<void> {
+  const { nodes } = await session.topology();
+  const others = shuffled(nodes.filter((node) => node.nodeId !== coordinator.nodeId));
+  await confirmOutcome(others, claimed, async (node) =>
+    parseWriteStatus(await session.nodes.at(node, `${WRITES}/${segment(writeId)}`)),
+  );
 }
 
 export async function runWrite(
@@ -178,16 +228,19 @@ export async function runWrite(
   ops: readonly WriteOp[],
   options: WriteOptions = {},
 ): Promise<WriteResult> {
-  const { answer, coordinator } = await order(session, ops, options);
-  if ('duplicate' in answer) return { results: answer.results, reads: new Map() };
+  const { answer, coordinator, writeId } = await order(session, ops, options);
+  if ('duplicate' in answer) {
+    await confirm(session, writeId, coordinator, { state: 'duplicate', results: answer.results });
+    return { results: answer.results, reads: new Map() };
+  }
   const reads = new Map<number, Uint8Array>();
   try {
-    checkPlan(session, ops, answer.plan);
-    if (answer.coordinator.nodeId !== coordinator.nodeId || answer.writeId === '')
+    if (answer.coordinator.nodeId !== coordinator.nodeId || answer.writeId !== writeId)
       throw new DsvClientError(
         'DSV_INTERNAL',
         'The write was ordered by another node than the one that prepared it',
       );
+    await checkPlan(session, ops, answer);
     const unchanged = await compareAndRead(session, ops, answer, reads);
     const targets = answer.plan.flatMap((entry, index) => {
       const op = ops[index] as WriteOp;
@@ -202,18 +255,20 @@ export async function runWrite(
         },
       ];
     });
-    const { tenant, partition, minOffset, writeId } = answer;
+    const { tenant, partition, minOffset } = answer;
     const receipts = await session.stage({ tenant, partition, minOffset, writeId }, targets);
-    const committed = await session.nodes.at(coordinator, `${WRITES}/${segment(writeId)}/commit`, {
-      json: { receipts, unchanged },
-    });
-    return { results: parseCommitted(committed), reads };
+    const results = parseCommitted(
+      await session.nodes.at(coordinator, `${WRITES}/${segment(writeId)}/commit`, {
+        json: { receipts, unchanged },
+      }),
+    );
+    await confirm(session, writeId, coordinator, { state: 'committed', results });
+    return { results, reads };
   } catch (error) {
     for (const value of reads.values()) value.fill(0);
     await session.nodes
-      .at(coordinator, `${WRITES}/${segment(answer.writeId)}/abort`, { json: {} })
-      .catch(() => undefined); // the pending-write timeout aborts it anyway
-    session.forgetTopology();
+      .at(coordinator, `${WRITES}/${segment(writeId)}/abort`, { json: {} })
+      .catch(() => undefined); // the pending-write timeout aborts it anyway (a committed write stays)
     throw error;
   }
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DsvClient, DsvClientError, type FetchLike } from '../client/index.ts';
+import { DsvClient, DsvClientError, type ClusterTopology, type FetchLike } from '../client/index.ts';
 import { nodeCredential } from '../src/trust/node-credentials.ts';
 import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
 
@@ -63,6 +63,8 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
   let rw = '';
   let writeOnly = '';
   let client: DsvClient;
+  /** The topology every client here pins (as a login stores it). */
+  let pin: ClusterTopology;
   const url = (i: number) => test.urls[i] ?? '';
 
   before(async () => {
@@ -85,7 +87,8 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
       );
     rw = await token('rw');
     writeOnly = await token('wo');
-    client = new DsvClient({ url: url(0), token: rw, fallbacks: [url(1), url(2)] });
+    pin = await DsvClient.fetchTopology(url(0));
+    client = new DsvClient({ url: url(0), token: rw, fallbacks: [url(1), url(2)], ...pin });
   });
   after(async () => {
     await test?.stop();
@@ -97,7 +100,7 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
     assert.equal(text(read.value), 'one');
     assert.deepEqual([read.version, read.etag, read.validTo], [1, '"1"', null]);
     const topology = await client.topology();
-    assert.deepEqual([topology.n, topology.k, topology.nodes.length], [3, 2, 3]);
+    assert.deepEqual([topology.sharing.n, topology.sharing.k, topology.nodes.length], [3, 2, 3]);
   });
 
   it('If-None-Match: * on an existing secret is 409 DSV_SECRET_EXISTS, as on the server path', async () => {
@@ -248,10 +251,10 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
   });
 
   it('a wrong token is 401; a token without the right is 403; holders refuse shards to a token that may not read', async () => {
-    const stranger = new DsvClient({ url: url(0), token: `dsv.${'A'.repeat(43)}` });
+    const stranger = new DsvClient({ url: url(0), token: `dsv.${'A'.repeat(43)}`, ...pin });
     assert.deepEqual(await failure(stranger.get('app', 'db')), [401, 'DSV_AUTH_REQUIRED']);
     assert.deepEqual(await failure(stranger.put('app', 'db', 'x')), [401, 'DSV_AUTH_REQUIRED']);
-    const writer = new DsvClient({ url: url(1), token: writeOnly });
+    const writer = new DsvClient({ url: url(1), token: writeOnly, ...pin });
     assert.deepEqual(await failure(writer.get('app', 'db')), [403, 'DSV_AUTH_FORBIDDEN']);
     assert.deepEqual(await failure(writer.put('other', 'db', 'x')), [403, 'DSV_AUTH_FORBIDDEN']);
     // Even a resolver that answers for it (here: resolving with a reading token) gets it no shard: each holder
@@ -264,7 +267,7 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
         headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${rw}` },
       });
     };
-    const sneaky = new DsvClient({ url: url(1), token: writeOnly, fetch: lyingResolver });
+    const sneaky = new DsvClient({ url: url(1), token: writeOnly, ...pin, fetch: lyingResolver });
     assert.deepEqual(await failure(sneaky.get('app', 'db')), [403, 'DSV_PEER_REJECTED']);
     // A write-only token still updates; holders give a client no shard to compare without `read` (to a client
     // a compare is a read), so an equal value cannot be found unchanged: it becomes a new version.
@@ -272,23 +275,36 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
     assert.equal(text((await client.get('app', 'db')).value), 'one');
   });
 
-  it('a lying node: a plan placing a shard outside the topology is refused before anything is staged', async () => {
+  it('a lying node: a plan URL is never called (the pinned one is); a plan moving a shard off its placement is refused', async () => {
     const elsewhere: string[] = [];
-    const lying: FetchLike = async (input, init) => {
-      const target = new URL(input);
-      if (target.pathname.startsWith('/v2/client-side/holder/') && target.port === '1')
-        elsewhere.push(target.href);
-      const response = await fetch(input, init);
-      if (target.pathname !== '/v2/client-side/writes') return response;
-      const body = (await response.json()) as { plan?: Array<{ holders?: Array<{ url: string }> }> };
-      const holder = body.plan?.[0]?.holders?.[0];
-      if (holder) holder.url = 'http://127.0.0.1:1';
-      return Response.json(body, { status: response.status });
-    };
-    const fooled = new DsvClient({ url: url(0), token: rw, fetch: lying });
-    assert.deepEqual(await failure(fooled.put('app', 'placed', 'value')), [500, 'DSV_INTERNAL']);
+    const stagedAt: string[] = [];
+    const lying =
+      (move: 'url' | 'node'): FetchLike =>
+      async (input, init) => {
+        const target = new URL(input);
+        if (target.pathname.startsWith('/v2/client-side/holder/')) {
+          if (target.port === '1') elsewhere.push(target.href);
+          stagedAt.push(target.origin);
+        }
+        const response = await fetch(input, init);
+        if (target.pathname !== '/v2/client-side/writes') return response;
+        const body = (await response.json()) as {
+          plan?: Array<{ holders?: Array<{ nodeId: string; url: string }> }>;
+        };
+        const [first, second] = body.plan?.[0]?.holders ?? [];
+        if (first && second && move === 'url') first.url = 'http://127.0.0.1:1';
+        if (first && second && move === 'node') [first.nodeId, second.nodeId] = [second.nodeId, first.nodeId];
+        return Response.json(body, { status: response.status });
+      };
+    const redirected = new DsvClient({ url: url(0), token: rw, ...pin, fetch: lying('url') });
+    assert.equal((await redirected.put('app', 'placed', 'value')).version, 1);
     assert.deepEqual(elsewhere, []);
-    assert.deepEqual(await failure(client.get('app', 'placed')), [404, 'DSV_SECRET_NOT_FOUND']);
+    assert.equal(text((await client.get('app', 'placed')).value), 'value');
+    stagedAt.length = 0;
+    const moved = new DsvClient({ url: url(0), token: rw, ...pin, fetch: lying('node') });
+    assert.deepEqual(await failure(moved.put('app', 'moved', 'value')), [500, 'DSV_INTERNAL']);
+    assert.deepEqual(stagedAt, []);
+    assert.deepEqual(await failure(client.get('app', 'moved')), [404, 'DSV_SECRET_NOT_FOUND']);
   });
 
   it('the bearer token never leaves: each node gets only the credential derived for it (I-G3)', async () => {
@@ -297,7 +313,7 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
       seen.push({ url: new URL(input), headers: new Headers(init?.headers) });
       return fetch(input, init);
     };
-    const watched = new DsvClient({ url: url(0), token: rw, fetch: recording });
+    const watched = new DsvClient({ url: url(0), token: rw, ...pin, fetch: recording });
     await watched.put('app', 'watched', 'w1');
     await watched.put('app', 'watched', 'w2', { ifMatch: [1, 7] });
     assert.equal(text((await watched.get('app', 'watched')).value), 'w2');
@@ -334,7 +350,7 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
       if (op) op.name = 'someone-else';
       return Response.json(body);
     };
-    const fooled = new DsvClient({ url: url(1), token: rw, fetch: swapping });
+    const fooled = new DsvClient({ url: url(1), token: rw, ...pin, fetch: swapping });
     assert.deepEqual(await failure(fooled.put('app', 'swap', 'v')), [500, 'DSV_INTERNAL']);
     assert.deepEqual(endorsed, []);
   });
@@ -352,7 +368,10 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
       return fetch(`${target.href}?version=1`, init); // node-0 answers "latest" with version 1
     };
     for (let i = 0; i < 4; i++) {
-      const read = await new DsvClient({ url: url(0), token: rw, fetch: rollingBack }).get('app', 'hist');
+      const read = await new DsvClient({ url: url(0), token: rw, ...pin, fetch: rollingBack }).get(
+        'app',
+        'hist',
+      );
       assert.deepEqual([read.version, text(read.value)], [2, 'h2']);
     }
     const oneHolder: FetchLike = async (input, init) => {
@@ -362,27 +381,37 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
       for (const holder of body.holders) Object.assign(holder, { nodeId: 'node-0', url: url(0) });
       return Response.json(body);
     };
-    const fooled = new DsvClient({ url: url(0), token: rw, fetch: oneHolder });
+    const fooled = new DsvClient({ url: url(0), token: rw, ...pin, fetch: oneHolder });
     assert.deepEqual(await failure(fooled.get('app', 'hist')), [500, 'DSV_INTERNAL']);
   });
 
-  it('pinned nodes: a topology naming another URL is refused before any credential or shard is sent', async () => {
+  it('pinned topology: no node is asked for it, and calls go only to the pinned URLs; unpinned, nothing runs', async () => {
     const sentTo = new Set<string>();
-    const redirecting: FetchLike = async (input, init) => {
+    const paths = new Set<string>();
+    const recording: FetchLike = (input, init) => {
       sentTo.add(new URL(input).origin);
-      const response = await fetch(input, init);
-      if (new URL(input).pathname !== '/v2/client-side/topology') return response;
-      const body = (await response.json()) as { nodes: Array<{ url: string }> };
-      const last = body.nodes.at(-1);
-      if (last) last.url = 'http://127.0.0.1:1';
-      return Response.json(body);
+      paths.add(new URL(input).pathname);
+      return fetch(input, init);
     };
-    const pinned = new DsvClient({ url: url(0), token: rw, nodes: test.urls, fetch: redirecting });
-    assert.deepEqual(await failure(pinned.put('app', 'pinned', 'v')), [500, 'DSV_INTERNAL']);
-    assert.deepEqual(await failure(pinned.get('app', 'db')), [500, 'DSV_INTERNAL']);
-    assert.deepEqual([...sentTo], [new URL(url(0)).origin]);
-    const honest = new DsvClient({ url: url(0), token: rw, nodes: test.urls });
-    assert.equal(text((await honest.get('app', 'db')).value), 'one');
+    const pinned = new DsvClient({ url: url(0), token: rw, ...pin, fetch: recording });
+    assert.equal(text((await pinned.get('app', 'db')).value), 'one');
+    await pinned.put('app', 'pinned', 'v');
+    assert.ok(!paths.has('/v2/client-side/topology'));
+    assert.deepEqual(
+      [...sentTo].filter((origin) => !pin.nodes.some((node) => new URL(node.url).origin === origin)),
+      [],
+    );
+    sentTo.clear();
+    const unpinned = new DsvClient({ url: url(0), token: rw, fetch: recording });
+    assert.deepEqual(await failure(unpinned.get('app', 'db')), [400, 'DSV_INPUT_INVALID']);
+    assert.deepEqual([...sentTo], []);
+    // A pin naming fewer nodes than n, or no cluster id, is refused when the client is made.
+    assert.throws(() => new DsvClient({ url: url(0), token: rw, ...pin, nodes: pin.nodes.slice(0, 1) }), {
+      code: 'DSV_INPUT_INVALID',
+    });
+    assert.throws(() => new DsvClient({ url: url(0), token: rw, nodes: pin.nodes }), {
+      code: 'DSV_INPUT_INVALID',
+    });
   });
 
   it('a holder answering a bad share is dropped (its commitment does not open); the read still gives the value', async () => {
@@ -396,7 +425,7 @@ describe('v2 acceptance through the client library (client-side mode)', () => {
       share[0] = (share[0] ?? 0) ^ 1;
       return Response.json({ ...body, share: share.toString('base64') });
     };
-    const reader = new DsvClient({ url: url(2), token: rw, fetch: corrupting, hedgeDelayMs: 5 });
+    const reader = new DsvClient({ url: url(2), token: rw, ...pin, fetch: corrupting, hedgeDelayMs: 5 });
     assert.equal(text((await reader.get('app', 'db')).value), 'one');
     assert.equal(tampered, 1);
   });

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DsvClient, type FetchLike } from '../../client/index.ts';
+import { DsvClient, DsvClientError, type ClusterTopology, type FetchLike } from '../../client/index.ts';
 import { holdersFor, partitionForTenant } from '../../src/cluster/placement.ts';
 import { LogCodec, receiptDigest, type LogEntry } from '../../src/secrets/index.ts';
 import {
@@ -261,8 +261,14 @@ describe('client-side mode, played by its attackers', { timeout: 600_000 }, () =
     return found;
   };
   const nodeIds = () => [...test.cluster.nodesById.keys()];
+  /**
+   * The topology a client pinned at login, from an honest cluster (`dsv login` / DsvClient.fetchTopology, the
+   * trust-on-first-use moment): node-0 is compromised afterwards. A client that trusted a node compromised at
+   * that moment trusts the cluster it names; that is the documented limit of pinning (client/README.md).
+   */
+  let pinned: ClusterTopology;
   const client = (token: string, fetchImpl?: FetchLike, base = url(1)) =>
-    new DsvClient({ url: base, token, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+    new DsvClient({ url: base, token, ...pinned, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
 
   const sys = async (method: string, path: string, body: unknown) => {
     const reply = await call(url(0), method, path, { token: root }, body);
@@ -429,6 +435,7 @@ describe('client-side mode, played by its attackers', { timeout: 600_000 }, () =
     outsider = await token('globex', ['rw']);
     sized = await token('sized', ['rw']);
     rated = await token('rated', ['rw']);
+    pinned = await DsvClient.fetchTopology(url(1));
     const topology = await call(url(0), 'GET', '/v2/client-side/topology', { token: writer });
     clusterId = String(topology.json.clusterId);
     ({ n, k, w } = topology.json.sharing as { n: number; k: number; w: number });
@@ -832,9 +839,11 @@ describe('client-side mode, played by its attackers', { timeout: 600_000 }, () =
       );
     });
 
-    it('[VULN-2] node-0 cannot redirect the holder calls of a write or a read to itself (topology not pinned)', async () => {
+    it('[VULN-2] node-0 cannot redirect the holder calls of a write or a read to itself (topology pinned at login)', async () => {
       // node-0 answers the topology and the write plans with URLs it controls for node-1 and node-2, and
-      // forwards everything to the real nodes so the client notices nothing.
+      // forwards everything to the real nodes so the client notices nothing. The client is the one a user has:
+      // its topology was pinned at login, before node-0 was compromised (the test used to build it unpinned,
+      // which no client does any more: an unpinned client refuses to run, see the test after VULN-3).
       const node0 = new CompromisedNode0(test.urls, { redirect: true });
       const value = `exfiltrated-${randomBytes(8).toString('hex')}`;
       const victim = client(writer, node0.fetch, url(0));
@@ -864,6 +873,7 @@ describe('client-side mode, played by its attackers', { timeout: 600_000 }, () =
     });
 
     it('[VULN-3] a lying node-0 cannot make the client accept a value of its choice (made-up holders)', async () => {
+      // As VULN-2: the client's topology was pinned at login, node-0 lies in its resolve answers since.
       const fake = new TextEncoder().encode('value-chosen-by-node-0');
       let sharing: ReturnType<typeof fakeSharing> = [];
       const node0: CompromisedNode0 = new CompromisedNode0(test.urls, {
@@ -903,6 +913,31 @@ describe('client-side mode, played by its attackers', { timeout: 600_000 }, () =
         got = undefined; // a failed read is the most a lying node may cause
       }
       assert.ok(got === undefined || got === V2, `VULN-3: the client accepted node-0's value: ${got}`);
+    });
+
+    it('an unpinned client refuses every operation before a request leaves, unless it opts into trust on first use', async () => {
+      const node0 = new CompromisedNode0(test.urls, { redirect: true });
+      const unpinned = new DsvClient({ url: url(0), token: writer, fetch: node0.fetch });
+      for (const attempt of [
+        () => unpinned.get('app', 'db'),
+        () => unpinned.put('app', 'unpinned', 'v'),
+        () => unpinned.delete('app', 'db'),
+        () => unpinned.transformEnv('app', 'X=secret(db)'),
+        () => unpinned.versions('app', 'db'),
+      ]) {
+        const error = await attempt().then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        assert.ok(error instanceof DsvClientError, String(error));
+        assert.equal(error.code, 'DSV_INPUT_INVALID');
+        assert.match(error.message, /pin/);
+      }
+      assert.deepEqual(node0.seen, []);
+      // Opting in pins what the first node answers, for the client's lifetime (here an honest answer).
+      const tofu = new DsvClient({ url: url(1), token: writer, trustFirstTopology: true });
+      assert.equal(text((await tofu.get('app', 'db')).value), V2);
+      assert.deepEqual(await tofu.topology(), pinned);
     });
 
     it('[VULN-3b] with an honest topology, a lying resolve naming node-0 for every index still forges the value', async () => {

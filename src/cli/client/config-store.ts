@@ -5,6 +5,13 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DsvError } from '../../errors/index.ts';
 
+/** The cluster as pinned at login (`GET /v2/client-side/topology`, or `dsv login --topology FILE`). */
+export interface StoredTopology {
+  readonly clusterId: string;
+  readonly sharing: { readonly n: number; readonly k: number; readonly w: number };
+  readonly nodes: ReadonlyArray<{ readonly nodeId: string; readonly url: string }>;
+}
+
 export interface StoredLogin {
   readonly url: string;
   readonly token: string;
@@ -13,6 +20,11 @@ export interface StoredLogin {
   readonly urls?: readonly string[];
   /** `dsv login --client-side`: values are split and combined on this machine by default (issue 9). */
   readonly clientSide?: boolean;
+  /**
+   * The cluster's topology, pinned at login (trust on first use, like an SSH host key): client-side mode talks
+   * only to these node ids at these URLs. Absent in logins made before; the first client-side command stores it.
+   */
+  readonly topology?: StoredTopology;
 }
 
 /** `DSV_CONFIG` (a file path, for tests and several logins), else `$XDG_CONFIG_HOME/dsv/config.json`, else `~/.config/dsv/config.json`. */
@@ -45,11 +57,14 @@ export function readLogin(path: string = configPath()): StoredLogin | undefined 
     );
   }
   const urls = Array.isArray(login.urls) ? login.urls.filter((url) => typeof url === 'string') : undefined;
+  // The topology's shape is checked where it is used (the client library refuses a malformed pin).
+  const topology = typeof login.topology === 'object' && login.topology !== null ? login.topology : undefined;
   return {
     url: login.url,
     token: login.token,
     ...(urls === undefined ? {} : { urls }),
     ...(login.clientSide === true ? { clientSide: true } : {}),
+    ...(topology === undefined ? {} : { topology }),
   };
 }
 
@@ -64,6 +79,7 @@ export function writeLogin(login: StoredLogin, path: string = configPath()): voi
       token: login.token,
       ...(login.urls ? { urls: login.urls } : {}),
       ...(login.clientSide ? { clientSide: true } : {}),
+      ...(login.topology ? { topology: login.topology } : {}),
     };
     writeFileSync(temp, `${JSON.stringify(stored, null, 2)}\n`, {
       mode: 0o600,

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { DsvClient } from '../../../client/index.ts';
 import { DsvError } from '../../errors/index.ts';
-import { readLogin, type StoredLogin } from './config-store.ts';
+import { readLogin, writeLogin, type StoredLogin, type StoredTopology } from './config-store.ts';
 import { origin } from './failover.ts';
 import { V2Client, type Connection } from './v2-client.ts';
 
@@ -74,19 +74,49 @@ export function usesClientSide(options: ModeOptions, env: NodeJS.ProcessEnv = pr
   return login?.clientSide === true && isLoginCluster(login, url);
 }
 
-/** The client library for this connection (client-side mode needs a token: holder credentials derive from it). */
-export function dsvClientFor(options: ConnectionOptions): DsvClient {
+/**
+ * The client library for this connection (client-side mode needs a token: holder credentials derive from it),
+ * pinned to the topology the login stored: it talks only to those node ids at those URLs, whatever a node
+ * answers. A login from before topologies were stored fetches it once and stores it (trust on first use).
+ */
+export async function dsvClientFor(options: ConnectionOptions): Promise<DsvClient> {
   const { url, token, fallbacks } = resolveConnection(options);
   if (token === undefined)
     throw new DsvError(
       'DSV_AUTH_REQUIRED',
       `Client-side mode needs a token for ${url}: run dsv login, or pass --token / DSV_TOKEN`,
     );
-  // The login's node URLs (kept at login) pin the cluster: no node can point this client elsewhere.
-  const pinned = fallbacks === undefined || fallbacks.length === 0 ? {} : { nodes: [url, ...fallbacks] };
-  return new DsvClient({ url, token, ...(fallbacks === undefined ? {} : { fallbacks }), ...pinned });
+  const login = readLogin();
+  if (login === undefined || !isLoginCluster(login, url))
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      `Client-side mode talks only to a cluster whose topology is pinned, and ${url} is not a node of the ` +
+        `login's: run dsv login --url ${url} first (it pins the cluster's topology)`,
+    );
+  const topology = login.topology ?? (await pinTopology(login));
+  return new DsvClient({ url, token, ...(fallbacks === undefined ? {} : { fallbacks }), ...topology });
+}
+
+/** Fetches the login cluster's topology (its nodes in turn, while unreachable) and stores it in the login. */
+async function pinTopology(login: StoredLogin): Promise<StoredTopology> {
+  let failure: unknown;
+  for (const node of [login.url, ...(login.urls ?? [])]) {
+    try {
+      const topology = await DsvClient.fetchTopology(node);
+      writeLogin({ ...login, topology });
+      console.error(
+        `note: pinned the topology of cluster ${topology.clusterId} (${topology.nodes.length} nodes) from ` +
+          `${node}; client-side commands now talk only to these nodes (dsv login again to pin anew)`,
+      );
+      return topology;
+    } catch (error) {
+      failure = error;
+      if (!(error instanceof DsvError) || error.code !== 'DSV_NODE_UNAVAILABLE') throw error;
+    }
+  }
+  throw failure;
 }
 
 /** The client a value-carrying command uses: the library (client-side mode) or the v2 API's. */
-export const clientInMode = (options: ModeOptions): DsvClient | V2Client =>
+export const clientInMode = async (options: ModeOptions): Promise<DsvClient | V2Client> =>
   usesClientSide(options) ? dsvClientFor(options) : clientFor(options);

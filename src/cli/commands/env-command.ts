@@ -55,8 +55,8 @@ export function registerEnvCommand(program: Command): void {
       const file = await readEnvFile(path);
       const count = countKind(file, 'enc');
       // Only enc(…) lines go to the server: secret(…) lines stay references, never resolved into this file.
-      const replaced = await withProgress(`storing ${count} values in ${options.namespace}…`, () =>
-        transformLines(clientInMode(options), options.namespace, file, ['enc']),
+      const replaced = await withProgress(`storing ${count} values in ${options.namespace}…`, async () =>
+        transformLines(await clientInMode(options), options.namespace, file, ['enc']),
       );
       const target = options.output ?? path;
       const content = renderEnvFile(file, replaced);
@@ -81,8 +81,8 @@ export function registerEnvCommand(program: Command): void {
       const file = await readEnvFile(path);
       refuseEncLines(file);
       const count = countKind(file, 'secret');
-      const replaced = await withProgress(`resolving ${count} references…`, () =>
-        transformLines(clientInMode(options), options.namespace, file, ['secret']),
+      const replaced = await withProgress(`resolving ${count} references…`, async () =>
+        transformLines(await clientInMode(options), options.namespace, file, ['secret']),
       );
       const content = renderEnvFile(file, replaced);
       const target = options.output ?? '-';

@@ -1,6 +1,9 @@
-// `dsv login` / `dsv logout`: verify a token against a node, keep `{url, token}` in the private config file.
+// `dsv login` / `dsv logout`: verify a token against a node, keep `{url, token}` in the private config file,
+// with the cluster's node URLs and its topology, pinned here for client-side mode (trust on first use, like an
+// SSH host key; or from an operator's file with --topology).
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { DsvClient } from '../../../client/index.ts';
+import { DsvClient, type ClusterTopology } from '../../../client/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { configPath, removeLogin, writeLogin } from '../client/config-store.ts';
 import { FALLBACK_URL } from '../client/connection.ts';
@@ -26,12 +29,16 @@ export function registerLoginCommand(program: Command): void {
       new Option('--token <token>', 'the token (visible in `ps` and shell history: prefer the prompt)'),
     )
     .option(
+      '--topology <file>',
+      'pin the cluster topology from this file (the JSON of GET /v2/client-side/topology) instead of trusting the node',
+    )
+    .option(
       '--client-side',
       'make client-side mode the default: values are split and combined on this machine (--no-client-side per command)',
     )
     .option('--json', 'machine-readable output')
     .action(
-      action(async (options: { url?: string; token?: string; json?: boolean; clientSide?: boolean }) => {
+      action(async (options: LoginOptions) => {
         const url = options.url ?? process.env.DSV_URL ?? FALLBACK_URL;
         const token = (
           options.token ??
@@ -52,9 +59,16 @@ export function registerLoginCommand(program: Command): void {
           .filter((node) => seen.add(origin(node)) !== undefined);
         const urls = [url, ...others];
         const clientSide = options.clientSide === true;
-        // The cluster must speak the client-side protocol before it becomes the default.
-        if (clientSide) await new DsvClient({ url, token, fallbacks: others }).topology();
-        writeLogin({ url, token, urls, ...(clientSide ? { clientSide } : {}) });
+        // The moment client-side mode trusts the cluster: its topology, pinned now (or from the operator's file).
+        // The cluster must speak the client-side protocol before that mode becomes the default.
+        const topology = await loginTopology(url, options.topology, clientSide);
+        writeLogin({
+          url,
+          token,
+          urls,
+          ...(clientSide ? { clientSide } : {}),
+          ...(topology === undefined ? {} : { topology }),
+        });
         // The token is never printed back; the accessor names it for `dsv token revoke`.
         if (options.json)
           return printJson({
@@ -64,12 +78,20 @@ export function registerLoginCommand(program: Command): void {
             tenant: self.tenant,
             root: self.root,
             mode: clientSide ? 'client-side' : 'server-side',
+            ...(topology === undefined ? {} : { topology }),
             config: configPath(),
           });
         const kind = self.root ? 'root token' : `tenant ${self.tenant}`;
         console.log(`logged in to ${url} (${kind}, accessor ${self.accessor}); saved in ${configPath()}`);
         if (others.length > 0)
           console.log(`cluster of ${urls.length} nodes: ${urls.join(', ')} (the token works on each)`);
+        if (topology !== undefined)
+          console.log(
+            `pinned topology: cluster ${topology.clusterId}, ${topology.nodes.map((node) => node.nodeId).join(', ')}` +
+              (options.topology === undefined
+                ? ` (from ${url}: trusted on first use)`
+                : ` (from ${options.topology})`),
+          );
         if (clientSide) console.log(`mode: ${modeLine(true)}`);
       }),
     );
@@ -85,6 +107,42 @@ export function registerLoginCommand(program: Command): void {
         console.log(removed ? `logged out; removed ${configPath()}` : 'not logged in');
       }),
     );
+}
+
+interface LoginOptions {
+  url?: string;
+  token?: string;
+  json?: boolean;
+  clientSide?: boolean;
+  topology?: string;
+}
+
+/**
+ * The topology to pin: the operator's file, else the node's answer (trust on first use). A node that does not
+ * serve client-side mode pins nothing, unless client-side mode is asked for.
+ */
+async function loginTopology(
+  url: string,
+  file: string | undefined,
+  required: boolean,
+): Promise<ClusterTopology | undefined> {
+  if (file !== undefined) return readTopologyFile(file);
+  return DsvClient.fetchTopology(url).catch((error: unknown) => {
+    if (required) throw error;
+    return undefined;
+  });
+}
+
+function readTopologyFile(file: string): ClusterTopology {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new DsvError('DSV_INPUT_INVALID', `Cannot read the topology file ${file} as JSON`, {
+      cause: error,
+    });
+  }
+  return DsvClient.parseTopology(parsed); // refuses a malformed pin (ids, URLs, sharing)
 }
 
 /** How `dsv status` and `dsv login` name a login's mode (issue 9). */

@@ -37,7 +37,9 @@ export function registerRunCommand(program: Command): void {
       if (file === undefined) throw new DsvError('DSV_INPUT_INVALID', 'No command to run');
       const envFile = await readEnvFile(options.envFile);
       refuseEncLines(envFile);
-      const resolved = await transformLines(clientInMode(options), options.namespace, envFile, ['secret']);
+      const resolved = await transformLines(await clientInMode(options), options.namespace, envFile, [
+        'secret',
+      ]);
       const variables = environmentOf(envFile, resolved);
       const childEnv: NodeJS.ProcessEnv = { ...process.env };
       // The child gets the secrets it asked for, not the credential that can read every other one.

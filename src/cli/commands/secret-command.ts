@@ -277,7 +277,9 @@ async function putClientSide(
 ): Promise<void> {
   const bytes = readBytes(await valueToStore(value, options));
   try {
-    const result = await dsvClientFor(options).put(namespace, name, bytes, {
+    const result = await (
+      await dsvClientFor(options)
+    ).put(namespace, name, bytes, {
       ...(options.createOnly ? { ifNoneMatch: '*' as const } : {}),
       ...(options.ifVersion === undefined ? {} : { ifMatch: options.ifVersion }),
       ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
@@ -296,7 +298,9 @@ async function getClientSide(
   name: string,
   options: ConnectionOptions & { version?: number; asOf?: string },
 ): Promise<SecretRead> {
-  const read = await dsvClientFor(options).get(namespace, name, {
+  const read = await (
+    await dsvClientFor(options)
+  ).get(namespace, name, {
     ...(options.version === undefined ? {} : { version: options.version }),
     ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
   });
