@@ -30,7 +30,14 @@ export function clientSideExecutor(spec: WorkloadSpec): LoadExecutor {
     fetch(input, { ...init, dispatcher: agent } as RequestInit & { dispatcher: Agent });
   const clients = spec.origins.map(
     (url) =>
-      new DsvClient({ url, token: spec.token ?? '', timeoutMs: spec.requestTimeoutMs, fetch: viaAgent }),
+      // The bench's own cluster: each client pins the first topology it fetches (trust on first use).
+      new DsvClient({
+        url,
+        token: spec.token ?? '',
+        timeoutMs: spec.requestTimeoutMs,
+        fetch: viaAgent,
+        trustFirstTopology: true,
+      }),
   );
   const namespace = spec.user;
   return {

@@ -167,10 +167,16 @@ describe('client-side mode: no node process holds the plaintext (issue 9)', { ti
     if (unreadable) return t.skip(unreadable);
     const { urls, token } = cluster!;
     const value = randomBytes(32);
-    // Written through node-1 and read through node-2: two coordinators, and every holder, see the key.
-    const put = await new DsvClient({ url: urls[1]!, token }).put(NAMESPACE, 'client-side', value);
+    // Written through node-1 and read through node-2: two coordinators, and every holder, see the key. The
+    // clients pin the topology node-1 answers (the scan does not play a lying node).
+    const topology = await DsvClient.fetchTopology(urls[1]!);
+    const put = await new DsvClient({ url: urls[1]!, token, ...topology }).put(
+      NAMESPACE,
+      'client-side',
+      value,
+    );
     assert.deepEqual(put, { version: 1, created: true, unchanged: false });
-    const got = await new DsvClient({ url: urls[2]!, token }).get(NAMESPACE, 'client-side');
+    const got = await new DsvClient({ url: urls[2]!, token, ...topology }).get(NAMESPACE, 'client-side');
     assert.equal(got.version, 1);
     assert.ok(Buffer.from(got.value).equals(value), 'the value reads back');
     got.value.fill(0);

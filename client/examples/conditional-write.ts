@@ -1,12 +1,19 @@
 // Conditional writes in client-side mode, decided by the log exactly as on the server path:
 // create-only, compare-and-set on the version read, and an idempotent retry.
 //   DSV_URL=… DSV_TOKEN=dsv.… node client/examples/conditional-write.ts
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { DsvClient, DsvClientError } from '../index.ts';
 
+// Pin the cluster: DSV_TOPOLOGY names a file holding what DsvClient.fetchTopology(url) answered once (see
+// client/README.md); without it, this example trusts the first topology it fetches.
+const pinned = process.env.DSV_TOPOLOGY
+  ? DsvClient.parseTopology(JSON.parse(readFileSync(process.env.DSV_TOPOLOGY, 'utf8')))
+  : undefined;
 const client = new DsvClient({
   url: process.env.DSV_URL ?? 'http://127.0.0.1:8080',
   token: process.env.DSV_TOKEN ?? '',
+  ...(pinned ?? { trustFirstTopology: true }),
 });
 const name = `api-key-${randomUUID().slice(0, 8)}`;
 
