@@ -23,12 +23,18 @@ describe('dsv CLI: login and secrets', () => {
     assert.ok(!login.stdout.includes(dev.rootToken) && !login.stderr.includes(dev.rootToken));
     assert.equal(statSync(dev.configPath).mode & 0o777, 0o600);
     assert.equal(statSync(dirname(dev.configPath)).mode & 0o777, 0o700);
-    // A login is for the cluster (issue 11): every node's URL is kept beside the one logged in to.
-    assert.deepEqual(parse(readFileSync(dev.configPath, 'utf8')), {
+    // A login is for the cluster (issue 11): every node's URL is kept beside the one logged in to, and its
+    // topology is pinned for client-side mode (issue 9).
+    const { topology, ...stored } = parse(readFileSync(dev.configPath, 'utf8'));
+    assert.deepEqual(stored, {
       url: dev.url,
       token: dev.rootToken,
       urls: [0, 1, 2].map((i) => `http://127.0.0.1:${dev.port + i}`),
     });
+    assert.deepEqual(
+      (topology as { nodes: Array<{ url: string }> }).nodes.map((node) => node.url),
+      [0, 1, 2].map((i) => `http://127.0.0.1:${dev.port + i}`),
+    );
     const self = await dev.cli(['token', 'self', '--json']);
     assert.equal(self.code, 0, self.stderr);
     assert.deepEqual(Object.keys(parse(self.stdout)).sort(), ['accessor', 'root', 'tenant']);
