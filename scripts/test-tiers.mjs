@@ -7,7 +7,7 @@
 //   unit     no cluster, no child process, no Kafka: pure functions, one SQLite file, one in-process Fastify app.
 //   cluster  in-process clusters: DevCluster (test/support/dev-cluster.ts, v1-fixture.ts) or DsvNode, embedded log.
 //   process  anything that starts another process: Kafka brokers, `dsv` CLI/server processes (dsv-process.ts,
-//            cli-harness.ts, multi-process-cluster.ts), SoftHSM, moto, chromium, strace, child `node` writers.
+//            cli-harness.ts, multi-process-cluster.ts), SoftHSM, moto, PyKMIP, chromium, strace, child `node` writers.
 // Budget: `npm run test:unit` stays under two minutes; a slow file there belongs in a later tier.
 
 /**
@@ -38,6 +38,7 @@ export const tiers = {
       'src/gateway/**/*.test.ts',
       'src/kernel/**/*.test.ts',
       'src/keys/envelope/**/*.test.ts',
+      'src/keys/kek/kmip/ttlv.test.ts',
       'src/keys/kek/local/**/*.test.ts',
       'src/keys/keyring/**/*.test.ts',
       'src/keys/rotation/**/*.test.ts',
@@ -112,6 +113,7 @@ export const tiers = {
     files: [
       'bench/fsync-count.test.ts',
       'src/keys/kek/aws-kms/**/*.test.ts',
+      'src/keys/kek/kmip/kmip-kek-provider.test.ts',
       'src/keys/kek/pkcs11/**/*.test.ts',
       'src/log/embedded/dir-lock.test.ts',
       'src/log/kafka/**/*.test.ts',
