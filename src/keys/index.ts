@@ -35,3 +35,4 @@ export { EpochRotation, type TenantKeyState } from './rotation/epoch-rotation.ts
 export { RewrapWorker, type RewrapOptions, type TenantKeyStatus } from './rotation/rewrap-worker.ts';
 export { Pkcs11KekProvider, type Pkcs11KekOptions } from './kek/pkcs11/index.ts';
 export { AwsKmsKekProvider } from './kek/aws-kms/aws-kms-kek-provider.ts';
+export { KmipKekProvider, type KmipKekOptions } from './kek/kmip/index.ts';

@@ -7,11 +7,13 @@ import type { DatabaseSync } from 'node:sqlite';
 import {
   AwsKmsKekProvider,
   EnvelopeShardSealer,
+  KmipKekProvider,
   Pkcs11KekProvider,
   EpochRotation,
   Keyring,
   LocalKekProvider,
   type KekProvider,
+  type KmipKekOptions,
   type TenantKeyState,
 } from '../keys/index.ts';
 import type { ShardSealer } from '../shards/index.ts';
@@ -46,7 +48,8 @@ export type KekSource =
       readonly keyId: string;
       readonly region: string;
       readonly endpoint?: string;
-    };
+    }
+  | ({ readonly kind: 'kmip' } & KmipKekOptions);
 
 /** The one place that picks a KEK provider (DESIGN §8: callers never branch on the provider). */
 export async function openKekProvider(source: KekSource, dataDir: string): Promise<KekProvider> {
@@ -69,6 +72,10 @@ export async function openKekProvider(source: KekSource, dataDir: string): Promi
         region: source.region,
         ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
       });
+    case 'kmip': {
+      const { kind: _kind, ...options } = source;
+      return KmipKekProvider.open(options);
+    }
   }
 }
 

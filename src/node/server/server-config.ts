@@ -44,6 +44,26 @@ export const serverConfigSchema = nodeConfigSchema.extend({
       region: z.string().min(1),
       endpoint: z.string().url().optional(),
     }),
+    // A KMIP server (KMIP 2.1, or 2.0 when that is all it speaks) over TLS with a client certificate; the
+    // key is named by Unique Identifier or by Name and never leaves the server.
+    z
+      .object({
+        kind: z.literal('kmip'),
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(5696),
+        caFile: z.string().min(1),
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+        serverName: z.string().min(1).optional(),
+        keyUid: z.string().min(1).optional(),
+        keyName: z.string().min(1).optional(),
+        createKeyIfMissing: z.boolean().default(false),
+        protocolVersion: z.enum(['2.0', '2.1']).optional(),
+        timeoutMs: z.number().int().positive().optional(),
+      })
+      .refine((kek) => (kek.keyUid === undefined) !== (kek.keyName === undefined), {
+        message: 'kek: configure exactly one of keyUid and keyName',
+      }),
   ]),
 });
 
@@ -60,6 +80,8 @@ function resolveKekPaths(kek: ServerConfig['kek'], at: (path: string) => string)
       return kek.pinFile === undefined ? kek : { ...kek, pinFile: at(kek.pinFile) };
     case 'aws-kms':
       return kek;
+    case 'kmip':
+      return { ...kek, caFile: at(kek.caFile), certFile: at(kek.certFile), keyFile: at(kek.keyFile) };
   }
 }
 

@@ -129,6 +129,12 @@ export function kafkaSecurity(log: ServerConfig['log']): Pick<KafkaCommitLogOpti
   };
 }
 
+/** The config's kmip entry as a KekSource, leaving out what is not set (exactOptionalPropertyTypes). */
+function kmipSource(kek: Extract<ServerConfig['kek'], { kind: 'kmip' }>): KekSource {
+  const defined = Object.entries(kek).filter(([, value]) => value !== undefined);
+  return Object.fromEntries(defined) as KekSource;
+}
+
 async function kekSource(config: ServerConfig, options: ServerNodeOptions): Promise<KekSource> {
   const env = options.env ?? process.env;
   const kek = config.kek;
@@ -138,6 +144,7 @@ async function kekSource(config: ServerConfig, options: ServerNodeOptions): Prom
   const passphraseEnv = { [PASSPHRASE_ENV]: env[PASSPHRASE_ENV] };
   delete env[PASSPHRASE_ENV];
   if (kek.kind === 'key-file') return { kind: 'key-file', path: kek.path };
+  if (kek.kind === 'kmip') return kmipSource(kek);
   if (kek.kind === 'aws-kms') {
     const { keyId, region, endpoint } = kek;
     return endpoint === undefined

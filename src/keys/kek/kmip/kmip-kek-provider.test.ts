@@ -7,6 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:tls';
 import { startKmip, type KmipServer } from '../../../../test/support/kmip.ts';
+import { openKekProvider, type KekSource } from '../../../node/sealers.ts';
+import { resolvePaths, serverConfigSchema, type ServerConfig } from '../../../node/server/server-config.ts';
 import { runKekProviderConformance } from '../testing/conformance.ts';
 import { KmipClient } from './kmip-client.ts';
 import { KmipKekProvider, type KmipKekOptions } from './kmip-kek-provider.ts';
@@ -160,6 +162,34 @@ void describe('KmipKekProvider against PyKMIP', () => {
     );
     await assert.rejects(KmipKekProvider.open(other), unavailable(/cannot encrypt and decrypt/));
     await mine.close();
+  });
+
+  void it("a node config's kek { kind: 'kmip' } (relative paths) opens through the composition root", async () => {
+    const s = server();
+    const kek = serverConfigSchema.shape.kek.parse({
+      kind: 'kmip',
+      host: s.host,
+      port: s.port,
+      caFile: 'pki/ca.pem',
+      certFile: 'pki/client.pem',
+      keyFile: 'pki/client.key',
+      keyName: `cfg-${randomUUID()}`,
+      createKeyIfMissing: true,
+    });
+    // resolvePaths makes the TLS file paths absolute against the config file's directory.
+    const node = {
+      dataDir: 'd',
+      identityDir: 'i',
+      tls: { caFile: 'a', certFile: 'b', keyFile: 'c' },
+      log: {},
+    };
+    const resolved = resolvePaths({ ...node, kek } as unknown as ServerConfig, s.dir).kek;
+    assert.equal(resolved.kind === 'kmip' && resolved.caFile, s.pki.ca);
+    const provider = await openKekProvider(resolved as KekSource, s.dir);
+    assert.equal(provider.kind, 'kmip');
+    const dek = randomBytes(32);
+    assert.deepEqual(Buffer.from(await provider.unwrap(await provider.wrap(dek))), dek);
+    await provider.close();
   });
 
   void it('a destroyed key seals the node: unwrap is DSV_KEK_UNAVAILABLE, not a bad blob', async () => {
