@@ -58,6 +58,7 @@ export async function startKmip(options: { timeoutMs?: number; dir?: string } = 
       lastError = error as Error;
     }
   }
+  if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
   throw lastError ?? new Error('PyKMIP did not start');
 }
 
