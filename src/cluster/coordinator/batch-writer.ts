@@ -53,21 +53,7 @@ export async function executeBatch(
   if (ops.some((op) => op.op === 'delete')) await probeDeleteHolders(context, tenant, ops);
   const partition = partitionOf(context, tenant);
   const writeId = newWriteId();
-  const intentOps: IntentOp[] = ops.map((op) =>
-    op.op === 'read'
-      ? {
-          op: 'read',
-          namespace: op.namespace,
-          name: op.name,
-          ...(op.version === undefined ? {} : { version: op.version }),
-        }
-      : {
-          op: op.op,
-          namespace: op.namespace,
-          name: op.name,
-          ...(op.expectedVersion === undefined ? {} : { expectedVersion: op.expectedVersion }),
-        },
-  );
+  const intentOps = ops.map(intentOpOf);
   const intent: IntentEntry = {
     type: 'intent',
     writeId,
@@ -323,6 +309,32 @@ async function stageAll(
   const quorate = keysByNode.every((nodes) => nodes.filter((node) => acked.has(node)).length >= w);
   const fewest = Math.min(...keysByNode.map((nodes) => nodes.filter((node) => acked.has(node)).length));
   return quorate ? receipts : { answered: fewest, diskFull }; // the key with the fewest holders that stored it
+}
+
+/** An op as the intent records it: names and conditions, never a value (DESIGN §5). */
+export function intentOpOf(
+  op:
+    | { readonly op: 'read'; readonly namespace: string; readonly name: string; readonly version?: number }
+    | {
+        readonly op: 'create' | 'update' | 'delete';
+        readonly namespace: string;
+        readonly name: string;
+        readonly expectedVersion?: number;
+      },
+): IntentOp {
+  return op.op === 'read'
+    ? {
+        op: 'read',
+        namespace: op.namespace,
+        name: op.name,
+        ...(op.version === undefined ? {} : { version: op.version }),
+      }
+    : {
+        op: op.op,
+        namespace: op.namespace,
+        name: op.name,
+        ...(op.expectedVersion === undefined ? {} : { expectedVersion: op.expectedVersion }),
+      };
 }
 
 /** What a committed write answered, op by op: an unchanged update names the version it left in place. */

@@ -8,7 +8,6 @@ import {
   endorsementDigest,
   type CommitShard,
   type IntentEntry,
-  type IntentOp,
   type SecretKey,
 } from '../../secrets/index.ts';
 import { SignatureVerifier } from '../../trust/index.ts';
@@ -18,6 +17,7 @@ import type { BatchOpResult } from './batch-types.ts';
 import {
   awaitEarlierWrite,
   committedResults,
+  intentOpOf,
   checkQuorumReachable,
   probeDeleteHolders,
   scopedIdempotencyKey,
@@ -175,7 +175,7 @@ export function prepareClientWrite(
       ...(options.idempotencyKey === undefined
         ? {}
         : { idempotencyKey: scopedIdempotencyKey(caller, options.idempotencyKey, ops) }),
-      ops: ops.map(intentOp),
+      ops: ops.map(intentOpOf),
       endorsements: [],
     };
     const now = Date.now();
@@ -189,21 +189,6 @@ export function prepareClientWrite(
     return { writeId, partition, intent, endorsementsNeeded: endorsementsNeeded(context) };
   })();
 }
-
-const intentOp = (op: ClientWriteOp): IntentOp =>
-  op.op === 'read'
-    ? {
-        op: 'read',
-        namespace: op.namespace,
-        name: op.name,
-        ...(op.version === undefined ? {} : { version: op.version }),
-      }
-    : {
-        op: op.op,
-        namespace: op.namespace,
-        name: op.name,
-        ...(op.expectedVersion === undefined ? {} : { expectedVersion: op.expectedVersion }),
-      };
 
 /**
  * Client-side write, step 2: the prepared intent with the endorsements the client gathered is appended; the
