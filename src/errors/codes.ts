@@ -33,7 +33,12 @@ export const ERROR_CODES = {
   DSV_WRITE_CONFLICT: spec(409, 'conflict', 'Another write on this secret is in progress', true),
   DSV_PRECONDITION_FAILED: spec(412, 'conflict', 'The secret is not at the version the request expected'),
   DSV_RETENTION_HOLD: spec(409, 'conflict', 'A retention hold covers this; release the hold first'),
-  DSV_WRITE_NOT_PREPARED: spec(409, 'conflict', 'No such prepared client-side write here; prepare it again', true),
+  DSV_WRITE_NOT_PREPARED: spec(
+    409,
+    'conflict',
+    'No such prepared client-side write here; prepare it again',
+    true,
+  ),
   DSV_HOLD_NOT_FOUND: spec(404, 'missing', 'No such retention hold, or it is already released'),
   DSV_VALUE_TOO_LARGE: spec(413, 'limit', 'Secret value too large'),
   DSV_ENV_BUDGET_EXCEEDED: spec(
