@@ -69,6 +69,32 @@ interface Session {
 /** Sessions older than this are forgotten (the log's refresh timeout is shorter). */
 const SESSION_TTL_MS = 10 * 60 * 1000;
 
+/**
+ * Binds every mask and MAC of a session to the cluster, the start record (I-R4), the version and the
+ * generation: nothing dealt or checked for one session can be replayed into another.
+ */
+export function refreshSessionContext(clusterId: string, request: RefreshAddress): string {
+  const { key, version, writeId, generation, session, participants } = request;
+  return JSON.stringify([
+    'dsv/refresh/v1',
+    clusterId,
+    session,
+    request.partition,
+    request.minOffset - 1,
+    key.tenant,
+    key.namespace,
+    key.name,
+    version,
+    writeId,
+    generation,
+    participants,
+  ]);
+}
+
+/** A session as this holder remembers it: its id at its start record (I-R4). */
+const sessionKey = (request: RefreshAddress): string =>
+  `${request.session}@${request.partition}:${request.minOffset - 1}`;
+
 const subsetKey = (subset: readonly number[]): string => [...subset].sort((a, b) => a - b).join(',');
 
 export class RefreshHolder implements RefreshPeer {
@@ -95,7 +121,7 @@ export class RefreshHolder implements RefreshPeer {
 
   private async deal(request: RefreshAddress, from: string): Promise<RefreshDealing[]> {
     const { info, mine, placement } = await this.admit(request, from);
-    const session = this.session(request.session);
+    const session = this.session(sessionKey(request));
     if (session.dealt) return session.dealt;
     const { share } = await currentShare(this.deps.shards, request.key, info, mine);
     const dealt = dealZeroPolynomial(
@@ -124,7 +150,7 @@ export class RefreshHolder implements RefreshPeer {
 
   private async apply(request: RefreshApplyRequest, from: string): Promise<RefreshApplied> {
     const { info, mine, placement } = await this.admit(request, from);
-    const session = this.sessions.get(request.session);
+    const session = this.sessions.get(sessionKey(request));
     if (session?.applied) return session.applied.answer;
     const own = session?.own;
     if (!session || !own)
@@ -200,7 +226,7 @@ export class RefreshHolder implements RefreshPeer {
 
   private async confirm(request: RefreshConfirmRequest, from: string): Promise<RefreshReceipt> {
     const { mine, placement } = await this.admit(request, from);
-    const applied = this.sessions.get(request.session)?.applied;
+    const applied = this.sessions.get(sessionKey(request))?.applied;
     if (!applied) throw new DsvError('DSV_WRITE_CONFLICT', 'This holder has not staged for this refresh');
     const base = this.context(request);
     const holds = this.subsetsOf(request.participants, mine).every((subset) => {
@@ -233,6 +259,8 @@ export class RefreshHolder implements RefreshPeer {
       refreshReceiptDigest(trust.manifest.clusterId, {
         ...request.key,
         session: request.session,
+        partition: request.partition,
+        startOffset: request.minOffset - 1,
         version: request.version,
         writeId: request.writeId,
         generation: request.generation,
@@ -242,7 +270,7 @@ export class RefreshHolder implements RefreshPeer {
       }),
     );
     await this.note(request, from, 'peer.refresh-confirm', 'ok');
-    this.forget(request.session);
+    this.forget(sessionKey(request));
     return { index: mine, node: this.nodeId, commitment, receipt };
   }
 
@@ -263,6 +291,9 @@ export class RefreshHolder implements RefreshPeer {
     const placement = this.deps.placement(key);
     const mine = placement.indexOf(this.nodeId);
     const matches =
+      // I-R4: the session the log opened at exactly this start record, not one replayed or reused.
+      refresh.partition === request.partition &&
+      refresh.startOffset === request.minOffset - 1 &&
       refresh.refresher === from &&
       refresh.tenant === key.tenant &&
       refresh.namespace === key.namespace &&
@@ -281,21 +312,8 @@ export class RefreshHolder implements RefreshPeer {
     return { info, mine, placement };
   }
 
-  /** Binds every mask and MAC of a session to the cluster, the version and the generation. */
   private context(request: RefreshAddress): string {
-    const { key, version, writeId, generation, session, participants } = request;
-    return JSON.stringify([
-      'dsv/refresh/v1',
-      this.deps.trust.manifest.clusterId,
-      session,
-      key.tenant,
-      key.namespace,
-      key.name,
-      version,
-      writeId,
-      generation,
-      participants,
-    ]);
+    return refreshSessionContext(this.deps.trust.manifest.clusterId, request);
   }
 
   /** The checked subsets (as shard indexes) this holder is a member of: the same list on every holder. */

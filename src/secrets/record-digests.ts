@@ -34,9 +34,15 @@ export function receiptDigest(clusterId: string, fields: ReceiptFields): Buffer 
   });
 }
 
-/** What a refresh participant signs (I-R1): its new share's commitment, for this session and generation. */
+/**
+ * What a refresh participant signs (I-R1): its new share's commitment, for this session and generation, and
+ * for the one refresh-start record that opened the session (its partition and offset). A log offset is never
+ * reused, so a receipt can never count for a replayed start, even once the session id is forgotten (I-R4).
+ */
 export interface RefreshReceiptFields {
   readonly session: string;
+  readonly partition: number;
+  readonly startOffset: number;
   readonly tenant: string;
   readonly namespace: string;
   readonly name: string;
@@ -50,6 +56,8 @@ export interface RefreshReceiptFields {
 
 const REFRESH_RECEIPT_FIELDS = [
   'session',
+  'partition',
+  'startOffset',
   'tenant',
   'namespace',
   'name',

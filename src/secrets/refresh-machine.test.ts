@@ -282,8 +282,14 @@ const { ids, trust, clusterId, codecOf, endorse, operator, remove } =
   signedTestCluster('dsv-refresh-authority-');
 after(remove);
 
-/** Participant i's signed refresh receipt over `commitment`. */
-function signedReceipt(i: number, session: string, commitment = `n${i}`, generation = 1): RefreshReceipt {
+/** Participant i's signed refresh receipt over `commitment`, for the start applied at `startOffset`. */
+function signedReceipt(
+  i: number,
+  session: string,
+  commitment = `n${i}`,
+  generation = 1,
+  startOffset = 2,
+): RefreshReceipt {
   return {
     index: i,
     node: ids[i]!,
@@ -292,6 +298,8 @@ function signedReceipt(i: number, session: string, commitment = `n${i}`, generat
       trust[i]!.identity.signingKey,
       refreshReceiptDigest(clusterId, {
         session,
+        partition: 0,
+        startOffset,
         ...key,
         version: 1,
         writeId: 'w1',
@@ -388,5 +396,31 @@ describe('refresh record authority', () => {
     n.apply('operator', start('s2'));
     assert.equal(n.refused.at(-1), 'operator-only');
     assert.equal(n.view.refreshes.get('s2'), undefined);
+  });
+  it('I-R4: receipts are bound to their start record: a session id started again after it was forgotten cannot commit them', () => {
+    const n = signedNode();
+    n.apply(1, start('s1')); // offset 2
+    const old = [0, 1, 2].map((i) => signedReceipt(i, 's1'));
+    n.apply(1, abort('s1'));
+    // A day of log time later any start forgets finished sessions; the same id is then accepted again…
+    const day = 24 * 60 * 60 * 1000 + 10_000;
+    n.apply(1, start('s2'), day); // offset 4: accepted, it forgets s1
+    n.apply(1, abort('s2'), day);
+    n.apply(1, start('s1'), day + 1); // offset 6
+    assert.equal(n.view.refreshes.get('s1')?.state, 'pending');
+    assert.equal(n.view.refreshes.get('s1')?.startOffset, 6);
+    // …but the receipts signed for the first start count for nothing.
+    n.apply(1, commit('s1', old), day + 2);
+    assert.equal(n.refused.at(-1), 'missing-refresh-receipt');
+    assert.equal(n.view.version(key, 1)?.generation, 0);
+    n.apply(
+      1,
+      commit(
+        's1',
+        [0, 1, 2].map((i) => signedReceipt(i, 's1', `n${i}`, 1, 6)),
+      ),
+      day + 3,
+    );
+    assert.equal(n.view.version(key, 1)?.generation, 1);
   });
 });

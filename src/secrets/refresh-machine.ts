@@ -40,7 +40,11 @@ export const DEFAULT_REFRESH_LIMITS: RefreshLimits = {
   maxStartsPerSecond: 50,
 };
 
-/** Finished refreshes are forgotten this long (log time) after they ended; only status reads them. */
+/**
+ * Finished refreshes are forgotten this long (log time) after they ended; only status reads them. Forgetting
+ * a session id is safe (I-R4): every receipt is bound to its start record's offset, which never recurs, so a
+ * replayed start — or the same id started again — opens a new session that no old receipt can commit.
+ */
 const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
 
 export type RefreshShardEffects = Pick<ShardStore, 'promoteGeneration' | 'discardGeneration'>;
@@ -79,12 +83,19 @@ export class RefreshMachine {
     }
   }
 
-  apply(partition: number, entry: RefreshEntry, signer: string, logTime: number, refuse: Refuse): void {
+  apply(
+    partition: number,
+    offset: number,
+    entry: RefreshEntry,
+    signer: string,
+    logTime: number,
+    refuse: Refuse,
+  ): void {
     const home = this.limits.partitionOf?.(entry.tenant) ?? partition;
     if (home !== partition) return refuse('wrong-partition');
     switch (entry.type) {
       case 'refresh-start':
-        return this.start(partition, entry, signer, logTime, refuse);
+        return this.start({ partition, offset }, entry, signer, logTime, refuse);
       case 'refresh-commit':
         return this.commit(partition, entry, signer, logTime, refuse);
       case 'refresh-abort':
@@ -117,7 +128,7 @@ export class RefreshMachine {
   }
 
   private start(
-    partition: number,
+    { partition, offset }: { partition: number; offset: number },
     entry: RefreshStartEntry,
     signer: string,
     logTime: number,
@@ -129,6 +140,7 @@ export class RefreshMachine {
     this.view.refreshes.start({
       session: entry.session,
       partition,
+      startOffset: offset,
       tenant: entry.tenant,
       namespace: entry.namespace,
       name: entry.name,

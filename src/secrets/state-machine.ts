@@ -133,7 +133,7 @@ export class SecretStateMachine {
       case 'refresh-start':
       case 'refresh-commit':
       case 'refresh-abort':
-        return this.refresh.apply(partition, entry, signer, logTime, (reason) =>
+        return this.refresh.apply(partition, offset, entry, signer, logTime, (reason) =>
           this.refuse(partition, offset, reason, signer),
         );
       case 'keys-rotate':

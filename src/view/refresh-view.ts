@@ -11,6 +11,8 @@ export type RefreshState = 'pending' | 'committed' | 'aborted';
 export interface RefreshRecord {
   readonly session: string;
   readonly partition: number;
+  /** The refresh-start's log offset: every receipt and every mask of the session is bound to it (I-R4). */
+  readonly startOffset: number;
   readonly tenant: string;
   readonly namespace: string;
   readonly name: string;
@@ -44,6 +46,7 @@ const text = (value: unknown): string => String(value);
 const toRefresh = (row: Row): RefreshRecord => ({
   session: String(row.session),
   partition: Number(row.partition),
+  startOffset: Number(row.start_offset),
   tenant: String(row.tenant),
   namespace: String(row.namespace),
   name: String(row.name),
@@ -74,12 +77,13 @@ export class RefreshView {
 
   start(record: Omit<RefreshRecord, 'state' | 'finishedAt' | 'reason'>): void {
     this.sql(
-      `INSERT INTO view_refreshes (session, partition, tenant, namespace, name, version, write_id, generation,
-         participants, refresher, state, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+      `INSERT INTO view_refreshes (session, partition, start_offset, tenant, namespace, name, version, write_id,
+         generation, participants, refresher, state, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
     ).run(
       record.session,
       record.partition,
+      record.startOffset,
       record.tenant,
       record.namespace,
       record.name,

@@ -100,6 +100,7 @@ function shareGenerations(db: DatabaseSync): void {
     CREATE TABLE IF NOT EXISTS view_refreshes (
       session      TEXT PRIMARY KEY,
       partition    INTEGER NOT NULL,
+      start_offset INTEGER NOT NULL,
       tenant       TEXT NOT NULL,
       namespace    TEXT NOT NULL,
       name         TEXT NOT NULL,

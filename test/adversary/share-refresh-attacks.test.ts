@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { CoordinatorContext, RefreshPeer } from '../../src/cluster/index.ts';
 import { collectSuperseded, holdersFor, PairSecrets } from '../../src/cluster/index.ts';
+import { refreshSessionContext } from '../../src/cluster/refresh-holder.ts';
 import { appendAndApply, partitionOf } from '../../src/cluster/coordinator/coordinator-context.ts';
 import type {
   RefreshAddress,
@@ -147,18 +148,7 @@ describe('red team: proactive share refresh', { timeout: 180_000 }, () => {
   const pairs = () => new PairSecrets(evil().trust);
   /** The base context every mask and MAC of a session is bound to (as RefreshHolder computes it). */
   const baseOf = (address: RefreshAddress): string =>
-    JSON.stringify([
-      'dsv/refresh/v1',
-      evil().trust.manifest.clusterId,
-      address.session,
-      address.key.tenant,
-      address.key.namespace,
-      address.key.name,
-      address.version,
-      address.writeId,
-      address.generation,
-      address.participants,
-    ]);
+    refreshSessionContext(evil().trust.manifest.clusterId, address);
   const evilIndex = (name: string): number => placementOf(name).indexOf(EVIL);
 
   interface Tamper {
@@ -385,6 +375,8 @@ describe('red team: proactive share refresh', { timeout: 180_000 }, () => {
           refreshReceiptDigest(evil().trust.manifest.clusterId, {
             ...address.key,
             session: address.session,
+            partition: address.partition,
+            startOffset: address.minOffset - 1,
             version: 1,
             writeId: address.writeId,
             generation: address.generation,
