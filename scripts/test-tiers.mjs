@@ -3,9 +3,9 @@
 // or more than one, so a new test file cannot silently drop out of `npm test`.
 //
 // Patterns are paths from the project root; `*` matches within one path segment, `**` across segments.
-// Classify a file by what it starts (its imports and the helpers under test/support it uses):
+// Classify a file by what it starts (its imports and the helpers under test/testing it uses):
 //   unit     no cluster, no child process, no Kafka: pure functions, one SQLite file, one in-process Fastify app.
-//   cluster  in-process clusters: DevCluster (test/support/dev-cluster.ts, v1-fixture.ts) or DsvNode, embedded log.
+//   cluster  in-process clusters: DevCluster (test/testing/dev-cluster.ts, v1-fixture.ts) or DsvNode, embedded log.
 //   process  anything that starts another process: Kafka brokers, `dsv` CLI/server processes (dsv-process.ts,
 //            cli-harness.ts, multi-process-cluster.ts), SoftHSM, moto, PyKMIP, chromium, strace, child `node` writers.
 // Budget: `npm run test:unit` stays under two minutes; a slow file there belongs in a later tier.
@@ -14,7 +14,7 @@
  * `concurrency`: files of the tier run at once (capped by the machine's cores). Each test file is its own
  * process either way; 2 only where nothing is shared between two files run together:
  *   unit     every file works in memory or in its own mkdtemp dir; a server listens on port 0 (the OS picks).
- *   cluster  every cluster's data is an mkdtemp dir, and its ports come from test/support/free-ports.ts,
+ *   cluster  every cluster's data is an mkdtemp dir, and its ports come from test/testing/free-ports.ts,
  *            which picks them below the OS's ephemeral range: with two files at once, a port probed free in
  *            the ephemeral range was taken by an outgoing connection before the cluster bound it (EADDRINUSE).
  *            (bench/load.test.ts's one cluster takes OS-chosen ports from src/platform: a small window left.)

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { Keyring, LocalKekProvider } from '../src/keys/index.ts';
-import { startTestCluster } from './support/dev-cluster.ts';
-import { v1 } from './support/v1-client.ts';
+import { startTestCluster } from './testing/dev-cluster.ts';
+import { v1 } from './testing/v1-client.ts';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyAuditTrail, type AuditSink } from '../src/audit/index.ts';
 import { DsvError } from '../src/errors/index.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 
 interface Answer {
   readonly node: number;

@@ -1,5 +1,5 @@
 // Level 1 of the authorisation model check (I-T1, I-T2): the real control view and token authenticator
-// against the reference model in test/support/authz-model.ts, over at least 100,000 operations.
+// against the reference model in test/testing/authz-model.ts, over at least 100,000 operations.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -9,9 +9,9 @@ import { ControlStore } from '../src/control/control-store.ts';
 import { TokenAuthenticator } from '../src/control/token-authenticator.ts';
 import { BearerAuthenticator } from '../src/gateway/bearer-authenticator.ts';
 import { tokenVerifiers } from '../src/trust/index.ts';
-import { AuthzModel, patternCovers } from './support/authz-model.ts';
-import { emptyTotals, runScenario } from './support/authz-model-runner.ts';
-import { scenarioArb } from './support/authz-model-scenario.ts';
+import { AuthzModel, patternCovers } from './testing/authz-model.ts';
+import { emptyTotals, runScenario } from './testing/authz-model-runner.ts';
+import { scenarioArb } from './testing/authz-model-scenario.ts';
 
 const MIN_OPERATIONS = 100_000;
 

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { HttpModelCheck } from './support/authz-model-http-check.ts';
-import { closeHttpAgent } from './support/authz-model-http.ts';
-import { runEnvOp, runSecretOp } from './support/authz-model-http-ops.ts';
-import { runSysOp } from './support/authz-model-http-sys.ts';
-import { runV2Op } from './support/authz-model-http-v2.ts';
-import { planArb } from './support/authz-model-plan.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { HttpModelCheck } from './testing/authz-model-http-check.ts';
+import { closeHttpAgent } from './testing/authz-model-http.ts';
+import { runEnvOp, runSecretOp } from './testing/authz-model-http-ops.ts';
+import { runSysOp } from './testing/authz-model-http-sys.ts';
+import { runV2Op } from './testing/authz-model-http-v2.ts';
+import { planArb } from './testing/authz-model-plan.ts';
 
 const OPERATIONS = Number(process.env.AUTHZ_HTTP_OPS ?? 2500);
 const SEED = Number(process.env.AUTHZ_SEED ?? Date.now() % 2 ** 31);

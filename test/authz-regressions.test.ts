@@ -16,8 +16,8 @@
 // per key for that reason). Fix: check duplicates after canonicalising, 400 DSV_ENV_INVALID like any repeat.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { closeHttpAgent, send, v1As } from './support/authz-model-http.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { closeHttpAgent, send, v1As } from './testing/authz-model-http.ts';
 
 describe('regressions found by the authorisation model check', () => {
   let test: TestCluster;

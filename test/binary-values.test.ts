@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDevForCli, type DevClusterForCli } from './support/cli-harness.ts';
-import { projectRoot } from './support/dsv-process.ts';
+import { startDevForCli, type DevClusterForCli } from './testing/cli-harness.ts';
+import { projectRoot } from './testing/dsv-process.ts';
 
 /** The CLI with stdout kept as bytes (the harness decodes it as text). */
 function cliBytes(

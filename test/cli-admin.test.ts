@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startDevForCli, type DevClusterForCli } from './support/cli-harness.ts';
+import { runCli, startDevForCli, type DevClusterForCli } from './testing/cli-harness.ts';
 
 const parse = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { classifyLine, splitEnvFile } from '../src/cli/client/env-lines.ts';
-import { startDevForCli, type DevClusterForCli } from './support/cli-harness.ts';
+import { startDevForCli, type DevClusterForCli } from './testing/cli-harness.ts';
 
 const ORIGINAL = [
   '# settings',

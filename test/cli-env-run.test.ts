@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDevForCli, type DevClusterForCli } from './support/cli-harness.ts';
+import { startDevForCli, type DevClusterForCli } from './testing/cli-harness.ts';
 
 const PEM = '-----BEGIN KEY-----\nMIIEabc+/=\n-----END KEY-----';
 const ORIGINAL = [

@@ -2,7 +2,7 @@
 // delete and a held tenant's shred are refused with DSV_RETENTION_HOLD until the hold is released.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startDevForCli, type DevClusterForCli } from './support/cli-harness.ts';
+import { startDevForCli, type DevClusterForCli } from './testing/cli-harness.ts';
 
 const parse = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
 

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, type CliResult } from './support/cli-harness.ts';
-import { projectRoot, runDsv, type DsvProcess } from './support/dsv-process.ts';
-import { freePortRange } from './support/free-ports.ts';
+import { runCli, type CliResult } from './testing/cli-harness.ts';
+import { projectRoot, runDsv, type DsvProcess } from './testing/dsv-process.ts';
+import { freePortRange } from './testing/free-ports.ts';
 
 const ROOT = `dsv.${'r'.repeat(20)}_-${'T'.repeat(21)}`; // dsv. + 43 base64url characters
 const parse = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;

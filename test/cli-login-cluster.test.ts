@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { startDevForCli, type DevClusterForCli } from './support/cli-harness.ts';
+import { startDevForCli, type DevClusterForCli } from './testing/cli-harness.ts';
 
 describe('dsv login is for the cluster', () => {
   let dev: DevClusterForCli;

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { unknownCapabilityWarnings } from '../src/cli/commands/policy-command.ts';
-import { startDevForCli, type DevClusterForCli } from './support/cli-harness.ts';
+import { startDevForCli, type DevClusterForCli } from './testing/cli-harness.ts';
 
 describe('policy put: unknown capabilities', () => {
   it('names each unknown capability with its rule and a likely meaning', () => {

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { DsvClient } from '../client/index.ts';
-import { runDsv, stopDsv, type DsvProcess } from './support/dsv-process.ts';
-import { freePortRange } from './support/free-ports.ts';
+import { runDsv, stopDsv, type DsvProcess } from './testing/dsv-process.ts';
+import { freePortRange } from './testing/free-ports.ts';
 import {
   commandLine,
   filesUnder,
@@ -26,7 +26,7 @@ import {
   valueNeedles,
   type Hit,
   type Needle,
-} from './support/process-memory-scan.ts';
+} from './testing/process-memory-scan.ts';
 
 const NAMESPACE = 'scan';
 

@@ -12,7 +12,7 @@ import {
   splitSecret,
 } from '../src/sharing/index.ts';
 import { nodeCredential } from '../src/trust/index.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 
 interface Reply {
   readonly status: number;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DsvClient, DsvClientError, type ClusterTopology, type FetchLike } from '../client/index.ts';
 import { nodeCredential } from '../src/trust/node-credentials.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 
 interface Reply {
   readonly status: number;

@@ -2,9 +2,9 @@
 // triggers read repair; two down gives a stable 503; a restart restores shards and resurrects nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 describe('cluster failures (3 nodes, n=3 k=2 W=2)', () => {
   let test: TestCluster;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { initCluster } from '../src/node/server/index.ts';
-import { startTestCluster } from './support/dev-cluster.ts';
+import { startTestCluster } from './testing/dev-cluster.ts';
 
 /** Every directory under `root` (itself included) whose mode lets group or others in. */
 function openDirs(root: string): string[] {

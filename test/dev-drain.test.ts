@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { ShardHolder } from '../src/cluster/index.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { v1 } from './support/v1-client.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { v1 } from './testing/v1-client.ts';
 
 /** Delays `node`'s shard stages to its peers by `ms` while `hold.on`; everything else passes straight through. */
 function slowStagesFrom(node: string, hold: { on: boolean }, ms: number) {

@@ -14,10 +14,10 @@ import {
   startDevConsole,
   type DevNodeControl,
 } from '../src/cli/commands/dev-console.ts';
-import { freePortRange } from './support/free-ports.ts';
-import { runDsv, stopDsv, type DsvProcess } from './support/dsv-process.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { freePortRange } from './testing/free-ports.ts';
+import { runDsv, stopDsv, type DsvProcess } from './testing/dsv-process.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 describe('the dev console: one parser and runner for both dev clusters', () => {
   it('parses status, help, stop/start/restart <node> and explains anything else', () => {

@@ -12,7 +12,7 @@ import {
   refuseOtherPort,
 } from '../src/cli/commands/dev-kafka-command.ts';
 import { loadServerConfig, nodeConfigFile } from '../src/node/server/index.ts';
-import { runCli } from './support/cli-harness.ts';
+import { runCli } from './testing/cli-harness.ts';
 
 const PORT = 18_400;
 

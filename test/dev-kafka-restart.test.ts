@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { freePortRange } from './support/free-ports.ts';
-import { runDsv } from './support/dsv-process.ts';
-import { v1 } from './support/v1-client.ts';
+import { freePortRange } from './testing/free-ports.ts';
+import { runDsv } from './testing/dsv-process.ts';
+import { v1 } from './testing/v1-client.ts';
 
 describe('dsv dev --kafka restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dsv-dev-kafka-restart-'));

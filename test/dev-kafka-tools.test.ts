@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { javaMajor } from '../src/cli/commands/kafka-tools.ts';
-import { runCli } from './support/cli-harness.ts';
+import { runCli } from './testing/cli-harness.ts';
 
 describe('dsv dev --kafka: missing tools', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dsv-kafka-tools-'));

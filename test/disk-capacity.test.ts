@@ -16,8 +16,8 @@ import { RemoteShardHolder } from '../src/cluster/index.ts';
 import { DsvError } from '../src/errors/index.ts';
 import type { DsvNode } from '../src/node/dsv-node.ts';
 import { loadTrustMaterial } from '../src/trust/index.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { waitFor } from './support/wait.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { waitFor } from './testing/wait.ts';
 
 const MiB = 1024 * 1024;
 const FS_SIZE = 64 * MiB;

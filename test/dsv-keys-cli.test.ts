@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePortRange } from './support/free-ports.ts';
-import { runDsv, type DsvProcess } from './support/dsv-process.ts';
-import { v1 } from './support/v1-client.ts';
+import { freePortRange } from './testing/free-ports.ts';
+import { runDsv, type DsvProcess } from './testing/dsv-process.ts';
+import { v1 } from './testing/v1-client.ts';
 
 describe('dsv keys / dsv tenant', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dsv-keys-cli-'));

@@ -3,8 +3,8 @@
 // `details` — and neither carries a secret value.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { waitFor } from './support/wait.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { waitFor } from './testing/wait.ts';
 
 interface Problem {
   code: string;

@@ -11,7 +11,7 @@ import {
   seedFrom,
   type SeededRandom,
 } from '../src/cluster/testing/index.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 import {
   checkHistory,
   describeOp,
@@ -19,8 +19,8 @@ import {
   HistoryRecorder,
   readFinalState,
   type Operation,
-} from './support/history/index.ts';
-import { waitFor } from './support/wait.ts';
+} from './testing/history/index.ts';
+import { waitFor } from './testing/wait.ts';
 
 const SEEDS = process.env.DSV_FAULT_SEED ? [seedFrom(process.env.DSV_FAULT_SEED)] : [0x5eed0001, 0x5eed0002];
 const WORKLOAD_MS = Number(process.env.DSV_FAULT_MS ?? 10_000);

@@ -12,10 +12,10 @@ import {
   HistoryRecorder,
   readFinalState,
   type Operation,
-} from './support/history/index.ts';
-import { startMultiProcessCluster, type MultiProcessCluster } from './support/multi-process-cluster.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+} from './testing/history/index.ts';
+import { startMultiProcessCluster, type MultiProcessCluster } from './testing/multi-process-cluster.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 const SEED = seedFrom(process.env.DSV_FAULT_SEED);
 const WORKLOAD_MS = 20_000;

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FAULT_POINTS_ENV } from '../src/platform/fault-points.ts';
-import { startMultiProcessCluster, type MultiProcessCluster } from './support/multi-process-cluster.ts';
-import { v1, type V1Response } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { startMultiProcessCluster, type MultiProcessCluster } from './testing/multi-process-cluster.ts';
+import { v1, type V1Response } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 const PENDING_WRITE_MS = 4_000;
 

@@ -8,10 +8,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { nodeConfigFile } from '../src/node/server/index.ts';
 import { FAULT_POINTS_ENV } from '../src/platform/fault-points.ts';
-import { runDsv } from './support/dsv-process.ts';
-import { startMultiProcessCluster, type MultiProcessCluster } from './support/multi-process-cluster.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { runDsv } from './testing/dsv-process.ts';
+import { startMultiProcessCluster, type MultiProcessCluster } from './testing/multi-process-cluster.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 const USER = 'refresh-crash'; // v1 in dev mode: the default tenant, the user as namespace
 const TIMEOUT_MS = 4_000;

@@ -8,7 +8,7 @@ import {
   type FinalState,
   type NodeFinalRead,
   type Operation,
-} from './support/history/index.ts';
+} from './testing/history/index.ts';
 import {
   done,
   fail,
@@ -18,7 +18,7 @@ import {
   nodeRead,
   ok,
   unknown,
-} from './support/history/history-builder.ts';
+} from './testing/history/history-builder.ts';
 
 const kinds = (ops: readonly Operation[], final: FinalState): AnomalyKind[] =>
   checkHistory(ops, final).anomalies.map((anomaly) => anomaly.kind);

@@ -8,7 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { LocalKekProvider } from '../src/keys/kek/local/local-kek-provider.ts';
 import { seedKeyring, unsealNode } from '../src/keys/rotation/kek-rotation-fixture.ts';
-import { runDsv } from './support/dsv-process.ts';
+import { runDsv } from './testing/dsv-process.ts';
 
 describe('dsv keys rotate-kek (CLI)', () => {
   let dataDir: string;

@@ -10,10 +10,10 @@ import { tableDigest } from '../src/keys/rotation/kek-rotation-fixture.ts';
 import { DevCluster } from '../src/node/dev-cluster.ts';
 import { createLogger } from '../src/node/logger.ts';
 import { envelopeSealer, type SealerFactory } from '../src/node/sealers.ts';
-import { freePortRange } from './support/free-ports.ts';
-import { runDsv } from './support/dsv-process.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { freePortRange } from './testing/free-ports.ts';
+import { runDsv } from './testing/dsv-process.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 const OLD = 'old cluster passphrase';
 const NEW = 'new passphrase for node-1';

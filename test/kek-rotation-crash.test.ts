@@ -12,7 +12,7 @@ import { LocalKekProvider } from '../src/keys/kek/local/local-kek-provider.ts';
 import { seedKeyring, unsealNode } from '../src/keys/rotation/kek-rotation-fixture.ts';
 import type { LocalKekSecret } from '../src/keys/rotation/kek-rotation-local.ts';
 import { rotateNodeKek } from '../src/keys/rotation/kek-rotation-node.ts';
-import { projectRoot } from './support/dsv-process.ts';
+import { projectRoot } from './testing/dsv-process.ts';
 
 const FAST_SCRYPT = { N: 2 ** 15, r: 8, p: 1 };
 const OLD: LocalKekSecret = { kind: 'passphrase', passphrase: 'before the crash' };

@@ -4,9 +4,9 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DsvNode } from '../src/node/dsv-node.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

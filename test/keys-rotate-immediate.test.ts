@@ -3,8 +3,8 @@
 // no write in between — and the background rewrap moves the shards to it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { v1 } from './support/v1-client.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { v1 } from './testing/v1-client.ts';
 
 interface KeyStatus {
   nodeId: string;

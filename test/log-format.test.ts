@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { initCluster } from '../src/node/server/index.ts';
-import { runCli } from './support/cli-harness.ts';
-import { runDsv } from './support/dsv-process.ts';
-import { freePortRange } from './support/free-ports.ts';
+import { runCli } from './testing/cli-harness.ts';
+import { runDsv } from './testing/dsv-process.ts';
+import { freePortRange } from './testing/free-ports.ts';
 
 describe('log format', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dsv-log-format-'));

@@ -16,9 +16,9 @@ import { KafkaCommitLog } from '../src/log/kafka/kafka-commit-log.ts';
 import { DsvNode } from '../src/node/dsv-node.ts';
 import { createLogger } from '../src/node/logger.ts';
 import { ensureDevKeyFile, envelopeSealer } from '../src/node/sealers.ts';
-import { freePortRange } from './support/free-ports.ts';
-import { startKafka, type LocalKafka } from './support/kafka.ts';
-import { waitFor } from './support/wait.ts';
+import { freePortRange } from './testing/free-ports.ts';
+import { startKafka, type LocalKafka } from './testing/kafka.ts';
+import { waitFor } from './testing/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'dsv-log-pin-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Producer, type BaseOptions } from '@platformatic/kafka';
-import { runDsv, type DsvProcess } from './support/dsv-process.ts';
-import { freePortRange } from './support/free-ports.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { runDsv, type DsvProcess } from './testing/dsv-process.ts';
+import { freePortRange } from './testing/free-ports.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 interface NodeLine {
   readonly nodeId: string;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { appendAndApply, type CoordinatorContext } from '../src/cluster/coordinator/coordinator-context.ts';
 import { DsvError } from '../src/errors/index.ts';
 import type { LogEntry } from '../src/secrets/index.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 
 /** A context with just what appendAndApply touches: the log, the codec and the applier. */
 function fakeContext(append: () => Promise<{ offset: number }>, wait: () => Promise<void>) {

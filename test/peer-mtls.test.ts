@@ -13,9 +13,9 @@ import { createLogger } from '../src/node/logger.ts';
 import { envelopeSealer } from '../src/node/sealers.ts';
 import { initCluster, loadServerConfig, type ServerConfig } from '../src/node/server/index.ts';
 import { createClusterCa, issueNodeCertificate, loadClusterCa } from '../src/node/tls/index.ts';
-import { freePortRange } from './support/free-ports.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { freePortRange } from './testing/free-ports.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 import { loadNodeIdentity, loadTrustMaterial } from '../src/trust/index.ts';
 
 interface ClientTls {

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { scanFiles, scanProcessMemory, valueNeedles } from './support/process-memory-scan.ts';
+import { scanFiles, scanProcessMemory, valueNeedles } from './testing/process-memory-scan.ts';
 
 describe('process-memory-scan', () => {
   it('makes every encoding once: raw, hex, HEX, base64(url) with and without padding, and as UTF-16LE', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { initCluster } from '../src/node/server/index.ts';
 import { isLoopbackHost, plainHttpRefusal } from '../src/node/server/public-transport.ts';
-import { runCli } from './support/cli-harness.ts';
+import { runCli } from './testing/cli-harness.ts';
 
 describe('plain HTTP off loopback', () => {
   it('loopback binds, a public certificate, the flag or the config allow it; anything else is refused', () => {

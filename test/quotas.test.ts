@@ -5,8 +5,8 @@ import type { FastifyRequest } from 'fastify';
 import { isDsvError } from '../src/errors/index.ts';
 import { RateLimitedAuthenticator } from '../src/gateway/rate-limit.ts';
 import type { Caller } from '../src/gateway/tenancy.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { waitFor } from './support/wait.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { waitFor } from './testing/wait.ts';
 
 async function call(
   url: string,

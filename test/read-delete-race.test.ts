@@ -3,9 +3,9 @@
 // while a delete through node-1 commits and destroys the shards the read had resolved.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { slowReadsFrom } from './support/slow-reads.ts';
-import { v1 } from './support/v1-client.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { slowReadsFrom } from './testing/slow-reads.ts';
+import { v1 } from './testing/v1-client.ts';
 
 describe('a read racing a delete', () => {
   let test: TestCluster;

@@ -8,10 +8,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import type { AuditSink } from '../src/audit/index.ts';
 import { DsvError } from '../src/errors/index.ts';
-import { runCli } from './support/cli-harness.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { runCli } from './testing/cli-harness.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 interface ReadyBody {
   ready: boolean;

@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { projectRoot } from './support/dsv-process.ts';
-import { freePortRange } from './support/free-ports.ts';
+import { projectRoot } from './testing/dsv-process.ts';
+import { freePortRange } from './testing/free-ports.ts';
 
 const SECTION = '## Install, and a first walk through';
 

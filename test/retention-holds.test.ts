@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { waitFor } from './support/wait.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { waitFor } from './testing/wait.ts';
 
 interface Answer {
   status: number;

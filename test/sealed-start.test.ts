@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePortRange } from './support/free-ports.ts';
-import { runDsv } from './support/dsv-process.ts';
+import { freePortRange } from './testing/free-ports.ts';
+import { runDsv } from './testing/dsv-process.ts';
 
 describe('sealed start of dsv server', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dsv-sealed-'));

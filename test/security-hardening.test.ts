@@ -16,11 +16,11 @@ import {
   type UnsealedAuditRecord,
 } from '../src/audit/audit-record.ts';
 import { editLines, firstSegment, tempAuditDir, writeTrail } from '../src/audit/testing/audit-fixtures.ts';
-import { closeHttpAgent, send, v1As } from './support/authz-model-http.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { runDsv, type DsvProcess } from './support/dsv-process.ts';
-import { v1 } from './support/v1-client.ts';
-import { freePortRange } from './support/free-ports.ts';
+import { closeHttpAgent, send, v1As } from './testing/authz-model-http.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { runDsv, type DsvProcess } from './testing/dsv-process.ts';
+import { v1 } from './testing/v1-client.ts';
+import { freePortRange } from './testing/free-ports.ts';
 
 interface Raw {
   status: number;

@@ -7,10 +7,10 @@ import type { CoordinatorContext, RefreshPeer } from '../src/cluster/index.ts';
 import { collectSuperseded, refreshVersion } from '../src/cluster/index.ts';
 import { DsvError } from '../src/errors/index.ts';
 import { reconstructSecret, type Share } from '../src/sharing/index.ts';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { slowReadsFrom } from './support/slow-reads.ts';
-import { v1 } from './support/v1-client.ts';
-import { waitFor } from './support/wait.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { slowReadsFrom } from './testing/slow-reads.ts';
+import { v1 } from './testing/v1-client.ts';
+import { waitFor } from './testing/wait.ts';
 
 const TENANT = 'default'; // v1 in dev mode: the default tenant, the user as namespace
 const USER = 'refresh';

@@ -1,7 +1,7 @@
 // Tokens and policies end to end (DESIGN §9, I-G1, I-T1, I-T2): who may do what, on every node.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 
 interface Reply {
   status: number;

@@ -2,7 +2,7 @@
 // outlives its creator, and a shredded tenant's tokens authenticate nothing (I-T5, I-T1 after shred).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 
 interface Reply {
   readonly status: number;

@@ -3,9 +3,9 @@
 // write, and read-your-writes on any node.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { v1, type V1Response } from './support/v1-client.ts';
-import { allVersionsBody, expectError, expectResponse } from './support/v1-expect.ts';
-import { uniqueUser, useV1Cluster } from './support/v1-fixture.ts';
+import { v1, type V1Response } from './testing/v1-client.ts';
+import { allVersionsBody, expectError, expectResponse } from './testing/v1-expect.ts';
+import { uniqueUser, useV1Cluster } from './testing/v1-fixture.ts';
 
 const EXISTS = JSON.stringify({ message: 'Secret already exists' });
 const IN_PROGRESS = JSON.stringify({ message: 'Another write on this secret is in progress' });

@@ -1,10 +1,10 @@
 // v1 `.env` endpoint end to end: every error of API-V1.md's .env section with its status, and the
 // all-or-nothing rule of DESIGN §10 — a failing file leaves nothing written, on any node.
 import { describe, it } from 'node:test';
-import { v1 } from './support/v1-client.ts';
-import { envAsJson, envAsMultipart, envAsText } from './support/v1-env-forms.ts';
-import { allVersionsBody, expectError, expectErrorShape, expectResponse } from './support/v1-expect.ts';
-import { uniqueUser, useV1Cluster, type V1Fixture } from './support/v1-fixture.ts';
+import { v1 } from './testing/v1-client.ts';
+import { envAsJson, envAsMultipart, envAsText } from './testing/v1-env-forms.ts';
+import { allVersionsBody, expectError, expectErrorShape, expectResponse } from './testing/v1-expect.ts';
+import { uniqueUser, useV1Cluster, type V1Fixture } from './testing/v1-fixture.ts';
 
 const ENTRY = 'expected KEY=new:value, KEY=update:value, KEY=get, KEY=get:version, or KEY=delete';
 const invalidEntry = (line: number) => `Invalid .env entry on line ${line}: ${ENTRY}`;

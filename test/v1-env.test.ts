@@ -1,10 +1,10 @@
 // v1 `.env` endpoint end to end (API-V1.md "`.env` endpoint", DESIGN §10): the three request forms, the
 // original line grammar's outputs, enc(...)/secret(...), on a real 3-node dev cluster.
 import { describe, it } from 'node:test';
-import { v1 } from './support/v1-client.ts';
-import { envAsJson, envAsMultipart, envAsText } from './support/v1-env-forms.ts';
-import { allVersionsBody, expectError, expectResponse } from './support/v1-expect.ts';
-import { uniqueUser, useV1Cluster } from './support/v1-fixture.ts';
+import { v1 } from './testing/v1-client.ts';
+import { envAsJson, envAsMultipart, envAsText } from './testing/v1-env-forms.ts';
+import { allVersionsBody, expectError, expectResponse } from './testing/v1-expect.ts';
+import { uniqueUser, useV1Cluster } from './testing/v1-fixture.ts';
 
 describe('v1 .env: request forms and outputs', () => {
   const cluster = useV1Cluster();

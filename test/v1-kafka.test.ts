@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runDsv, type DsvProcess } from './support/dsv-process.ts';
-import { freePortRange } from './support/free-ports.ts';
-import { v1 } from './support/v1-client.ts';
-import { expectResponse } from './support/v1-expect.ts';
-import { shareV1Target, uniqueUser, type V1Target } from './support/v1-fixture.ts';
+import { runDsv, type DsvProcess } from './testing/dsv-process.ts';
+import { freePortRange } from './testing/free-ports.ts';
+import { v1 } from './testing/v1-client.ts';
+import { expectResponse } from './testing/v1-expect.ts';
+import { shareV1Target, uniqueUser, type V1Target } from './testing/v1-fixture.ts';
 
 const READY_TIMEOUT_MS = 150_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'dsv-v1-kafka-'));

@@ -2,10 +2,10 @@
 // no separator collisions, and values up to exactly 64 KiB round-tripping byte for byte.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dsvcQueryValue, dsvcQuote, dsvcReadUrl } from './support/dsvc-encoding.ts';
-import { v1 } from './support/v1-client.ts';
-import { allVersionsBody, expectError, expectErrorShape, expectResponse } from './support/v1-expect.ts';
-import { uniqueUser, useV1Cluster } from './support/v1-fixture.ts';
+import { dsvcQueryValue, dsvcQuote, dsvcReadUrl } from './testing/dsvc-encoding.ts';
+import { v1 } from './testing/v1-client.ts';
+import { allVersionsBody, expectError, expectErrorShape, expectResponse } from './testing/v1-expect.ts';
+import { uniqueUser, useV1Cluster } from './testing/v1-fixture.ts';
 
 const MAX_VALUE_BYTES = 65536;
 const CREATED = 'Secret created (version: 1)';

@@ -2,9 +2,9 @@
 // cluster, namespace isolation, health and cluster status.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { v1 } from './support/v1-client.ts';
-import { allVersionsBody, expectError, expectResponse } from './support/v1-expect.ts';
-import { uniqueUser, useV1Cluster } from './support/v1-fixture.ts';
+import { v1 } from './testing/v1-client.ts';
+import { allVersionsBody, expectError, expectResponse } from './testing/v1-expect.ts';
+import { uniqueUser, useV1Cluster } from './testing/v1-fixture.ts';
 
 const NOT_FOUND = 'Secret not found';
 

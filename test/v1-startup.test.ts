@@ -1,10 +1,10 @@
 // v1 contract for a brand-new user: the first requests right after a dev cluster reports it has started
 // (as `dsv dev` prints its URL) must work — no startup window of 503s while membership settles.
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
-import { v1 } from './support/v1-client.ts';
-import { expectResponse } from './support/v1-expect.ts';
-import { uniqueUser } from './support/v1-fixture.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
+import { v1 } from './testing/v1-client.ts';
+import { expectResponse } from './testing/v1-expect.ts';
+import { uniqueUser } from './testing/v1-fixture.ts';
 
 describe('v1 right after start', () => {
   let started: TestCluster | undefined;

@@ -1,9 +1,9 @@
 // v1 contract when nodes are down (API-V1.md 503s, DESIGN §6–§7, §11): with n=3, k=2, W=2 one node down is
 // invisible to clients; two down is a stable 503 with the contract's message, and nothing is lost.
 import { describe, it } from 'node:test';
-import { v1 } from './support/v1-client.ts';
-import { expectError, expectErrorShape, expectResponse } from './support/v1-expect.ts';
-import { uniqueUser, useV1Cluster, waitForMembership } from './support/v1-fixture.ts';
+import { v1 } from './testing/v1-client.ts';
+import { expectError, expectErrorShape, expectResponse } from './testing/v1-expect.ts';
+import { uniqueUser, useV1Cluster, waitForMembership } from './testing/v1-fixture.ts';
 
 describe('v1 with nodes down', () => {
   const cluster = useV1Cluster();

@@ -2,9 +2,9 @@
 // error body is exactly `{"message": string}` — malformed JSON, 405, 415 and unknown routes included.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { v1 } from './support/v1-client.ts';
-import { expectError, expectErrorShape, expectResponse } from './support/v1-expect.ts';
-import { uniqueUser, useV1Cluster } from './support/v1-fixture.ts';
+import { v1 } from './testing/v1-client.ts';
+import { expectError, expectErrorShape, expectResponse } from './testing/v1-expect.ts';
+import { uniqueUser, useV1Cluster } from './testing/v1-fixture.ts';
 
 const USER_REQUIRED = 'User is required';
 const KEY_REQUIRED = 'Secret key is required';

@@ -3,7 +3,7 @@
 // where the caller may list nothing (none of its names, or only `read`) never appears, in a page or a cursor.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 
 interface Page {
   readonly namespaces: string[];

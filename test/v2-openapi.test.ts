@@ -3,7 +3,7 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 
 interface Parameter {
   in: string;

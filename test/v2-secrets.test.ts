@@ -3,7 +3,7 @@
 // metadata, listing filtered by policy, delete, the .env transform, problem+json errors, 401/403.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from './testing/dev-cluster.ts';
 
 interface Reply {
   status: number;

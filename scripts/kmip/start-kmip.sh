@@ -7,7 +7,7 @@
 # gets SIGINT (clean stop) or SIGTERM (the server is killed), or, with --stop-on-eof, until its standard input
 # closes (clean stop): a test process that dies however it dies (even SIGKILL) closes that pipe, so no server
 # outlives it. Its log is DIR/server.log. Readiness: the
-# port answers Discover Versions over TLS with DIR/pki/client.pem (test/support/kmip.ts waits for that).
+# port answers Discover Versions over TLS with DIR/pki/client.pem (test/testing/kmip.ts waits for that).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

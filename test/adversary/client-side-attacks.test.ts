@@ -24,9 +24,9 @@ import {
   type Share,
 } from '../../src/sharing/index.ts';
 import { loadTrustMaterial, nodeCredential, signDigest, type TrustMaterial } from '../../src/trust/index.ts';
-import { forgedEnvelope, plainRecord } from '../support/adversary-log-writer.ts';
-import { startTestCluster, type TestCluster } from '../support/dev-cluster.ts';
-import { waitFor } from '../support/wait.ts';
+import { forgedEnvelope, plainRecord } from '../testing/adversary-log-writer.ts';
+import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
+import { waitFor } from '../testing/wait.ts';
 
 /** What a client sends node j instead of a token: HMAC(token, cluster ‖ j) (I-G3). */
 const CREDENTIAL = 'x-dsv-node-credential';

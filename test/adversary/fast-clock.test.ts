@@ -13,9 +13,9 @@ import {
   type AdversaryCluster,
   type HttpAnswer,
   type StolenNode,
-} from '../support/adversary-cluster.ts';
-import { openLogWriter, plainRecord, type LogWriter } from '../support/adversary-log-writer.ts';
-import { stolenSealer, trustTodo } from '../support/adversary-trust.ts';
+} from '../testing/adversary-cluster.ts';
+import { openLogWriter, plainRecord, type LogWriter } from '../testing/adversary-log-writer.ts';
+import { stolenSealer, trustTodo } from '../testing/adversary-trust.ts';
 
 const NEEDS_TRUST = await trustTodo();
 const AHEAD_MS = 120_000;

@@ -17,14 +17,14 @@ import {
   whoAmI,
   type AdversaryCluster,
   type HttpAnswer,
-} from '../support/adversary-cluster.ts';
+} from '../testing/adversary-cluster.ts';
 import {
   forgedEnvelope,
   openLogWriter,
   plainRecord,
   type LogWriter,
-} from '../support/adversary-log-writer.ts';
-import { waitFor } from '../support/wait.ts';
+} from '../testing/adversary-log-writer.ts';
+import { waitFor } from '../testing/wait.ts';
 
 const EVERY_NODE = [0, 1, 2];
 const newToken = (): string => `dsv.${randomBytes(32).toString('base64url')}`;

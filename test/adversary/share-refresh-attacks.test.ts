@@ -37,10 +37,10 @@ import {
   type Share,
 } from '../../src/sharing/index.ts';
 import { signDigest } from '../../src/trust/index.ts';
-import { plainRecord } from '../support/adversary-log-writer.ts';
-import { startTestCluster, type TestCluster } from '../support/dev-cluster.ts';
-import { v1 } from '../support/v1-client.ts';
-import { waitFor } from '../support/wait.ts';
+import { plainRecord } from '../testing/adversary-log-writer.ts';
+import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
+import { v1 } from '../testing/v1-client.ts';
+import { waitFor } from '../testing/wait.ts';
 
 const TENANT = 'default';
 const USER = 'redteam';

@@ -22,10 +22,10 @@ import {
   type HttpAnswer,
   type StolenNode,
   type VersionRow,
-} from '../support/adversary-cluster.ts';
-import { openLogWriter, plainRecord, type LogWriter } from '../support/adversary-log-writer.ts';
-import { stolenSealer, trustTodo } from '../support/adversary-trust.ts';
-import { waitFor } from '../support/wait.ts';
+} from '../testing/adversary-cluster.ts';
+import { openLogWriter, plainRecord, type LogWriter } from '../testing/adversary-log-writer.ts';
+import { stolenSealer, trustTodo } from '../testing/adversary-trust.ts';
+import { waitFor } from '../testing/wait.ts';
 
 const NEEDS_TRUST = await trustTodo();
 const TENANT = 'acme';

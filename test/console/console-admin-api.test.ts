@@ -3,7 +3,7 @@
 // admin of the secret's own tenant, and refuse everyone else before reading anything.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from '../support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
 
 describe('console admin endpoints', () => {
   let test: TestCluster;

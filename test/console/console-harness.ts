@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startTestCluster, type TestCluster } from '../support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const screenshotDir = join(projectRoot, 'test-output', 'console');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { NODE_DB_FORMAT, schemaVersions } from '../../src/platform/schema-migrations.ts';
-import { startTestCluster } from '../support/dev-cluster.ts';
+import { startTestCluster } from '../testing/dev-cluster.ts';
 
 const nodeDb = (dataDir: string) => join(dataDir, 'node-0', 'node.sqlite');
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from '../support/dev-cluster.ts';
+import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
 
 interface Expected {
   release: string;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestCluster } from '../support/dev-cluster.ts';
+import { startTestCluster } from '../testing/dev-cluster.ts';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: write-fixture.ts <out-dir>');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { isDsvError } from '../../errors/index.ts';
-import { startKafka, type LocalKafka } from '../../../test/support/kafka.ts';
+import { startKafka, type LocalKafka } from '../../../test/testing/kafka.ts';
 import { KafkaCommitLog } from './kafka-commit-log.ts';
 
 let kafka: LocalKafka | undefined;

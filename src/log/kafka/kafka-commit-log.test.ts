@@ -7,7 +7,7 @@ import { Admin, Producer } from '@platformatic/kafka';
 import { isDsvError, type ErrorCode } from '../../errors/index.ts';
 import type { CommitLog } from '../commit-log.ts';
 import { runCommitLogConformance } from '../testing/conformance.ts';
-import { startKafka, type LocalKafka } from '../../../test/support/kafka.ts';
+import { startKafka, type LocalKafka } from '../../../test/testing/kafka.ts';
 import { KafkaCommitLog } from './kafka-commit-log.ts';
 import { freePort } from './local-kafka-config.ts';
 

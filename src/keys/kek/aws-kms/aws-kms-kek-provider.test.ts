@@ -8,14 +8,14 @@ import {
   ScheduleKeyDeletionCommand,
   type CreateKeyCommandInput,
 } from '@aws-sdk/client-kms';
-import { startMoto, type Moto } from '../../../../test/support/moto.ts';
+import { startMoto, type Moto } from '../../../../test/testing/moto.ts';
 import {
   MOTO_CREDENTIALS,
   MOTO_REGION,
   createMotoKey,
   expectKekUnavailable,
   motoKmsClient,
-} from '../../../../test/support/moto-kms.ts';
+} from '../../../../test/testing/moto-kms.ts';
 import { runKekProviderConformance } from '../testing/conformance.ts';
 import { AwsKmsKekProvider, type AwsKmsKekOptions } from './aws-kms-kek-provider.ts';
 

@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { EncryptCommand } from '@aws-sdk/client-kms';
-import { startMoto, type Moto } from '../../../../test/support/moto.ts';
+import { startMoto, type Moto } from '../../../../test/testing/moto.ts';
 import {
   MOTO_CREDENTIALS,
   MOTO_REGION,
   createMotoKey,
   expectKekUnavailable,
   motoKmsClient,
-} from '../../../../test/support/moto-kms.ts';
+} from '../../../../test/testing/moto-kms.ts';
 import { AwsKmsKekProvider, type AwsKmsKekOptions } from './aws-kms-kek-provider.ts';
 import { DEK_WRAP_CONTEXT, KMS_CIPHERTEXT_MAX_LENGTH } from './aws-kms-wrap-format.ts';
 

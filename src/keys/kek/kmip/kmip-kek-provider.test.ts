@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:tls';
-import { startKmip, type KmipServer } from '../../../../test/support/kmip.ts';
+import { startKmip, type KmipServer } from '../../../../test/testing/kmip.ts';
 import { openKekProvider, type KekSource } from '../../../node/sealers.ts';
 import { resolvePaths, serverConfigSchema, type ServerConfig } from '../../../node/server/server-config.ts';
 import { runKekProviderConformance } from '../testing/conformance.ts';

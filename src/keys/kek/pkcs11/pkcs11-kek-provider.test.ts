@@ -2,8 +2,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { createSoftHsm, type SoftHsm } from '../../../../test/support/softhsm.ts';
-import { inspectSoftHsm } from '../../../../test/support/softhsm-inspect.ts';
+import { createSoftHsm, type SoftHsm } from '../../../../test/testing/softhsm.ts';
+import { inspectSoftHsm } from '../../../../test/testing/softhsm-inspect.ts';
 import { runKekProviderConformance } from '../testing/conformance.ts';
 import { Pkcs11KekProvider, type Pkcs11KekOptions } from './index.ts';
 

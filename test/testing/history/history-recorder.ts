@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { v1, type V1Response } from '../v1-client.ts';
 import type { Operation, OperationKind, Outcome } from './history-types.ts';
 
-/** The part of the v1 test client the recorder needs (`v1` from test/support/v1-client.ts by default). */
+/** The part of the v1 test client the recorder needs (`v1` from test/testing/v1-client.ts by default). */
 export interface HistoryClient {
   create(base: string, user: string, name: string, value: string): Promise<V1Response>;
   update(base: string, user: string, name: string, value: string): Promise<V1Response>;
