@@ -2,7 +2,7 @@
 // reaches a named point, so fault tests can kill a real node at an exact protocol step (DESIGN §5, I-S3).
 //
 // Inert unless that environment variable is set; nothing else reads it, and no config or CLI option sets it.
-// Never set it on a production node: it exists only so `test/fault-kafka-*.test.ts` can kill a coordinator
+// Never set it on a production node: it exists only so `test/faults/fault-kafka-*.test.ts` can kill a coordinator
 // between prepare (stage) and commit, which no signal sent from outside can hit reliably.
 
 /** The environment variable that arms fault points (comma-separated names). */

@@ -1,4 +1,4 @@
-// Hand-built histories and final states for the checker's unit tests (test/history-checker.test.ts).
+// Hand-built histories and final states for the checker's unit tests (test/testing/history/history-checker.test.ts).
 import type { FinalState, NodeFinalRead, Operation, OperationKind, Outcome } from './history-types.ts';
 
 const NODES = ['http://n0', 'http://n1', 'http://n2'];
