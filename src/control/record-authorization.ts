@@ -17,6 +17,7 @@ export type AuthorizableRecord =
   | { readonly type: 'token-create'; readonly tenant: string | null; readonly creator: string | null }
   | { readonly type: 'token-revoke'; readonly accessor: string }
   | { readonly type: 'policy-put' | 'policy-delete'; readonly tenant: string }
+  | { readonly type: 'tenant-key-set' | 'tenant-key-revoke'; readonly tenant: string; readonly by: string }
   | {
       readonly type: 'hold-place' | 'hold-release';
       readonly tenant: string;
@@ -91,6 +92,10 @@ export function mayMakeRecord(
     case 'policy-put':
     case 'policy-delete':
       return isTenantAdmin(caller, record.tenant);
+    case 'tenant-key-set':
+    case 'tenant-key-revoke':
+      // I-K6: the tenant's admin or root, named in the record (as token-create's creator).
+      return record.by === caller.accessor && isTenantAdmin(caller, record.tenant);
     case 'hold-place':
     case 'hold-release':
       // Who placed or released it is recorded, so it must be the caller (as for token-create's creator).

@@ -85,6 +85,24 @@ export const ERROR_CODES = {
     'unavailable',
     'A data key could not be unwrapped by the key-encryption key',
   ),
+  // Tenant-held keys (DESIGN §8, docs/design/2026_12_03_implemented_tenant-held-keys.md): the tenant's own KMS.
+  DSV_TENANT_KEY_UNAVAILABLE: spec(
+    503,
+    'unavailable',
+    "The tenant's key in its own KMS cannot be used now (unreachable, disabled or destroyed)",
+    true,
+  ),
+  DSV_TENANT_KEY_UNKNOWN: spec(
+    400,
+    'invalid',
+    'No node is configured to reach this tenant key (provider and ref must match a tenantKeks entry)',
+  ),
+  DSV_TENANT_KEY_NOT_SET: spec(404, 'missing', 'The tenant has no tenant-held key'),
+  DSV_TENANT_KEY_REVOKED: spec(
+    410,
+    'missing',
+    "The tenant's key was revoked through DSV; the data under it is gone",
+  ),
   DSV_AUDIT_UNAVAILABLE: spec(503, 'unavailable', 'The audit trail could not be written', true),
   DSV_AUDIT_CORRUPT: spec(503, 'unavailable', 'The audit trail fails its integrity check'),
   DSV_DISK_FULL: spec(

@@ -36,3 +36,12 @@ export { RewrapWorker, type RewrapOptions, type TenantKeyStatus } from './rotati
 export { Pkcs11KekProvider, type Pkcs11KekOptions } from './kek/pkcs11/index.ts';
 export { AwsKmsKekProvider } from './kek/aws-kms/aws-kms-kek-provider.ts';
 export { KmipKekProvider, type KmipKekOptions } from './kek/kmip/index.ts';
+export {
+  DEFAULT_TENANT_KEY_CACHE_MS,
+  TenantKekLayer,
+  tenantKekRefOf,
+  type TenantKekLayerOptions,
+  type TenantKekOpener,
+  type TenantKeyDirectory,
+  type TenantKeyRef,
+} from './tenant/tenant-kek-layer.ts';

@@ -1,5 +1,6 @@
 // A node's configuration, validated with zod: identity, listeners, cluster membership and parameters.
 import { z } from 'zod';
+import { tenantKeksConfig } from './tenant-keks-config.ts';
 
 const listen = z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) });
 
@@ -139,6 +140,7 @@ export const nodeConfigSchema = z.object({
       maxStartsPerSecond: z.number().int().min(1).default(50),
     })
     .default(DEFAULT_SHARE_REFRESH),
+  ...tenantKeksConfig,
   /** Background rewrap after a key rotation: shards per tick and tick interval (the rate limit). */
   rewrap: z
     .object({

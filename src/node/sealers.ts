@@ -14,15 +14,19 @@ import {
   LocalKekProvider,
   type KekProvider,
   type KmipKekOptions,
+  TenantKekLayer,
   type TenantKeyState,
 } from '../keys/index.ts';
 import type { ShardSealer } from '../shards/index.ts';
 import type { NodeConfig } from './node-config.ts';
+import { tenantKekOpener } from './tenant-kek-opener.ts';
 
 export interface OpenedSealer {
   readonly sealer: ShardSealer;
   /** Present when the sealer uses a keyring: crypto-shred, rotation status and rewrap need it. */
   readonly keyring?: Keyring;
+  /** Tenant-held keys (I-K6): the tenants' own KMS keys as this node reaches them. */
+  readonly tenantKeys?: TenantKekLayer;
   close(): Promise<void>;
 }
 
@@ -86,13 +90,21 @@ export async function openKekProvider(source: KekSource, dataDir: string): Promi
 export function envelopeSealer(source: KekSource | KekProvider): SealerFactory {
   return async (db, config, tenants) => {
     const kek = 'wrap' in source ? source : await openKekProvider(source, config.dataDir);
+    // I-K6: every node has the layer, so a tenant key this node has no entry for answers 503, never plaintext.
+    const tenantKeys = new TenantKekLayer({
+      directory: { tenantKey: (tenant) => tenants.tenantKey?.(tenant) },
+      opener: tenantKekOpener(config.tenantKeks ?? []),
+      ...(config.tenantKeyCacheMs === undefined ? {} : { cacheMs: config.tenantKeyCacheMs }),
+    });
     try {
-      const keyring = await Keyring.open({ db, kek });
+      const keyring = await Keyring.open({ db, kek, tenantKeys });
       return {
         sealer: new EnvelopeShardSealer(keyring, new EpochRotation(db, keyring, tenants)),
         keyring,
+        tenantKeys,
         close: async () => {
           keyring.close();
+          await tenantKeys.close();
           await kek.close();
         },
       };

@@ -159,7 +159,38 @@ export interface HoldReleaseEntry extends AuthorityFields {
   readonly by: string;
 }
 
+/**
+ * Tenant-held keys (I-K6): the tenant's DEKs are from now on wrapped under this key in the tenant's own KMS,
+ * then under each node's KEK. On the tenant's partition, so every node switches at the same log position (the
+ * record's offset is also a key epoch: every seal after it uses a DEK under the new key). Each node reaches
+ * the key only through its own config's entry for (tenant, provider, keyRef).
+ */
+export interface TenantKeySetEntry extends AuthorityFields {
+  readonly type: 'tenant-key-set';
+  readonly tenant: string;
+  readonly time: number;
+  /** `aws-kms`, `pkcs11`, `kmip` or `local`. */
+  readonly provider: string;
+  /** The key's name at the provider (never key material). */
+  readonly keyRef: string;
+  /** The accessor of the token that set it (endorsers check it is the caller's). */
+  readonly by: string;
+}
+
+/**
+ * Revokes the tenant's key through DSV (I-K6): every node destroys the tenant's DEKs and shards, so its data is
+ * gone, like a crypto-shred that keeps the tenant. A retention hold in force in the tenant makes it a no-op.
+ */
+export interface TenantKeyRevokeEntry extends AuthorityFields {
+  readonly type: 'tenant-key-revoke';
+  readonly tenant: string;
+  readonly time: number;
+  readonly by: string;
+}
+
 export type LogEntry =
+  | TenantKeySetEntry
+  | TenantKeyRevokeEntry
   | HoldPlaceEntry
   | HoldReleaseEntry
   | QuotaSetEntry

@@ -143,6 +143,18 @@ export const logEntrySchema = z.discriminatedUnion('type', [
       ...authority,
     })
     .strict(),
+  z
+    .object({
+      type: z.literal('tenant-key-set'),
+      tenant: text,
+      time,
+      provider: z.enum(['aws-kms', 'pkcs11', 'kmip', 'local']),
+      keyRef: z.string().min(1).max(2048),
+      by: id,
+      ...authority,
+    })
+    .strict(),
+  z.object({ type: z.literal('tenant-key-revoke'), tenant: text, time, by: id, ...authority }).strict(),
   z.object({ type: z.literal('tenant-create'), tenant: text, time, ...authority }).strict(),
   z
     .object({

@@ -28,6 +28,8 @@ const AUTHORITY_TYPES = new Set([
   'tenant-shred',
   'hold-place',
   'hold-release',
+  'tenant-key-set',
+  'tenant-key-revoke',
 ]);
 
 export const isAuthorityRecord = (entry: LogEntry): boolean => AUTHORITY_TYPES.has(entry.type);

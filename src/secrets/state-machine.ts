@@ -8,6 +8,8 @@ import type {
   CommitEntry,
   HoldPlaceEntry,
   HoldReleaseEntry,
+  TenantKeyRevokeEntry,
+  TenantKeySetEntry,
   IntentEntry,
   LogEntry,
   SecretKey,
@@ -146,6 +148,10 @@ export class SecretStateMachine {
           return this.refuse(partition, offset, 'retention-hold', signer);
         }
         return this.shred(entry.tenant, offset);
+      case 'tenant-key-set':
+        return this.applyTenantKeySet(partition, offset, entry, logTime, signer);
+      case 'tenant-key-revoke':
+        return this.applyTenantKeyRevoke(partition, offset, entry, logTime, signer);
       case 'hold-place':
         return this.applyHoldPlace(offset, entry, logTime);
       case 'hold-release':
@@ -164,6 +170,56 @@ export class SecretStateMachine {
       case 'policy-delete':
         return this.options.control?.apply(entry);
     }
+  }
+
+  /**
+   * I-K6: the tenant's key from now on. The record's offset is a key epoch too, so every node makes a DEK
+   * under the new key at this log position; older DEKs stay readable under the key that wrapped them until the
+   * rewrap worker moves their shards. A key DSV revoked stays revoked.
+   */
+  private applyTenantKeySet(
+    partition: number,
+    offset: number,
+    entry: TenantKeySetEntry,
+    logTime: number,
+    signer: string,
+  ): void {
+    if (this.view.isShredded(entry.tenant)) return this.refuse(partition, offset, 'tenant-shredded', signer);
+    if (this.view.tenantKey(entry.tenant)?.revoked) {
+      return this.refuse(partition, offset, 'tenant-key-revoked', signer);
+    }
+    this.view.setTenantKey(
+      {
+        tenant: entry.tenant,
+        provider: entry.provider,
+        keyRef: entry.keyRef,
+        setAt: logTime,
+        setBy: entry.by,
+      },
+      offset,
+    );
+    this.view.setKeyEpoch(entry.tenant, offset + 1);
+  }
+
+  /**
+   * I-K6 with I-C2b: revoking the tenant's key through DSV destroys the tenant's DEKs and shards on every node;
+   * a retention hold in force anywhere in the tenant makes it a counted no-op, as for tenant-shred.
+   */
+  private applyTenantKeyRevoke(
+    partition: number,
+    offset: number,
+    entry: TenantKeyRevokeEntry,
+    logTime: number,
+    signer: string,
+  ): void {
+    const key = this.view.tenantKey(entry.tenant);
+    if (key === undefined || key.revoked) return;
+    if (this.view.holdInTenant(entry.tenant, logTime)) {
+      return this.refuse(partition, offset, 'retention-hold', signer);
+    }
+    this.view.revokeTenantKey(entry.tenant, logTime, entry.by);
+    this.shards.destroyTenant(entry.tenant);
+    this.options.keys?.destroyTenantKeys(entry.tenant);
   }
 
   /** Crypto-shred (DESIGN §8): pending writes abort, shards and metadata go, then the tenant's DEKs. */

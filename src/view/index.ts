@@ -7,6 +7,7 @@ export type {
   KeyState,
   PlannedOp,
   RejectionCode,
+  TenantKeyRecord,
   TenantQuota,
   VersionInfo,
   WriteKind,

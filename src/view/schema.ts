@@ -122,12 +122,28 @@ function shareGenerations(db: DatabaseSync): void {
   addColumn(db, 'view_versions', 'refreshed_at', 'INTEGER');
 }
 
+/** Tenant-held keys (I-K6): the key each tenant registered in its own KMS, and whether DSV revoked it. */
+function tenantKeys(db: DatabaseSync): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS view_tenant_keys (
+      tenant      TEXT PRIMARY KEY,
+      provider    TEXT NOT NULL,
+      key_ref     TEXT NOT NULL,
+      set_at      INTEGER NOT NULL,
+      set_by      TEXT NOT NULL,
+      set_offset  INTEGER NOT NULL,
+      revoked_at  INTEGER,
+      revoked_by  TEXT
+    ) WITHOUT ROWID;
+  `);
+}
+
 /**
  * The view's migrations, in order (issue #13). Never edit or reorder one that shipped: append. The view is
  * rebuildable from the log (I-V1), but a node replays only from its stored offset, so its tables are migrated
  * in place like any other. The first is the baseline, idempotent, adopting databases from before versioning.
  */
-const VIEW_MIGRATIONS: readonly Migration[] = [viewBaseline, clientSideStager, shareGenerations];
+const VIEW_MIGRATIONS: readonly Migration[] = [viewBaseline, clientSideStager, shareGenerations, tenantKeys];
 
 export function migrateView(db: DatabaseSync): void {
   migrateSchema(db, 'view', VIEW_MIGRATIONS);

@@ -4,7 +4,7 @@ import { StatementCache } from '../platform/statement-cache.ts';
 import type { SecretKey } from '../kernel/secret-key.ts';
 import { RefreshView } from './refresh-view.ts';
 import { migrateView } from './schema.ts';
-import { NO_QUOTA, type HoldRecord, type TenantQuota } from './view-types.ts';
+import { NO_QUOTA, type HoldRecord, type TenantKeyRecord, type TenantQuota } from './view-types.ts';
 import type {
   KeyState,
   VersionInfo,
@@ -401,6 +401,41 @@ export class ViewStore {
        ON CONFLICT (tenant) DO UPDATE SET shredded_at = excluded.shredded_at`,
     ).run(tenant, at);
     return pending;
+  }
+
+  /** The tenant's registered key (I-K6), revoked or not; undefined when it never set one. */
+  tenantKey(tenant: string): TenantKeyRecord | undefined {
+    const row = this.sql('SELECT * FROM view_tenant_keys WHERE tenant = ?').get(tenant);
+    if (row === undefined) return undefined;
+    return {
+      tenant: str(row.tenant),
+      provider: str(row.provider),
+      keyRef: str(row.key_ref),
+      setAt: num(row.set_at),
+      setBy: str(row.set_by),
+      revoked: row.revoked_at !== null,
+      revokedAt: row.revoked_at === null ? null : num(row.revoked_at),
+      revokedBy: row.revoked_by === null ? null : str(row.revoked_by),
+    };
+  }
+
+  /** Records the tenant's key (a tenant-key-set record at `offset`); a revoked tenant key stays revoked. */
+  setTenantKey(
+    key: Pick<TenantKeyRecord, 'tenant' | 'provider' | 'keyRef' | 'setAt' | 'setBy'>,
+    offset: number,
+  ): void {
+    this.sql(
+      `INSERT INTO view_tenant_keys (tenant, provider, key_ref, set_at, set_by, set_offset) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant) DO UPDATE SET provider = excluded.provider, key_ref = excluded.key_ref,
+         set_at = excluded.set_at, set_by = excluded.set_by, set_offset = excluded.set_offset
+       WHERE revoked_at IS NULL`,
+    ).run(key.tenant, key.provider, key.keyRef, key.setAt, key.setBy, offset);
+  }
+
+  revokeTenantKey(tenant: string, at: number, by: string): void {
+    this.sql(
+      'UPDATE view_tenant_keys SET revoked_at = ?, revoked_by = ? WHERE tenant = ? AND revoked_at IS NULL',
+    ).run(at, by, tenant);
   }
 
   /** Records a hold (I-C2b); false when the id is already taken (the first record with an id wins). */

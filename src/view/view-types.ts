@@ -46,6 +46,19 @@ export type RejectionCode =
   | 'DSV_RETENTION_HOLD';
 
 /** A retention hold (I-C2b) as the view keeps it; times are log times (I-X4). */
+/** A tenant's registered key in its own KMS (I-K6), as the log decided it. */
+export interface TenantKeyRecord {
+  readonly tenant: string;
+  readonly provider: string;
+  readonly keyRef: string;
+  /** Log time and accessor of the tenant-key-set record in force. */
+  readonly setAt: number;
+  readonly setBy: string;
+  readonly revoked: boolean;
+  readonly revokedAt: number | null;
+  readonly revokedBy: string | null;
+}
+
 export interface HoldRecord {
   readonly holdId: string;
   readonly tenant: string;

@@ -93,7 +93,11 @@ async function labelLegacyRows(db: DatabaseSync, kek: KekProvider, ref: string):
     } catch (error) {
       throw sealed(kek, error);
     }
-    const belongs = bytes.length === 32 && bindingMatches(bytes, row.id, row.tenant, row.binding);
+    // A tenant-layered row (I-K6) holds the tenant key's wrap inside: the node KEK's AEAD proves it is ours;
+    // the binding is checked after the tenant's KMS unwraps it, at first use.
+    const belongs =
+      row.tenant_kek_ref !== null ||
+      (bytes.length === 32 && bindingMatches(bytes, row.id, row.tenant, row.binding));
     bytes.fill(0);
     if (!belongs) throw sealed(kek);
   }

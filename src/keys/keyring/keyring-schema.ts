@@ -5,7 +5,15 @@ import type { DekState } from './data-key.ts';
 
 /** The keyring's tables, in order (issue #13); the first adopts databases from before versioning. */
 export function migrateKeyring(db: DatabaseSync): void {
-  migrateSchema(db, 'keyring', [keyringBaseline]);
+  migrateSchema(db, 'keyring', [keyringBaseline, keyringTenantLayer]);
+}
+
+/**
+ * Tenant-held keys (I-K6): `tenant_kek_ref` names the tenant key that wrapped the DEK before the node KEK did
+ * (`<provider>:<ref>`); NULL means the node KEK alone, as every row before this migration.
+ */
+function keyringTenantLayer(db: DatabaseSync): void {
+  db.exec('ALTER TABLE keys_deks ADD COLUMN tenant_kek_ref TEXT');
 }
 
 function keyringBaseline(db: DatabaseSync): void {
@@ -64,6 +72,7 @@ export interface DekRow {
   readonly created_at: number;
   readonly rotated_at: number | null;
   readonly destroyed_at: number | null;
+  readonly tenant_kek_ref: string | null;
 }
 
 /** What status output may show about a DEK: never bytes, wrapped or not. */
@@ -77,6 +86,8 @@ export interface DekInfo {
   readonly createdAt: number;
   readonly rotatedAt: number | undefined;
   readonly destroyedAt: number | undefined;
+  /** The tenant key (`<provider>:<ref>`) under the node KEK's layer (I-K6), or undefined. */
+  readonly tenantKek: string | undefined;
 }
 
 export function toDekInfo(row: DekRow): DekInfo {
@@ -89,6 +100,7 @@ export function toDekInfo(row: DekRow): DekInfo {
     createdAt: row.created_at,
     rotatedAt: row.rotated_at ?? undefined,
     destroyedAt: row.destroyed_at ?? undefined,
+    tenantKek: row.tenant_kek_ref ?? undefined,
   };
 }
 

@@ -2,12 +2,13 @@
 // well before 2^32 encryptions (I-K3), destroyable for crypto-shred. Unwrapped keys live only in memory (I-K1).
 import { randomBytes } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
-import { DsvError } from '../../errors/index.ts';
+import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { KekProvider } from '../kek/kek-provider.ts';
 import { DataKey, bindingMatches, dekBinding } from './data-key.ts';
 import { checkKekOwnsKeys } from './kek-check.ts';
 import { kekRefOf } from './kek-ref.ts';
 import { KeyQueue } from './key-queue.ts';
+import { tenantKeyUnavailable, type TenantKekLayer } from '../tenant/tenant-kek-layer.ts';
 import { atomically, migrateKeyring, toDekInfo, type DekInfo, type DekRow } from './keyring-schema.ts';
 
 /** Random 96-bit nonces stay safe for < 2^32 encryptions per key (NIST SP 800-38D §8.3); rotate at half. */
@@ -22,6 +23,11 @@ export interface KeyringOptions {
   /** Encryptions reserved per database write; a crash skips at most this many counter values. */
   readonly counterBlock?: number;
   readonly now?: () => number;
+  /**
+   * Tenant-held keys (I-K6): a tenant with a registered key gets DEKs wrapped under it first, then under
+   * `kek`; such a DEK stays unwrapped in memory for at most the layer's `cacheMs`.
+   */
+  readonly tenantKeys?: TenantKekLayer;
 }
 
 /** The in-memory counter of a tenant's active DEK: `next` < `reservedUpTo` may be used without a write. */
@@ -38,6 +44,11 @@ export class Keyring {
   readonly #block: number;
   readonly #now: () => number;
   readonly #keys = new Map<number, DataKey>();
+  /** When a cached tenant-layered DEK must be unwrapped through the tenant's KMS again (I-K6). */
+  readonly #expires = new Map<number, number>();
+  readonly #tenantKeys: TenantKekLayer | undefined;
+  /** Tenants whose key was probed without a DEK to unwrap, until when (same bound as the DEK cache). */
+  readonly #probed = new Map<string, number>();
   readonly #active = new Map<string, ActiveCounter>();
   /** One key change per tenant at a time; fast-path takes never wait. */
   readonly #queue = new KeyQueue();
@@ -49,6 +60,7 @@ export class Keyring {
     this.#rotateAfter = options.rotateAfter ?? DEFAULT_ROTATE_AFTER;
     this.#block = options.counterBlock ?? DEFAULT_COUNTER_BLOCK;
     this.#now = options.now ?? Date.now;
+    this.#tenantKeys = options.tenantKeys;
     if (
       !Number.isInteger(this.#rotateAfter) ||
       this.#rotateAfter < 1 ||
@@ -105,11 +117,11 @@ export class Keyring {
 
   /** Any live DEK by id (active or retired), unwrapped once and cached; `undefined` if unknown or destroyed. */
   async keyById(id: number): Promise<DataKey | undefined> {
-    const cached = this.#keys.get(id);
+    const cached = this.#cached(id);
     if (cached !== undefined) return cached;
     const row = this.#db.prepare('SELECT * FROM keys_deks WHERE id = ?').get(id) as DekRow | undefined;
     if (row === undefined || row.state === 'destroyed') return undefined;
-    const bytes = await this.#kek.unwrap(row.wrapped);
+    const bytes = await this.#unwrapRow(row);
     try {
       if (bytes.length !== 32 || !bindingMatches(bytes, row.id, row.tenant, row.binding)) {
         throw new DsvError('DSV_KEY_UNWRAP_FAILED', `Data key ${id} does not belong to its keyring row`);
@@ -118,11 +130,71 @@ export class Keyring {
       const still = this.#db.prepare('SELECT state FROM keys_deks WHERE id = ?').get(id) as
         { state: string } | undefined;
       if (still === undefined || still.state === 'destroyed') return undefined;
-      const key = this.#keys.get(id) ?? new DataKey(row.id, row.tenant, bytes);
+      const key = this.#cached(id) ?? new DataKey(row.id, row.tenant, bytes);
       this.#keys.set(id, key);
+      if (row.tenant_kek_ref !== null && this.#tenantKeys !== undefined) {
+        this.#expires.set(id, this.#now() + this.#tenantKeys.cacheMs);
+      }
       return key;
     } finally {
       bytes.fill(0);
+    }
+  }
+
+  /**
+   * Per request on the DEK path (I-K6): proves this node can still use the tenant's key, through the tenant's
+   * KMS at least once per cache bound. Throws DSV_TENANT_KEY_UNAVAILABLE (KMS down, key disabled or destroyed)
+   * or DSV_TENANT_KEY_REVOKED; a tenant without a tenant key, and its DEKs, are never touched.
+   */
+  async checkTenantKey(tenant: string): Promise<void> {
+    const layer = this.#tenantKeys;
+    if (layer === undefined) return;
+    const required = layer.requiredRef(tenant);
+    const row = this.#db
+      .prepare(
+        `SELECT id FROM keys_deks WHERE tenant = ? AND state != 'destroyed' AND tenant_kek_ref IS NOT NULL
+         ORDER BY id DESC LIMIT 1`,
+      )
+      .get(tenant) as { id: number } | undefined;
+    if (row !== undefined) {
+      await this.keyById(row.id);
+      return;
+    }
+    if (required !== null) {
+      const { provider, keyRef } = layer.current(tenant) ?? { provider: '', keyRef: '' };
+      if ((this.#probed.get(tenant) ?? 0) > this.#now()) return;
+      await layer.probe(tenant, provider, keyRef).catch((error: unknown) => {
+        throw isDsvError(error) && error.code === 'DSV_TENANT_KEY_UNKNOWN'
+          ? tenantKeyUnavailable(tenant, provider, 'not-configured', error)
+          : error;
+      });
+      this.#probed.set(tenant, this.#now() + layer.cacheMs);
+    }
+  }
+
+  /** A cached DEK, unless its tenant-layer bound has passed: then it is wiped and forgotten (I-K6). */
+  #cached(id: number): DataKey | undefined {
+    const key = this.#keys.get(id);
+    const expires = this.#expires.get(id);
+    if (key === undefined || expires === undefined || expires > this.#now()) return key;
+    key.wipe();
+    this.#keys.delete(id);
+    this.#expires.delete(id);
+    for (const [tenant, active] of this.#active) if (active.key === key) this.#active.delete(tenant);
+    return undefined;
+  }
+
+  /** The node KEK's layer, then the tenant's (I-K6): both must answer for a tenant-layered row. */
+  async #unwrapRow(row: DekRow): Promise<Uint8Array> {
+    const outer = await this.#kek.unwrap(row.wrapped);
+    if (row.tenant_kek_ref === null) return outer;
+    try {
+      if (this.#tenantKeys === undefined) {
+        throw tenantKeyUnavailable(row.tenant, row.tenant_kek_ref.split(':')[0] ?? '', 'not-configured');
+      }
+      return await this.#tenantKeys.unwrap(row.tenant, row.tenant_kek_ref, outer);
+    } finally {
+      outer.fill(0);
     }
   }
 
@@ -152,8 +224,10 @@ export class Keyring {
       if (key.tenant !== tenant) continue;
       key.wipe();
       this.#keys.delete(id);
+      this.#expires.delete(id);
     }
     this.#active.delete(tenant);
+    this.#probed.delete(tenant);
     // Old page images in the WAL still hold the wrapped bytes until a checkpoint truncates it; best effort.
     if (!db.isTransaction) db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     return destroyed;
@@ -208,6 +282,7 @@ export class Keyring {
   close(): void {
     for (const key of this.#keys.values()) key.wipe();
     this.#keys.clear();
+    this.#expires.clear();
     this.#active.clear();
   }
 
@@ -219,6 +294,7 @@ export class Keyring {
   #take(tenant: string): DataKey | undefined {
     const active = this.#active.get(tenant);
     if (active === undefined || active.next >= this.#rotateAfter) return undefined;
+    if (this.#cached(active.key.id) === undefined) return undefined; // the tenant-layer bound passed (I-K6)
     if (active.next >= active.reservedUpTo) {
       // Reserve before use: after a crash the counter resumes past the block, never below it (I-K3).
       const row = this.#db
@@ -246,7 +322,13 @@ export class Keyring {
     const row = this.#db
       .prepare(`SELECT * FROM keys_deks WHERE tenant = ? AND state = 'active'`)
       .get(tenant) as DekRow | undefined;
-    if (row !== undefined && row.encryptions_reserved < this.#rotateAfter) {
+    // I-K6: a DEK wrapped under another tenant key than the registered one (or none) takes no new writes.
+    const required = this.#tenantKeys?.requiredRef(tenant) ?? null;
+    if (
+      row !== undefined &&
+      row.encryptions_reserved < this.#rotateAfter &&
+      row.tenant_kek_ref === required
+    ) {
       const key = await this.keyById(row.id);
       if (key === undefined) return; // destroyed meanwhile; the caller loops
       // Resume at the persisted high-water mark: values up to it may have been used before a restart.
@@ -264,7 +346,9 @@ export class Keyring {
   async #createDek(tenant: string): Promise<void> {
     const bytes = randomBytes(32);
     try {
-      const wrapped = await this.#kek.wrap(bytes);
+      // I-K6: under the tenant's own key first (when it has one), then under the node's KEK.
+      const inner = await this.#tenantKeys?.wrap(tenant, bytes);
+      const wrapped = await this.#kek.wrap(inner?.wrapped ?? bytes);
       const now = this.#now();
       const id = atomically(this.#db, () => {
         this.#db
@@ -274,10 +358,10 @@ export class Keyring {
           .run(now, tenant);
         const inserted = this.#db
           .prepare(
-            `INSERT INTO keys_deks (tenant, state, kek_kind, kek_ref, wrapped, binding, created_at)
-             VALUES (?, 'active', ?, ?, ?, X'', ?)`,
+            `INSERT INTO keys_deks (tenant, state, kek_kind, kek_ref, wrapped, binding, created_at, tenant_kek_ref)
+             VALUES (?, 'active', ?, ?, ?, X'', ?, ?)`,
           )
-          .run(tenant, this.#kek.kind, kekRefOf(this.#kek) ?? null, wrapped, now);
+          .run(tenant, this.#kek.kind, kekRefOf(this.#kek) ?? null, wrapped, now, inner?.ref ?? null);
         const newId = Number(inserted.lastInsertRowid);
         if (newId > 0xffff_ffff) throw new DsvError('DSV_INTERNAL', 'Key ids exhausted (u32)');
         this.#db
@@ -287,6 +371,9 @@ export class Keyring {
       });
       const key = new DataKey(id, tenant, bytes);
       this.#keys.set(id, key);
+      if (inner !== undefined && this.#tenantKeys !== undefined) {
+        this.#expires.set(id, this.#now() + this.#tenantKeys.cacheMs);
+      }
       this.#active.set(tenant, { key, next: 0, reservedUpTo: 0 });
     } finally {
       bytes.fill(0);

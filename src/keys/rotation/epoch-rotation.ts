@@ -5,10 +5,13 @@ import { migrateSchema } from '../../platform/schema-migrations.ts';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { DsvError } from '../../errors/index.ts';
 import type { Keyring } from '../keyring/keyring.ts';
+import type { TenantKeyRef } from '../tenant/tenant-kek-layer.ts';
 
 /** What the keys context reads of the log-derived view. */
 export interface TenantKeyState {
   keyEpoch(tenant: string): number;
+  /** Tenant-held keys (I-K6): the key the tenant registered in its own KMS, if any. */
+  tenantKey?(tenant: string): TenantKeyRef | undefined;
   isShredded(tenant: string): boolean;
   /**
    * Optional: calls `listener` each time a tenant's key epoch is set, i.e. when a keys-rotate record is

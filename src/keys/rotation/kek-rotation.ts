@@ -127,7 +127,7 @@ async function stageAll(
     )
     .all() as unknown as RowPlan[];
   const read = db.prepare(
-    `SELECT tenant, wrapped, binding FROM keys_deks WHERE id = ? AND state != 'destroyed'`,
+    `SELECT tenant, wrapped, binding, tenant_kek_ref FROM keys_deks WHERE id = ? AND state != 'destroyed'`,
   );
   // Compare-and-set on the wrapped bytes: a row destroyed or changed meanwhile is not staged.
   const stage = db.prepare(
@@ -156,7 +156,7 @@ async function rewrapOne(
   from: KekProvider,
   to: KekProvider,
   id: number,
-  row: { tenant: string; wrapped: Uint8Array; binding: Uint8Array },
+  row: { tenant: string; wrapped: Uint8Array; binding: Uint8Array; tenant_kek_ref?: string | null },
 ): Promise<Uint8Array> {
   let dek: Uint8Array;
   try {
@@ -169,7 +169,10 @@ async function rewrapOne(
     );
   }
   try {
-    if (dek.length !== 32 || !bindingMatches(dek, id, row.tenant, row.binding)) {
+    // A tenant-layered row (I-K6): the node KEK's layer is rewrapped; the tenant's wrap inside is untouched
+    // and its binding is checked after the tenant's KMS unwraps it.
+    const layered = row.tenant_kek_ref !== undefined && row.tenant_kek_ref !== null;
+    if (!layered && (dek.length !== 32 || !bindingMatches(dek, id, row.tenant, row.binding))) {
       throw new DsvError('DSV_KEY_UNWRAP_FAILED', `Data key ${id} does not belong to its keyring row`);
     }
     const wrapped = await to.wrap(dek);

@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { DsvError } from '../../errors/index.ts';
 import { nodeConfigSchema } from '../node-config.ts';
+import { resolveTenantKekPaths } from '../tenant-keks-config.ts';
 
 const tls = nodeConfigSchema.shape.tls.unwrap();
 const log = nodeConfigSchema.shape.log.unwrap();
@@ -145,6 +146,9 @@ export function resolvePaths(config: ServerConfig, base: string): ServerConfig {
       ...(config.tls.publicKeyFile === undefined ? {} : { publicKeyFile: at(config.tls.publicKeyFile) }),
     },
     kek: resolveKekPaths(config.kek, at),
+    ...(config.tenantKeks === undefined
+      ? {}
+      : { tenantKeks: config.tenantKeks.map((entry) => resolveTenantKekPaths(entry, at)) }),
     log: resolveLogPaths(config.log, at),
   };
 }
