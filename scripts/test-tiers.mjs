@@ -55,6 +55,7 @@ export const tiers = {
       'src/trust/**/*.test.ts',
       'test/audit/audit-gateway.test.ts',
       'test/authz/authz-decision.test.ts',
+      'test/keys/tenant-kek-layer.test.ts',
       'test/testing/**/*.test.ts',
     ],
   },
