@@ -66,6 +66,7 @@ export const tiers = {
       'src/cluster/testing/**/*.test.ts',
       'test/adversary/client-side-attacks.test.ts',
       'test/adversary/share-refresh-attacks.test.ts',
+      'test/adversary/share-refresh-attacks-2.test.ts',
       'test/audit/audit-cluster.test.ts',
       'test/authz/authz-http.test.ts',
       'test/authz/authz-regressions.test.ts',
