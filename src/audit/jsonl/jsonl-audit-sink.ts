@@ -17,6 +17,7 @@ import { loadOrCreateAuditChainKey } from '../audit-secret.ts';
 import type { ChainState } from '../chain-check.ts';
 import { DirLock } from '../../platform/dir-lock.ts';
 import { syncDir } from '../../platform/sync-dir.ts';
+import { GroupCommit } from '../../platform/group-commit.ts';
 import { openNewestSegment, segmentName, type RecoveredTail } from './audit-segments.ts';
 
 export interface JsonlAuditSinkOptions {
@@ -30,11 +31,8 @@ export interface JsonlAuditSinkOptions {
   readonly chainKey?: Buffer;
 }
 
-interface PendingAppend {
-  readonly input: AuditRecordInput;
-  resolve(receipt: AuditReceipt): void;
-  reject(error: unknown): void;
-}
+/** At most this many records per write and sync. */
+const MAX_BATCH_RECORDS = 4096;
 
 export class JsonlAuditSink implements AuditSink {
   /** Group-commit batches synced by every audit sink of this process (the benchmark counts them). */
@@ -53,10 +51,11 @@ export class JsonlAuditSink implements AuditSink {
   #segment: number;
   #size: number;
   #state: ChainState;
-  #pending: PendingAppend[] = [];
-  #writing = false;
-  #drained: Promise<void> = Promise.resolve();
-  #failure: DsvError | undefined;
+  readonly #appends = new GroupCommit<AuditRecordInput, AuditReceipt>({
+    take: () => MAX_BATCH_RECORDS,
+    write: (batch) => this.#writeBatch(batch),
+    unexpected: (cause) => new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit writer failed', { cause }),
+  });
   #closed = false;
 
   private constructor(options: JsonlAuditSinkOptions, lock: DirLock, opened: OpenedState, chainKey: Buffer) {
@@ -90,7 +89,7 @@ export class JsonlAuditSink implements AuditSink {
 
   /** True once a write failed: the sink refuses every append until reopened (readiness, issue 11). */
   get failed(): boolean {
-    return this.#failure !== undefined;
+    return this.#appends.failure !== undefined;
   }
 
   /** The seq the next record will get and the hash it will chain to. */
@@ -101,42 +100,19 @@ export class JsonlAuditSink implements AuditSink {
   append(input: AuditRecordInput): Promise<AuditReceipt> {
     if (this.#closed)
       return Promise.reject(new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit trail is closed'));
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     try {
       checkAuditInput(input, this.node);
     } catch (error) {
       return Promise.reject(toDsvError(error));
     }
-    return new Promise<AuditReceipt>((resolve, reject) => {
-      this.#pending.push({ input: { ...input }, resolve, reject });
-      this.#kick();
-    });
-  }
-
-  #kick(): void {
-    if (this.#writing) return;
-    this.#writing = true;
-    // One turn of the event loop first, so appends issued together share one write and one sync.
-    this.#drained = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      while (this.#pending.length > 0) await this.#writeBatch(this.#pending.splice(0, 4096));
-    } catch (cause) {
-      this.#failure = new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit writer failed', { cause });
-      for (const a of this.#pending.splice(0)) a.reject(this.#failure);
-    } finally {
-      this.#writing = false;
-    }
+    return this.#appends.append({ ...input });
   }
 
   /** Seqs and hashes are given in queue order, one batch at a time: the chain is linear. */
-  async #writeBatch(batch: PendingAppend[]): Promise<void> {
-    if (this.#failure !== undefined) return batch.forEach((a) => a.reject(this.#failure));
+  async #writeBatch(batch: readonly AuditRecordInput[]): Promise<AuditReceipt[]> {
     const records: AuditRecord[] = [];
     let state = this.#state;
-    for (const { input } of batch) {
+    for (const input of batch) {
       const record = sealRecord(
         {
           v: AUDIT_FORMAT,
@@ -165,20 +141,17 @@ export class JsonlAuditSink implements AuditSink {
       await this.#file.datasync(); // durable before any append of the batch resolves (I-A1)
       JsonlAuditSink.#batchSyncs += 1;
     } catch (cause) {
-      // The file's state is unknown: refuse further appends (reopening re-checks the chain) and try to take
-      // back the bytes of records nobody was told about.
-      this.#failure = new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit trail could not be written', {
-        cause,
-      });
+      // The file's state is unknown: the queue refuses further appends (reopening re-checks the chain). Try to
+      // take back the bytes of records nobody was told about.
       await this.#file
         .truncate(this.#size)
         .then(() => this.#file.datasync())
         .catch(() => undefined);
-      return batch.forEach((a) => a.reject(this.#failure));
+      throw new DsvError('DSV_AUDIT_UNAVAILABLE', 'The audit trail could not be written', { cause });
     }
     this.#size += bytes.length;
     this.#state = state;
-    batch.forEach((a, i) => a.resolve({ seq: records[i]?.seq ?? -1, hash: records[i]?.hash ?? '' }));
+    return records.map((record) => ({ seq: record.seq, hash: record.hash }));
   }
 
   /** Starts the next segment; the chain continues across files (prevHash of its first record). */
@@ -195,7 +168,7 @@ export class JsonlAuditSink implements AuditSink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#writing) await this.#drained;
+    await this.#appends.idle();
     await this.#file.close().catch(() => undefined);
     await this.#lock.release();
   }

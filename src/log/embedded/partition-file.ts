@@ -9,6 +9,7 @@ import type { OffsetIndex } from './offset-index.ts';
 import { scanPartitionFile } from './partition-scan.ts';
 import { checkFrame, decodeFrame, encodeFrames, frameBytes } from './record-codec.ts';
 import { TailCache } from './tail-cache.ts';
+import { GroupCommit } from '../../platform/group-commit.ts';
 
 /** A group-commit batch stops growing here (one write + one fdatasync per batch). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -16,12 +17,22 @@ const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_READ_BYTES = 4 * 1024 * 1024;
 const TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 
+/** How many queued appends the next batch takes: up to MAX_BATCH_BYTES of frames, and always one. */
+function takeBatch(queued: Iterable<{ keyBytes: Buffer; value: Uint8Array }>): number {
+  let bytes = 0;
+  let count = 0;
+  for (const a of queued) {
+    bytes += frameBytes(a.keyBytes.length, a.value.length);
+    if (count > 0 && bytes > MAX_BATCH_BYTES) break;
+    count++;
+  }
+  return count;
+}
+
 interface PendingAppend {
   readonly key: string;
   readonly keyBytes: Buffer;
   readonly value: Uint8Array;
-  resolve(offset: number): void;
-  reject(error: unknown): void;
 }
 
 export class PartitionFile {
@@ -42,10 +53,11 @@ export class PartitionFile {
   #size: number;
   /** Timestamp given to the last batch: the clock may step back, a partition's timestamps never do. */
   #lastTimestamp: number;
-  #pending: PendingAppend[] = [];
-  #writing = false;
-  #drained: Promise<void> = Promise.resolve();
-  #failure: DsvError | undefined;
+  readonly #appends = new GroupCommit<PendingAppend, number>({
+    take: takeBatch,
+    write: (batch) => this.#writeBatch(batch),
+    unexpected: (cause) => new DsvError('DSV_INTERNAL', 'Commit log writer failed', { cause }),
+  });
   readonly #reads = new Set<Promise<unknown>>();
 
   private constructor(
@@ -96,50 +108,12 @@ export class PartitionFile {
 
   /** Queues a record for the next group-commit batch; resolves with its offset once it is on disk (I-L2). */
   append(key: string, keyBytes: Buffer, value: Uint8Array): Promise<number> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return new Promise<number>((resolve, reject) => {
-      // Copied now: a caller reusing its buffer must not change the record (I-L3).
-      this.#pending.push({ key, keyBytes, value: new Uint8Array(value), resolve, reject });
-      this.#kick();
-    });
+    // Copied now: a caller reusing its buffer must not change the record (I-L3).
+    return this.#appends.append({ key, keyBytes, value: new Uint8Array(value) });
   }
 
-  #kick(): void {
-    if (this.#writing) return;
-    this.#writing = true;
-    // One turn of the event loop first, so appends issued together share the first batch as well.
-    this.#drained = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
-  }
-
-  /** Group commit: while a batch is being written and synced, new appends queue up for the next batch. */
-  async #drain(): Promise<void> {
-    try {
-      while (this.#pending.length > 0) await this.#writeBatch(this.#takeBatch());
-    } catch (cause) {
-      // #writeBatch handles I/O errors itself; anything else is a bug, but must not leave appends hanging.
-      this.#failure = new DsvError('DSV_INTERNAL', 'Commit log writer failed', { cause });
-      for (const a of this.#pending.splice(0)) a.reject(this.#failure);
-    } finally {
-      this.#writing = false;
-    }
-  }
-
-  #takeBatch(): PendingAppend[] {
-    let bytes = 0;
-    let count = 0;
-    for (const a of this.#pending) {
-      bytes += frameBytes(a.keyBytes.length, a.value.length);
-      if (count > 0 && bytes > MAX_BATCH_BYTES) break;
-      count++;
-    }
-    return this.#pending.splice(0, count);
-  }
-
-  async #writeBatch(batch: PendingAppend[]): Promise<void> {
-    if (this.#failure !== undefined) {
-      for (const a of batch) a.reject(this.#failure);
-      return;
-    }
+  /** One batch: written and synced before any of its appends resolves (I-L2); the offsets it got. */
+  async #writeBatch(batch: readonly PendingAppend[]): Promise<number[]> {
     const start = this.#size;
     // The log's own clock at append (I-X4), clamped so a partition's timestamps never go backwards.
     const timestamp = Math.max(Date.now(), this.#lastTimestamp);
@@ -149,31 +123,30 @@ export class PartitionFile {
       await this.#file.datasync(); // I-L2: on disk before any append of the batch resolves
       PartitionFile.#batchSyncs += 1;
     } catch (cause) {
-      // After a failed write or sync the file's state is unknown: refuse further appends until reopened
-      // (recovery re-validates the file), and try to take back the bytes no consumer may see.
-      this.#failure = new DsvError(
-        'DSV_LOG_UNAVAILABLE',
-        `Commit log partition ${this.partition} could not be written; reopen the log`,
-        { cause },
-      );
+      // After a failed write or sync the file's state is unknown: the queue refuses further appends until the
+      // log is reopened (recovery re-validates the file). Try to take back the bytes no consumer may see.
       await this.#file
         .truncate(start)
         .then(() => this.#file.datasync())
         .catch(() => undefined);
-      for (const a of batch) a.reject(this.#failure);
-      return;
+      throw new DsvError(
+        'DSV_LOG_UNAVAILABLE',
+        `Commit log partition ${this.partition} could not be written; reopen the log`,
+        { cause },
+      );
     }
     this.#lastTimestamp = timestamp;
     let pos = start;
-    for (const a of batch) {
+    const offsets = batch.map((a) => {
       const offset = this.#index.length;
       this.#index.push(pos);
       this.#cache.add({ key: a.key, value: a.value, timestamp });
       pos += frameBytes(a.keyBytes.length, a.value.length);
       this.#size = pos;
-      a.resolve(offset);
-    }
-    this.appended.notify();
+      return offset;
+    });
+    this.appended.notify(); // synced already: a long-poll may hand the batch out before its appends resolve
+    return offsets;
   }
 
   /** Records from `from` on that are acknowledged now, at most `max`; `[]` when there are none yet. */
@@ -225,7 +198,7 @@ export class PartitionFile {
 
   /** Finishes queued appends and in-flight reads, wakes long-polls, then closes the file. */
   async close(): Promise<void> {
-    while (this.#writing) await this.#drained;
+    await this.#appends.idle();
     await Promise.allSettled([...this.#reads]);
     this.appended.notify();
     await this.#file.close();
