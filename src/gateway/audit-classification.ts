@@ -26,6 +26,11 @@ function classifyRoute(method: string, route: string): RouteClass {
   if (route === '/v2/sys/holds/:holdId') {
     return { operation: method === 'DELETE' ? 'hold.release' : 'hold.read', carriesSecret: false };
   }
+  // Tenant-held keys (I-K6): set, read and revoked; handlers add the tenant target.
+  if (route === '/v2/sys/tenant-key') {
+    const operation = { PUT: 'tenant-key.set', DELETE: 'tenant-key.revoke' }[method];
+    return { operation: operation ?? 'tenant-key.read', carriesSecret: false };
+  }
   if (route.startsWith('/v2/sys/')) return { operation: 'sys', carriesSecret: false };
   // Namespace names only, never a value; the handler notes the same once the caller is authenticated.
   if (route === '/v2/namespaces') return { operation: 'namespace.list', carriesSecret: false };

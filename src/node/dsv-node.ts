@@ -35,7 +35,7 @@ import { controlPartitionOf, holdersFor, scheduleRecovery } from '../cluster/ind
 import type { SecretKey } from '../secrets/index.ts';
 import type { VersionInfo } from '../view/index.ts';
 import { SqliteShardStore } from '../shards/index.ts';
-import type { OpenedSealer, SealerFactory } from './sealers.ts';
+import { tenantKeyAccess, type OpenedSealer, type SealerFactory } from './sealers.ts';
 import { ViewStore } from '../view/index.ts';
 import { openNodeDatabase } from '../platform/node-database.ts';
 import { checkDatabaseFormat, stampDatabaseFormat } from '../platform/schema-migrations.ts';
@@ -306,6 +306,7 @@ export class DsvNode {
         codec,
         trust: deps.trust,
         refresh: shareRefresh.refresh,
+        ...tenantKeyAccess(sealer),
       };
       onMissingShard = (key, info) => {
         if (diskWatch.state === 'critical') return; // a repair writes a shard: not on a full disk (I-C5)

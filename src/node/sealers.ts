@@ -17,6 +17,7 @@ import {
   TenantKekLayer,
   type TenantKeyState,
 } from '../keys/index.ts';
+import type { TenantKeyAccess } from '../cluster/index.ts';
 import type { ShardSealer } from '../shards/index.ts';
 import type { NodeConfig } from './node-config.ts';
 import { tenantKekOpener } from './tenant-kek-opener.ts';
@@ -125,4 +126,17 @@ export function ensureDevKeyFile(path: string): string {
     writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
   }
   return path;
+}
+
+/** Tenant-held keys (I-K6, I-K7): what the coordinator may do with tenants' own KMS keys on this node. */
+export function tenantKeyAccess(sealer: OpenedSealer): { tenantKeys?: TenantKeyAccess } {
+  const { keyring, tenantKeys } = sealer;
+  if (keyring === undefined || tenantKeys === undefined) return {};
+  return {
+    tenantKeys: {
+      check: (tenant) => keyring.checkTenantKey(tenant),
+      probe: (tenant, provider, keyRef) => tenantKeys.probe(tenant, provider, keyRef),
+      layers: (tenant) => keyring.layers(tenant),
+    },
+  };
 }

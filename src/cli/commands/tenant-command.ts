@@ -10,6 +10,7 @@ import {
 } from '../client/connection.ts';
 import { limitOrNone } from '../client/option-parsers.ts';
 import { action, printJson, printTable } from '../client/output.ts';
+import { registerTenantKeyCommand } from './tenant-key-command.ts';
 
 interface Quota {
   maxSecrets: number | null;
@@ -21,6 +22,7 @@ type QuotaOptions = ConnectionOptions & { tenant?: string } & { [K in keyof Quot
 
 export function registerTenantCommand(program: Command): void {
   const tenant = program.command('tenant').description('tenant administration');
+  registerTenantKeyCommand(tenant);
 
   withConnection(tenant.command('create <tenant>').description('create a tenant (root only)')).action(
     action(async (name: string, options: ConnectionOptions) => {

@@ -13,6 +13,7 @@ import type { Membership } from '../membership.ts';
 import { holdersFor, partitionForTenant } from '../placement.ts';
 import type { RefreshContext } from '../refresh-types.ts';
 import type { ShardHolder } from '../shard-holder.ts';
+import type { TenantKeyAccess } from './tenant-keys.ts';
 
 /** DESIGN §4: n shards, threshold k, write quorum W (k ≤ W ≤ n), repair buffer r. */
 export interface ClusterParams {
@@ -52,6 +53,8 @@ export interface CoordinatorContext {
   readonly trust: TrustMaterial;
   /** Proactive share refresh (I-R1): the participants and the settings; absent where no node wires it. */
   readonly refresh?: RefreshContext;
+  /** Tenant-held keys (I-K6, I-K7): this node's access to tenants' own KMS keys; absent without a keyring. */
+  readonly tenantKeys?: TenantKeyAccess;
 }
 
 export const newWriteId = (): string => randomUUID();

@@ -41,6 +41,15 @@ import {
 } from './retention-holds.ts';
 import type { HoldRecord } from '../../view/index.ts';
 import {
+  checkTenantKey,
+  revokeTenantKey,
+  setTenantKey,
+  tenantKeyStatus,
+  type TenantKeyOutcome,
+  type TenantKeyRequest,
+  type TenantKeyStatus,
+} from './tenant-keys.ts';
+import {
   catchUp,
   readAllVersions,
   readHistory,
@@ -93,6 +102,8 @@ export class Coordinator {
 
   async batch(tenant: string, ops: readonly BatchOp[], options: BatchOptions): Promise<BatchOpResult[]> {
     if (ops.some((op) => op.op === 'create' || op.op === 'update')) await this.admitWrite();
+    // I-K7: writes and reads need the tenant's own KMS key; deletes do not (they destroy, never decrypt).
+    if (ops.some((op) => op.op !== 'delete')) await checkTenantKey(this.context, tenant);
     return executeBatch(this.context, tenant, ops, options);
   }
 
@@ -163,6 +174,20 @@ export class Coordinator {
 
   listHolds(tenant: string, includeReleased: boolean): Promise<HoldRecord[]> {
     return listHolds(this.context, tenant, includeReleased);
+  }
+
+  /** Tenant-held keys (I-K6): register or change the tenant's own KMS key (an endorsed record). */
+  setTenantKey(request: TenantKeyRequest, caller: Caller): Promise<TenantKeyOutcome> {
+    return setTenantKey(this.context, request, caller);
+  }
+
+  /** Revokes the tenant's key through DSV: its data is destroyed on every node, unless a hold is on. */
+  revokeTenantKey(tenant: string, caller: Caller): Promise<TenantKeyOutcome> {
+    return revokeTenantKey(this.context, tenant, caller);
+  }
+
+  tenantKeyStatus(tenant: string): Promise<TenantKeyStatus> {
+    return tenantKeyStatus(this.context, tenant);
   }
 
   /** Whether this caller's idempotency key for these targets already ordered a write (as the log scoped it). */

@@ -6,6 +6,7 @@ export type { SecretVersionValue, VersionSelector } from './reader.ts';
 export { runAntiEntropy, type AntiEntropyReport } from './anti-entropy.ts';
 export { startPendingSweeper } from './pending-sweeper.ts';
 export type { AdminOutcome } from './tenant-admin.ts';
+export type { TenantKeyAccess, TenantKeyOutcome, TenantKeyRequest, TenantKeyStatus } from './tenant-keys.ts';
 export { controlPartition, type CreatedToken } from './control-admin.ts';
 export { lacksShard, recoverShard, scheduleRecovery } from './share-recovery.ts';
 export type { TokenRequest } from './control-admin.ts';

@@ -7,6 +7,7 @@ import type { VersionInfo } from '../../view/index.ts';
 import type { BatchOp, BatchOpResult } from './batch-types.ts';
 import { partitionOf, type CoordinatorContext } from './coordinator-context.ts';
 import { fetchVersionValue } from './shard-fetch.ts';
+import { checkTenantKey } from './tenant-keys.ts';
 
 export type VersionSelector =
   { readonly version: number } | { readonly asOf: number } | { readonly latest: true };
@@ -41,6 +42,7 @@ export async function readSecret(
   caller: Caller,
 ): Promise<SecretVersionValue> {
   await catchUp(context, key.tenant);
+  await checkTenantKey(context, key.tenant); // I-K7: the tenant's own KMS, per request
   const info = resolveVersion(context, key, selector);
   if (!info) throw new DsvError('DSV_SECRET_NOT_FOUND');
   return { ...info, value: await readVersionValue(context, key, info, caller) };
@@ -66,6 +68,7 @@ export async function readAllVersions(
   caller: Caller,
 ): Promise<SecretVersionValue[]> {
   await catchUp(context, key.tenant);
+  await checkTenantKey(context, key.tenant); // I-K7
   const versions = context.view.key(key)?.live ? context.view.versions(key) : [];
   if (versions.length === 0) throw new DsvError('DSV_SECRET_NOT_FOUND');
   return Promise.all(

@@ -28,6 +28,10 @@ export async function registerOpenApi(v2: FastifyInstance): Promise<void> {
         { name: 'secrets', description: 'Secrets, versions and validity intervals' },
         { name: 'env', description: 'The .env transform' },
         { name: 'holds', description: 'Retention holds: deletes and crypto-shred of what they cover refuse' },
+        {
+          name: 'tenant-keys',
+          description: "Tenant-held keys: the tenant's data keys wrapped under a key in its own KMS",
+        },
       ],
     },
     // Shared schemas keep their $id as their component name (`Problem`), not `def-0`.

@@ -12,6 +12,7 @@ import { problemJsonHandler } from './problem-json.ts';
 import { registerRedundancyRoutes } from './redundancy-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
 import { registerSysRoutes } from './sys-routes.ts';
+import { registerTenantKeyRoutes } from './tenant-key-routes.ts';
 import type { V2Context } from './v2-context.ts';
 
 export async function registerV2(app: FastifyInstance, context: V2Context, logger: Logger): Promise<void> {
@@ -28,6 +29,7 @@ export async function registerV2(app: FastifyInstance, context: V2Context, logge
       registerEnvRoutes(v2, context);
       registerSysRoutes(v2, context);
       registerHoldRoutes(v2, context);
+      registerTenantKeyRoutes(v2, context);
       registerRedundancyRoutes(v2, context);
       registerClientSideRoutes(v2, context);
       registerOpenApiRoute(v2);

@@ -270,6 +270,23 @@ export class Keyring {
     return row?.id;
   }
 
+  /** Live DEKs of a tenant per layer (I-K6): under each tenant key, and under the node KEK alone. */
+  layers(tenant: string): { tenantKey: Record<string, number>; nodeKekOnly: number } {
+    const rows = this.#db
+      .prepare(
+        `SELECT tenant_kek_ref AS ref, count(*) AS n FROM keys_deks
+         WHERE tenant = ? AND state != 'destroyed' GROUP BY tenant_kek_ref`,
+      )
+      .all(tenant) as Array<{ ref: string | null; n: number }>;
+    const tenantKey: Record<string, number> = {};
+    let nodeKekOnly = 0;
+    for (const row of rows) {
+      if (row.ref === null) nodeKekOnly = row.n;
+      else tenantKey[row.ref] = row.n;
+    }
+    return { tenantKey, nodeKekOnly };
+  }
+
   /** DEK metadata of a tenant, oldest first; no key bytes of any kind. */
   list(tenant: string): DekInfo[] {
     const rows = this.#db
