@@ -64,6 +64,8 @@ interface Session {
   own?: Uint8Array | undefined;
   dealt?: RefreshDealing[];
   applied?: { readonly answer: RefreshApplied; readonly values: Map<string, Uint8Array> };
+  /** The receipt, once signed: a repeated confirm answers it again. */
+  receipt?: RefreshReceipt;
 }
 
 /** Sessions older than this are forgotten (the log's refresh timeout is shorter). */
@@ -186,8 +188,13 @@ export class RefreshHolder implements RefreshPeer {
     for (const buffer of [...parts, share, fresh, stored]) buffer.fill(0);
     // No await from the check to the put: an abort applied concurrently came either first (refused here) or
     // after (it discards this row), as for the stage of a write (I-S3).
-    if (this.deps.view.refreshes.get(request.session)?.state !== 'pending')
+    if (this.deps.view.refreshes.get(request.partition, request.session)?.state !== 'pending')
       throw new DsvError('DSV_WRITE_CONFLICT', 'The refresh is no longer pending');
+    // I-R1: a participant stages one share per generation, once. A second apply in the same session (this
+    // holder restarted, or forgot the session after confirming) would replace the share its receipt vouches
+    // for, and the commit of the first receipts would then switch to a share nobody holds.
+    if (this.deps.shards.holds({ key, version, writeId, generation }))
+      throw new DsvError('DSV_WRITE_CONFLICT', 'This holder already staged its share of this refresh');
     this.deps.shards.put(sealed, 'staged');
     // Durable before anything is signed (as I-S7): a receipt must never vouch for a share a crash could lose.
     await this.deps.shards.flush();
@@ -226,6 +233,8 @@ export class RefreshHolder implements RefreshPeer {
 
   private async confirm(request: RefreshConfirmRequest, from: string): Promise<RefreshReceipt> {
     const { mine, placement } = await this.admit(request, from);
+    const confirmed = this.sessions.get(sessionKey(request))?.receipt;
+    if (confirmed) return confirmed;
     const applied = this.sessions.get(sessionKey(request))?.applied;
     if (!applied) throw new DsvError('DSV_WRITE_CONFLICT', 'This holder has not staged for this refresh');
     const base = this.context(request);
@@ -250,7 +259,7 @@ export class RefreshHolder implements RefreshPeer {
       await this.note(request, from, 'peer.refresh-zero-check-failed', 'denied');
       throw new DsvError('DSV_INTEGRITY_FAILED', 'A zero check of this refresh did not hold');
     }
-    if (this.deps.view.refreshes.get(request.session)?.state !== 'pending')
+    if (this.deps.view.refreshes.get(request.partition, request.session)?.state !== 'pending')
       throw new DsvError('DSV_WRITE_CONFLICT', 'The refresh is no longer pending');
     const { trust } = this.deps;
     const { commitment } = applied.answer;
@@ -270,8 +279,14 @@ export class RefreshHolder implements RefreshPeer {
       }),
     );
     await this.note(request, from, 'peer.refresh-confirm', 'ok');
-    this.forget(sessionKey(request));
-    return { index: mine, node: this.nodeId, commitment, receipt };
+    // Remembered (not forgotten) until the session ages out: a repeated confirm answers the same receipt, and
+    // the zero-check values are no longer needed.
+    const session = this.sessions.get(sessionKey(request));
+    for (const value of applied.values.values()) value.fill(0);
+    applied.values.clear();
+    const answer = { index: mine, node: this.nodeId, commitment, receipt };
+    if (session) session.receipt = answer;
+    return answer;
   }
 
   /**
@@ -286,7 +301,7 @@ export class RefreshHolder implements RefreshPeer {
     await applier.waitApplied(request.partition, request.minOffset - 1, this.deps.applyTimeoutMs);
     this.prune();
     const { key } = request;
-    const refresh = view.refreshes.get(request.session);
+    const refresh = view.refreshes.get(request.partition, request.session);
     if (refresh?.state !== 'pending') throw new DsvError('DSV_WRITE_CONFLICT', 'The refresh is not pending');
     const placement = this.deps.placement(key);
     const mine = placement.indexOf(this.nodeId);

@@ -111,13 +111,13 @@ describe('refresh in the state machine', () => {
     m.apply('node-0', 1_000, intent, unsignedCommit);
     m.shards.put(await m.shards.seal(at(0), 0, new Uint8Array([1])), 'committed');
     m.apply('node-1', 2_000, start('s1'));
-    assert.equal(m.view.refreshes.get('s1')?.state, 'pending');
+    assert.equal(m.view.refreshes.get(0, 's1')?.state, 'pending');
     m.shards.put(await m.shards.seal(at(1), 0, new Uint8Array([2])), 'staged');
     m.apply('node-1', 2_500, commit('s1', plainReceipts('n')));
     const info = m.view.version(key, 1);
     assert.equal(info?.generation, 1);
     assert.deepEqual(info?.commitments, { '0': 'n0', '1': 'n1', '2': 'n2' });
-    assert.equal(m.view.refreshes.get('s1')?.state, 'committed');
+    assert.equal(m.view.refreshes.get(0, 's1')?.state, 'committed');
     assert.equal(m.view.refreshes.refreshedAt(key, 1), 2_500);
     assert.deepEqual((await m.shards.read(at(1)))?.share, new Uint8Array([2]));
     assert.deepEqual((await m.shards.read(at(0)))?.share, new Uint8Array([1]), 'kept for the grace period');
@@ -136,7 +136,7 @@ describe('refresh in the state machine', () => {
     // A commit or an abort from anyone but the refresher counts for nothing.
     m.apply('node-2', 2_300, commit('s1', plainReceipts('x')), abort('s1'));
     assert.deepEqual(m.refused.slice(-2), ['not-the-refresher', 'not-the-refresher']);
-    assert.equal(m.view.refreshes.get('s1')?.state, 'pending');
+    assert.equal(m.view.refreshes.get(0, 's1')?.state, 'pending');
   });
 
   it('I-R1: an abort or a timeout in log time keeps the generation and discards the staged shares', async () => {
@@ -145,13 +145,13 @@ describe('refresh in the state machine', () => {
     m.apply('node-1', 2_000, start('s1'));
     m.shards.put(await m.shards.seal(at(1), 0, new Uint8Array([2])), 'staged');
     m.apply('node-1', 2_100, abort('s1'));
-    assert.equal(m.view.refreshes.get('s1')?.reason, 'unavailable');
+    assert.equal(m.view.refreshes.get(0, 's1')?.reason, 'unavailable');
     assert.deepEqual(m.shards.counts().staged, 0);
     m.apply('node-2', 2_200, start('s2'));
     m.shards.put(await m.shards.seal(at(1), 0, new Uint8Array([3])), 'staged');
     m.apply('node-0', 3_300, { type: 'tick', time: 0 }); // log time past the 1 s timeout
-    assert.equal(m.view.refreshes.get('s2')?.state, 'aborted');
-    assert.equal(m.view.refreshes.get('s2')?.reason, 'timeout');
+    assert.equal(m.view.refreshes.get(0, 's2')?.state, 'aborted');
+    assert.equal(m.view.refreshes.get(0, 's2')?.reason, 'timeout');
     m.apply('node-2', 3_200, commit('s2', plainReceipts('late')));
     assert.equal(m.view.version(key, 1)?.generation, 0, 'a commit after the timeout changes nothing');
     assert.deepEqual(m.shards.counts().staged, 0);
@@ -164,7 +164,7 @@ describe('refresh in the state machine', () => {
     m.apply('node-1', 6_000, start('s2', 2)); // 4 s after the last refresh: min interval is 5 s
     assert.deepEqual(m.refused, ['refresh-too-soon']);
     m.apply('node-1', 7_000, start('s3', 2));
-    assert.equal(m.view.refreshes.get('s3')?.state, 'pending');
+    assert.equal(m.view.refreshes.get(0, 's3')?.state, 'pending');
     // Two starts per log-second per tenant: other versions of the same tenant are refused within it.
     const other = (name: string): LogEntry[] => [
       { ...intent, writeId: `w-${name}`, ops: [{ op: 'create', namespace: 'ns', name }] },
@@ -177,11 +177,11 @@ describe('refresh in the state machine', () => {
       writeId: `w-${name}`,
     });
     m.apply('node-1', 7_200, startOf('b', 's4'), startOf('c', 's5'));
-    assert.equal(m.view.refreshes.get('s4')?.state, 'pending');
-    assert.equal(m.view.refreshes.get('s5'), undefined);
+    assert.equal(m.view.refreshes.get(0, 's4')?.state, 'pending');
+    assert.equal(m.view.refreshes.get(0, 's5'), undefined);
     assert.equal(m.refused.at(-1), 'refresh-rate-limited');
     m.apply('node-1', 8_300, startOf('c', 's6'));
-    assert.equal(m.view.refreshes.get('s6')?.state, 'pending', 'a log-second later it is allowed');
+    assert.equal(m.view.refreshes.get(0, 's6')?.state, 'pending', 'a log-second later it is allowed');
   });
 
   it('I-R1: a share restored at a superseded generation changes nothing', () => {
@@ -366,7 +366,7 @@ describe('refresh record authority', () => {
     assert.deepEqual(n.refused, []);
     assert.equal(n.view.version(key, 1)?.generation, 0);
     n.apply(1, start('s1'));
-    assert.equal(n.view.refreshes.get('s1')?.refresher, 'node-1');
+    assert.equal(n.view.refreshes.get(0, 's1')?.refresher, 'node-1');
     const all = [0, 1, 2].map((i) => signedReceipt(i, 's1'));
     n.apply(0, commit('s1', all)); // signed by another member than the starter
     n.apply(1, commit('s1', all.slice(0, 2))); // a participant's receipt is missing
@@ -395,7 +395,7 @@ describe('refresh record authority', () => {
     assert.equal(n.view.version(key, 1)?.generation, 0);
     n.apply('operator', start('s2'));
     assert.equal(n.refused.at(-1), 'operator-only');
-    assert.equal(n.view.refreshes.get('s2'), undefined);
+    assert.equal(n.view.refreshes.get(0, 's2'), undefined);
   });
   it('I-R4: receipts are bound to their start record: a session id started again after it was forgotten cannot commit them', () => {
     const n = signedNode();
@@ -407,8 +407,8 @@ describe('refresh record authority', () => {
     n.apply(1, start('s2'), day); // offset 4: accepted, it forgets s1
     n.apply(1, abort('s2'), day);
     n.apply(1, start('s1'), day + 1); // offset 6
-    assert.equal(n.view.refreshes.get('s1')?.state, 'pending');
-    assert.equal(n.view.refreshes.get('s1')?.startOffset, 6);
+    assert.equal(n.view.refreshes.get(0, 's1')?.state, 'pending');
+    assert.equal(n.view.refreshes.get(0, 's1')?.startOffset, 6);
     // …but the receipts signed for the first start count for nothing.
     n.apply(1, commit('s1', old), day + 2);
     assert.equal(n.refused.at(-1), 'missing-refresh-receipt');

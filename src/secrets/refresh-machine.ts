@@ -29,7 +29,8 @@ export interface RefreshLimits {
   readonly maxStartsPerSecond: number;
   /**
    * The tenant's partition. A refresh record anywhere else is refused: it would read and change the
-   * tenant's versions out of order with the tenant's own records, and nodes could disagree (I-X1).
+   * tenant's versions out of order with the tenant's own records, and nodes could disagree (I-X1). The state
+   * machine holds the tenant's other writes and versions records to it too (HOME_PARTITION_RECORDS).
    */
   readonly partitionOf?: (tenant: string) => number;
 }
@@ -99,14 +100,14 @@ export class RefreshMachine {
       case 'refresh-commit':
         return this.commit(partition, entry, signer, logTime, refuse);
       case 'refresh-abort':
-        return this.applyAbort(entry, signer, logTime, refuse);
+        return this.applyAbort(partition, entry, signer, logTime, refuse);
     }
   }
 
   /** Why this start may not begin, or undefined. */
-  private startRefusal(entry: RefreshStartEntry, logTime: number): string | undefined {
+  private startRefusal(partition: number, entry: RefreshStartEntry, logTime: number): string | undefined {
     const refreshes = this.view.refreshes;
-    if (refreshes.get(entry.session)) return 'replayed';
+    if (refreshes.get(partition, entry.session)) return 'replayed';
     if (this.view.isShredded(entry.tenant)) return 'refresh-shredded';
     const key = { tenant: entry.tenant, namespace: entry.namespace, name: entry.name };
     const info = this.view.version(key, entry.version);
@@ -134,9 +135,9 @@ export class RefreshMachine {
     logTime: number,
     refuse: Refuse,
   ): void {
-    const refusal = this.startRefusal(entry, logTime);
+    const refusal = this.startRefusal(partition, entry, logTime);
     if (refusal !== undefined) return refuse(refusal);
-    this.view.refreshes.prune(logTime - FORGET_AFTER_MS);
+    this.view.refreshes.prune(partition, logTime - FORGET_AFTER_MS);
     this.view.refreshes.start({
       session: entry.session,
       partition,
@@ -161,7 +162,7 @@ export class RefreshMachine {
     logTime: number,
     refuse: Refuse,
   ): void {
-    const refresh = this.view.refreshes.get(entry.session);
+    const refresh = this.view.refreshes.get(partition, entry.session);
     if (refresh?.state !== 'pending' || refresh.tenant !== entry.tenant) return; // first of commit/abort wins
     if (refresh.refresher !== signer) return refuse('not-the-refresher');
     const verified = this.authority?.refreshReceipts(partition, entry, refresh) ?? {
@@ -182,11 +183,17 @@ export class RefreshMachine {
       at: logTime,
     });
     this.shards.promoteGeneration(addressOf(refresh));
-    this.view.refreshes.finish(refresh.session, 'committed', logTime, null);
+    this.view.refreshes.finish(refresh, 'committed', logTime, null);
   }
 
-  private applyAbort(entry: RefreshAbortEntry, signer: string, logTime: number, refuse: Refuse): void {
-    const refresh = this.view.refreshes.get(entry.session);
+  private applyAbort(
+    partition: number,
+    entry: RefreshAbortEntry,
+    signer: string,
+    logTime: number,
+    refuse: Refuse,
+  ): void {
+    const refresh = this.view.refreshes.get(partition, entry.session);
     if (refresh?.state !== 'pending' || refresh.tenant !== entry.tenant) return;
     if (refresh.refresher !== signer) return refuse('not-the-refresher');
     this.abort(refresh, entry.reason, logTime);
@@ -195,6 +202,6 @@ export class RefreshMachine {
   /** The current generation stays; every node discards its staged share of the new one. */
   private abort(refresh: RefreshRecord, reason: string, logTime: number): void {
     this.shards.discardGeneration(addressOf(refresh));
-    this.view.refreshes.finish(refresh.session, 'aborted', logTime, reason);
+    this.view.refreshes.finish(refresh, 'aborted', logTime, reason);
   }
 }

@@ -57,6 +57,21 @@ export interface StateMachineOptions {
   readonly onRefused?: (partition: number, offset: number, reason: string, signer?: string) => void;
 }
 
+/**
+ * Records appended only to their tenant's partition (`partitionOf` in the coordinator). Not keys-rotate or
+ * quota-set (appended to every partition) nor control records; refresh records check their own (I-R1).
+ */
+const HOME_PARTITION_RECORDS: ReadonlySet<LogEntry['type']> = new Set([
+  'intent',
+  'commit',
+  'abort',
+  'share-restored',
+  'hold-place',
+  'hold-release',
+  'tenant-key-set',
+  'tenant-key-revoke',
+]);
+
 const keyOf = (tenant: string, op: { namespace: string; name: string }): SecretKey => ({
   tenant,
   namespace: op.namespace,
@@ -101,6 +116,15 @@ export class SecretStateMachine {
   }
 
   private applySigned(partition: number, offset: number, record: SignedEntry, logTime: number): void {
+    // I-X1: a record that reads or changes one tenant's writes and versions counts only on that tenant's own
+    // partition, and is refused before anything (a replay id included) is used up. Nodes apply partitions in
+    // their own orders, so the same record on another partition could take effect before or after the
+    // tenant's own records depending on the node (the red team's VULN-R4, a share-restored).
+    const home = HOME_PARTITION_RECORDS.has(record.entry.type)
+      ? this.options.refresh?.partitionOf?.((record.entry as { tenant: string }).tenant)
+      : undefined;
+    if (home !== undefined && home !== partition)
+      return this.refuse(partition, offset, 'wrong-partition', record.signer);
     const refusal = this.options.authority?.refusal(partition, record.signer, record.entry);
     if (refusal !== undefined) return this.refuse(partition, offset, refusal, record.signer);
     const entry = record.entry;

@@ -46,6 +46,8 @@ export interface ShardStore {
   /** The committed shard at `address`, opened; undefined when absent or when it does not open (I-S2). */
   read(address: ShardAddress): Promise<{ index: number; share: Uint8Array } | undefined>;
   hasCommitted(address: ShardAddress): boolean;
+  /** Whether any row, staged or committed, is stored at `address` (a refresh stages each generation once). */
+  holds(address: ShardAddress): boolean;
   // The state-machine effects below are synchronous so that the applier runs them inside the one
   // transaction that also advances the applied offset (I-V2).
   promote(writeId: string): void;

@@ -96,8 +96,15 @@ export class RefreshView {
     );
   }
 
-  get(session: string): RefreshRecord | undefined {
-    const row = this.sql('SELECT * FROM view_refreshes WHERE session = ?').get(session);
+  /**
+   * The session of this id on this partition. Sessions are per partition (I-X1): a node applies partitions in
+   * its own order, so nothing one partition's records decide may depend on another's.
+   */
+  get(partition: number, session: string): RefreshRecord | undefined {
+    const row = this.sql('SELECT * FROM view_refreshes WHERE partition = ? AND session = ?').get(
+      partition,
+      session,
+    );
     return row ? toRefresh(row) : undefined;
   }
 
@@ -112,13 +119,15 @@ export class RefreshView {
     return row ? toRefresh(row) : undefined;
   }
 
-  finish(session: string, state: 'committed' | 'aborted', at: number, reason: string | null): void {
-    this.sql('UPDATE view_refreshes SET state = ?, finished_at = ?, reason = ? WHERE session = ?').run(
-      state,
-      at,
-      reason,
-      session,
-    );
+  finish(
+    refresh: Pick<RefreshRecord, 'partition' | 'session'>,
+    state: 'committed' | 'aborted',
+    at: number,
+    reason: string | null,
+  ): void {
+    this.sql(
+      'UPDATE view_refreshes SET state = ?, finished_at = ?, reason = ? WHERE partition = ? AND session = ?',
+    ).run(state, at, reason, refresh.partition, refresh.session);
   }
 
   /** Refreshes of a partition still pending that started before `before` (log time), oldest first. */
@@ -147,9 +156,15 @@ export class RefreshView {
     return Number(row?.c ?? 0);
   }
 
-  /** Forgets finished refreshes that ended before `before` (log time): only status reads them. */
-  prune(before: number): void {
-    this.sql(`DELETE FROM view_refreshes WHERE state <> 'pending' AND finished_at < ?`).run(before);
+  /**
+   * Forgets the partition's finished refreshes that ended before `before` (that partition's log time): only
+   * status reads them. Never another partition's: its log time is not this one's (I-X1).
+   */
+  prune(partition: number, before: number): void {
+    this.sql(`DELETE FROM view_refreshes WHERE partition = ? AND state <> 'pending' AND finished_at < ?`).run(
+      partition,
+      before,
+    );
   }
 
   /** The log time of the latest refresh-commit still remembered, or undefined (cheap: a small table). */

@@ -98,7 +98,7 @@ function clientSideStager(db: DatabaseSync): void {
 function shareGenerations(db: DatabaseSync): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS view_refreshes (
-      session      TEXT PRIMARY KEY,
+      session      TEXT NOT NULL,
       partition    INTEGER NOT NULL,
       start_offset INTEGER NOT NULL,
       tenant       TEXT NOT NULL,
@@ -112,7 +112,8 @@ function shareGenerations(db: DatabaseSync): void {
       state        TEXT NOT NULL,
       started_at   INTEGER NOT NULL,
       finished_at  INTEGER,
-      reason       TEXT
+      reason       TEXT,
+      PRIMARY KEY (partition, session)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS view_refreshes_version ON view_refreshes (tenant, namespace, name, version, state);
     CREATE INDEX IF NOT EXISTS view_refreshes_pending ON view_refreshes (partition, state, started_at);

@@ -151,7 +151,7 @@ describe('red team 2: proactive share refresh on a cluster', { timeout: 240_000 
     await test?.stop();
   });
 
-  it('[VULN-R2] node-0 collects every receipt, then runs deal/apply again in the same pending session (each holder forgot it after confirming) and commits the first receipts: honest holders must not end with shares their commitments do not vouch for', async () => {
+  it('I-R1: [VULN-R2] node-0 collects every receipt, then runs deal/apply again in the same pending session (each holder forgot it after confirming) and commits the first receipts: honest holders must not end with shares their commitments do not vouch for', async () => {
     await create('restage', 'do not lose me');
     const address = await start('restage');
     const receipts = await exchange('restage', address);
@@ -194,7 +194,7 @@ describe('red team 2: proactive share refresh on a cluster', { timeout: 240_000 
     await commit(first.session, receipts2); // version 2's receipts, version 1's session
     await settle();
     assert.equal(infoOf('two-versions', 'node-1', 1).generation, 0, 'receipts of another version');
-    assert.equal(contextOf('node-2').view.refreshes.get(first.session)?.state, 'pending');
+    assert.equal(contextOf('node-2').view.refreshes.get(partition(), first.session)?.state, 'pending');
     await abort(first.session);
     await commit(second.session, receipts2);
     await settle();
@@ -219,7 +219,11 @@ describe('red team 2: proactive share refresh on a cluster', { timeout: 240_000 
     await settle();
     for (const nodeId of NODES) {
       assert.equal(contextOf(nodeId).view.version(keyOf('deleted'), 1), undefined, nodeId);
-      assert.notEqual(contextOf(nodeId).view.refreshes.get(address.session)?.state, 'committed', nodeId);
+      assert.notEqual(
+        contextOf(nodeId).view.refreshes.get(partition(), address.session)?.state,
+        'committed',
+        nodeId,
+      );
       const found = await contextOf(nodeId).shards.read({
         key: keyOf('deleted'),
         version: 1,
@@ -481,7 +485,7 @@ describe('red team 2: the same log prefix, two partition interleavings', () => {
     };
   };
 
-  it('[VULN-R3] node-0 signs two refresh-starts with ONE session id, on tenant t’s partition and on tenant u’s: which one a node accepts depends on which partition it applied first, and the commit then switches t’s version on some nodes only', () => {
+  it('I-X1: [VULN-R3] node-0 signs two refresh-starts with ONE session id, on tenant t’s partition and on tenant u’s: which one a node accepts depends on which partition it applied first, and the commit then switches t’s version on some nodes only', () => {
     const log = newLog();
     writeVersion(log, 't', 'wt', 1_000);
     writeVersion(log, 'u', 'wu', 1_000);
@@ -519,7 +523,7 @@ describe('red team 2: the same log prefix, two partition interleavings', () => {
     assert.equal(a.dump(), b.dump(), 'the same log gives the same view');
   });
 
-  it('[VULN-R3b] a start on another partition forgets finished sessions with ITS log time: a session id started again is accepted by nodes that applied that partition first and refused as replayed by the others', () => {
+  it('I-X1: [VULN-R3b] a start on another partition forgets finished sessions with ITS log time: a session id started again is accepted by nodes that applied that partition first and refused as replayed by the others', () => {
     const log = newLog();
     writeVersion(log, 't', 'wt', 1_000);
     writeVersion(log, 'u', 'wu', 1_000);
@@ -540,12 +544,12 @@ describe('red team 2: the same log prefix, two partition interleavings', () => {
     a.consume(log, 0); // S again: accepted
     b.consume(log, 0); // S again while S is still remembered: refused as replayed
     b.consume(log, 1);
-    const states = [a, b].map((n) => n.view.refreshes.get('S')?.state);
+    const states = [a, b].map((n) => n.view.refreshes.get(0, 'S')?.state);
     assert.equal(states[0], states[1], `session S per node: ${JSON.stringify(states)}`);
     assert.equal(a.dump(), b.dump(), 'the same log gives the same view');
   });
 
-  it('[VULN-R4] node-0 signs a share-restored of its own index, at the refreshed generation, on a partition other than the tenant’s: whether it counts depends on whether the node applied the refresh-commit first', () => {
+  it('I-X1: [VULN-R4] node-0 signs a share-restored of its own index, at the refreshed generation, on a partition other than the tenant’s: whether it counts depends on whether the node applied the refresh-commit first', () => {
     const log = newLog();
     writeVersion(log, 't', 'wt', 1_000);
     const startOffset = log.append(1, 0, startOf('t', 'wt', 'R', 2_000), 2_000);
@@ -629,10 +633,10 @@ describe('red team 2: the same log prefix, two partition interleavings', () => {
     assert.equal(n.refused[0], 'missing-refresh-receipt', 'receipts of another partition');
     assert.equal(n.view.version({ tenant: 't', namespace: 'ns', name: 'k' }, 1), undefined);
     assert.deepEqual(
-      [n.view.refreshes.get('P')?.state, n.view.refreshes.get('P')?.reason],
+      [n.view.refreshes.get(0, 'P')?.state, n.view.refreshes.get(0, 'P')?.reason],
       ['aborted', 'stale'],
     );
-    assert.equal(n.view.refreshes.get('P2'), undefined);
+    assert.equal(n.view.refreshes.get(0, 'P2'), undefined);
     assert.equal(n.refused.at(-1), 'refresh-shredded');
   });
 
@@ -685,7 +689,7 @@ describe('red team 2: the same log prefix, two partition interleavings', () => {
     n.consume(log, 0);
     n.consume(log, 1);
     assert.deepEqual(n.refused.filter((r) => r === 'wrong-partition').length, 2);
-    assert.equal(n.view.refreshes.get('W')?.state, 'pending');
+    assert.equal(n.view.refreshes.get(0, 'W')?.state, 'pending');
     assert.equal(n.view.version({ tenant: 't', namespace: 'ns', name: 'k' }, 1)?.generation, 0);
   });
 });

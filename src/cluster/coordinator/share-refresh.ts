@@ -59,7 +59,8 @@ export async function refreshVersion(
     participants,
   };
   const offset = await appendAndApply(context, partition, start);
-  if (context.view.refreshes.get(session)?.state !== 'pending')
+  const opened = context.view.refreshes.get(partition, session);
+  if (opened?.state !== 'pending' || opened.startOffset !== offset)
     return skipped(startRefusal(context, key, info));
   const address: RefreshAddress = {
     key,
@@ -94,7 +95,7 @@ export async function refreshVersion(
       reason,
     }).catch(() => undefined);
   }
-  const after = context.view.refreshes.get(session);
+  const after = context.view.refreshes.get(partition, session);
   return after?.state === 'committed'
     ? { state: 'committed', generation: after.generation }
     : { state: 'aborted', reason: reason ?? after?.reason ?? 'refused' };

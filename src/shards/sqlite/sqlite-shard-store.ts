@@ -112,6 +112,23 @@ export class SqliteShardStore implements ShardStore {
     }
   }
 
+  holds(address: ShardAddress): boolean {
+    const { key } = address;
+    return (
+      this.sql(
+        `SELECT 1 FROM shards WHERE tenant = ? AND namespace = ? AND name = ? AND version = ? AND write_id = ?
+         AND generation = ?`,
+      ).get(
+        key.tenant,
+        key.namespace,
+        key.name,
+        address.version,
+        address.writeId,
+        address.generation ?? 0,
+      ) !== undefined
+    );
+  }
+
   hasCommitted(address: ShardAddress): boolean {
     const { key } = address;
     return (
