@@ -17,15 +17,31 @@ export function openNodeDatabase(path: string): DatabaseSync {
   return db;
 }
 
-/** Runs `work` in one transaction: all of it commits or none of it does (I-V2). */
+/**
+ * Runs `work` in one transaction: all of it commits or none of it does (I-V2). The one transaction idiom of
+ * the node database: inside a caller's transaction (a keyring effect of a record the applier applies) it
+ * nests as a savepoint, so a failure rolls back just `work` and the caller's transaction decides the rest.
+ */
 export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
+  const nested = db.isTransaction;
+  db.exec(nested ? 'SAVEPOINT dsv_nested' : 'BEGIN IMMEDIATE');
   try {
     const result = work();
-    db.exec('COMMIT');
+    db.exec(nested ? 'RELEASE dsv_nested' : 'COMMIT');
     return result;
   } catch (error) {
-    db.exec('ROLLBACK');
+    if (nested) db.exec('ROLLBACK TO dsv_nested; RELEASE dsv_nested');
+    else if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
   }
+}
+
+/**
+ * Takes SQLite's exclusive lock on `db` and keeps it until the connection closes (an offline tool that must
+ * not run beside a node: with it, the node cannot open the database, and it fails while the node has it open).
+ */
+export function holdExclusiveLock(db: DatabaseSync): void {
+  db.exec('PRAGMA locking_mode = EXCLUSIVE');
+  db.exec('BEGIN EXCLUSIVE');
+  db.exec('COMMIT');
 }

@@ -4,7 +4,8 @@ import { DsvError } from '../../errors/index.ts';
 import type { KekProvider } from '../kek/kek-provider.ts';
 import { bindingMatches } from './data-key.ts';
 import { kekRefOf } from './kek-ref.ts';
-import { atomically, type DekRow } from './keyring-schema.ts';
+import { type DekRow } from './keyring-schema.ts';
+import { inTransaction } from '../../platform/node-database.ts';
 
 /** How the live (not destroyed) DEK rows of a keyring relate to one KEK. Counts only, never bytes. */
 export interface KekOwnership {
@@ -101,7 +102,7 @@ async function labelLegacyRows(db: DatabaseSync, kek: KekProvider, ref: string):
     bytes.fill(0);
     if (!belongs) throw sealed(kek);
   }
-  atomically(db, () => {
+  inTransaction(db, () => {
     const label = db.prepare(`UPDATE keys_deks SET kek_ref = ? WHERE id = ? AND kek_ref IS NULL`);
     for (const row of rows) label.run(ref, row.id);
   });

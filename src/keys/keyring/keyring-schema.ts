@@ -103,17 +103,3 @@ export function toDekInfo(row: DekRow): DekInfo {
     tenantKek: row.tenant_kek_ref ?? undefined,
   };
 }
-
-/** Runs `work` atomically, nesting inside a caller's transaction if one is open (SAVEPOINT, not BEGIN). */
-export function atomically<T>(db: DatabaseSync, work: () => T): T {
-  db.exec('SAVEPOINT keys_tx');
-  try {
-    const result = work();
-    db.exec('RELEASE keys_tx');
-    return result;
-  } catch (error) {
-    db.exec('ROLLBACK TO keys_tx');
-    db.exec('RELEASE keys_tx');
-    throw error;
-  }
-}

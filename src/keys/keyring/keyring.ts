@@ -9,7 +9,8 @@ import { checkKekOwnsKeys } from './kek-check.ts';
 import { kekRefOf } from './kek-ref.ts';
 import { KeyQueue } from './key-queue.ts';
 import { tenantKeyUnavailable, type TenantKekLayer } from '../tenant/tenant-kek-layer.ts';
-import { atomically, migrateKeyring, toDekInfo, type DekInfo, type DekRow } from './keyring-schema.ts';
+import { inTransaction } from '../../platform/node-database.ts';
+import { migrateKeyring, toDekInfo, type DekInfo, type DekRow } from './keyring-schema.ts';
 
 /** Random 96-bit nonces stay safe for < 2^32 encryptions per key (NIST SP 800-38D §8.3); rotate at half. */
 export const DEFAULT_ROTATE_AFTER = 2 ** 31;
@@ -208,7 +209,7 @@ export class Keyring {
     db.exec('PRAGMA secure_delete = ON'); // overwrite the freed bytes instead of leaving them in free pages
     let destroyed: number;
     try {
-      destroyed = atomically(db, () => {
+      destroyed = inTransaction(db, () => {
         const result = db
           .prepare(
             `UPDATE keys_deks SET state = 'destroyed', wrapped = X'', binding = X'', destroyed_at = ?
@@ -367,7 +368,7 @@ export class Keyring {
       const inner = await this.#tenantKeys?.wrap(tenant, bytes);
       const wrapped = await this.#kek.wrap(inner?.wrapped ?? bytes);
       const now = this.#now();
-      const id = atomically(this.#db, () => {
+      const id = inTransaction(this.#db, () => {
         this.#db
           .prepare(
             `UPDATE keys_deks SET state = 'retired', rotated_at = ? WHERE tenant = ? AND state = 'active'`,

@@ -1,4 +1,5 @@
 // `dsv keys rotate-kek` for one stopped node: lock its database, open both local KEKs, rewrap, swap kek files.
+import { holdExclusiveLock } from '../../platform/node-database.ts';
 import { checkDatabaseFormat } from '../../platform/schema-migrations.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -107,11 +108,9 @@ function openExclusively(path: string): DatabaseSync {
     // An offline tool of an older release must not rewrite what a newer one wrote (issue #13).
     checkDatabaseFormat(db, path);
     db.exec('PRAGMA busy_timeout = 0');
-    db.exec('PRAGMA locking_mode = EXCLUSIVE');
     db.exec('PRAGMA synchronous = FULL'); // the commit is on disk before kek.next.json is renamed
     db.exec('PRAGMA foreign_keys = ON');
-    db.exec('BEGIN EXCLUSIVE');
-    db.exec('COMMIT');
+    holdExclusiveLock(db);
     return db;
   } catch (error) {
     db.close();

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { DsvError } from '../../errors/index.ts';
+import { inTransaction } from '../../platform/node-database.ts';
 import type { KekProvider } from '../kek/kek-provider.ts';
 import { bindingMatches } from '../keyring/data-key.ts';
 import { kekRefOf } from '../keyring/kek-ref.ts';
@@ -193,29 +194,23 @@ async function rewrapOne(
 function commitStaged(db: DatabaseSync, kind: string, toRef: string): boolean {
   const previous = (db.prepare('PRAGMA secure_delete').get() as { secure_delete: number }).secure_delete;
   db.exec('PRAGMA secure_delete = ON'); // the old wraps' freed bytes are overwritten, not left in free pages
-  db.exec('BEGIN IMMEDIATE');
   try {
-    const missing = db
-      .prepare(
-        `SELECT count(*) AS n FROM keys_deks d WHERE d.state != 'destroyed' AND d.kek_ref IS NOT ?
-         AND NOT EXISTS (SELECT 1 FROM keys_kek_staged s WHERE s.dek_id = d.id AND s.kek_ref = ?)`,
-      )
-      .get(toRef, toRef) as { n: number };
-    if (missing.n > 0) {
-      db.exec('ROLLBACK');
-      return false;
-    }
-    db.prepare(
-      `UPDATE keys_deks SET kek_kind = ?, kek_ref = ?,
-         wrapped = (SELECT s.wrapped FROM keys_kek_staged s WHERE s.dek_id = keys_deks.id)
-       WHERE state != 'destroyed' AND id IN (SELECT dek_id FROM keys_kek_staged WHERE kek_ref = ?)`,
-    ).run(kind, toRef, toRef);
-    db.exec('DELETE FROM keys_kek_staged');
-    db.exec('COMMIT');
-    return true;
-  } catch (error) {
-    if (db.isTransaction) db.exec('ROLLBACK');
-    throw error;
+    return inTransaction(db, () => {
+      const missing = db
+        .prepare(
+          `SELECT count(*) AS n FROM keys_deks d WHERE d.state != 'destroyed' AND d.kek_ref IS NOT ?
+           AND NOT EXISTS (SELECT 1 FROM keys_kek_staged s WHERE s.dek_id = d.id AND s.kek_ref = ?)`,
+        )
+        .get(toRef, toRef) as { n: number };
+      if (missing.n > 0) return false; // nothing written yet: the transaction commits no change
+      db.prepare(
+        `UPDATE keys_deks SET kek_kind = ?, kek_ref = ?,
+           wrapped = (SELECT s.wrapped FROM keys_kek_staged s WHERE s.dek_id = keys_deks.id)
+         WHERE state != 'destroyed' AND id IN (SELECT dek_id FROM keys_kek_staged WHERE kek_ref = ?)`,
+      ).run(kind, toRef, toRef);
+      db.exec('DELETE FROM keys_kek_staged');
+      return true;
+    });
   } finally {
     db.exec(`PRAGMA secure_delete = ${previous}`);
   }
