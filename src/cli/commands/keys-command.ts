@@ -13,7 +13,7 @@ interface TenantKeys {
   activeKeyId: number | null;
   rewrapPercent: number;
   shards: number;
-  keys: Array<{ id: number; state: string; shards: number }>;
+  keys: Array<{ id: number; state: string; shards: number; tenantKek?: string }>;
 }
 
 export function registerKeysCommand(program: Command): void {
@@ -92,8 +92,11 @@ function printStatus(statuses: Array<{ nodeId: string; tenants: TenantKeys[] }>)
       const old = tenant.keys
         .filter((key) => key.state === 'retired')
         .map((key) => `${key.id}(${key.shards})`);
+      // I-K6: which layer wraps the active key: a tenant-held key (then the node KEK), or the node KEK alone.
+      const layer = tenant.keys.find((key) => key.id === tenant.activeKeyId)?.tenantKek;
       console.log(
         `${status.nodeId}  ${tenant.tenant}  active key ${tenant.activeKeyId ?? '-'}  [${bar}] ${tenant.rewrapPercent}%` +
+          (layer === undefined ? '' : `  under tenant key ${layer}`) +
           (old.length > 0 ? `  retiring: ${old.join(' ')}` : ''),
       );
     }

@@ -13,7 +13,14 @@ export interface RewrapOptions {
 export interface TenantKeyStatus {
   readonly tenant: string;
   readonly activeKeyId: number | null;
-  readonly keys: Array<{ id: number; state: string; shards: number; encryptions: number }>;
+  /** `tenantKek`: the tenant-held key (`<provider>:<keyRef>`) under the node KEK's layer (I-K6), if any. */
+  readonly keys: Array<{
+    id: number;
+    state: string;
+    shards: number;
+    encryptions: number;
+    tenantKek?: string;
+  }>;
   readonly shards: number;
   readonly shardsUnderActiveKey: number;
   /** 100 when every shard of the tenant is under its active DEK. */
@@ -114,6 +121,7 @@ export class RewrapWorker {
           state: info.state,
           shards: perKey.find((entry) => entry.keyId === info.id)?.shards ?? 0,
           encryptions: info.encryptions,
+          ...(info.tenantKek === undefined ? {} : { tenantKek: info.tenantKek }),
         })),
         shards,
         shardsUnderActiveKey: underActive,
