@@ -13,10 +13,12 @@ import { dirname, join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { DisableKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { partitionForTenant } from '../../src/cluster/placement.ts';
 import { Keyring, LocalKekProvider, TenantKekLayer } from '../../src/keys/index.ts';
 import { loadServerConfig, nodeConfigFile } from '../../src/node/server/index.ts';
 import { tenantKekOpener } from '../../src/node/tenant-kek-opener.ts';
 import type { TenantKekEntry } from '../../src/node/tenant-keks-config.ts';
+import { forgedEnvelope, openLogWriter, plainRecord } from '../testing/adversary-log-writer.ts';
 import { runDsv } from '../testing/dsv-process.ts';
 import { startMoto, type Moto } from '../testing/moto.ts';
 import { createMotoKey, MOTO_CREDENTIALS, MOTO_REGION, motoKmsClient } from '../testing/moto-kms.ts';
@@ -183,6 +185,40 @@ describe(
       assert.match(keysStatus.output, /acme\s+active key \d+.*under tenant key aws-kms:/);
       assert.doesNotMatch(keysStatus.output, /beta\s+active key \d+.*under tenant key/);
       for (const tenant of ['acme', 'beta', 'gamma', 'delta']) await expectEveryRead(tenant, 200, null);
+    });
+
+    it("I-K8: a log writer's tenant-key-set and tenant-key-revoke (plain, and forged node envelopes) change no tenant's key", async () => {
+      const log = loadServerConfig(nodeConfigFile(clusterDir, 0)).log;
+      const writer = openLogWriter(cluster.kafka.bootstrap, log.topic, {
+        client: cluster.kafkaAccess.logWriter,
+      });
+      const attacks = [
+        // beta's data under a key the attacker controls (here: gamma's, on a KMS it could reach).
+        { type: 'tenant-key-set', tenant: 'beta', provider: 'aws-kms', keyRef: keys.get('gamma'), by: 'x' },
+        // acme's data destroyed by a revocation nobody endorsed.
+        { type: 'tenant-key-revoke', tenant: 'acme', by: 'x' },
+      ];
+      try {
+        for (const attack of attacks) {
+          const body = { ...attack, time: Date.now(), rid: randomBytes(8).toString('hex'), endorsements: [] };
+          const partition = partitionForTenant(attack.tenant, log.partitions);
+          await writer.append(partition, plainRecord(body));
+          for (const signer of cluster.nodeIds) await writer.append(partition, forgedEnvelope(signer, body));
+        }
+      } finally {
+        await writer.close();
+      }
+      // A write of each tenant through each node orders after the forged records on its partition.
+      for (const node of NODES)
+        for (const tenant of ['acme', 'beta']) await write(node, tenant, `after-attack-${node}`);
+      for (const node of NODES) {
+        const beta = await call(node, 'GET', '/v2/sys/tenant-key', token('beta'));
+        assert.deepEqual([beta.status, beta.json.key], [200, null], `node-${node}`);
+        const acme = await call(node, 'GET', '/v2/sys/tenant-key', token('acme'));
+        const key = acme.json.key as { keyRef: string; revoked: boolean };
+        assert.deepEqual([key.keyRef, key.revoked, acme.json.usable], [keys.get('acme'), false, true]);
+      }
+      for (const tenant of ['acme', 'beta']) await expectEveryRead(tenant, 200, null);
     });
 
     it('I-K7: what a tenant key costs per operation (printed), with the DEK cache warm', async () => {
