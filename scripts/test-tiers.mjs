@@ -127,6 +127,7 @@ export const tiers = {
       'test/keys/kek-rotation-cli.test.ts',
       'test/keys/kek-rotation-cluster.test.ts',
       'test/keys/kek-rotation-crash.test.ts',
+      'test/keys/tenant-key-providers.test.ts',
       'test/keys/tenant-keys-backup.test.ts',
       'test/node/log-format.test.ts',
       'test/node/log-pin.test.ts',
