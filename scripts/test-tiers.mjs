@@ -56,6 +56,7 @@ export const tiers = {
       'test/audit/audit-gateway.test.ts',
       'test/authz/authz-decision.test.ts',
       'test/keys/tenant-kek-layer.test.ts',
+      'test/keys/tenant-keks-config.test.ts',
       'test/keys/tenant-key-records.test.ts',
       'test/testing/**/*.test.ts',
     ],
