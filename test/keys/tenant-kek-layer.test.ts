@@ -186,6 +186,29 @@ describe('tenant-held keys in the keyring', () => {
     assert.equal(Buffer.from(await sealer.open(identity('acme'), old)).toString(), 'old');
   });
 
+  it('I-K7: a tenant KMS that cannot be reached is asked again at most once per retry window; meanwhile 503 at once', async () => {
+    let opens = 0;
+    const layer = new TenantKekLayer({
+      directory: { tenantKey: () => ({ provider: 'aws-kms', keyRef: 'k', revoked: false }) },
+      opener: {
+        open: async () => {
+          opens += 1;
+          throw new Error('connect ECONNREFUSED');
+        },
+      },
+      cacheMs: 60_000,
+      now: () => clock,
+    });
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(layer.wrap('acme', new Uint8Array(32)), rejectsWith('DSV_TENANT_KEY_UNAVAILABLE'));
+    }
+    assert.equal(opens, 1);
+    clock += 1001;
+    await assert.rejects(layer.wrap('acme', new Uint8Array(32)), rejectsWith('DSV_TENANT_KEY_UNAVAILABLE'));
+    assert.equal(opens, 2);
+    await layer.close();
+  });
+
   it('I-K6: a tenant key revoked through DSV refuses new keys; a key no node entry maps answers 503', async () => {
     registered.set('acme', { provider: 'local', keyRef: 'acme-1', revoked: true });
     const { keyring, sealer } = await openKeyring('revoked.sqlite');

@@ -51,6 +51,13 @@ export interface TenantKekLayerOptions {
 
 export const DEFAULT_TENANT_KEY_CACHE_MS = 5 * 60_000;
 
+/**
+ * A provider that could not be opened (KMS unreachable, key disabled) is tried again after this long (or the
+ * cache bound, if shorter): meanwhile the tenant's requests fail at once with the same 503 instead of each
+ * waiting for the KMS's timeouts, and the KMS is asked at most about once a second per node (I-K7).
+ */
+export const TENANT_KEY_RETRY_MS = 1000;
+
 /** A DSV_TENANT_KEY_UNAVAILABLE naming the tenant, provider and a reason, never bytes or credentials (I-K1). */
 export function tenantKeyUnavailable(
   tenant: string,
@@ -170,11 +177,18 @@ export class TenantKekLayer {
       const opening = this.#opener.open(tenant, provider, keyRef);
       pending = opening;
       this.#providers.set(cacheKey, { pending: opening, until: this.now() + this.cacheMs });
-      // A provider that could not be opened (KMS down, key disabled) is tried again by the next request.
-      const forget = () => {
-        if (this.#providers.get(cacheKey)?.pending === opening) this.#providers.delete(cacheKey);
-      };
-      opening.then((opened) => opened === undefined && forget(), forget);
+      // Not configured: forgotten at once. Could not be opened (KMS down, key disabled): the failure answers
+      // for TENANT_KEY_RETRY_MS, then the next request tries again.
+      const current = () => this.#providers.get(cacheKey)?.pending === opening;
+      opening.then(
+        (opened) => opened === undefined && current() && this.#providers.delete(cacheKey),
+        () => {
+          if (current()) {
+            const retry = Math.min(this.cacheMs, TENANT_KEY_RETRY_MS);
+            this.#providers.set(cacheKey, { pending: opening, until: this.now() + retry });
+          }
+        },
+      );
     }
     let opened: KekProvider | undefined;
     try {
