@@ -1,7 +1,7 @@
 // The per-node DEK keyring (DESIGN §8): one active DEK per tenant, wrapped by the KEK, counted and rotated
 // well before 2^32 encryptions (I-K3), destroyable for crypto-shred. Unwrapped keys live only in memory (I-K1).
 import { randomBytes } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { DsvError, isDsvError } from '../../errors/index.ts';
 import type { KekProvider } from '../kek/kek-provider.ts';
 import { DataKey, bindingMatches, dekBinding } from './data-key.ts';
@@ -50,6 +50,7 @@ export class Keyring {
   readonly #tenantKeys: TenantKekLayer | undefined;
   /** Tenants whose key was probed without a DEK to unwrap, until when (same bound as the DEK cache). */
   readonly #probed = new Map<string, number>();
+  #newestLayered: StatementSync | undefined;
   readonly #active = new Map<string, ActiveCounter>();
   /** One key change per tenant at a time; fast-path takes never wait. */
   readonly #queue = new KeyQueue();
@@ -151,12 +152,12 @@ export class Keyring {
     const layer = this.#tenantKeys;
     if (layer === undefined) return;
     const required = layer.requiredRef(tenant);
-    const row = this.#db
-      .prepare(
-        `SELECT id FROM keys_deks WHERE tenant = ? AND state != 'destroyed' AND tenant_kek_ref IS NOT NULL
-         ORDER BY id DESC LIMIT 1`,
-      )
-      .get(tenant) as { id: number } | undefined;
+    // Prepared once: this runs before every read and write (I-K7).
+    this.#newestLayered ??= this.#db.prepare(
+      `SELECT id FROM keys_deks WHERE tenant = ? AND state != 'destroyed' AND tenant_kek_ref IS NOT NULL
+       ORDER BY id DESC LIMIT 1`,
+    );
+    const row = this.#newestLayered.get(tenant) as { id: number } | undefined;
     if (row !== undefined) {
       await this.keyById(row.id);
       return;
