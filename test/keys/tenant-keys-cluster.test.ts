@@ -68,7 +68,9 @@ describe('tenant-held keys on a cluster', () => {
   };
 
   before(async () => {
-    for (const ref of ['acme-1', 'acme-2']) writeFileSync(keyFile(ref), randomBytes(32), { mode: 0o600 });
+    for (const ref of ['acme-1', 'acme-2', 'gamma-1']) {
+      writeFileSync(keyFile(ref), randomBytes(32), { mode: 0o600 });
+    }
     const nodeKek = envelopeSealer({
       kind: 'key-file',
       path: ensureDevKeyFile(join(dataDir, 'dev-kek.key')),
@@ -80,8 +82,8 @@ describe('tenant-held keys on a cluster', () => {
         {
           ...config,
           tenantKeyCacheMs: CACHE_MS,
-          tenantKeks: ['acme-1', 'acme-2'].map((ref) => ({
-            tenant: 'acme',
+          tenantKeks: ['acme-1', 'acme-2', 'gamma-1'].map((ref) => ({
+            tenant: ref.split('-')[0] ?? '',
             provider: 'local' as const,
             keyRef: ref,
             keyFile: keyFile(ref),
@@ -103,7 +105,7 @@ describe('tenant-held keys on a cluster', () => {
     urls = cluster.urls();
     await cluster.awaitMembership(10_000);
     root = await cluster.issueDevRootToken();
-    for (const tenant of ['acme', 'beta']) {
+    for (const tenant of ['acme', 'beta', 'gamma']) {
       assert.equal((await call(0, 'POST', '/v2/sys/tenants', root, { name: tenant })).status, 201);
       const policy = await call(0, 'PUT', `/v2/sys/policies/owner?tenant=${tenant}`, root, {
         rules: [
@@ -241,6 +243,26 @@ describe('tenant-held keys on a cluster', () => {
         !trail.includes(readFileSync(keyFile(ref)).toString('hex')),
         'I-K1: no key bytes in the trail',
       );
+    }
+  });
+
+  it('I-K6: data written before the tenant set its key is moved under it by the rewrap worker; the node-KEK-only keys are destroyed', async () => {
+    for (let i = 0; i < 3; i++)
+      assert.equal((await write(i, 'gamma', `early-${i}`, `gamma ${i}`)).status, 201);
+    const set = await call(2, 'PUT', '/v2/sys/tenant-key', token('gamma'), {
+      provider: 'local',
+      keyRef: 'gamma-1',
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.json));
+    for (const node of [0, 1, 2]) {
+      await waitFor(async () => {
+        const status = await call(node, 'GET', '/v2/sys/tenant-key', token('gamma'));
+        const layers = (status.json as { layers: { tenantKey: Record<string, number>; nodeKekOnly: number } })
+          .layers;
+        return layers.nodeKekOnly === 0 && (layers.tenantKey['local:gamma-1'] ?? 0) >= 1;
+      }, 20_000);
+      for (let i = 0; i < 3; i++)
+        assert.equal(valueOf(await read(node, 'gamma', `early-${i}`)), `gamma ${i}`);
     }
   });
 });
