@@ -173,6 +173,10 @@ describe('tenant-held keys on a cluster', () => {
         assert.equal(valueOf(await read(node, 'beta', 's1')), 'beta value 1');
       }
       assert.equal((await write(0, 'beta', 'during', 'fine')).status, 201);
+      // Client-side mode: the version a client would fetch shards of is not even resolved for it.
+      const resolved = await call(1, 'GET', '/v2/client-side/resolve/app/s0', token('acme'));
+      assert.deepEqual([resolved.status, resolved.code], [503, 'DSV_TENANT_KEY_UNAVAILABLE']);
+      assert.equal((await call(1, 'GET', '/v2/client-side/resolve/app/s1', token('beta'))).status, 200);
       const status = await call(0, 'GET', '/v2/sys/tenant-key', token('acme'));
       assert.deepEqual(status.json.error, { code: 'DSV_TENANT_KEY_UNAVAILABLE', reason: 'key-unusable' });
     } finally {

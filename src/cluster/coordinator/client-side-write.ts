@@ -34,6 +34,7 @@ import {
 import { awaitDeleteQuorum } from './delete-quorum.ts';
 import { endorsementsNeeded } from './endorsements.ts';
 import { catchUp, resolveVersion, type VersionSelector } from './reader.ts';
+import { checkTenantKey } from './tenant-keys.ts';
 
 export type ClientWriteOp =
   | {
@@ -123,6 +124,7 @@ export async function resolveForClient(
   selector: VersionSelector,
 ): Promise<ResolvedVersion> {
   await catchUp(context, key.tenant);
+  await checkTenantKey(context, key.tenant); // I-K7: the holders will open the shards under the tenant's key
   const info = resolveVersion(context, key, selector);
   if (!info) throw new DsvError('DSV_SECRET_NOT_FOUND');
   return describe(context, key, info);
@@ -206,6 +208,8 @@ export async function orderClientWrite(
   if (!held || held.intent.stager !== caller.accessor || held.expires < Date.now())
     throw new DsvError('DSV_WRITE_NOT_PREPARED');
   const { intent, partition } = held;
+  // I-K7: the holders will seal under the tenant's key: a tenant whose KMS fails is refused before ordering.
+  await checkTenantKey(context, intent.tenant);
   const verifier = new SignatureVerifier(context.trust.manifest);
   const digest = endorsementDigest(context.trust.manifest.clusterId, intent);
   const endorsers = new Set(
