@@ -58,6 +58,9 @@ export const DEFAULT_TENANT_KEY_CACHE_MS = 5 * 60_000;
  */
 export const TENANT_KEY_RETRY_MS = 1000;
 
+/** A re-opened provider's predecessor is closed this long after, so calls already under way finish on it. */
+const RETIRED_PROVIDER_GRACE_MS = 30_000;
+
 /** A DSV_TENANT_KEY_UNAVAILABLE naming the tenant, provider and a reason, never bytes or credentials (I-K1). */
 export function tenantKeyUnavailable(
   tenant: string,
@@ -91,6 +94,8 @@ export class TenantKekLayer {
    * disabled: the next open fails). A failed open is not kept, so the next request tries again.
    */
   readonly #providers = new Map<string, { pending: Promise<KekProvider | undefined>; until: number }>();
+  /** Providers replaced by a re-open, until their grace has passed (closed by `close` too). */
+  readonly #retired = new Set<KekProvider>();
 
   constructor(options: TenantKekLayerOptions) {
     this.#directory = options.directory;
@@ -157,10 +162,13 @@ export class TenantKekLayer {
   /** Closes every opened provider (node stop). */
   async close(): Promise<void> {
     const opened = [...this.#providers.values()];
+    const retired = [...this.#retired];
     this.#providers.clear();
-    await Promise.allSettled(
-      opened.map(async ({ pending }) => (await pending.catch(() => undefined))?.close()),
-    );
+    this.#retired.clear();
+    await Promise.allSettled([
+      ...opened.map(async ({ pending }) => (await pending.catch(() => undefined))?.close()),
+      ...retired.map((provider) => provider.close()),
+    ]);
   }
 
   async #provider(
@@ -173,7 +181,8 @@ export class TenantKekLayer {
     const cached = this.#providers.get(cacheKey);
     let pending = cached?.pending;
     if (cached === undefined || cached.until <= this.now()) {
-      if (cached !== undefined) void cached.pending.then((old) => old?.close()).catch(() => undefined);
+      if (cached !== undefined)
+        void cached.pending.then((old) => old && this.#retire(old)).catch(() => undefined);
       const opening = this.#opener.open(tenant, provider, keyRef);
       pending = opening;
       this.#providers.set(cacheKey, { pending: opening, until: this.now() + this.cacheMs });
@@ -206,6 +215,14 @@ export class TenantKekLayer {
       throw tenantKeyUnavailable(tenant, provider, 'not-configured');
     }
     return opened;
+  }
+
+  /** Closes a replaced provider after a grace period, so a wrap or unwrap already under way on it completes. */
+  #retire(provider: KekProvider): void {
+    this.#retired.add(provider);
+    setTimeout(() => {
+      if (this.#retired.delete(provider)) void provider.close().catch(() => undefined);
+    }, RETIRED_PROVIDER_GRACE_MS).unref();
   }
 
   #failed(tenant: string, ref: string, error: unknown): DsvError {
