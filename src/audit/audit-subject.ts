@@ -34,6 +34,8 @@ export interface AuditSubject {
   readonly name?: string;
   readonly paths?: AuditClassification['paths'];
   readonly carriesSecret?: boolean;
+  /** I-T4c: the approvals a root caller's access relied on (filled while the request runs). */
+  readonly approvals?: ReadonlySet<string>;
 }
 
 const subjects = new WeakMap<FastifyRequest, AuditSubject>();

@@ -36,6 +36,8 @@ export interface LocalHolderDependencies {
   /** Authenticates a credential a peer forwarded for this node, against this node's control view. */
   readonly authenticate: (credential: ForwardedCredential, tenant: string) => Promise<Caller>;
   readonly tokenOf: (accessor: string) => TokenRecord | undefined;
+  /** I-T4: whether a tenant's bootstrap admin was ever named, on this node's control view (endorsing). */
+  readonly tenantHasBootstrap?: (tenant: string) => boolean;
   /** This node's audit trail: every release, endorsement and refusal lands here (issue #8). */
   readonly audit: (record: AuditRecordInput) => Promise<void>;
   readonly pathHmac: (key: SecretKey) => string;
@@ -302,7 +304,7 @@ export class LocalShardHolder implements ShardHolder {
     let caller: Caller;
     try {
       caller = await this.deps.authenticate(request.credential, tenant ?? '');
-      if (!mayMakeRecord(caller, entry as AuthorizableRecord, this.deps.tokenOf))
+      if (!mayMakeRecord(caller, entry as AuthorizableRecord, this.deps.tokenOf, this.deps))
         throw new DsvError('DSV_AUTH_FORBIDDEN');
     } catch (error) {
       if (!isAuthError(error)) throw error; // e.g. the log is unreachable: a 503, not a refusal

@@ -50,7 +50,10 @@ export interface TokenCreateEntry extends AuthorityFields {
   readonly accessor: string;
   /** Node id → hex SHA-256 of that node's credential derived from the token (I-G3); never the token. */
   readonly verifiers: Readonly<Record<string, string>>;
-  /** Accessor of the token that created this one (null: the operator); revoking it revokes this one. */
+  /**
+   * Accessor of the token that created this one; revoking it revokes this one. null: the operator (a root
+   * token), or a tenant's bootstrap admin (I-T4: root names it once, from verifiers only, and never again).
+   */
   readonly creator: string | null;
   /** null for a root token: every tenant, every capability. */
   readonly tenant: string | null;
@@ -82,8 +85,70 @@ export interface PolicyDeleteEntry extends AuthorityFields {
   readonly time: number;
 }
 
+/**
+ * What an approval or break-glass may grant (I-T4): the secret capabilities only. Never `admin`, `hold` or
+ * `hold-release`: an approval lets root reach data, it never makes root a tenant's administrator.
+ */
+export const APPROVAL_CAPABILITIES: readonly Capability[] = [
+  'read',
+  'create',
+  'update',
+  'delete',
+  'list',
+  'history',
+];
+
+/** An approval's longest life (I-T4): bounded in time, counted in log time from its own record. */
+export const MAX_APPROVAL_TTL_MS = 7 * 86_400_000;
+/** Break-glass is short-lived (I-T4): at most an hour. */
+export const MAX_BREAK_GLASS_TTL_MS = 3_600_000;
+
+/** The scope shared by an approval and a break-glass: one tenant, a namespace and a name pattern (policy.ts). */
+interface ApprovalScope {
+  readonly approvalId: string;
+  readonly tenant: string;
+  /** Accessor of the root token that may act under it (the only caller it changes). */
+  readonly grantee: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly capabilities: readonly Capability[];
+  /** Counted from the record's own log time (I-X4), so no coordinator clock can lengthen it. */
+  readonly ttlMs: number;
+  /** Why (mandatory): shown to the tenant with every use. */
+  readonly reason: string;
+  readonly time: number;
+}
+
+/** A tenant admin lets a root token reach part of its tenant's secrets for a while (I-T4). */
+export interface ApprovalGrantEntry extends AuthorityFields, ApprovalScope {
+  readonly type: 'approval-grant';
+  /** Accessor of the tenant admin that granted it; endorsers check it is the caller (as token-create's creator). */
+  readonly by: string;
+}
+
+/** The tenant admin ends an approval early. Break-glass is not revocable by the tenant (it is the override). */
+export interface ApprovalRevokeEntry extends AuthorityFields {
+  readonly type: 'approval-revoke';
+  readonly approvalId: string;
+  readonly tenant: string;
+  readonly by: string;
+  readonly time: number;
+}
+
+/** Break-glass (I-T4): an approval signed by the operator key alone, short-lived, audited by every node. */
+export interface ApprovalBreakGlassEntry extends AuthorityFields, ApprovalScope {
+  readonly type: 'approval-break-glass';
+}
+
+export type ApprovalEntry = ApprovalGrantEntry | ApprovalRevokeEntry | ApprovalBreakGlassEntry;
+
 export type ControlEntry =
-  TenantCreateEntry | TokenCreateEntry | TokenRevokeEntry | PolicyPutEntry | PolicyDeleteEntry;
+  | TenantCreateEntry
+  | TokenCreateEntry
+  | TokenRevokeEntry
+  | PolicyPutEntry
+  | PolicyDeleteEntry
+  | ApprovalEntry;
 
 export const CONTROL_TYPES: ReadonlySet<string> = new Set([
   'tenant-create',
@@ -91,6 +156,9 @@ export const CONTROL_TYPES: ReadonlySet<string> = new Set([
   'token-revoke',
   'policy-put',
   'policy-delete',
+  'approval-grant',
+  'approval-revoke',
+  'approval-break-glass',
 ]);
 
 export function isControlEntry(entry: { type: string }): entry is ControlEntry {

@@ -2,7 +2,8 @@
 import { addColumnIfMissing, migrateSchema, type Migration } from '../platform/schema-migrations.ts';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StatementCache } from '../platform/statement-cache.ts';
-import type { ControlEntry, PolicyRule } from './control-entry.ts';
+import type { ApprovalEntry, Capability, ControlEntry, PolicyRule } from './control-entry.ts';
+import { patternMatches } from './policy.ts';
 
 export interface TokenRecord {
   readonly accessor: string;
@@ -16,6 +17,8 @@ export interface TokenRecord {
   readonly expiresAt: number | null;
   readonly createdAt: number;
   readonly revokedAt: number | null;
+  /** I-T4: the tenant's bootstrap admin, named once by root from verifiers only; every capability in it. */
+  readonly bootstrap: boolean;
 }
 
 /** The control view's tables, in order (issue #13); the first adopts databases from before versioning. */
@@ -42,7 +45,55 @@ const CONTROL_MIGRATIONS: readonly Migration[] = [
     `);
     addColumnIfMissing(db, 'control_tokens', 'creator', 'TEXT');
   },
+  // 2 (issue #14, I-T4): approvals and break-glass, with their scope, log-time expiry and revocation.
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS control_approvals (
+        approval_id  TEXT PRIMARY KEY,
+        kind         TEXT NOT NULL,
+        tenant       TEXT NOT NULL,
+        grantee      TEXT NOT NULL,
+        namespace    TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        capabilities TEXT NOT NULL,
+        reason       TEXT NOT NULL,
+        granted_by   TEXT,
+        granted_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        revoked_at   INTEGER,
+        revoked_by   TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS control_approvals_grantee ON control_approvals (grantee, tenant);
+      CREATE INDEX IF NOT EXISTS control_approvals_tenant ON control_approvals (tenant, granted_at);
+    `);
+    // A tenant's bootstrap admin is marked, never inferred from a null creator: rows from before the
+    // creator column have one too, and must not become admins by an upgrade.
+    addColumnIfMissing(db, 'control_tokens', 'bootstrap', 'INTEGER NOT NULL DEFAULT 0');
+  },
 ];
+
+/** An approval (I-T4) as the control view keeps it; times are log times of its records (I-X4). */
+export interface ApprovalRecord {
+  readonly approvalId: string;
+  /** `grant`: made by the tenant's admin; `break-glass`: signed by the operator key alone. */
+  readonly kind: 'grant' | 'break-glass';
+  readonly tenant: string;
+  readonly grantee: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly capabilities: readonly Capability[];
+  readonly reason: string;
+  /** The tenant admin's accessor; null for break-glass (the operator). */
+  readonly grantedBy: string | null;
+  readonly grantedAt: number;
+  readonly expiresAt: number;
+  readonly revokedAt: number | null;
+  readonly revokedBy: string | null;
+}
+
+/** In force at `now`: neither revoked nor expired. */
+export const approvalActive = (approval: ApprovalRecord, now: number): boolean =>
+  approval.revokedAt === null && now < approval.expiresAt;
 
 export class ControlStore {
   private readonly db: DatabaseSync;
@@ -61,9 +112,16 @@ export class ControlStore {
     return this.statements.get(text);
   }
 
-  /** Applies one control record; deterministic and idempotent on replay (I-X1). */
-  apply(entry: ControlEntry): void {
+  /**
+   * Applies one control record; deterministic and idempotent on replay (I-X1). `logTime` is the record's log
+   * time (I-X4); approvals count their expiry from it.
+   */
+  apply(entry: ControlEntry, logTime: number = entry.time): void {
     switch (entry.type) {
+      case 'approval-grant':
+      case 'approval-revoke':
+      case 'approval-break-glass':
+        return this.applyApproval(entry, logTime);
       case 'tenant-create':
         this.sql('INSERT OR IGNORE INTO control_tenants (tenant, created_at) VALUES (?, ?)').run(
           entry.tenant,
@@ -73,6 +131,9 @@ export class ControlStore {
       case 'token-create': {
         const verifier = entry.verifiers[this.nodeId];
         if (verifier === undefined || (entry.tenant !== null && !this.tenantExists(entry.tenant))) return;
+        // I-T4: a tenant's bootstrap admin (no creator, a tenant) is named once; the first record wins, so
+        // two racing bootstraps, or a later one, never give a tenant a second admin root chose.
+        if (entry.creator === null && entry.tenant !== null && this.tenantHasBootstrap(entry.tenant)) return;
         // A child never outlives its creator, and a revoked creator creates nothing (I-T5).
         const creator = entry.creator === null ? undefined : this.tokenByAccessor(entry.creator);
         if (entry.creator !== null && (!creator || creator.revokedAt !== null)) return;
@@ -82,8 +143,8 @@ export class ControlStore {
             : Math.min(entry.expiresAt ?? creator.expiresAt, creator.expiresAt);
         this.sql(
           `INSERT OR IGNORE INTO control_tokens
-           (accessor, token_hash, tenant, policies, display_name, expires_at, created_at, creator)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+           (accessor, token_hash, tenant, policies, display_name, expires_at, created_at, creator, bootstrap)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           entry.accessor,
           verifier,
@@ -93,6 +154,7 @@ export class ControlStore {
           expiresAt,
           entry.time,
           entry.creator,
+          entry.creator === null && entry.tenant !== null ? 1 : 0,
         );
         return;
       }
@@ -116,6 +178,82 @@ export class ControlStore {
         this.sql('DELETE FROM control_policies WHERE tenant = ? AND name = ?').run(entry.tenant, entry.name);
         return;
     }
+  }
+
+  private applyApproval(entry: ApprovalEntry, logTime: number): void {
+    if (entry.type === 'approval-revoke') {
+      // Only the tenant's own grants; break-glass is the override and runs out by itself.
+      this.sql(
+        `UPDATE control_approvals SET revoked_at = ?, revoked_by = ?
+         WHERE approval_id = ? AND tenant = ? AND kind = 'grant' AND revoked_at IS NULL`,
+      ).run(logTime, entry.by, entry.approvalId, entry.tenant);
+      return;
+    }
+    if (!this.tenantExists(entry.tenant)) return;
+    this.sql(
+      `INSERT OR IGNORE INTO control_approvals
+       (approval_id, kind, tenant, grantee, namespace, name, capabilities, reason, granted_by, granted_at,
+        expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      entry.approvalId,
+      entry.type === 'approval-grant' ? 'grant' : 'break-glass',
+      entry.tenant,
+      entry.grantee,
+      entry.namespace,
+      entry.name,
+      JSON.stringify(entry.capabilities),
+      entry.reason,
+      entry.type === 'approval-grant' ? entry.by : null,
+      logTime,
+      logTime + entry.ttlMs,
+    );
+  }
+
+  /** I-T4: whether the tenant's bootstrap admin was ever named (revoked or not: root names it once). */
+  tenantHasBootstrap(tenant: string): boolean {
+    return (
+      this.sql('SELECT 1 FROM control_tokens WHERE tenant = ? AND bootstrap = 1 LIMIT 1').get(tenant) !==
+      undefined
+    );
+  }
+
+  /**
+   * The approval in force at `now` that lets `grantee` do `capability` on this secret of `tenant`, if any
+   * (I-T4). Prefers a grant over break-glass so an access is attributed to the tenant's own decision.
+   */
+  approvalFor(
+    grantee: string,
+    tenant: string,
+    capability: Capability,
+    namespace: string,
+    name: string,
+    now: number,
+  ): ApprovalRecord | undefined {
+    return this.sql(
+      `SELECT * FROM control_approvals WHERE grantee = ? AND tenant = ? AND revoked_at IS NULL
+       AND expires_at > ? ORDER BY kind DESC, granted_at`,
+    )
+      .all(grantee, tenant, now)
+      .map(toApproval)
+      .find(
+        (approval) =>
+          approval.capabilities.includes(capability) &&
+          patternMatches(approval.namespace, namespace) &&
+          patternMatches(approval.name, name),
+      );
+  }
+
+  approval(approvalId: string): ApprovalRecord | undefined {
+    const row = this.sql('SELECT * FROM control_approvals WHERE approval_id = ?').get(approvalId);
+    return row ? toApproval(row) : undefined;
+  }
+
+  /** A tenant's approvals and break-glass records, oldest first: the tenant's view of them (I-T4c). */
+  approvals(tenant: string): ApprovalRecord[] {
+    return this.sql('SELECT * FROM control_approvals WHERE tenant = ? ORDER BY granted_at, approval_id')
+      .all(tenant)
+      .map(toApproval);
   }
 
   tenantExists(tenant: string): boolean {
@@ -161,6 +299,24 @@ export class ControlStore {
   }
 }
 
+function toApproval(row: Record<string, unknown>): ApprovalRecord {
+  return {
+    approvalId: String(row.approval_id),
+    kind: row.kind === 'grant' ? 'grant' : 'break-glass',
+    tenant: String(row.tenant),
+    grantee: String(row.grantee),
+    namespace: String(row.namespace),
+    name: String(row.name),
+    capabilities: JSON.parse(String(row.capabilities)) as Capability[],
+    reason: String(row.reason),
+    grantedBy: typeof row.granted_by === 'string' ? row.granted_by : null,
+    grantedAt: Number(row.granted_at),
+    expiresAt: Number(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    revokedBy: typeof row.revoked_by === 'string' ? row.revoked_by : null,
+  };
+}
+
 function toToken(row: Record<string, unknown>): TokenRecord {
   return {
     accessor: String(row.accessor),
@@ -172,5 +328,6 @@ function toToken(row: Record<string, unknown>): TokenRecord {
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     createdAt: Number(row.created_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    bootstrap: Number(row.bootstrap ?? 0) === 1,
   };
 }

@@ -1,7 +1,7 @@
 // Authenticates `Authorization: Bearer <token>` against the control view and authorises by policy
 // (I-G1 before any shard is touched, I-T1 tenant from the token only, I-T2 default deny).
 import { DsvError } from '../errors/index.ts';
-import type { Capability, PolicyRule } from './control-entry.ts';
+import { CAPABILITIES, type Capability, type PolicyRule } from './control-entry.ts';
 import type { ControlStore, TokenRecord } from './control-store.ts';
 import { allows } from './policy.ts';
 import { looksLikeToken, sameHash } from './tokens.ts';
@@ -12,7 +12,18 @@ export interface Caller {
   readonly tenant: string;
   readonly accessor: string;
   readonly root: boolean;
+  /**
+   * I-T4: root reaches a tenant's secrets only under an approval (or break-glass) in force for it; `can`
+   * answers true for root only then, and notes the approval's id here for the request's audit record.
+   */
   can(capability: Capability, namespace: string, name: string): boolean;
+  /** The approvals (or break-glass records) a root caller's `can` relied on so far (I-T4c: every use audited). */
+  readonly approvalsUsed?: ReadonlySet<string>;
+  /**
+   * The dev cluster's standing approval (I-T4, dev path only): this root caller is every tenant's admin and
+   * holds every capability, as before admin separation. Never set on `dsv server`.
+   */
+  readonly standing?: boolean;
   /**
    * What this node forwards to node `nodeId` on the caller's behalf (I-G3): a credential only that node
    * accepts. Undefined for a caller that was itself forwarded (it cannot be forwarded again).
@@ -36,6 +47,11 @@ export interface TokenAuthenticatorOptions {
   /** Dev mode: a v1 request without a token acts anonymously on the default tenant with every capability. */
   readonly allowAnonymous: boolean;
   readonly scope: CredentialScope;
+  /**
+   * I-T4 dev path: a standing approval for every root token. Only the in-process dev cluster (`dsv dev`,
+   * test/testing/dev-cluster.ts) passes it; `dsv server` has no way to set it (it is no config field).
+   */
+  readonly devStandingApproval?: boolean;
   /** A crypto-shredded tenant's tokens authenticate nothing (I-T1 after shred). */
   readonly isShredded?: (tenant: string) => boolean;
   readonly now?: () => number;
@@ -108,25 +124,47 @@ export class TokenAuthenticator {
   }
 
   private caller(record: TokenRecord, tenantOverride: string | undefined): Caller {
-    if (record.tenant === null) {
-      return {
-        tenant: tenantOverride ?? this.options.defaultTenant,
-        accessor: record.accessor,
-        root: true,
-        can: () => true,
-      };
-    }
+    if (record.tenant === null) return this.rootCaller(record, tenantOverride ?? this.options.defaultTenant);
     if (tenantOverride !== undefined && tenantOverride !== record.tenant) {
       throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied'); // I-T1: never another tenant
     }
     const rules: PolicyRule[] = record.policies.flatMap(
       (name) => this.options.store.policy(record.tenant ?? '', name) ?? [],
     );
+    // I-T4: the tenant's bootstrap admin (named once by root, from verifiers only) holds every capability
+    // in its tenant, so it can write the tenant's policies and tokens without root's help.
+    if (record.bootstrap) rules.push({ namespace: '*', name: '*', capabilities: CAPABILITIES });
     return {
       tenant: record.tenant,
       accessor: record.accessor,
       root: false,
       can: (capability, namespace, name) => allows(rules, namespace, name, capability),
+    };
+  }
+
+  /**
+   * Root (I-T4): manages tenants, quotas and nodes, and reaches a tenant's secrets only under an approval
+   * in force for this caller, this tenant, this capability and this path, checked at every use against
+   * this node's clock (every holder re-authenticates the forwarded credential through here: I-S5, I-G3).
+   */
+  private rootCaller(record: TokenRecord, tenant: string): Caller {
+    if (this.options.devStandingApproval === true) {
+      return { tenant, accessor: record.accessor, root: true, standing: true, can: () => true };
+    }
+    const used = new Set<string>();
+    const store = this.options.store;
+    const now = this.options.now ?? Date.now;
+    return {
+      tenant,
+      accessor: record.accessor,
+      root: true,
+      approvalsUsed: used,
+      can: (capability, namespace, name) => {
+        const approval = store.approvalFor(record.accessor, tenant, capability, namespace, name, now());
+        if (approval === undefined) return false;
+        used.add(approval.approvalId);
+        return true;
+      },
     };
   }
 }
@@ -152,5 +190,8 @@ export function requireCapability(
   namespace: string,
   name: string,
 ): void {
-  if (!caller.can(capability, namespace, name)) throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+  if (caller.can(capability, namespace, name)) return;
+  // I-T4: root is refused with its own stable code, so an operator knows an approval is what is missing.
+  if (caller.root) throw new DsvError('DSV_APPROVAL_REQUIRED');
+  throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
 }

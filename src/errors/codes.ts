@@ -25,6 +25,11 @@ export const ERROR_CODES = {
   DSV_ENV_INVALID: spec(400, 'invalid', 'Invalid .env file'),
   DSV_AUTH_REQUIRED: spec(401, 'auth', 'Authentication required'),
   DSV_AUTH_FORBIDDEN: spec(403, 'auth', 'Permission denied'),
+  DSV_APPROVAL_REQUIRED: spec(
+    403,
+    'auth',
+    "A root token reads and changes no tenant's secrets without an approval from the tenant's admin",
+  ),
   DSV_ROUTE_NOT_FOUND: spec(404, 'missing', 'Not found'),
   DSV_SECRET_NOT_FOUND: spec(404, 'missing', 'Secret not found'),
   DSV_METHOD_NOT_ALLOWED: spec(405, 'invalid', 'Method not allowed'),
@@ -40,6 +45,11 @@ export const ERROR_CODES = {
     true,
   ),
   DSV_HOLD_NOT_FOUND: spec(404, 'missing', 'No such retention hold, or it is already released'),
+  DSV_APPROVAL_NOT_FOUND: spec(
+    404,
+    'missing',
+    'No such approval in this tenant, or it is no longer in force',
+  ),
   DSV_VALUE_TOO_LARGE: spec(413, 'limit', 'Secret value too large'),
   DSV_ENV_BUDGET_EXCEEDED: spec(
     413,

@@ -26,6 +26,15 @@ function classifyRoute(method: string, route: string): RouteClass {
   if (route === '/v2/sys/holds/:holdId') {
     return { operation: method === 'DELETE' ? 'hold.release' : 'hold.read', carriesSecret: false };
   }
+  // Admin separation (I-T4): approvals granted, listed, revoked, and the tenant's audit view of them.
+  if (route === '/v2/sys/approvals') {
+    return { operation: method === 'POST' ? 'approval.grant' : 'approval.list', carriesSecret: false };
+  }
+  if (route === '/v2/sys/approvals/audit') return { operation: 'approval.audit', carriesSecret: false };
+  if (route === '/v2/sys/approvals/:approvalId')
+    return { operation: 'approval.revoke', carriesSecret: false };
+  if (route === '/v2/sys/tenants/:tenant/admin')
+    return { operation: 'tenant.bootstrap', carriesSecret: false };
   // Tenant-held keys (I-K6): set, read and revoked; handlers add the tenant target.
   if (route === '/v2/sys/tenant-key') {
     const operation = { PUT: 'tenant-key.set', DELETE: 'tenant-key.revoke' }[method];
@@ -47,17 +56,24 @@ function classifyRoute(method: string, route: string): RouteClass {
 export function classifyForAudit(request: FastifyRequest): AuditClassification {
   const route = classifyRoute(request.method, request.routeOptions.url ?? '');
   const note = auditSubjectOf(request);
+  // I-T4c: an access a root token made under approvals names them, so the tenant sees every use.
+  const target = note?.target ?? approvalTarget(note?.approvals);
   return {
     operation: note?.operation ?? route.operation,
     carriesSecret: note?.carriesSecret ?? route.carriesSecret,
-    ...(note?.target === undefined ? {} : { target: note.target }),
+    ...(target === undefined ? {} : { target }),
     ...(note?.namespace === undefined ? {} : { namespace: note.namespace }),
     ...(note?.name === undefined ? {} : { name: note.name }),
     ...(note?.paths === undefined ? {} : { paths: note.paths }),
   };
 }
 
-export type AdminTargetKind = 'token' | 'policy' | 'tenant' | 'hold';
+function approvalTarget(approvals: ReadonlySet<string> | undefined): string | undefined {
+  if (approvals === undefined || approvals.size === 0) return undefined;
+  return `approval:${[...approvals].sort().join('/')}`;
+}
+
+export type AdminTargetKind = 'token' | 'policy' | 'tenant' | 'hold' | 'approval';
 
 /** Anything shaped like a bearer token (src/control/tokens.ts): never written as a target, even by mistake. */
 const TOKEN_LIKE = /dsv\.[A-Za-z0-9_-]{20,}/;

@@ -117,7 +117,12 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   const authenticator: RequestAuthenticator = {
     authenticate: async (request, tenant) => {
       const caller = await options.authenticator.authenticate(request, tenant);
-      noteAuditSubject(request, { tenant: caller.tenant, accessor: caller.accessor });
+      noteAuditSubject(request, {
+        tenant: caller.tenant,
+        accessor: caller.accessor,
+        // I-T4c: filled by the caller's own checks as the request runs; the record names what was used.
+        ...(caller.approvalsUsed === undefined ? {} : { approvals: caller.approvalsUsed }),
+      });
       return caller;
     },
   };

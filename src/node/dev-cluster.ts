@@ -9,7 +9,7 @@ import { EmbeddedCommitLog } from '../log/index.ts';
 import { controlPartitionOf, InProcessPeers } from '../cluster/index.ts';
 import { defaultSharingParams, type SharingParams } from './cluster-defaults.ts';
 import { DsvNode, type NodeDependencies } from './dsv-node.ts';
-import { mintRootToken } from './operator-records.ts';
+import { breakGlass, mintRootToken, type BreakGlassRequest } from './operator-records.ts';
 import { looksLikeToken } from '../control/index.ts';
 import {
   ensureDevTrust,
@@ -41,6 +41,11 @@ export interface DevClusterOptions {
   readonly wrapAuditSink?: NodeDependencies['wrapAuditSink'];
   /** false runs the nodes as production nodes (no anonymous v1), for tests of authentication. */
   readonly devMode?: boolean;
+  /**
+   * I-T4 dev path (default true): root tokens hold a standing approval on every tenant, so `dsv dev` keeps
+   * its simple path. false: root is separated from tenant data as on `dsv server`.
+   */
+  readonly standingApproval?: boolean;
   /** Node config `limits` (timeouts, connection cap, request budgets); defaults otherwise. */
   readonly limits?: NodeConfigInput['limits'];
   /** Node config `shareRefresh` (proactive refresh: schedule, grace, log-time limits); defaults otherwise. */
@@ -119,6 +124,8 @@ export class DevCluster implements DevControl {
           trust: loadTrustMaterial(join(trustDir, member.nodeId)),
           sealer: options.sealer,
           devControl: cluster,
+          // I-T4 dev path: the dev root token's standing approval (README "Admin separation").
+          devStandingApproval: options.standingApproval ?? true,
           ...(inProcessPeers ? { inProcessPeers } : {}),
           ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
           ...(options.wrapAuditSink ? { wrapAuditSink: options.wrapAuditSink } : {}),
@@ -197,6 +204,24 @@ export class DevCluster implements DevControl {
       ),
     );
     return minted.token;
+  }
+
+  /**
+   * Break-glass on the dev cluster (I-T4): the dev data dir holds the operator key, so `dsv dev` signs it as
+   * an operator would on `dsv server` (`dsv approval break-glass`). Waits until every running node applied it.
+   */
+  async breakGlass(request: BreakGlassRequest): Promise<string> {
+    const running = [...this.nodesById.values()].filter((node) => node.isRunning);
+    const { approvalId, offset } = await breakGlass(
+      this.log,
+      { manifest: this.trust.manifest, logKey: this.trust.logKey, operatorKey: this.operatorKey },
+      request,
+    );
+    const partition = controlPartitionOf(this.log.partitionCount);
+    await Promise.all(
+      running.map(async (node) => node.coordinator?.context.applier.waitApplied(partition, offset, 10_000)),
+    );
+    return approvalId;
   }
 
   /** Test seam: the commit log the nodes share (a test closes it to see /readyz report the log). */

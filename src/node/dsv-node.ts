@@ -27,6 +27,7 @@ import {
 import { LogPin, type CommitLog } from '../log/index.ts';
 import { AuditPathHasher, JsonlAuditSink, loadOrCreateAuditSecret, type AuditSink } from '../audit/index.ts';
 import { ControlStore, TokenAuthenticator } from '../control/index.ts';
+import { ApprovalAuditing } from './approval-audit-records.ts';
 import { DsvError } from '../errors/index.ts';
 import { RewrapWorker } from '../keys/index.ts';
 import { LogCodec, RecordAuthority, SecretStateMachine } from '../secrets/index.ts';
@@ -56,6 +57,11 @@ export interface NodeDependencies {
   /** Builds the at-rest sealer once the node's database is open (keys context, DESIGN §8). */
   readonly sealer: SealerFactory;
   readonly devControl?: DevControl;
+  /**
+   * I-T4 dev path: every root token holds a standing approval (root acts as before admin separation). Only
+   * the in-process dev cluster (`dsv dev`, `DevCluster`) sets it; `dsv server` never passes it.
+   */
+  readonly devStandingApproval?: boolean;
   /** Test seam: decorate each peer holder (seeded fault injection: dropped and delayed messages). */
   readonly wrapPeer?: (holder: ShardHolder, from: string) => ShardHolder;
   /**
@@ -164,9 +170,10 @@ export class DsvNode {
         signer: string | undefined;
       }> = [];
       const shards = new SqliteShardStore(db, sealer.sealer, config.nodeId);
+      const approvals = new ApprovalAuditing(control); // I-T4c: each applied approval in this node's trail
       const machine = new SecretStateMachine(view, shards, {
         pendingTimeoutMs: config.timeouts.pendingWriteMs,
-        control,
+        control: approvals,
         refresh: refreshLimits(config, deps.log.partitionCount), // I-R1: identical on every node
         // I-T3: only records with the authority they claim take effect; the rest are counted no-ops (I-L6).
         authority: new RecordAuthority(
@@ -223,6 +230,7 @@ export class DsvNode {
         dir: auditDir, // the console reads a secret's trail from it (src/gateway/console/console-audit.ts)
       };
       const auditRefusals = setInterval(() => {
+        approvals.flush(audit.sink);
         for (const refused of refusedRecords.splice(0)) {
           void audit.sink
             .append({
@@ -244,6 +252,7 @@ export class DsvNode {
         maxStalenessMs: 1000,
         defaultTenant: DEV_TENANT,
         allowAnonymous: config.devMode,
+        devStandingApproval: deps.devStandingApproval === true,
         scope: { clusterId: deps.trust.manifest.clusterId, nodeId: config.nodeId },
         isShredded: (tenant) => view.isShredded(tenant),
       });
@@ -259,6 +268,7 @@ export class DsvNode {
         threshold: config.sharing.k,
         authenticate: (credential, tenant) => tokens.authenticateForwarded(credential, tenant),
         tokenOf: (accessor) => control.tokenByAccessor(accessor),
+        tenantHasBootstrap: (tenant) => control.tenantHasBootstrap(tenant),
         audit: async (record) => void (await audit.sink.append(record)),
         pathHmac: (key) => audit.hasher.pathHmac(key.tenant, key.namespace, key.name),
         onMissingShard: (key, info) => onMissingShard(key, info),

@@ -2,7 +2,14 @@
 // cluster, the dev cluster's root token, node revocation. Whoever runs this holds `operator.key` —
 // `dsv cluster init`'s output on the operator's machine, or a `dsv dev` data dir.
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { looksLikeToken, newAccessor, newToken } from '../control/index.ts';
+import {
+  APPROVAL_CAPABILITIES,
+  MAX_BREAK_GLASS_TTL_MS,
+  looksLikeToken,
+  newAccessor,
+  newToken,
+  type Capability,
+} from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
 import { DEV_TENANT } from '../gateway/index.ts';
 import type { CommitLog } from '../log/index.ts';
@@ -78,6 +85,54 @@ export async function mintRootToken(
     },
   ]);
   return { token, accessor, offset };
+}
+
+export interface BreakGlassRequest {
+  readonly tenant: string;
+  /** Accessor of the root token it lets in. */
+  readonly grantee: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly capabilities: readonly Capability[];
+  readonly ttlMs: number;
+  /** Mandatory: recorded in the log, shown to the tenant with the approval (I-T4c). */
+  readonly reason: string;
+}
+
+/**
+ * Break-glass (I-T4): an approval signed by the operator key alone — no tenant admin, no quorum of nodes —
+ * short-lived (at most an hour) and with a mandatory reason. Every node audits it when it applies it, and the
+ * tenant sees it with its approvals. Returns the approval id and the control offset to wait for.
+ */
+export async function breakGlass(
+  log: CommitLog,
+  material: OperatorMaterial,
+  request: BreakGlassRequest,
+): Promise<{ approvalId: string; offset: number }> {
+  if (request.reason.trim() === '') throw new DsvError('DSV_INPUT_INVALID', 'break-glass needs a reason');
+  if (!Number.isInteger(request.ttlMs) || request.ttlMs < 1000 || request.ttlMs > MAX_BREAK_GLASS_TTL_MS)
+    throw new DsvError('DSV_INPUT_INVALID', 'break-glass lasts at least a second and at most an hour');
+  if (
+    request.capabilities.length === 0 ||
+    !request.capabilities.every((c) => APPROVAL_CAPABILITIES.includes(c))
+  )
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      `capabilities must be some of ${APPROVAL_CAPABILITIES.join(', ')}`,
+    );
+  const approvalId = randomUUID();
+  const offset = await appendOperatorRecords(log, material, [
+    {
+      type: 'approval-break-glass',
+      approvalId,
+      ...request,
+      reason: request.reason.trim(),
+      time: Date.now(),
+      rid: randomUUID(),
+      endorsements: [],
+    },
+  ]);
+  return { approvalId, offset };
 }
 
 /**

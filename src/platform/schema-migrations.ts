@@ -13,7 +13,7 @@ export type Migration = (db: DatabaseSync) => void;
  * The node database's format: the sum of every context's migrations (test/upgrade/schema-format.test.ts
  * checks it). Bump it with every migration added, and capture an upgrade fixture of the release before.
  */
-export const NODE_DB_FORMAT = 10;
+export const NODE_DB_FORMAT = 11;
 
 /** Refuses a database whose format is newer than this build's, then stamps it with this build's format. */
 export function checkDatabaseFormat(db: DatabaseSync, path: string): void {

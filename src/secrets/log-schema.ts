@@ -1,7 +1,12 @@
 // The schema every record body must match at decode (I-L6): anything else is a deterministic no-op on
 // every node, never a stall and never a cast of unchecked JSON into the state machine.
 import { z } from 'zod';
-import { CAPABILITIES } from '../control/index.ts';
+import {
+  APPROVAL_CAPABILITIES,
+  CAPABILITIES,
+  MAX_APPROVAL_TTL_MS,
+  MAX_BREAK_GLASS_TTL_MS,
+} from '../control/index.ts';
 import type { LogEntry } from './log-entry.ts';
 import { refreshAbortSchema, refreshCommitSchema, refreshStartSchema } from './refresh-schema.ts';
 
@@ -39,6 +44,19 @@ const rule = z
     capabilities: z.array(z.enum(CAPABILITIES as [string, ...string[]])),
   })
   .strict();
+
+// I-T4: an approval's scope; its ttl is bounded here, so a longer one is a no-op on every node (I-L6).
+const approvalScope = (maxTtlMs: number) => ({
+  approvalId: id,
+  tenant: text,
+  grantee: id,
+  namespace: text,
+  name: text,
+  capabilities: z.array(z.enum(APPROVAL_CAPABILITIES as [string, ...string[]])).min(1),
+  ttlMs: z.number().int().positive().max(maxTtlMs),
+  reason: text,
+  time,
+});
 
 export const logEntrySchema = z.discriminatedUnion('type', [
   z
@@ -182,6 +200,24 @@ export const logEntrySchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('policy-delete'), tenant: text, name: text, time, ...authority }).strict(),
+  z
+    .object({
+      type: z.literal('approval-grant'),
+      ...approvalScope(MAX_APPROVAL_TTL_MS),
+      by: id,
+      ...authority,
+    })
+    .strict(),
+  z
+    .object({ type: z.literal('approval-revoke'), approvalId: id, tenant: text, by: id, time, ...authority })
+    .strict(),
+  z
+    .object({
+      type: z.literal('approval-break-glass'),
+      ...approvalScope(MAX_BREAK_GLASS_TTL_MS),
+      ...authority,
+    })
+    .strict(),
   refreshStartSchema,
   refreshCommitSchema,
   refreshAbortSchema,

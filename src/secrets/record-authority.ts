@@ -30,6 +30,9 @@ const AUTHORITY_TYPES = new Set([
   'hold-release',
   'tenant-key-set',
   'tenant-key-revoke',
+  'approval-grant',
+  'approval-revoke',
+  'approval-break-glass',
 ]);
 
 export const isAuthorityRecord = (entry: LogEntry): boolean => AUTHORITY_TYPES.has(entry.type);
@@ -58,6 +61,10 @@ export class RecordAuthority {
         return this.endorsed(partition, signer, entry, entry.endorsements) ? undefined : 'not-endorsed';
       case 'node-revoke':
         return signer === OPERATOR ? undefined : 'operator-only';
+      case 'approval-break-glass':
+        // I-T4: break-glass is the operator key's alone; no quorum of nodes (nor root) can make one.
+        if (signer !== OPERATOR) return 'operator-only';
+        return this.view.firstUseOfRid(entry.rid) ? undefined : 'replayed';
       case 'tick':
         return signer === OPERATOR ? 'operator-only' : undefined;
       case 'share-restored': {

@@ -38,7 +38,7 @@ export interface KeyEffects {
 
 /** Control-plane records (tenants, tokens, policies) are applied by the control context, same transaction. */
 export interface ControlEffects {
-  apply(entry: ControlEntry): void;
+  apply(entry: ControlEntry, logTime: number): void;
 }
 
 export interface StateMachineOptions {
@@ -192,7 +192,11 @@ export class SecretStateMachine {
       case 'token-revoke':
       case 'policy-put':
       case 'policy-delete':
-        return this.options.control?.apply(entry);
+      case 'approval-grant':
+      case 'approval-revoke':
+      case 'approval-break-glass':
+        // Approvals expire in log time (I-T4, I-X4): the control view is told this record's.
+        return this.options.control?.apply(entry, logTime);
     }
   }
 

@@ -16,7 +16,7 @@ import { scenarioArb } from '../testing/authz-model-scenario.ts';
 const MIN_OPERATIONS = 100_000;
 
 describe('authorisation model check, level 1: control view + token authenticator', () => {
-  it('I-T1, I-T2: 0 mismatches and 0 cross-tenant allows over ≥ 100,000 random operations', async () => {
+  it('I-T1, I-T2, I-T4: 0 mismatches and 0 cross-tenant or unapproved root allows over ≥ 100,000 random operations', async () => {
     const totals = emptyTotals();
     const started = performance.now();
     await fc.assert(
@@ -33,12 +33,15 @@ describe('authorisation model check, level 1: control view + token authenticator
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
       `authz model check: ${totals.operations} operations, ${totals.mismatches.length} mismatches, ` +
-        `${totals.crossTenantAllows} cross-tenant (${totals.allowed} allowed; ` +
+        `${totals.crossTenantAllows} cross-tenant (${totals.allowed} allowed, ${totals.approvedAllows} of root under approvals; ` +
         `${totals.equivalenceChecks} normalisation-equivalent and ${totals.trickChecks} path-trick variants; ${seconds}s)`,
     );
     assert.ok(totals.operations >= MIN_OPERATIONS, `only ${totals.operations} operations`);
-    assert.ok(totals.allowed > totals.operations / 20, `too few allows to mean anything: ${totals.allowed}`);
+    // One in 25: root tokens are now allowed only under approvals (I-T4), no longer everywhere.
+    assert.ok(totals.allowed > totals.operations / 25, `too few allows to mean anything: ${totals.allowed}`);
     assert.equal(totals.crossTenantAllows, 0);
+    // I-T4: the approval dimension is exercised: root is allowed, and only under approvals (checked per allow).
+    assert.ok(totals.approvedAllows > 100, `too few approved root allows: ${totals.approvedAllows}`);
     assert.deepEqual(totals.mismatches, []);
   });
 

@@ -25,6 +25,8 @@ export interface RunTotals {
   equivalenceChecks: number;
   trickChecks: number;
   crossTenantAllows: number;
+  /** Allows of root callers, each under an approval or break-glass (I-T4). */
+  approvedAllows: number;
   mismatches: string[];
 }
 
@@ -34,10 +36,13 @@ export const emptyTotals = (): RunTotals => ({
   equivalenceChecks: 0,
   trickChecks: 0,
   crossTenantAllows: 0,
+  approvedAllows: 0,
   mismatches: [],
 });
 
 const DEFAULT_TENANT = 'default';
+/** The root token that creates the scenario's ordinary tenant tokens (they are its children, as by root). */
+const CREATOR = 'accessor-creator';
 
 /** Deterministic token-shaped secrets (`dsv.` + 43 base64url characters), so a failing case replays. */
 const tokenSecret = (index: number): string =>
@@ -104,13 +109,29 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
     scope: { clusterId: 'model', nodeId: 'node-0' },
     now: () => clock,
   });
-  const model = new AuthzModel(DEFAULT_TENANT);
+  // Level 1 is `dsv server`'s root: separated from tenant data, reaching it only under approvals (I-T4).
+  const model = new AuthzModel(DEFAULT_TENANT, { rootStanding: false });
   const secrets: string[] = [];
-  const log: ControlEntry[] = [];
+  const approvalIds: string[] = [];
+  // Each record with the log time it was applied at (approvals count their expiry from it: I-X4).
+  const log: Array<[ControlEntry, number]> = [];
   const apply = (entry: ControlEntry): void => {
-    store.apply(entry);
-    log.push(entry);
+    store.apply(entry, clock);
+    log.push([entry, clock]);
   };
+  apply({
+    type: 'token-create',
+    accessor: CREATOR,
+    verifiers: tokenVerifiers(tokenSecret(-1), 'model', ['node-0']),
+    creator: null,
+    tenant: null,
+    policies: [],
+    displayName: '',
+    expiresAt: null,
+    time: clock,
+    rid: '',
+    endorsements: [],
+  });
   const tenantOf = (ref: number): string => tenantName(scenario.tenants, ref);
 
   for (const tenant of scenario.tenants) {
@@ -126,7 +147,7 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
   }
   // I-V1: a node that replays the same log from scratch holds the same control view.
   const replayed = new ControlStore(new DatabaseSync(':memory:'), 'node-0');
-  for (const entry of log) replayed.apply(entry);
+  for (const [entry, at] of log) replayed.apply(entry, at);
   for (const tenant of [
     ...scenario.tenants,
     tenantOf(scenario.tenants.length),
@@ -137,6 +158,10 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
   }
   if (JSON.stringify(replayed.tokens(null)) !== JSON.stringify(store.tokens(null)))
     totals.mismatches.push('replayed control view differs in tokens');
+  for (const tenant of scenario.tenants) {
+    if (JSON.stringify(replayed.approvals(tenant)) !== JSON.stringify(store.approvals(tenant)))
+      totals.mismatches.push(`replayed control view differs in approvals of ${tenant}`);
+  }
 
   function control(step: Exclude<Step, { kind: 'query' }>): void {
     switch (step.kind) {
@@ -179,11 +204,13 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
         const tenant = step.root ? null : tenantOf(step.tenant);
         const expiresAt = step.ttlMs === null ? null : clock + step.ttlMs;
         secrets.push(secret);
+        // Root tokens come from the operator (no creator); tenant tokens from CREATOR, or are bootstraps.
+        const bootstrap = tenant !== null && step.bootstrap;
         apply({
           type: 'token-create',
           accessor,
           verifiers: tokenVerifiers(secret, 'model', ['node-0']),
-          creator: null,
+          creator: tenant === null || bootstrap ? null : CREATOR,
           tenant,
           policies: step.policies,
           displayName: '',
@@ -192,7 +219,66 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
           rid: '',
           endorsements: [],
         });
-        model.addToken({ id: accessor, secret, tenant, policies: step.policies, expiresAt });
+        model.addToken({ id: accessor, secret, tenant, policies: step.policies, expiresAt, bootstrap });
+        return;
+      }
+      case 'approval': {
+        const approvalId = `approval-${approvalIds.length}`;
+        approvalIds.push(approvalId);
+        // Mostly a root token (approvals change only root), sometimes any token (where they change nothing).
+        const roots = secrets.flatMap((_, i) =>
+          model.tokenById(`accessor-${i}`)?.tenant === null ? [i] : [],
+        );
+        const index =
+          roots.length > 0 && step.grantee % 4 !== 0
+            ? (roots[step.grantee % roots.length] ?? 0)
+            : step.grantee;
+        const grantee = `accessor-${index % Math.max(1, secrets.length)}`;
+        const scope = {
+          approvalId,
+          // Half of them in the tenant a root token acts on without an override (if the scenario has it).
+          tenant:
+            step.tenant % 2 === 0 && model.hasTenant(DEFAULT_TENANT) ? DEFAULT_TENANT : tenantOf(step.tenant),
+          grantee,
+          namespace: step.namespace,
+          name: step.name,
+          capabilities: step.capabilities,
+          ttlMs: step.ttlMs,
+          reason: 'model',
+          time: clock,
+          rid: '',
+          endorsements: [],
+        };
+        apply(
+          step.breakGlass
+            ? { type: 'approval-break-glass', ...scope }
+            : { type: 'approval-grant', ...scope, by: 'accessor-admin' },
+        );
+        model.addApproval({
+          id: approvalId,
+          kind: step.breakGlass ? 'break-glass' : 'grant',
+          tenant: scope.tenant,
+          grantee,
+          namespace: step.namespace,
+          name: step.name,
+          capabilities: step.capabilities,
+          expiresAt: clock + step.ttlMs,
+        });
+        return;
+      }
+      case 'approval-revoke': {
+        const approvalId = approvalIds[step.approval % Math.max(1, approvalIds.length)] ?? 'none';
+        const tenant = tenantOf(step.tenant);
+        apply({
+          type: 'approval-revoke',
+          approvalId,
+          tenant,
+          by: 'accessor-admin',
+          time: clock,
+          rid: '',
+          endorsements: [],
+        });
+        model.revokeApproval(approvalId, tenant);
         return;
       }
       case 'token-revoke': {
@@ -225,7 +311,8 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
         );
     }
     const token = resolution.kind === 'caller' ? resolution.token : undefined;
-    for (const check of step.checks) checkOne(check, actual, token, override, where);
+    const at = { tenant: resolution.kind === 'caller' ? resolution.tenant : '', now: clock };
+    for (const check of step.checks) checkOne(check, actual, token, override, where, at);
   }
 
   function checkOne(
@@ -234,17 +321,27 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
     token: ModelToken | undefined,
     override: string | undefined,
     where: string,
+    at: { readonly tenant: string; readonly now: number },
   ): void {
     const [namespace, name] = requestOf(check, token);
     const can = (capability: ModelCapability, ns: string, n: string): boolean =>
       typeof actual !== 'number' && actual.can(capability, ns, n);
     const expected = (ns: string, n: string): boolean =>
-      token !== undefined && model.grants(token, check.capability, ns, n);
+      token !== undefined && model.grants(token, check.capability, ns, n, at);
     const got = can(check.capability, namespace, name);
     totals.operations += 1;
     if (got) totals.allowed += 1;
     const what = `${check.capability} ${JSON.stringify(namespace)} ${JSON.stringify(name)} ${where}`;
     if (got !== expected(namespace, name)) totals.mismatches.push(`can ${what}: ${got} vs model ${!got}`);
+    // I-T4, checked without the model: root allowed anything only under an approval of that tenant.
+    if (got && typeof actual !== 'number' && actual.root) totals.approvedAllows += 1;
+    if (
+      got &&
+      typeof actual !== 'number' &&
+      actual.root &&
+      !store.approvalFor(actual.accessor, actual.tenant, check.capability, namespace, name, clock)
+    )
+      totals.crossTenantAllows += 1;
     // I-T1, checked without the model: an allowed caller acts in its token's tenant and the one it named.
     if (got && typeof actual !== 'number' && !actual.root) {
       if (actual.tenant !== token?.tenant || (override !== undefined && override !== actual.tenant))
@@ -273,10 +370,13 @@ export async function runScenario(scenario: Scenario, totals: RunTotals): Promis
   }
 
   function requestOf(check: CheckSpec, token: ModelToken | undefined): [string, string] {
+    // Near a rule of the caller's policies, or (root) near one of the approvals naming it.
     const rules =
-      token?.tenant === null || token === undefined
+      token === undefined
         ? []
-        : token.policies.flatMap((policy) => model.policy(token.tenant ?? '', policy) ?? []);
+        : token.tenant === null
+          ? model.approvalsOf(token.id)
+          : token.policies.flatMap((policy) => model.policy(token.tenant ?? '', policy) ?? []);
     const rule = check.near === null ? undefined : rules[check.near.pick % Math.max(1, rules.length)];
     if (check.near === null || rule === undefined) return [check.namespace, check.name];
     return [

@@ -47,9 +47,23 @@ export type Step =
       readonly kind: 'token-create';
       readonly tenant: number;
       readonly root: boolean;
+      /** I-T4: a tenant's bootstrap admin (no creator); only the tenant's first one counts. */
+      readonly bootstrap: boolean;
       readonly policies: string[];
       readonly ttlMs: number | null;
     }
+  | {
+      /** I-T4: an approval (revocable) or a break-glass (not) for the token at `grantee`. */
+      readonly kind: 'approval';
+      readonly breakGlass: boolean;
+      readonly tenant: number;
+      readonly grantee: number;
+      readonly namespace: string;
+      readonly name: string;
+      readonly capabilities: ModelCapability[];
+      readonly ttlMs: number;
+    }
+  | { readonly kind: 'approval-revoke'; readonly approval: number; readonly tenant: number }
   | { readonly kind: 'token-revoke'; readonly token: number }
   | { readonly kind: 'tick'; readonly ms: number }
   | {
@@ -78,10 +92,31 @@ const tokenCreate = fc.record({
   kind: fc.constant('token-create' as const),
   tenant: tenantRef,
   root: fc.nat({ max: 5 }).map((n) => n === 0), // one token in six is a root token
+  bootstrap: fc.nat({ max: 5 }).map((n) => n === 0),
   policies: fc.subarray([...POLICY_NAMES, 'missing']),
   // Expiries on the same grid as the ticks, so `now === expiresAt` happens.
   ttlMs: fc.option(fc.constantFrom(0, 500, 1000, 1500, 2000), { nil: null, freq: 2 }),
 });
+
+// Patterns of approvals: the same generator as policy rules (exact or a prefix ending in `*`).
+const approvalArb = rulesArb.chain((rules) =>
+  fc.record({
+    kind: fc.constant('approval' as const),
+    breakGlass: fc.nat({ max: 3 }).map((n) => n === 0),
+    tenant: tenantRef,
+    grantee: fc.nat({ max: 63 }),
+    namespace: fc.constant(rules[0]?.namespace ?? '*'),
+    name: fc.constant(rules[0]?.name ?? '*'),
+    capabilities: fc.subarray(
+      ['read', 'create', 'update', 'delete', 'list', 'history'] as ModelCapability[],
+      {
+        minLength: 1,
+      },
+    ),
+    // On the tick grid, so `now === expiresAt` happens.
+    ttlMs: fc.constantFrom(500, 1000, 1500, 2000, 60_000),
+  }),
+);
 
 const checkArb: fc.Arbitrary<CheckSpec> = fc.record({
   capability: fc.constantFrom(...MODEL_CAPABILITIES),
@@ -136,6 +171,15 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: tokenCreate },
+  { weight: 2, arbitrary: approvalArb },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('approval-revoke' as const),
+      approval: fc.nat({ max: 63 }),
+      tenant: tenantRef,
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('token-revoke' as const), token: fc.nat({ max: 63 }) }),
@@ -152,7 +196,7 @@ export function scenarioArb(queries: { max: number }): fc.Arbitrary<Scenario> {
     tenants: fc.uniqueArray(fc.constantFrom(...TENANT_POOL), { minLength: 3, maxLength: 5 }),
     steps: fc
       .tuple(
-        fc.array(fc.oneof(policyPut, tokenCreate), { maxLength: 16, size: 'max' }),
+        fc.array(fc.oneof(policyPut, tokenCreate, approvalArb), { maxLength: 16, size: 'max' }),
         // No minimum, so a failure shrinks to a handful of steps; `size: 'max'` keeps runs long.
         fc.array(stepArb, { minLength: 1, maxLength: queries.max, size: 'max' }),
       )

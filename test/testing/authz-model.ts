@@ -9,7 +9,13 @@
 //   capability). Nothing else is canonicalised: `..`, `//`, `%2F`, a trailing `/` and case are literal
 //   characters of a name, so a "path trick" names a different secret, never a wider one.
 // - A tenant token acts only in its own tenant (I-T1); a request naming another tenant is forbidden. A root
-//   token (tenant null) acts in the tenant the request names, else the default tenant, with every capability.
+//   token (tenant null) acts in the tenant the request names, else the default tenant. With the dev
+//   cluster's standing approval (`rootStanding`) it holds every capability; without it (I-T4) it holds a
+//   secret capability on (namespace, name) only while an approval or break-glass of that tenant names it as
+//   grantee, covers both patterns and the capability, is not revoked and now < grantedAt + ttl. Approvals
+//   never grant `admin`. A grant is revocable; break-glass is not. The first approval with an id wins.
+// - A tenant's bootstrap admin (no creator) holds every capability in its tenant; only the first bootstrap
+//   token of a tenant counts, a later one is dropped (I-T4).
 // - Unknown, revoked and expired (now ≥ expiresAt) tokens are unauthenticated (401); so is no token.
 // - Policies belong to a tenant and are looked up by name at use time: a token of tenant A naming policy `p`
 //   gets A's `p`, never B's; a deleted policy grants nothing; a re-created one grants again.
@@ -38,6 +44,20 @@ export interface ModelToken {
   readonly tenant: string | null;
   readonly policies: readonly string[];
   readonly expiresAt: number | null;
+  /** I-T4: the tenant's bootstrap admin (every capability in its tenant). */
+  readonly bootstrap?: boolean;
+  revoked: boolean;
+}
+
+export interface ModelApproval {
+  readonly id: string;
+  readonly kind: 'grant' | 'break-glass';
+  readonly tenant: string;
+  readonly grantee: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly capabilities: readonly ModelCapability[];
+  readonly expiresAt: number;
   revoked: boolean;
 }
 
@@ -76,9 +96,31 @@ export class AuthzModel {
   private readonly policyMap = new Map<string, Map<string, readonly ModelRule[]>>();
   private readonly bySecret = new Map<string, ModelToken>();
   private readonly byId = new Map<string, ModelToken>();
+  private readonly approvals = new Map<string, ModelApproval>();
+  /** The dev cluster's standing approval: root holds every capability (level 2 runs on a dev cluster). */
+  readonly rootStanding: boolean;
 
-  constructor(defaultTenant: string) {
+  constructor(defaultTenant: string, options: { rootStanding?: boolean } = {}) {
     this.defaultTenant = defaultTenant;
+    this.rootStanding = options.rootStanding ?? true;
+  }
+
+  /** false when the tenant does not exist or the id is taken (the record is dropped). */
+  addApproval(approval: Omit<ModelApproval, 'revoked'>): boolean {
+    if (!this.tenantSet.has(approval.tenant) || this.approvals.has(approval.id)) return false;
+    this.approvals.set(approval.id, { ...approval, revoked: false });
+    return true;
+  }
+
+  /** Only a grant of that tenant; break-glass runs out by itself. */
+  revokeApproval(id: string, tenant: string): void {
+    const approval = this.approvals.get(id);
+    if (approval?.tenant === tenant && approval.kind === 'grant') approval.revoked = true;
+  }
+
+  /** The approvals naming `grantee` in `tenant` (in force or not), for requests near their patterns. */
+  approvalsOf(grantee: string): ModelApproval[] {
+    return [...this.approvals.values()].filter((approval) => approval.grantee === grantee);
   }
 
   createTenant(tenant: string): void {
@@ -117,6 +159,9 @@ export class AuthzModel {
   addToken(token: Omit<ModelToken, 'revoked'>): boolean {
     if (token.tenant !== null && !this.tenantSet.has(token.tenant)) return false;
     if (this.byId.has(token.id) || this.bySecret.has(token.secret)) return false;
+    const tenant = token.tenant;
+    if (token.bootstrap === true && [...this.byId.values()].some((t) => t.bootstrap && t.tenant === tenant))
+      return false;
     const stored: ModelToken = { ...token, revoked: false };
     this.bySecret.set(token.secret, stored);
     this.byId.set(token.id, stored);
@@ -144,9 +189,31 @@ export class AuthzModel {
     return { kind: 'caller', tenant: token.tenant, token };
   }
 
-  /** Whether a resolved token may do `capability` on (namespace, name) in its tenant. */
-  grants(token: ModelToken, capability: ModelCapability, namespace: string, name: string): boolean {
-    if (token.tenant === null) return true;
+  /**
+   * Whether a resolved token may do `capability` on (namespace, name) in its tenant; for root, in `at.tenant`
+   * at `at.now` (without `at`, root without the standing approval is granted nothing).
+   */
+  grants(
+    token: ModelToken,
+    capability: ModelCapability,
+    namespace: string,
+    name: string,
+    at?: { readonly tenant: string; readonly now: number },
+  ): boolean {
+    if (token.tenant === null) {
+      if (this.rootStanding) return true;
+      if (at === undefined || capability === 'admin') return false;
+      return this.approvalsOf(token.id).some(
+        (approval) =>
+          approval.tenant === at.tenant &&
+          !approval.revoked &&
+          at.now < approval.expiresAt &&
+          approval.capabilities.includes(capability) &&
+          patternCovers(approval.namespace, namespace) &&
+          patternCovers(approval.name, name),
+      );
+    }
+    if (token.bootstrap === true) return true;
     for (const policyName of token.policies) {
       for (const rule of this.policy(token.tenant, policyName) ?? []) {
         if (
@@ -182,8 +249,9 @@ export class AuthzModel {
     const resolution = this.resolve(credential, requestedTenant, now);
     if (resolution.kind === 'unauthenticated') return { allow: false, status: 401, tenant: null };
     if (resolution.kind === 'forbidden') return { allow: false, status: 403, tenant: null };
+    const at = { tenant: resolution.tenant, now };
     const allow = needs.every(([capability, namespace, name]) =>
-      this.grants(resolution.token, capability, namespace, name),
+      this.grants(resolution.token, capability, namespace, name, at),
     );
     return { allow, status: allow ? 200 : 403, tenant: resolution.tenant };
   }

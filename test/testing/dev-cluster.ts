@@ -26,6 +26,8 @@ export async function startTestCluster(
     wrapPeer?: DevClusterOptions['wrapPeer'];
     /** false: production nodes (no anonymous access), for authentication tests. */
     devMode?: boolean;
+    /** false: root is separated from tenant data (I-T4) as on `dsv server`; default: the dev standing approval. */
+    standingApproval?: boolean;
     wrapAuditSink?: DevClusterOptions['wrapAuditSink'];
     /** Where node logs go (at `logLevel`); default: nowhere. */
     logDestination?: { write(text: string): unknown };
@@ -54,6 +56,7 @@ export async function startTestCluster(
     membershipIntervalMs: options.membershipIntervalMs ?? 200,
     pendingWriteMs: options.pendingWriteMs ?? 3000,
     ...(options.devMode === undefined ? {} : { devMode: options.devMode }),
+    ...(options.standingApproval === undefined ? {} : { standingApproval: options.standingApproval }),
     ...(options.wrapPeer ? { wrapPeer: options.wrapPeer } : {}),
     ...(options.wrapAuditSink ? { wrapAuditSink: options.wrapAuditSink } : {}),
     ...(options.limits ? { limits: options.limits } : {}),

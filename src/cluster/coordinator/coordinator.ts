@@ -1,5 +1,5 @@
 // The coordinator facade the gateway talks to: writes, reads, history and listing for one node.
-import type { Caller, ControlStore, Endorsement, PolicyRule } from '../../control/index.ts';
+import type { ApprovalRecord, Caller, ControlStore, Endorsement, PolicyRule } from '../../control/index.ts';
 import type { CommitShard, SecretKey } from '../../secrets/index.ts';
 import {
   abortClientWrite,
@@ -40,6 +40,16 @@ import {
   type HoldRequest,
 } from './retention-holds.ts';
 import type { HoldRecord } from '../../view/index.ts';
+import {
+  bootstrapTenantAdmin,
+  findApproval,
+  grantApproval,
+  listApprovals,
+  revokeApproval,
+  type ApprovalOutcome,
+  type ApprovalRequest,
+  type BootstrappedAdmin,
+} from './approvals.ts';
 import {
   checkTenantKey,
   revokeTenantKey,
@@ -158,6 +168,34 @@ export class Coordinator {
 
   shredTenant(tenant: string, caller: Caller): Promise<AdminOutcome> {
     return shredTenant(this.context, tenant, caller);
+  }
+
+  /** I-T4: the tenant admin lets a root token reach part of its secrets for a while (an endorsed record). */
+  grantApproval(request: ApprovalRequest, caller: Caller): Promise<ApprovalOutcome> {
+    return grantApproval(this.context, request, caller);
+  }
+
+  revokeApproval(approval: ApprovalRecord, caller: Caller): Promise<ApprovalOutcome> {
+    return revokeApproval(this.context, approval, caller);
+  }
+
+  listApprovals(tenant: string): Promise<ApprovalRecord[]> {
+    return listApprovals(this.context, tenant);
+  }
+
+  findApproval(tenant: string, approvalId: string): Promise<ApprovalRecord | undefined> {
+    return findApproval(this.context, tenant, approvalId);
+  }
+
+  /** I-T4 bootstrap: root names a tenant's first admin once, from verifiers only. */
+  async bootstrapTenantAdmin(
+    tenant: string,
+    verifiers: Readonly<Record<string, string>>,
+    displayName: string,
+    caller: Caller,
+  ): Promise<BootstrappedAdmin> {
+    await this.admitWrite();
+    return bootstrapTenantAdmin(this.context, tenant, verifiers, displayName, caller);
   }
 
   placeHold(request: HoldRequest, caller: Caller): Promise<HoldOutcome> {

@@ -29,6 +29,11 @@ export async function registerOpenApi(v2: FastifyInstance): Promise<void> {
         { name: 'env', description: 'The .env transform' },
         { name: 'holds', description: 'Retention holds: deletes and crypto-shred of what they cover refuse' },
         {
+          name: 'approvals',
+          description:
+            "Admin separation: a root token reaches a tenant's secrets only under its admin's approval",
+        },
+        {
           name: 'tenant-keys',
           description: "Tenant-held keys: the tenant's data keys wrapped under a key in its own KMS",
         },

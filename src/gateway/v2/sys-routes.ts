@@ -29,6 +29,37 @@ function adminTenant(caller: Caller, requested: unknown): string {
   return caller.tenant;
 }
 
+/**
+ * I-T4: root manages tenants, quotas and nodes; a tenant's tokens and policies are its admin's. (The dev
+ * cluster's standing approval keeps the old path.) Every endorser refuses the record too; this answers first.
+ */
+function refuseRootTenantAdministration(caller: Caller): void {
+  if (caller.root && caller.standing !== true) {
+    throw new DsvError(
+      'DSV_APPROVAL_REQUIRED',
+      "Root does not administer a tenant's tokens or policies: its admin does (name one with POST /v2/sys/tenants/{tenant}/admin)",
+    );
+  }
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The per-node verifiers of a token the future admin made itself: one per member, each a SHA-256 hex. */
+function parseVerifiers(value: unknown, nodeIds: readonly string[]): Record<string, string> {
+  const verifiers = (value ?? {}) as Record<string, unknown>;
+  const keys = typeof value === 'object' && value !== null ? Object.keys(verifiers).sort() : [];
+  const ok =
+    keys.length === nodeIds.length &&
+    [...nodeIds].sort().every((id, i) => keys[i] === id && HEX64.test(String(verifiers[id])));
+  if (!ok) {
+    throw new DsvError(
+      'DSV_INPUT_INVALID',
+      'verifiers must give every node of the cluster the hex SHA-256 verifier of its credential (dsv tenant admin-request)',
+    );
+  }
+  return Object.fromEntries(keys.map((id) => [id, String(verifiers[id])]));
+}
+
 const ttlMs = (value: unknown): number | undefined => {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10 * 365 * 86400) {
@@ -50,6 +81,27 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
     return reply.status(201).send({ name });
   });
 
+  // I-T4 bootstrap: root names a tenant's first admin once, from verifiers only (root never sees the token).
+  app.post<{ Params: { tenant: string }; Body: { verifiers?: unknown; displayName?: unknown } }>(
+    '/sys/tenants/:tenant/admin',
+    async (request, reply) => {
+      noteAdminAction(request, 'tenant.bootstrap');
+      const caller = await auth(request);
+      requireAdmin(caller);
+      const tenant = requireName(request.params.tenant, 'tenant');
+      noteAdminAction(request, 'tenant.bootstrap', { kind: 'tenant', id: tenant });
+      const nodeIds = context.coordinator.context.params.nodeIds;
+      const verifiers = parseVerifiers(request.body?.verifiers, nodeIds);
+      const displayName =
+        typeof request.body?.displayName === 'string'
+          ? request.body.displayName.slice(0, 128)
+          : 'tenant-admin';
+      const admin = await context.coordinator.bootstrapTenantAdmin(tenant, verifiers, displayName, caller);
+      noteAdminAction(request, 'tenant.bootstrap', { kind: 'token', id: admin.accessor });
+      return reply.status(201).send(admin);
+    },
+  );
+
   app.get('/sys/tenants', async (request) => {
     noteAdminAction(request, 'tenant.list');
     requireAdmin(await auth(request));
@@ -67,6 +119,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
       const body = request.body ?? {};
       const tenant = adminTenant(caller, body.tenant);
       noteAdminAction(request, 'token.create', { kind: 'tenant', id: tenant });
+      refuseRootTenantAdministration(caller);
       const policies = Array.isArray(body.policies) ? body.policies.map((p) => requireName(p, 'policy')) : [];
       const ttl = ttlMs(body.ttlSeconds);
       const created = await context.coordinator.createToken(
@@ -181,6 +234,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
       const tenant = adminTenant(caller, request.query.tenant);
       const name = requireName(request.params.name, 'policy name');
       noteAdminAction(request, 'policy.put', { kind: 'policy', id: `${tenant}/${name}` });
+      refuseRootTenantAdministration(caller);
       const rules = parseRules(request.body?.rules);
       await context.coordinator.putPolicy(tenant, name, rules, caller);
       return reply.status(200).send({ tenant, name, rules });
@@ -201,6 +255,7 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
       const tenant = adminTenant(caller, request.query.tenant);
       const name = requireName(request.params.name, 'policy name');
       noteAdminAction(request, 'policy.delete', { kind: 'policy', id: `${tenant}/${name}` });
+      refuseRootTenantAdministration(caller);
       await context.coordinator.deletePolicy(tenant, name, caller);
       return reply.status(204).send();
     },

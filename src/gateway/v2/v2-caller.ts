@@ -8,10 +8,24 @@ import type { V2Context } from './v2-context.ts';
 
 const callers = new WeakMap<FastifyRequest, Caller>();
 
+/** `X-DSV-Tenant`: the tenant a root token acts on (I-T4: under that tenant's approvals); a tenant token's own. */
+export const TENANT_HEADER = 'x-dsv-tenant';
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function tenantHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers[TENANT_HEADER];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !TENANT.test(value)) {
+    throw new DsvError('DSV_INPUT_INVALID', `${TENANT_HEADER} must name one tenant`);
+  }
+  return value;
+}
+
 /** The route-level `onRequest` hook: authenticates and notes the caller for the audit trail (I-A1). */
 export function authenticateV2(context: V2Context) {
   return async (request: FastifyRequest): Promise<void> => {
-    const caller = await context.authenticator.authenticate(request);
+    // A tenant token naming another tenant is refused by authentication itself (I-T1).
+    const caller = await context.authenticator.authenticate(request, tenantHeader(request));
     callers.set(request, caller);
     noteAuditSubject(request, { tenant: caller.tenant, accessor: caller.accessor });
   };

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DsvError } from '../../errors/index.ts';
+import { registerApprovalRoutes } from './approval-routes.ts';
 import { registerClientSideRoutes } from './client-side-routes.ts';
 import { registerEnvRoutes } from './env-routes.ts';
 import { registerHoldRoutes } from './hold-routes.ts';
@@ -29,6 +30,7 @@ export async function registerV2(app: FastifyInstance, context: V2Context, logge
       registerEnvRoutes(v2, context);
       registerSysRoutes(v2, context);
       registerHoldRoutes(v2, context);
+      registerApprovalRoutes(v2, context);
       registerTenantKeyRoutes(v2, context);
       registerRedundancyRoutes(v2, context);
       registerClientSideRoutes(v2, context);

@@ -17,6 +17,6 @@ export {
   type ServerConfigInput,
 } from './server-config.ts';
 export { PKCS11_PIN_ENV, startServerNode, type ServerNode, type ServerNodeOptions } from './server-node.ts';
-export { issueRootToken, revokeClusterNode } from './root-token.ts';
+export { issueBreakGlass, issueRootToken, revokeClusterNode } from './root-token.ts';
 export { isLoopbackHost, plainHttpRefusal } from './public-transport.ts';
 export { NodeProcesses } from './node-processes.ts';

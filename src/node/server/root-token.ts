@@ -4,7 +4,13 @@
 import { dirname } from 'node:path';
 import { KafkaCommitLog } from '../../log/index.ts';
 import { loadOperatorKey, loadTrustMaterial } from '../../trust/index.ts';
-import { mintRootToken, revokeNode, type OperatorMaterial } from '../operator-records.ts';
+import {
+  breakGlass,
+  mintRootToken,
+  revokeNode,
+  type BreakGlassRequest,
+  type OperatorMaterial,
+} from '../operator-records.ts';
 import type { ServerConfig } from './server-config.ts';
 import { kafkaSecurity } from './server-node.ts';
 
@@ -32,6 +38,17 @@ export async function revokeClusterNode(
   operatorDir?: string,
 ): Promise<void> {
   await withOperatorLog(config, operatorDir, (log, material) => revokeNode(log, material, nodeId));
+}
+
+/** `dsv approval break-glass`: an operator-signed, short-lived approval, audited by every node (I-T4). */
+export async function issueBreakGlass(
+  config: ServerConfig,
+  request: BreakGlassRequest,
+  operatorDir?: string,
+): Promise<{ approvalId: string }> {
+  return withOperatorLog(config, operatorDir, async (log, material) => ({
+    approvalId: (await breakGlass(log, material, request)).approvalId,
+  }));
 }
 
 async function withOperatorLog<T>(
