@@ -33,9 +33,8 @@ export {
 export { EnvelopeShardSealer, type SealGate } from './keyring/envelope-shard-sealer.ts';
 export { EpochRotation, type TenantKeyState } from './rotation/epoch-rotation.ts';
 export { RewrapWorker, type RewrapOptions, type TenantKeyStatus } from './rotation/rewrap-worker.ts';
-export { Pkcs11KekProvider, type Pkcs11KekOptions } from './kek/pkcs11/index.ts';
-export { AwsKmsKekProvider } from './kek/aws-kms/aws-kms-kek-provider.ts';
-export { KmipKekProvider, type KmipKekOptions } from './kek/kmip/index.ts';
+// The adapters to outside key stores (AWS KMS, PKCS#11, KMIP) have their own front door,
+// src/keys/kek/providers.ts: loading them costs every importer of this barrel otherwise.
 export {
   DEFAULT_TENANT_KEY_CACHE_MS,
   TenantKekLayer,

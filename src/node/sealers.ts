@@ -5,18 +5,20 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import {
-  AwsKmsKekProvider,
   EnvelopeShardSealer,
-  KmipKekProvider,
-  Pkcs11KekProvider,
   EpochRotation,
   Keyring,
   LocalKekProvider,
   type KekProvider,
-  type KmipKekOptions,
   TenantKekLayer,
   type TenantKeyState,
 } from '../keys/index.ts';
+import {
+  AwsKmsKekProvider,
+  KmipKekProvider,
+  Pkcs11KekProvider,
+  type KmipKekOptions,
+} from '../keys/kek/providers.ts';
 import type { TenantKeyAccess } from '../cluster/index.ts';
 import type { ShardSealer } from '../shards/index.ts';
 import type { NodeConfig } from './node-config.ts';

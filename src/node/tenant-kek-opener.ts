@@ -2,14 +2,8 @@
 // the keys context caches the opened provider for at most its bound, so a key revoked or a file deleted in
 // the tenant's KMS stops working on a running node within that bound.
 import { readFile } from 'node:fs/promises';
-import {
-  AwsKmsKekProvider,
-  KmipKekProvider,
-  LocalKekProvider,
-  Pkcs11KekProvider,
-  type KekProvider,
-  type TenantKekOpener,
-} from '../keys/index.ts';
+import { LocalKekProvider, type KekProvider, type TenantKekOpener } from '../keys/index.ts';
+import { AwsKmsKekProvider, KmipKekProvider, Pkcs11KekProvider } from '../keys/kek/providers.ts';
 import type { TenantKekEntry } from './tenant-keks-config.ts';
 
 export function tenantKekOpener(entries: readonly TenantKekEntry[]): TenantKekOpener {

@@ -12,12 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import {
   EnvelopeShardSealer,
   Keyring,
-  KmipKekProvider,
   LocalKekProvider,
-  Pkcs11KekProvider,
   TenantKekLayer,
   type TenantKeyRef,
 } from '../../src/keys/index.ts';
+import { KmipKekProvider, Pkcs11KekProvider } from '../../src/keys/kek/providers.ts';
 import { KmipClient } from '../../src/keys/kek/kmip/kmip-client.ts';
 import { tenantKekOpener } from '../../src/node/tenant-kek-opener.ts';
 import type { TenantKekEntry } from '../../src/node/tenant-keks-config.ts';
