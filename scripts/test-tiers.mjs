@@ -117,6 +117,7 @@ export const tiers = {
       'test/adversary/stolen-node.test.ts',
       'test/audit/audit-cli.test.ts',
       'test/audit/audit-sink.test.ts',
+      'test/authz/admin-separation-process.test.ts',
       'test/cli/**/*.test.ts',
       'test/client-side/client-side-memory-scan.test.ts',
       'test/console/console-browser.test.ts',

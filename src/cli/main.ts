@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { jsonRequested } from './admin-client.ts';
 import { registerEnvCommand } from './commands/env-command.ts';
+import { registerApprovalCommand } from './commands/approval-command.ts';
 import { registerHoldCommand } from './commands/hold-command.ts';
 import { registerLoginCommand } from './commands/login-command.ts';
 import { registerPolicyCommand } from './commands/policy-command.ts';
@@ -44,6 +45,7 @@ const CLIENT_COMMANDS = new Set([
   'token',
   'policy',
   'hold',
+  'approval',
 ]);
 const subcommand = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
 const clientOnly = subcommand !== undefined && CLIENT_COMMANDS.has(subcommand);
@@ -76,6 +78,7 @@ registerQuotaCommand(program);
 registerTokenCommand(program);
 registerPolicyCommand(program);
 registerHoldCommand(program);
+registerApprovalCommand(program);
 if (!clientOnly) {
   const [audit, completion] = await Promise.all([
     import('./commands/audit-command.ts'),

@@ -7,6 +7,7 @@ import { request } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { nodeConfigFile } from '../../src/node/server/index.ts';
+import { bootstrapTenantAdmin } from './admin-separation.ts';
 import { runDsv } from './dsv-process.ts';
 import {
   startMultiProcessCluster,
@@ -293,7 +294,10 @@ export const whoAmI = (url: string, token: string): Promise<HttpAnswer> =>
 
 export const ALL_CAPABILITIES = ['read', 'create', 'update', 'delete', 'list', 'history', 'admin'];
 
-/** Creates a tenant, an all-capabilities policy and a tenant token for it (root token, through node `url`). */
+/**
+ * Creates a tenant (root), names its bootstrap admin from verifiers only (I-T4: root never sees that token), and
+ * as that admin an all-capabilities policy and a tenant token, through node `url`.
+ */
 export async function tenantWithToken(
   url: string,
   root: string,
@@ -305,16 +309,17 @@ export async function tenantWithToken(
     body: { name: tenant },
   });
   if (created.status !== 201) throw new Error(`creating tenant ${tenant}: ${created.status} ${created.body}`);
-  const policy = await http(`${url}/v2/sys/policies/all?tenant=${encodeURIComponent(tenant)}`, {
+  const admin = await bootstrapTenantAdmin(url, root, tenant);
+  const policy = await http(`${url}/v2/sys/policies/all`, {
     method: 'PUT',
-    token: root,
+    token: admin.token,
     body: { rules: [{ namespace: '*', name: '*', capabilities: ALL_CAPABILITIES }] },
   });
   if (policy.status !== 200) throw new Error(`policy for ${tenant}: ${policy.status} ${policy.body}`);
   const token = await http(`${url}/v2/sys/tokens`, {
     method: 'POST',
-    token: root,
-    body: { tenant, policies: ['all'] },
+    token: admin.token,
+    body: { policies: ['all'] },
   });
   if (token.status !== 201) throw new Error(`token for ${tenant}: ${token.status} ${token.body}`);
   return JSON.parse(token.body) as { token: string; accessor: string };

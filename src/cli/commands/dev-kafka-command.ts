@@ -23,6 +23,7 @@ import {
 } from '../../node/server/index.ts';
 import { issueNodeCertificate, loadClusterCa } from '../../node/tls/index.ts';
 import { SIGNAL_EXIT } from './dev-command.ts';
+import { devTenantAdmin } from './dev-tenant-admin.ts';
 import { startDevConsole, stdinCarriesCommands, type DevNodeControl } from './dev-console.ts';
 import { missingKafkaTools } from './kafka-tools.ts';
 
@@ -88,6 +89,7 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   let kafka: LocalKafka | undefined;
   let nodes: NodeProcesses | undefined;
   let rootToken: string | undefined;
+  let tenantAdmin: string | undefined;
   let stopping = false;
   const shutdown = async (code: number): Promise<never> => {
     if (!stopping) {
@@ -176,6 +178,8 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
       rootToken = (
         await issueRootToken({ ...first, log: { ...first.log, bootstrap: kafka.bootstrap } }, 'dev root')
       ).token;
+      const url = nodes.list()[0]?.publicUrl;
+      if (url) tenantAdmin = await devTenantAdmin(dataDir, url, rootToken).catch(() => undefined);
     }
   } catch (error) {
     console.error(`dsv dev --kafka: ${error instanceof Error ? error.message : String(error)}`);
@@ -185,6 +189,8 @@ async function runDevKafka(options: DevKafkaOptions): Promise<never> {
   }
   for (const node of nodes.list()) console.log(`${node.nodeId}  ${node.publicUrl}  pid ${node.pid}`);
   if (rootToken) console.log(`Root token: ${rootToken}`);
+  // I-T4: root reads no secrets on `dsv server` nodes; the default tenant's admin does (README "Admin separation").
+  if (tenantAdmin) console.log(`Default tenant admin token: ${tenantAdmin}`);
   console.log('dev mode: anonymous v1 access is allowed; nodes call each other over mutual TLS');
   if (kafka.adminClient) {
     console.log('Kafka: TLS from the cluster CA, each node its own SCRAM user, ACLs on the topic only');

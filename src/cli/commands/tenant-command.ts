@@ -10,6 +10,10 @@ import {
 } from '../client/connection.ts';
 import { limitOrNone } from '../client/option-parsers.ts';
 import { action, printJson, printTable } from '../client/output.ts';
+import { readFileSync } from 'node:fs';
+import { makeAdminRequest } from '../client/admin-request.ts';
+import { writePrivateFile } from '../client/private-file.ts';
+import { segment } from '../client/v2-client.ts';
 import { registerTenantKeyCommand } from './tenant-key-command.ts';
 
 interface Quota {
@@ -31,6 +35,53 @@ export function registerTenantCommand(program: Command): void {
       });
       if (options.json) return printJson({ tenant: body.name, created: true });
       console.log(`created tenant ${body.name}`);
+    }),
+  );
+
+  // I-T4 bootstrap: the future admin makes its token here; root records only its verifiers, once per tenant.
+  withConnection(
+    tenant
+      .command('admin-request')
+      .description(
+        'make a tenant admin token on this machine, and the verifiers root needs to name it (I-T4)',
+      )
+      .option(
+        '--verifiers-out <file>',
+        'write the verifiers (for root) to this file instead of printing them',
+      ),
+  ).action(
+    action(async (options: ConnectionOptions & { verifiersOut?: string }) => {
+      const request = await makeAdminRequest(resolveConnection(options).url);
+      const verifiers = JSON.stringify(request.verifiers);
+      if (options.verifiersOut !== undefined) writePrivateFile(options.verifiersOut, `${verifiers}\n`);
+      if (options.json) return printJson(request);
+      console.log(`Tenant admin token (keep it; shown once): ${request.token}`);
+      if (options.verifiersOut === undefined) console.log(`Verifiers (give these to root): ${verifiers}`);
+      console.log('root runs: dsv tenant bootstrap <tenant> --verifiers <file or JSON>');
+    }),
+  );
+
+  withConnection(
+    tenant
+      .command('bootstrap <tenant>')
+      .description(
+        'root only, once per tenant: name its admin from the verifiers `dsv tenant admin-request` made',
+      )
+      .requiredOption('--verifiers <file-or-json>', 'the verifiers: a JSON object, or a file holding one'),
+  ).action(
+    action(async (name: string, options: ConnectionOptions & { verifiers: string }) => {
+      const text = options.verifiers.trim().startsWith('{')
+        ? options.verifiers
+        : readFileSync(options.verifiers, 'utf8');
+      const body = await clientFor(options).json<{
+        tenant: string;
+        accessor: string;
+        confirmedNodes: string[];
+      }>('POST', `/v2/sys/tenants/${segment(name)}/admin`, {
+        json: { verifiers: JSON.parse(text) as unknown },
+      });
+      if (options.json) return printJson(body);
+      console.log(`tenant ${body.tenant}: admin named (accessor ${body.accessor}); root cannot name another`);
     }),
   );
 
