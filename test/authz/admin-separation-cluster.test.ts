@@ -33,18 +33,18 @@ describe('admin separation (I-T4, I-T4c), in-process cluster without the standin
     await test?.stop();
   });
 
-  it('root gets 403 DSV_APPROVAL_REQUIRED on reads, writes, versions, .env, client-side and v1; lists nothing', () =>
+  it('I-T4: root gets 403 DSV_APPROVAL_REQUIRED on reads, writes, versions, .env, client-side and v1; lists nothing', () =>
     checks.rootIsDenied(cluster));
-  it('no holder releases a shard to root’s own node credential (client-side mode)', () =>
+  it('I-T4: no holder releases a shard to root’s own node credential (client-side mode)', () =>
     checks.rootIsDeniedInTenant(cluster, state));
-  it('root cannot mint a tenant token, write a tenant policy, re-bootstrap, or approve itself', () =>
+  it('I-T4: root cannot mint a tenant token, write a tenant policy, re-bootstrap, or approve itself', () =>
     checks.rootCannotEscalate(cluster));
-  it('an approval lets root read within its scope and ttl on every node; 403 outside and after', () =>
+  it('I-T4: an approval lets root read within its scope and ttl on every node; 403 outside and after', () =>
     checks.approvalBoundsRoot(cluster, state).then(() => undefined));
-  it('the tenant admin revokes an approval; approvals never carry admin and need a reason', () =>
+  it('I-T4: the tenant admin revokes an approval; approvals never carry admin and need a reason', () =>
     checks.revokedApprovalEnds(cluster, state));
-  it('break-glass: operator-signed, reason required, audited on every node, shown to the tenant', () =>
+  it('I-T4: break-glass: operator-signed, reason required, audited on every node, shown to the tenant', () =>
     checks.breakGlassIsVisible(cluster, state));
-  it("the tenant's audit view shows approvals, revocations and their uses", () =>
+  it("I-T4c: the tenant's audit view shows approvals, revocations and their uses", () =>
     checks.auditViewShowsApprovals(cluster, state));
 });

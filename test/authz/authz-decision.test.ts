@@ -16,7 +16,7 @@ import { scenarioArb } from '../testing/authz-model-scenario.ts';
 const MIN_OPERATIONS = 100_000;
 
 describe('authorisation model check, level 1: control view + token authenticator', () => {
-  it('I-T1, I-T2, I-T4: 0 mismatches and 0 cross-tenant or unapproved root allows over ≥ 100,000 random operations', async () => {
+  it('I-T4: root allowed only under approvals; I-T1, I-T2: 0 mismatches, 0 cross-tenant allows over ≥ 100,000 random operations', async () => {
     const totals = emptyTotals();
     const started = performance.now();
     await fc.assert(

@@ -18,7 +18,10 @@ export async function registerOpenApi(v2: FastifyInstance): Promise<void> {
         description:
           'Resource-oriented JSON API. Errors are RFC 9457 problem+json with a stable `code` ' +
           '(docs/error-codes.md). Namespaces and names are single percent-encoded path segments, ' +
-          'canonicalised to Unicode NFC. Responses carrying secret values are `Cache-Control: no-store`.',
+          'canonicalised to Unicode NFC. Responses carrying secret values are `Cache-Control: no-store`. ' +
+          'A root token acts on the tenant `X-DSV-Tenant` names (default: `default`) and reaches its secrets ' +
+          "only under an approval of that tenant's admin (`/v2/sys/approvals`); otherwise 403 " +
+          '`DSV_APPROVAL_REQUIRED`.',
       },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A DSV token (dsv.…)' } },
