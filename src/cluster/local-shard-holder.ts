@@ -4,7 +4,13 @@
 // request, audited here; a recovery contribution only to the placement holder of the missing index.
 import { randomUUID } from 'node:crypto';
 import type { AuditRecordInput } from '../audit/index.ts';
-import { mayMakeRecord, type AuthorizableRecord, type Caller, type TokenRecord } from '../control/index.ts';
+import {
+  approvalAuditTarget,
+  mayMakeRecord,
+  type AuthorizableRecord,
+  type Caller,
+  type TokenRecord,
+} from '../control/index.ts';
 import { DsvError, ERROR_CODES, isDsvError } from '../errors/index.ts';
 import { endorsementDigest, receiptDigest, type SecretKey } from '../secrets/index.ts';
 import type { SealedShard, ShardStore } from '../shards/index.ts';
@@ -274,6 +280,8 @@ export class LocalShardHolder implements ShardHolder {
       tenant: key.tenant,
       accessor: caller.accessor,
       operation: request.purpose === 'compare' ? 'peer.shard-compare' : 'peer.shard-release',
+      // I-T4c: a release to root under an approval names it, so the tenant's audit view shows it.
+      target: approvalAuditTarget(caller.approvalsUsed) ?? null,
       pathHmac: this.deps.pathHmac(key),
       outcome: 'ok',
       status: 200,
@@ -320,6 +328,7 @@ export class LocalShardHolder implements ShardHolder {
       tenant: tenant ?? null,
       accessor: caller.accessor,
       operation: `peer.endorse.${entry.type}`,
+      target: approvalAuditTarget(caller.approvalsUsed) ?? null,
       pathHmac: null,
       outcome: 'ok',
       status: 200,

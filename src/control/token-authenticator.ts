@@ -184,6 +184,12 @@ function anonymous(tenant: string): Caller {
   };
 }
 
+/** I-T4c: the audit target naming the approvals a caller relied on (`approval:<id>[/<id>…]`), if any. */
+export function approvalAuditTarget(approvals: ReadonlySet<string> | undefined): string | undefined {
+  if (approvals === undefined || approvals.size === 0) return undefined;
+  return `approval:${[...approvals].sort().join('/')}`;
+}
+
 export function requireCapability(
   caller: Caller,
   capability: Capability,

@@ -2,6 +2,7 @@
 // secret material (then it is sent only after its record is durable). Handlers add the secret path.
 import type { FastifyRequest } from 'fastify';
 import { auditSubjectOf, noteAuditSubject, type AuditClassification } from '../audit/index.ts';
+import { approvalAuditTarget } from '../control/index.ts';
 
 interface RouteClass {
   readonly operation: string;
@@ -57,7 +58,7 @@ export function classifyForAudit(request: FastifyRequest): AuditClassification {
   const route = classifyRoute(request.method, request.routeOptions.url ?? '');
   const note = auditSubjectOf(request);
   // I-T4c: an access a root token made under approvals names them, so the tenant sees every use.
-  const target = note?.target ?? approvalTarget(note?.approvals);
+  const target = note?.target ?? approvalAuditTarget(note?.approvals);
   return {
     operation: note?.operation ?? route.operation,
     carriesSecret: note?.carriesSecret ?? route.carriesSecret,
@@ -66,11 +67,6 @@ export function classifyForAudit(request: FastifyRequest): AuditClassification {
     ...(note?.name === undefined ? {} : { name: note.name }),
     ...(note?.paths === undefined ? {} : { paths: note.paths }),
   };
-}
-
-function approvalTarget(approvals: ReadonlySet<string> | undefined): string | undefined {
-  if (approvals === undefined || approvals.size === 0) return undefined;
-  return `approval:${[...approvals].sort().join('/')}`;
 }
 
 export type AdminTargetKind = 'token' | 'policy' | 'tenant' | 'hold' | 'approval';

@@ -312,6 +312,19 @@ export async function auditViewShowsApprovals(
     ),
     'a use under an approval',
   );
+  // Holders audit each shard they release to root under the approval (I-S5), naming it too.
+  const releases = await Promise.all(
+    cluster.urls.map(async (node) => {
+      const answer = await adminCall(node, admin.token, 'GET', '/v2/sys/approvals/audit');
+      return (answer.body.records as Array<{ operation: string; target: string | null }>).filter(
+        (r) => r.operation === 'peer.shard-release' && r.target?.startsWith('approval:'),
+      ).length;
+    }),
+  );
+  assert.ok(
+    releases.reduce((a, b) => a + b, 0) > 0,
+    `no holder release names an approval: ${releases.join(',')}`,
+  );
   // Another tenant's admin sees none of it; root sees the tenant's view (it manages the cluster).
   const other = await adminCall(url, cluster.root, 'GET', `/v2/sys/approvals/audit?tenant=${TENANT}`);
   assert.equal(other.status, 200);
