@@ -84,6 +84,10 @@ export async function rootIsDenied(cluster: SeparationCluster): Promise<void> {
     const list = await adminCall(url, cluster.root, 'GET', '/v2/secrets/app', undefined, TENANT);
     assert.equal(list.status, 200, JSON.stringify(list.body));
     assert.deepEqual(list.body.names, [], 'list');
+    // Nor does root learn by name whether a secret exists (shard redundancy report).
+    const shards = await as('GET', `/v2/sys/shards/app/db1?tenant=${TENANT}`);
+    assert.equal(shards.status, 403, 'shard report by name');
+    assert.equal(code(shards), 'DSV_APPROVAL_REQUIRED');
     const namespaces = await adminCall(url, cluster.root, 'GET', '/v2/namespaces', undefined, TENANT);
     assert.deepEqual(namespaces.body.namespaces, [], 'namespaces');
   }

@@ -38,6 +38,9 @@ export function registerConsoleAudit(app: FastifyInstance, context: ConsoleAudit
       else if ((requested !== undefined && requested !== caller.tenant) || !caller.can('admin', '*', '*'))
         throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
       const target = secretTarget(request.params, context.limits);
+      // I-T4: a name is tenant data; root searches a path's trail only under an approval covering it.
+      if (caller.root && !caller.can('list', target.namespace, target.name))
+        throw new DsvError('DSV_APPROVAL_REQUIRED');
       const dir = context.audit?.dir;
       if (!context.audit || dir === undefined)
         throw new DsvError('DSV_ROUTE_NOT_FOUND', 'This node keeps no audit trail');

@@ -30,6 +30,9 @@ export function registerRedundancyRoutes(app: FastifyInstance, context: V2Contex
       else if ((requested !== undefined && requested !== caller.tenant) || !caller.can('admin', '*', '*'))
         throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
       const target = secretTarget(request.params, context.limits);
+      // I-T4: a name is tenant data; root learns whether one exists only under an approval covering it.
+      if (caller.root && !caller.can('list', target.namespace, target.name))
+        throw new DsvError('DSV_APPROVAL_REQUIRED');
       const report = await context.coordinator.redundancy({ tenant, ...target });
       return {
         tenant,
