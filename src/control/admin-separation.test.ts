@@ -47,6 +47,8 @@ describe('I-T4: who may make admin-separation records (every endorser asks mayMa
     assert.ok(!mayMakeRecord(admin, bootstrap, tokenOf, { tenantHasBootstrap: () => false }));
     assert.ok(mayMakeRecord(admin, { type: 'token-create', tenant: 'acme', creator: 'adm-1' }, tokenOf));
     assert.ok(mayMakeRecord(standingRoot, child, tokenOf), 'the dev standing approval keeps the old path');
+    assert.ok(mayMakeRecord(standingRoot, bootstrap, tokenOf, { tenantHasBootstrap: () => false }));
+    assert.ok(!mayMakeRecord(standingRoot, bootstrap, tokenOf, { tenantHasBootstrap: () => true }));
   });
 
   it('root writes no tenant policy; the tenant admin does', () => {

@@ -119,7 +119,7 @@ export function mayMakeRecord(
     case 'token-create':
       // The creator is recorded so a child never outlives its parent (I-T5): it must be the caller. Root
       // mints root tokens; in a tenant only its bootstrap admin (I-T4).
-      if (caller.root && caller.standing !== true && record.tenant !== null)
+      if (caller.root && record.tenant !== null && (record.creator === null || caller.standing !== true))
         return mayBootstrap(caller, record, lookup);
       return (
         record.creator === caller.accessor &&
