@@ -103,7 +103,13 @@ export const MAX_APPROVAL_TTL_MS = 7 * 86_400_000;
 /** Break-glass is short-lived (I-T4): at most an hour. */
 export const MAX_BREAK_GLASS_TTL_MS = 3_600_000;
 
-/** The scope shared by an approval and a break-glass: one tenant, a namespace and a name pattern (policy.ts). */
+/**
+ * What an approval or a break-glass grants, as asked for (a grant's API body, a break-glass's CLI options):
+ * one tenant, a namespace and a name pattern (policy.ts), capabilities, a lifetime and a reason.
+ */
+export type ApprovalTerms = Omit<ApprovalScope, 'approvalId' | 'time'>;
+
+/** The scope shared by an approval and a break-glass record. */
 interface ApprovalScope {
   readonly approvalId: string;
   readonly tenant: string;

@@ -8,7 +8,7 @@ import {
   looksLikeToken,
   newAccessor,
   newToken,
-  type Capability,
+  type ApprovalTerms,
 } from '../control/index.ts';
 import { DsvError } from '../errors/index.ts';
 import { DEV_TENANT } from '../gateway/index.ts';
@@ -87,17 +87,8 @@ export async function mintRootToken(
   return { token, accessor, offset };
 }
 
-export interface BreakGlassRequest {
-  readonly tenant: string;
-  /** Accessor of the root token it lets in. */
-  readonly grantee: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly capabilities: readonly Capability[];
-  readonly ttlMs: number;
-  /** Mandatory: recorded in the log, shown to the tenant with the approval (I-T4c). */
-  readonly reason: string;
-}
+/** The reason is mandatory: recorded in the log, shown to the tenant with the approval (I-T4c). */
+export type BreakGlassRequest = ApprovalTerms;
 
 /**
  * Break-glass (I-T4): an approval signed by the operator key alone — no tenant admin, no quorum of nodes —

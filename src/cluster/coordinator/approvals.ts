@@ -2,21 +2,13 @@
 // (k endorsements, a rid applied once) that every endorser judges with `mayMakeRecord` on its own control
 // view, so no single node and no root token holder can make one; this file appends and reports.
 import { randomUUID } from 'node:crypto';
-import { newAccessor, type ApprovalRecord, type Caller, type Capability } from '../../control/index.ts';
+import { newAccessor, type ApprovalRecord, type ApprovalTerms, type Caller } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { appendAuthority } from './authority-append.ts';
 import { controlPartition } from './control-admin.ts';
 import { awaitEverywhere, type CoordinatorContext } from './coordinator-context.ts';
 
-export interface ApprovalRequest {
-  readonly tenant: string;
-  readonly grantee: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly capabilities: readonly Capability[];
-  readonly ttlMs: number;
-  readonly reason: string;
-}
+export type ApprovalRequest = ApprovalTerms;
 
 export interface ApprovalOutcome {
   readonly approval: ApprovalRecord;

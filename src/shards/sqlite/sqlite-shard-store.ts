@@ -113,28 +113,20 @@ export class SqliteShardStore implements ShardStore {
   }
 
   holds(address: ShardAddress): boolean {
-    const { key } = address;
-    return (
-      this.sql(
-        `SELECT 1 FROM shards WHERE tenant = ? AND namespace = ? AND name = ? AND version = ? AND write_id = ?
-         AND generation = ?`,
-      ).get(
-        key.tenant,
-        key.namespace,
-        key.name,
-        address.version,
-        address.writeId,
-        address.generation ?? 0,
-      ) !== undefined
-    );
+    return this.#stored(address, '');
   }
 
   hasCommitted(address: ShardAddress): boolean {
+    return this.#stored(address, ` AND state = 'committed'`);
+  }
+
+  /** Whether a row is stored at `address` (generation 0 when absent), narrowed by `and`. */
+  #stored(address: ShardAddress, and: '' | ` AND state = 'committed'`): boolean {
     const { key } = address;
     return (
       this.sql(
         `SELECT 1 FROM shards WHERE tenant = ? AND namespace = ? AND name = ? AND version = ? AND write_id = ?
-         AND generation = ? AND state = 'committed'`,
+         AND generation = ?${and}`,
       ).get(
         key.tenant,
         key.namespace,
