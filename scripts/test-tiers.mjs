@@ -71,6 +71,7 @@ export const tiers = {
       'test/adversary/share-refresh-attacks-2.test.ts',
       'test/audit/audit-cluster.test.ts',
       'test/authz/admin-separation-cluster.test.ts',
+      'test/authz/admin-separation-attacks.test.ts',
       'test/authz/authz-http.test.ts',
       'test/authz/authz-regressions.test.ts',
       'test/authz/tokens-policies.test.ts',
