@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
-import { accessorOf, adminCall } from '../testing/admin-separation.ts';
+import { accessorOf, adminCall, bootstrapTenantAdmin } from '../testing/admin-separation.ts';
 import * as checks from '../testing/admin-separation-checks.ts';
 
 const TENANT = checks.TENANT;
@@ -138,5 +138,34 @@ describe('admin separation attacks (I-T4, I-T4c), root without the standing appr
     assert.equal(inAcme.status, 200, JSON.stringify(inAcme.body));
     const audit = await adminCall(url, state.admin?.token ?? '', 'GET', '/v2/sys/approvals/audit');
     assert.ok(JSON.stringify(audit.body).includes(`approval:${approvalId}`), 'use shown to the tenant');
+  });
+  it('held: side routes with X-DSV-Tenant (versions, asOf, .env, client-side, console audit) give root nothing', async () => {
+    const as = (method: string, path: string, body?: unknown) =>
+      adminCall(url, cluster.root, method, path, body, TENANT);
+    for (const [method, path, body] of [
+      ['GET', '/v2/secrets/app/other/versions', undefined],
+      ['GET', '/v2/secrets/app/other?version=1', undefined],
+      ['GET', `/v2/secrets/app/other?asOf=${encodeURIComponent(new Date().toISOString())}`, undefined],
+      ['POST', '/v2/env:transform?namespace=app', { content: 'A=secret(other)' }],
+      ['GET', '/v2/client-side/resolve/app/other', undefined],
+    ] as const) {
+      const answer = await as(method, path, body);
+      assert.notEqual(answer.status, 200, `${method} ${path}`);
+      assert.ok(!JSON.stringify(answer.body).includes('not-for-root'), `${method} ${path}`);
+    }
+    const consoleAudit = await adminCall(
+      url,
+      cluster.root,
+      'GET',
+      `/ui/api/audit/app/other?tenant=${TENANT}`,
+    );
+    assert.notEqual(consoleAudit.status, 200, JSON.stringify(consoleAudit.body));
+  });
+
+  it('held: root revokes the tenant admin but cannot re-bootstrap a new one (last: ends the admin)', async () => {
+    const admin = await accessorOf(url, state.admin?.token ?? '');
+    const revoked = await adminCall(url, cluster.root, 'DELETE', `/v2/sys/tokens/${admin}`);
+    assert.ok(revoked.status < 300, JSON.stringify(revoked.body));
+    await assert.rejects(bootstrapTenantAdmin(url, cluster.root, TENANT));
   });
 });
