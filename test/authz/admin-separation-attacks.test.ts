@@ -3,7 +3,7 @@
 // attack fails; a `[VULN-A…]` test asserts the safe outcome and fails while the hole is open.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
+import type { TestCluster } from '../testing/dev-cluster.ts';
 import { accessorOf, adminCall, bootstrapTenantAdmin } from '../testing/admin-separation.ts';
 import * as checks from '../testing/admin-separation-checks.ts';
 
@@ -15,23 +15,8 @@ describe('admin separation attacks (I-T4, I-T4c), root without the standing appr
   const state: checks.SeparationState = {};
   let url = '';
   before(async () => {
-    test = await startTestCluster({
-      nodes: 3,
-      devMode: false,
-      standingApproval: false,
-      peerTransport: 'http',
-    });
-    const root = await test.cluster.issueDevRootToken();
+    ({ test, cluster } = await checks.startSeparatedCluster(state));
     url = test.urls[0] ?? '';
-    const topology = (await (await fetch(`${url}/v2/client-side/topology`)).json()) as { clusterId: string };
-    cluster = {
-      urls: test.urls,
-      root,
-      rootAccessor: await accessorOf(url, root),
-      clusterId: topology.clusterId,
-      breakGlass: (request) => test.cluster.breakGlass(request),
-    };
-    await checks.setUp(cluster, state);
   });
   after(async () => {
     await test?.stop();

@@ -2,8 +2,7 @@
 // nodes run), over HTTP with the peer API: the checks of test/testing/admin-separation-checks.ts. The same
 // checks run against real `dsv server` processes in admin-separation-process.test.ts.
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
-import { accessorOf } from '../testing/admin-separation.ts';
+import type { TestCluster } from '../testing/dev-cluster.ts';
 import * as checks from '../testing/admin-separation-checks.ts';
 
 describe('admin separation (I-T4, I-T4c), in-process cluster without the standing approval', () => {
@@ -11,23 +10,7 @@ describe('admin separation (I-T4, I-T4c), in-process cluster without the standin
   let cluster: checks.SeparationCluster;
   const state: checks.SeparationState = {};
   before(async () => {
-    test = await startTestCluster({
-      nodes: 3,
-      devMode: false,
-      standingApproval: false,
-      peerTransport: 'http',
-    });
-    const root = await test.cluster.issueDevRootToken();
-    const url = test.urls[0] ?? '';
-    const topology = (await (await fetch(`${url}/v2/client-side/topology`)).json()) as { clusterId: string };
-    cluster = {
-      urls: test.urls,
-      root,
-      rootAccessor: await accessorOf(url, root),
-      clusterId: topology.clusterId,
-      breakGlass: (request) => test.cluster.breakGlass(request),
-    };
-    await checks.setUp(cluster, state);
+    ({ test, cluster } = await checks.startSeparatedCluster(state));
   });
   after(async () => {
     await test?.stop();

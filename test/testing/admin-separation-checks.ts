@@ -3,7 +3,14 @@
 // (test/authz/admin-separation-process.test.ts). Each check is one `it`.
 import assert from 'node:assert/strict';
 import { nodeCredential } from '../../src/trust/index.ts';
-import { adminCall, bootstrapTenantAdmin, grantApproval, type TenantAdmin } from './admin-separation.ts';
+import {
+  accessorOf,
+  adminCall,
+  bootstrapTenantAdmin,
+  grantApproval,
+  type TenantAdmin,
+} from './admin-separation.ts';
+import { startTestCluster, type TestCluster } from './dev-cluster.ts';
 
 export interface SeparationCluster {
   readonly urls: readonly string[];
@@ -332,4 +339,36 @@ export async function auditViewShowsApprovals(
   // Another tenant's admin sees none of it; root sees the tenant's view (it manages the cluster).
   const other = await adminCall(url, cluster.root, 'GET', `/v2/sys/approvals/audit?tenant=${TENANT}`);
   assert.equal(other.status, 200);
+}
+
+/**
+ * An in-process cluster as `dsv server` nodes run it (no dev mode, no standing approval, the peer API over
+ * HTTP), with tenant acme set up by its own admin: what the cluster test and the red-team attacks both start.
+ */
+export async function startSeparatedCluster(
+  state: SeparationState,
+): Promise<{ test: TestCluster; cluster: SeparationCluster }> {
+  const test = await startTestCluster({
+    nodes: 3,
+    devMode: false,
+    standingApproval: false,
+    peerTransport: 'http',
+  });
+  try {
+    const root = await test.cluster.issueDevRootToken();
+    const url = test.urls[0] ?? '';
+    const topology = (await (await fetch(`${url}/v2/client-side/topology`)).json()) as { clusterId: string };
+    const cluster: SeparationCluster = {
+      urls: test.urls,
+      root,
+      rootAccessor: await accessorOf(url, root),
+      clusterId: topology.clusterId,
+      breakGlass: (request) => test.cluster.breakGlass(request),
+    };
+    await setUp(cluster, state);
+    return { test, cluster };
+  } catch (error) {
+    await test.stop();
+    throw error;
+  }
 }
