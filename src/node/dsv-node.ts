@@ -58,8 +58,9 @@ export interface NodeDependencies {
   readonly sealer: SealerFactory;
   readonly devControl?: DevControl;
   /**
-   * I-T4 dev path: every root token holds a standing approval (root acts as before admin separation). Only
-   * the in-process dev cluster (`dsv dev`, `DevCluster`) sets it; `dsv server` never passes it.
+   * I-T4 dev path: every root token holds a standing approval (root acts as before admin separation). Set by
+   * the in-process dev cluster (`dsv dev`, `DevCluster`) and by `dsv server` only on a devMode node (`dsv dev
+   * --kafka`); a production config (devMode false) never has it.
    */
   readonly devStandingApproval?: boolean;
   /** Test seam: decorate each peer holder (seeded fault injection: dropped and delayed messages). */

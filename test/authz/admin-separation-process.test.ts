@@ -19,7 +19,8 @@ describe('admin separation (I-T4, I-T4c) on dsv server processes', { timeout: 42
 
   before(async () => {
     const started = Date.now();
-    processes = await startMultiProcessCluster();
+    // A production config (devMode false): root holds no standing approval (I-T4).
+    processes = await startMultiProcessCluster({ configure: (config) => ({ ...config, devMode: false }) });
     const clusterDir = dirname(dirname(resolve(processes.dataDir(0))));
     const config = nodeConfigFile(clusterDir, 0);
     const issued = runDsv(['cluster', 'root-token', '--config', config, '--json']);

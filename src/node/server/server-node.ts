@@ -75,7 +75,16 @@ export async function startServerNode(config: ServerConfig, options: ServerNodeO
     await kek.close();
     throw error;
   }
-  const node = new DsvNode(config, { log, logger: options.logger, trust, sealer: envelopeSealer(kek) });
+  const node = new DsvNode(config, {
+    log,
+    logger: options.logger,
+    trust,
+    sealer: envelopeSealer(kek),
+    // I-T4 dev path: a node configured for development (devMode, which already lets anonymous loopback v1
+    // callers act on the default tenant: `dsv dev --kafka`) gives root the dev cluster's standing approval.
+    // Production configs are written with devMode false (`dsv cluster init`), and then root reads nothing.
+    devStandingApproval: config.devMode,
+  });
   try {
     await node.start();
   } catch (error) {
