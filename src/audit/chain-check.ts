@@ -1,6 +1,13 @@
 // Walks lines of the trail against the hash chain and names the first broken link (used by the verifier and
 // by the sink's recovery, so both judge a trail the same way).
-import { GENESIS_HASH, hashRecord, parseRecordLine, type AuditRecord } from './audit-record.ts';
+import { createSecretKey, KeyObject } from 'node:crypto';
+import {
+  GENESIS_HASH,
+  hashRecord,
+  parseRecordLine,
+  type AuditChainKey,
+  type AuditRecord,
+} from './audit-record.ts';
 
 export type BrokenLinkReason = 'modified' | 'removed' | 'reordered' | 'torn';
 
@@ -45,8 +52,9 @@ export function checkSegment(
   file: string,
   start: ChainState,
   visit?: (record: AuditRecord) => void,
-  chainKey?: Buffer,
+  chainKey?: AuditChainKey,
 ): SegmentCheck {
+  const key = chainKey === undefined || chainKey instanceof KeyObject ? chainKey : createSecretKey(chainKey);
   const lines = text.split('\n');
   const tail = lines.pop() ?? ''; // '' when the text ends with a newline (or is empty)
   let state = start;
@@ -75,8 +83,7 @@ export function checkSegment(
     if (record.v === undefined && state.keyed === true)
       return breakAt(i, 'modified', 'an unkeyed (format 1) record after keyed ones');
     // Format 2: an HMAC under the chain key, so a chain recomputed without the key does not verify.
-    if (hashRecord(unsealed, chainKey) !== hash)
-      return breakAt(i, 'modified', 'hash does not match the record');
+    if (hashRecord(unsealed, key) !== hash) return breakAt(i, 'modified', 'hash does not match the record');
     if (record.seq > state.nextSeq) {
       const later = parsed.slice(i + 1).some((r) => r?.seq === state.nextSeq);
       return later

@@ -2,6 +2,7 @@
 import { addColumnIfMissing, migrateSchema, type Migration } from '../platform/schema-migrations.ts';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StatementCache } from '../platform/statement-cache.ts';
+import { CommittedMemo } from '../platform/committed-memo.ts';
 import type { ApprovalEntry, Capability, ControlEntry, PolicyRule } from './control-entry.ts';
 import { patternMatches } from './policy.ts';
 
@@ -101,10 +102,19 @@ export class ControlStore {
   /** Whose verifier of each token this store keeps: a token is usable here only if it names this node. */
   readonly nodeId: string;
 
+  /**
+   * Tokens by verifier and policies, asked on every request (twice or more per read: the coordinator and
+   * each holder). Only `apply` writes these tables, and it forgets both memos first.
+   */
+  private readonly tokenMemo: CommittedMemo<TokenRecord | undefined>;
+  private readonly policyMemo: CommittedMemo<PolicyRule[] | undefined>;
+
   constructor(db: DatabaseSync, nodeId: string) {
     this.db = db;
     this.nodeId = nodeId;
     this.statements = new StatementCache(db);
+    this.tokenMemo = new CommittedMemo(db, { keepMissing: false }); // verifiers are caller-chosen
+    this.policyMemo = new CommittedMemo(db);
     migrateSchema(db, 'control', CONTROL_MIGRATIONS);
   }
 
@@ -117,6 +127,8 @@ export class ControlStore {
    * time (I-X4); approvals count their expiry from it.
    */
   apply(entry: ControlEntry, logTime: number = entry.time): void {
+    this.tokenMemo.clear();
+    this.policyMemo.clear();
     switch (entry.type) {
       case 'approval-grant':
       case 'approval-revoke':
@@ -267,8 +279,10 @@ export class ControlStore {
   }
 
   tokenByHash(tokenHash: string): TokenRecord | undefined {
-    const row = this.sql('SELECT * FROM control_tokens WHERE token_hash = ?').get(tokenHash);
-    return row ? toToken(row) : undefined;
+    return this.tokenMemo.get(tokenHash, () => {
+      const row = this.sql('SELECT * FROM control_tokens WHERE token_hash = ?').get(tokenHash);
+      return row ? toToken(row) : undefined;
+    });
   }
 
   tokenByAccessor(accessor: string): TokenRecord | undefined {
@@ -285,11 +299,13 @@ export class ControlStore {
   }
 
   policy(tenant: string, name: string): PolicyRule[] | undefined {
-    const row = this.sql('SELECT rules FROM control_policies WHERE tenant = ? AND name = ?').get(
-      tenant,
-      name,
-    );
-    return row ? (JSON.parse(String(row.rules)) as PolicyRule[]) : undefined;
+    return this.policyMemo.get(JSON.stringify([tenant, name]), () => {
+      const row = this.sql('SELECT rules FROM control_policies WHERE tenant = ? AND name = ?').get(
+        tenant,
+        name,
+      );
+      return row ? (JSON.parse(String(row.rules)) as PolicyRule[]) : undefined;
+    });
   }
 
   policies(tenant: string): Array<{ name: string; rules: PolicyRule[] }> {

@@ -1,5 +1,6 @@
 // Log records in and out (trust-boundaries design §2): entries are sealed and signed by this node on the way
 // in; on the way out a record counts only if its envelope verifies and its body matches the schema (I-L5, I-L6).
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import {
   RecordOpener,
   sealRecord,
@@ -16,13 +17,14 @@ export type DecodedRecord = SignedEntry | { readonly rejected: DecodeRejection }
 
 export class LogCodec {
   readonly manifest: ClusterManifest;
-  private readonly logKey: Uint8Array;
+  /** A KeyObject made once: a raw key is re-imported by every cipher node:crypto makes. */
+  private readonly logKey: KeyObject;
   private readonly signer: RecordSigner | undefined;
   private readonly opener: RecordOpener;
 
   constructor(manifest: ClusterManifest, logKey: Uint8Array, signer?: RecordSigner) {
     this.manifest = manifest;
-    this.logKey = logKey;
+    this.logKey = createSecretKey(logKey);
     this.signer = signer;
     this.opener = new RecordOpener(manifest, logKey);
   }

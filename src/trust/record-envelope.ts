@@ -59,7 +59,7 @@ function context(clusterId: string, partition: number): Buffer {
 export function sealRecord(
   signer: RecordSigner,
   manifest: Pick<ClusterManifest, 'clusterId'>,
-  logKey: Uint8Array,
+  logKey: Uint8Array | KeyObject,
   partition: number,
   body: object,
 ): Uint8Array {

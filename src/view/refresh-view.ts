@@ -66,8 +66,12 @@ const VERSION = 'tenant = ? AND namespace = ? AND name = ? AND version = ?';
 export class RefreshView {
   private readonly statements: StatementCache;
 
-  constructor(db: DatabaseSync) {
+  /** Told before a version row changes here, so the view's memo of it is forgotten (CommittedMemo). */
+  readonly #versionChanging: (key: SecretKey, version: number) => void;
+
+  constructor(db: DatabaseSync, versionChanging: (key: SecretKey, version: number) => void = () => {}) {
     this.statements = new StatementCache(db);
+    this.#versionChanging = versionChanging;
     // Its tables are the view's third migration (src/view/schema.ts), run before this is built.
   }
 
@@ -195,6 +199,7 @@ export class RefreshView {
       at: number;
     },
   ): void {
+    this.#versionChanging(key, version);
     this.sql(
       `UPDATE view_versions SET generation = ?, commitments = ?, holders = ?, refreshed_at = ? WHERE ${VERSION}`,
     ).run(

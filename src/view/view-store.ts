@@ -1,5 +1,6 @@
 // Reads and writes of the view tables. Synchronous (node:sqlite), so callers compose them in one transaction.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { CommittedMemo } from '../platform/committed-memo.ts';
 import { StatementCache } from '../platform/statement-cache.ts';
 import type { SecretKey } from '../kernel/secret-key.ts';
 import { RefreshView } from './refresh-view.ts';
@@ -19,6 +20,18 @@ type Row = Record<string, unknown>;
 
 const num = (value: unknown): number => Number(value);
 const str = (value: unknown): string => String(value);
+const nullableNum = (value: unknown): number | null => (value === null ? null : num(value));
+
+/** Memo keys of a secret and of one of its versions (NUL cannot occur in a tenant, namespace or name). */
+const secretId = (key: SecretKey): string => `${key.tenant}\u0000${key.namespace}\u0000${key.name}`;
+const versionId = (key: SecretKey, version: number): string => `${secretId(key)}\u0000${version}`;
+
+/** A tenant's row of view_tenants, as the per-request checks read it. */
+interface TenantRow {
+  readonly keyEpoch: number;
+  readonly shreddedAt: number | null;
+  readonly quota: TenantQuota;
+}
 
 function toVersion(row: Row): VersionInfo {
   return {
@@ -49,7 +62,6 @@ function toWrite(row: Row): WriteRecord {
 }
 
 function toHold(row: Row): HoldRecord {
-  const nullableNum = (value: unknown) => (value === null ? null : num(value));
   return {
     holdId: str(row.hold_id),
     tenant: str(row.tenant),
@@ -74,11 +86,30 @@ export class ViewStore {
   /** Proactive share refresh (I-R1): sessions and each version's current generation. */
   readonly refreshes: RefreshView;
 
+  /**
+   * Per-tenant and per-node facts every request checks (shredded, quota, key epoch, tenant key, revoked
+   * nodes): remembered while committed (CommittedMemo). Each setter of those rows forgets them first.
+   */
+  private readonly tenantMemo: CommittedMemo<TenantRow | undefined>;
+  private readonly tenantKeyMemo: CommittedMemo<TenantKeyRecord | undefined>;
+  private readonly revokedMemo: CommittedMemo<boolean>;
+  /**
+   * A secret's key row and version rows, read on every secret request. Names are caller-chosen, so a missing
+   * row is not remembered. Every writer of view_keys / view_versions (here and in RefreshView) forgets first.
+   */
+  private readonly keyMemo: CommittedMemo<KeyState | undefined>;
+  private readonly versionMemo: CommittedMemo<VersionInfo | undefined>;
+
   constructor(db: DatabaseSync) {
     this.db = db;
     this.statements = new StatementCache(db);
+    this.tenantMemo = new CommittedMemo(db);
+    this.tenantKeyMemo = new CommittedMemo(db);
+    this.revokedMemo = new CommittedMemo(db);
+    this.keyMemo = new CommittedMemo(db, { keepMissing: false, limit: 16_384 });
+    this.versionMemo = new CommittedMemo(db, { keepMissing: false, limit: 16_384 });
     migrateView(db);
-    this.refreshes = new RefreshView(db);
+    this.refreshes = new RefreshView(db, (key, version) => this.versionMemo.forget(versionId(key, version)));
   }
 
   private sql(text: string): StatementSync {
@@ -100,6 +131,10 @@ export class ViewStore {
   }
 
   key(key: SecretKey): KeyState | undefined {
+    return this.keyMemo.get(secretId(key), () => this.#key(key));
+  }
+
+  #key(key: SecretKey): KeyState | undefined {
     const row = this.sql(
       'SELECT latest_version, live, pending_write, last_valid_from FROM view_keys WHERE tenant = ? AND namespace = ? AND name = ?',
     ).get(key.tenant, key.namespace, key.name);
@@ -113,6 +148,7 @@ export class ViewStore {
   }
 
   putKey(key: SecretKey, state: KeyState): void {
+    this.keyMemo.forget(secretId(key));
     this.sql(
       `INSERT INTO view_keys (tenant, namespace, name, latest_version, live, pending_write, last_valid_from)
        VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -130,6 +166,10 @@ export class ViewStore {
   }
 
   version(key: SecretKey, version: number): VersionInfo | undefined {
+    return this.versionMemo.get(versionId(key, version), () => this.#version(key, version));
+  }
+
+  #version(key: SecretKey, version: number): VersionInfo | undefined {
     const row = this.sql(
       'SELECT * FROM view_versions WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?',
     ).get(key.tenant, key.namespace, key.name, version);
@@ -154,6 +194,7 @@ export class ViewStore {
   }
 
   insertVersion(key: SecretKey, info: VersionInfo): void {
+    this.versionMemo.forget(versionId(key, info.version));
     this.sql(
       `INSERT INTO view_versions
          (tenant, namespace, name, version, write_id, valid_from, valid_to, holders, commitments)
@@ -173,6 +214,7 @@ export class ViewStore {
 
   /** A holder restored its shard of a version (share recovery): its new commitment and its membership. */
   restoreShard(key: SecretKey, version: number, nodeId: string, index: number, commitment: string): void {
+    this.versionMemo.forget(versionId(key, version));
     const info = this.version(key, version);
     if (!info) return;
     const holders = [...new Set([...info.holders, nodeId])].sort();
@@ -190,6 +232,7 @@ export class ViewStore {
 
   /** Revocation is recorded per partition: each partition's records are judged at its own position (I-X1). */
   revokeNode(partition: number, nodeId: string, at: number): void {
+    this.revokedMemo.clear();
     this.sql(
       'INSERT OR IGNORE INTO view_revoked_nodes (partition, node_id, revoked_at) VALUES (?, ?, ?)',
     ).run(partition, nodeId, at);
@@ -197,6 +240,12 @@ export class ViewStore {
 
   /** With a partition: revoked at this point of that partition. Without: revoked anywhere (peer API). */
   isNodeRevoked(nodeId: string, partition?: number): boolean {
+    return this.revokedMemo.get(`${partition ?? '*'}:${nodeId}`, () =>
+      this.#isNodeRevoked(nodeId, partition),
+    );
+  }
+
+  #isNodeRevoked(nodeId: string, partition?: number): boolean {
     return partition === undefined
       ? this.sql('SELECT 1 FROM view_revoked_nodes WHERE node_id = ?').get(nodeId) !== undefined
       : this.sql('SELECT 1 FROM view_revoked_nodes WHERE partition = ? AND node_id = ?').get(
@@ -223,12 +272,14 @@ export class ViewStore {
   }
 
   closeVersion(key: SecretKey, version: number, validTo: number): void {
+    this.versionMemo.forget(versionId(key, version));
     this.sql(
       'UPDATE view_versions SET valid_to = ? WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?',
     ).run(validTo, key.tenant, key.namespace, key.name, version);
   }
 
   replaceVersionWrite(key: SecretKey, version: number, writeId: string, holders: readonly string[]): void {
+    this.versionMemo.forget(versionId(key, version));
     this.sql(
       `UPDATE view_versions SET write_id = ?, holders = ?
        WHERE tenant = ? AND namespace = ? AND name = ? AND version = ?`,
@@ -236,6 +287,7 @@ export class ViewStore {
   }
 
   deleteVersions(key: SecretKey): void {
+    this.versionMemo.clear(); // every version of the key: rare (delete, destroy)
     this.sql('DELETE FROM view_versions WHERE tenant = ? AND namespace = ? AND name = ?').run(
       key.tenant,
       key.namespace,
@@ -367,16 +419,31 @@ export class ViewStore {
 
   /** The log position of the tenant's latest key rotation (0 if none): seals after it need a newer DEK. */
   keyEpoch(tenant: string): number {
-    const row = this.sql('SELECT key_epoch FROM view_tenants WHERE tenant = ?').get(tenant);
-    return row ? num(row.key_epoch) : 0;
+    return this.#tenantRow(tenant)?.keyEpoch ?? 0;
   }
 
   isShredded(tenant: string): boolean {
-    const row = this.sql('SELECT shredded_at FROM view_tenants WHERE tenant = ?').get(tenant);
-    return row !== undefined && row.shredded_at !== null;
+    const row = this.#tenantRow(tenant);
+    return row !== undefined && row.shreddedAt !== null;
+  }
+
+  /** The tenant's row of view_tenants, remembered while committed (every writer of the row forgets it). */
+  #tenantRow(tenant: string): TenantRow | undefined {
+    return this.tenantMemo.get(tenant, () => {
+      const row = this.sql('SELECT key_epoch, shredded_at, quota FROM view_tenants WHERE tenant = ?').get(
+        tenant,
+      );
+      if (row === undefined) return undefined;
+      return {
+        keyEpoch: num(row.key_epoch),
+        shreddedAt: nullableNum(row.shredded_at),
+        quota: row.quota ? (JSON.parse(str(row.quota)) as TenantQuota) : NO_QUOTA,
+      };
+    });
   }
 
   setKeyEpoch(tenant: string, epoch: number): void {
+    this.tenantMemo.forget(tenant);
     this.sql(
       `INSERT INTO view_tenants (tenant, key_epoch) VALUES (?, ?)
        ON CONFLICT (tenant) DO UPDATE SET key_epoch = excluded.key_epoch`,
@@ -391,6 +458,9 @@ export class ViewStore {
 
   /** Crypto-shred: the tenant's metadata goes; the tenant name stays marked so it is never reused. */
   shredTenant(tenant: string, at: number): string[] {
+    this.tenantMemo.forget(tenant);
+    this.keyMemo.clear();
+    this.versionMemo.clear();
     const pending = this.sql(`SELECT write_id FROM view_writes WHERE tenant = ? AND state = 'pending'`)
       .all(tenant)
       .map((row) => str(row.write_id));
@@ -405,6 +475,10 @@ export class ViewStore {
 
   /** The tenant's registered key (I-K6), revoked or not; undefined when it never set one. */
   tenantKey(tenant: string): TenantKeyRecord | undefined {
+    return this.tenantKeyMemo.get(tenant, () => this.#tenantKey(tenant));
+  }
+
+  #tenantKey(tenant: string): TenantKeyRecord | undefined {
     const row = this.sql('SELECT * FROM view_tenant_keys WHERE tenant = ?').get(tenant);
     if (row === undefined) return undefined;
     return {
@@ -424,6 +498,7 @@ export class ViewStore {
     key: Pick<TenantKeyRecord, 'tenant' | 'provider' | 'keyRef' | 'setAt' | 'setBy'>,
     offset: number,
   ): void {
+    this.tenantKeyMemo.forget(key.tenant);
     this.sql(
       `INSERT INTO view_tenant_keys (tenant, provider, key_ref, set_at, set_by, set_offset) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant) DO UPDATE SET provider = excluded.provider, key_ref = excluded.key_ref,
@@ -433,6 +508,7 @@ export class ViewStore {
   }
 
   revokeTenantKey(tenant: string, at: number, by: string): void {
+    this.tenantKeyMemo.forget(tenant);
     this.sql(
       'UPDATE view_tenant_keys SET revoked_at = ?, revoked_by = ? WHERE tenant = ? AND revoked_at IS NULL',
     ).run(at, by, tenant);
@@ -497,11 +573,11 @@ export class ViewStore {
   }
 
   quota(tenant: string): TenantQuota {
-    const row = this.sql('SELECT quota FROM view_tenants WHERE tenant = ?').get(tenant);
-    return row?.quota ? (JSON.parse(str(row.quota)) as TenantQuota) : NO_QUOTA;
+    return this.#tenantRow(tenant)?.quota ?? NO_QUOTA;
   }
 
   setQuota(tenant: string, quota: TenantQuota): void {
+    this.tenantMemo.forget(tenant);
     this.sql(
       `INSERT INTO view_tenants (tenant, quota) VALUES (?, ?)
        ON CONFLICT (tenant) DO UPDATE SET quota = excluded.quota`,

@@ -1,13 +1,13 @@
 // AuditSink on append-only JSON-lines files: one chain per node, group commit (one write + fdatasync per
 // batch), durable before any append resolves (I-A1).
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError, toDsvError } from '../../errors/index.ts';
 import {
   AUDIT_FORMAT,
-  canonicalJson,
   checkAuditInput,
-  sealRecord,
+  sealRecordLine,
   type AuditReceipt,
   type AuditRecord,
   type AuditRecordInput,
@@ -46,7 +46,8 @@ export class JsonlAuditSink implements AuditSink {
   readonly recovered: RecoveredTail | undefined;
   readonly #lock: DirLock;
   readonly #segmentBytes: number;
-  readonly #chainKey: Buffer;
+  /** Imported once (see AuditChainKey): every record of every batch is keyed with it. */
+  readonly #chainKey: KeyObject;
   #file: FileHandle;
   #segment: number;
   #size: number;
@@ -60,7 +61,7 @@ export class JsonlAuditSink implements AuditSink {
 
   private constructor(options: JsonlAuditSinkOptions, lock: DirLock, opened: OpenedState, chainKey: Buffer) {
     this.dir = options.dir;
-    this.#chainKey = chainKey;
+    this.#chainKey = createSecretKey(chainKey);
     this.node = options.node;
     this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.#lock = lock;
@@ -111,9 +112,10 @@ export class JsonlAuditSink implements AuditSink {
   /** Seqs and hashes are given in queue order, one batch at a time: the chain is linear. */
   async #writeBatch(batch: readonly AuditRecordInput[]): Promise<AuditReceipt[]> {
     const records: AuditRecord[] = [];
+    let text = '';
     let state = this.#state;
     for (const input of batch) {
-      const record = sealRecord(
+      const { record, line } = sealRecordLine(
         {
           v: AUDIT_FORMAT,
           seq: state.nextSeq,
@@ -132,9 +134,10 @@ export class JsonlAuditSink implements AuditSink {
         this.#chainKey,
       );
       records.push(record);
+      text += `${line}\n`;
       state = { nextSeq: record.seq + 1, prevHash: record.hash, keyed: true };
     }
-    const bytes = Buffer.from(records.map((r) => `${canonicalJson(r)}\n`).join(''));
+    const bytes = Buffer.from(text);
     try {
       if (this.#size >= this.#segmentBytes) await this.#rotate();
       await writeAll(this.#file, bytes, this.#size);

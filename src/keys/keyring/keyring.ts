@@ -10,6 +10,7 @@ import { kekRefOf } from './kek-ref.ts';
 import { KeyQueue } from './key-queue.ts';
 import { tenantKeyUnavailable, type TenantKekLayer } from '../tenant/tenant-kek-layer.ts';
 import { inTransaction } from '../../platform/node-database.ts';
+import { CommittedMemo } from '../../platform/committed-memo.ts';
 import { migrateKeyring, toDekInfo, type DekInfo, type DekRow } from './keyring-schema.ts';
 
 /** Random 96-bit nonces stay safe for < 2^32 encryptions per key (NIST SP 800-38D §8.3); rotate at half. */
@@ -51,6 +52,8 @@ export class Keyring {
   /** Tenants whose key was probed without a DEK to unwrap, until when (same bound as the DEK cache). */
   readonly #probed = new Map<string, number>();
   #newestLayered: StatementSync | undefined;
+  /** Per tenant, the id `checkTenantKey` asks for; the DEK writers (create, destroy) forget it first. */
+  readonly #newestLayeredId: CommittedMemo<number | undefined>;
   readonly #active = new Map<string, ActiveCounter>();
   /** One key change per tenant at a time; fast-path takes never wait. */
   readonly #queue = new KeyQueue();
@@ -58,6 +61,7 @@ export class Keyring {
 
   private constructor(options: KeyringOptions) {
     this.#db = options.db;
+    this.#newestLayeredId = new CommittedMemo(options.db);
     this.#kek = options.kek;
     this.#rotateAfter = options.rotateAfter ?? DEFAULT_ROTATE_AFTER;
     this.#block = options.counterBlock ?? DEFAULT_COUNTER_BLOCK;
@@ -157,9 +161,13 @@ export class Keyring {
       `SELECT id FROM keys_deks WHERE tenant = ? AND state != 'destroyed' AND tenant_kek_ref IS NOT NULL
        ORDER BY id DESC LIMIT 1`,
     );
-    const row = this.#newestLayered.get(tenant) as { id: number } | undefined;
-    if (row !== undefined) {
-      await this.keyById(row.id);
+    const statement = this.#newestLayered;
+    const id = this.#newestLayeredId.get(
+      tenant,
+      () => (statement.get(tenant) as { id: number } | undefined)?.id,
+    );
+    if (id !== undefined) {
+      await this.keyById(id);
       return;
     }
     if (required !== null) {
@@ -209,6 +217,7 @@ export class Keyring {
     const previous = (db.prepare('PRAGMA secure_delete').get() as { secure_delete: number }).secure_delete;
     db.exec('PRAGMA secure_delete = ON'); // overwrite the freed bytes instead of leaving them in free pages
     let destroyed: number;
+    this.#newestLayeredId.clear();
     try {
       destroyed = inTransaction(db, () => {
         const result = db
@@ -244,6 +253,7 @@ export class Keyring {
     const previous = (db.prepare('PRAGMA secure_delete').get() as { secure_delete: number }).secure_delete;
     db.exec('PRAGMA secure_delete = ON');
     let changed: number;
+    this.#newestLayeredId.clear();
     try {
       changed = Number(
         db
@@ -369,6 +379,7 @@ export class Keyring {
       const inner = await this.#tenantKeys?.wrap(tenant, bytes);
       const wrapped = await this.#kek.wrap(inner?.wrapped ?? bytes);
       const now = this.#now();
+      this.#newestLayeredId.clear();
       const id = inTransaction(this.#db, () => {
         this.#db
           .prepare(
