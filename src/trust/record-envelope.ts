@@ -5,11 +5,10 @@ import {
   createDecipheriv,
   createSecretKey,
   randomBytes,
-  sign,
   type KeyObject,
 } from 'node:crypto';
 import { OPERATOR, publicKeyOf, type ClusterManifest } from './cluster-identity.ts';
-import { verifyEd25519 } from './signature-verdicts.ts';
+import { signEd25519, verifyEd25519 } from './signature-verdicts.ts';
 
 const MAGIC = Buffer.from('DSV2', 'ascii');
 const DOMAIN = Buffer.from('dsv/log-record/v2', 'ascii');
@@ -76,7 +75,7 @@ export function sealRecord(
     cipher.getAuthTag(),
   ]);
   const unsigned = Buffer.concat([header, sealed]);
-  const signature = sign(null, Buffer.concat([bound, unsigned]), signer.privateKey);
+  const signature = signEd25519(signer.privateKey, Buffer.concat([bound, unsigned]));
   return new Uint8Array(Buffer.concat([unsigned, signature]));
 }
 

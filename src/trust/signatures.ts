@@ -1,8 +1,8 @@
 // Detached signatures a node gives outside the log (trust-boundaries design §4, §6): endorsements of a
 // record body and stage receipts. Each has its own domain, so one can never be replayed as the other.
-import { createHash, sign, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { OPERATOR, publicKeyOf, type ClusterManifest } from './cluster-identity.ts';
-import { verifyEd25519 } from './signature-verdicts.ts';
+import { signEd25519, verifyEd25519 } from './signature-verdicts.ts';
 
 export type SignatureDomain = 'dsv/endorse/v1' | 'dsv/stage-receipt/v1' | 'dsv/refresh-receipt/v1';
 
@@ -25,7 +25,7 @@ export function digestOf(domain: SignatureDomain, clusterId: string, value: unkn
 }
 
 export function signDigest(privateKey: KeyObject, digest: Uint8Array): string {
-  return sign(null, digest, privateKey).toString('base64');
+  return signEd25519(privateKey, digest).toString('base64');
 }
 
 /** Verifies members' (and the operator's) detached signatures against the manifest's public keys. */
