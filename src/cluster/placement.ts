@@ -9,6 +9,16 @@ export const controlPartitionOf = (partitionCount: number): number => partitionC
 
 /** Data partitions are keyed by tenant (DESIGN §5): every partition before the control partition. */
 export function partitionForTenant(tenant: string, partitionCount: number): number {
-  const dataPartitions = Math.max(1, controlPartitionOf(partitionCount));
-  return createHash('sha256').update(tenant, 'utf8').digest().readUInt32BE(0) % dataPartitions;
+  const memo = `${partitionCount}\u0000${tenant}`;
+  let partition = partitions.get(memo);
+  if (partition === undefined) {
+    const dataPartitions = Math.max(1, controlPartitionOf(partitionCount));
+    partition = createHash('sha256').update(tenant, 'utf8').digest().readUInt32BE(0) % dataPartitions;
+    if (partitions.size >= 4096) partitions.clear();
+    partitions.set(memo, partition);
+  }
+  return partition;
 }
+
+/** A pure function asked on every request: remembered per (partition count, tenant), bounded. */
+const partitions = new Map<string, number>();

@@ -16,8 +16,26 @@ export function secretId(key: SecretKey): Buffer {
   return hash.digest();
 }
 
+/**
+ * Placements computed so far: a pure function of its inputs, asked several times per request (coordinator,
+ * holders, reads). Bounded; started over when full. Keyed by a JSON array: names may hold any character.
+ */
+const placements = new Map<string, readonly string[]>();
+const MAX_PLACEMENTS = 16_384;
+
 /** The `n` holders of a secret, in shard-index order: holder i keeps shard i (x = i + 1). */
 export function holdersFor(key: SecretKey, nodeIds: readonly string[], n: number): string[] {
+  const memo = JSON.stringify([key.tenant, key.namespace, key.name, n, nodeIds]);
+  let holders = placements.get(memo);
+  if (holders === undefined) {
+    holders = rendezvous(key, nodeIds, n);
+    if (placements.size >= MAX_PLACEMENTS) placements.clear();
+    placements.set(memo, holders);
+  }
+  return [...holders];
+}
+
+function rendezvous(key: SecretKey, nodeIds: readonly string[], n: number): string[] {
   const id = secretId(key);
   return nodeIds
     .map((node) => ({ node, weight: createHash('sha256').update(id).update(node, 'utf8').digest('hex') }))

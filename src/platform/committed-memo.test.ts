@@ -26,11 +26,20 @@ describe('CommittedMemo', () => {
     const { db, read, write, loads } = setup();
     const memo = new CommittedMemo<string | undefined>(db);
     write(memo, 'a', '1');
-    assert.equal(memo.get('a', () => read('a')), '1');
-    assert.equal(memo.get('a', () => read('a')), '1');
+    assert.equal(
+      memo.get('a', () => read('a')),
+      '1',
+    );
+    assert.equal(
+      memo.get('a', () => read('a')),
+      '1',
+    );
     assert.equal(loads(), 1);
     write(memo, 'a', '2');
-    assert.equal(memo.get('a', () => read('a')), '2');
+    assert.equal(
+      memo.get('a', () => read('a')),
+      '2',
+    );
     assert.equal(loads(), 2);
   });
 
@@ -41,11 +50,17 @@ describe('CommittedMemo', () => {
     assert.throws(() =>
       inTransaction(db, () => {
         write(memo, 'a', 'uncommitted');
-        assert.equal(memo.get('a', () => read('a')), 'uncommitted');
+        assert.equal(
+          memo.get('a', () => read('a')),
+          'uncommitted',
+        );
         throw new Error('apply failed');
       }),
     );
-    assert.equal(memo.get('a', () => read('a')), '1');
+    assert.equal(
+      memo.get('a', () => read('a')),
+      '1',
+    );
   });
 
   it('remembers a missing row only when told to (caller-chosen keys cannot churn it)', () => {

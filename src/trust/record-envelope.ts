@@ -1,12 +1,6 @@
 // The log record envelope (trust-boundaries design §2; I-L5 authenticated, I-L7 confidential): the producing
 // node's Ed25519 signature over the cluster, the partition and the AES-256-GCM sealed body.
-import {
-  createCipheriv,
-  createDecipheriv,
-  createSecretKey,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { OPERATOR, publicKeyOf, type ClusterManifest } from './cluster-identity.ts';
 import { signEd25519, verifyEd25519 } from './signature-verdicts.ts';
 

@@ -5,76 +5,19 @@ import { StatementCache } from '../platform/statement-cache.ts';
 import type { SecretKey } from '../kernel/secret-key.ts';
 import { RefreshView } from './refresh-view.ts';
 import { migrateView } from './schema.ts';
+import {
+  nullableNum,
+  num,
+  secretId,
+  str,
+  toHold,
+  toVersion,
+  toWrite,
+  versionId,
+  type TenantRow,
+} from './view-rows.ts';
 import { NO_QUOTA, type HoldRecord, type TenantKeyRecord, type TenantQuota } from './view-types.ts';
-import type {
-  KeyState,
-  VersionInfo,
-  WriteRecord,
-  WriteState,
-  WriteOutcome,
-  PlannedOp,
-  WriteKind,
-} from './view-types.ts';
-
-type Row = Record<string, unknown>;
-
-const num = (value: unknown): number => Number(value);
-const str = (value: unknown): string => String(value);
-const nullableNum = (value: unknown): number | null => (value === null ? null : num(value));
-
-/** Memo keys of a secret and of one of its versions (NUL cannot occur in a tenant, namespace or name). */
-const secretId = (key: SecretKey): string => `${key.tenant}\u0000${key.namespace}\u0000${key.name}`;
-const versionId = (key: SecretKey, version: number): string => `${secretId(key)}\u0000${version}`;
-
-/** A tenant's row of view_tenants, as the per-request checks read it. */
-interface TenantRow {
-  readonly keyEpoch: number;
-  readonly shreddedAt: number | null;
-  readonly quota: TenantQuota;
-}
-
-function toVersion(row: Row): VersionInfo {
-  return {
-    version: num(row.version),
-    writeId: str(row.write_id),
-    validFrom: num(row.valid_from),
-    validTo: row.valid_to === null ? null : num(row.valid_to),
-    holders: JSON.parse(str(row.holders)) as string[],
-    generation: num(row.generation ?? 0),
-    ...(row.commitments ? { commitments: JSON.parse(str(row.commitments)) as Record<string, string> } : {}),
-  };
-}
-
-function toWrite(row: Row): WriteRecord {
-  return {
-    writeId: str(row.write_id),
-    partition: num(row.partition),
-    tenant: str(row.tenant),
-    kind: str(row.kind) as WriteKind,
-    state: str(row.state) as WriteState,
-    intentOffset: num(row.intent_offset),
-    intentTime: num(row.intent_time),
-    plan: JSON.parse(str(row.plan)) as PlannedOp[],
-    outcome: JSON.parse(str(row.outcome ?? '{}')) as WriteOutcome,
-    ...(row.coordinator ? { coordinator: str(row.coordinator) } : {}),
-    ...(row.stager ? { stager: str(row.stager) } : {}),
-  };
-}
-
-function toHold(row: Row): HoldRecord {
-  return {
-    holdId: str(row.hold_id),
-    tenant: str(row.tenant),
-    namespace: row.namespace === null ? null : str(row.namespace),
-    name: row.name === null ? null : str(row.name),
-    reason: str(row.reason),
-    placedBy: str(row.placed_by),
-    placedAt: num(row.placed_at),
-    expiresAt: nullableNum(row.expires_at),
-    releasedAt: nullableNum(row.released_at),
-    releasedBy: row.released_by === null ? null : str(row.released_by),
-  };
-}
+import type { KeyState, VersionInfo, WriteRecord, WriteOutcome } from './view-types.ts';
 
 /** A hold in force at log time `at` (I-C2b): not released, and not past its expiry. */
 const ACTIVE = 'released_at IS NULL AND (expires_at IS NULL OR expires_at > ?)';
