@@ -107,7 +107,7 @@ export class ControlStore {
    * each holder). Only `apply` writes these tables, and it forgets both memos first.
    */
   private readonly tokenMemo: CommittedMemo<TokenRecord | undefined>;
-  private readonly policyMemo: CommittedMemo<PolicyRule[] | undefined>;
+  private readonly policyMemo: CommittedMemo<readonly PolicyRule[] | undefined>;
 
   constructor(db: DatabaseSync, nodeId: string) {
     this.db = db;
@@ -298,7 +298,7 @@ export class ControlStore {
     return rows.map(toToken);
   }
 
-  policy(tenant: string, name: string): PolicyRule[] | undefined {
+  policy(tenant: string, name: string): readonly PolicyRule[] | undefined {
     return this.policyMemo.get(JSON.stringify([tenant, name]), () => {
       const row = this.sql('SELECT rules FROM control_policies WHERE tenant = ? AND name = ?').get(
         tenant,

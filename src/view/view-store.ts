@@ -158,7 +158,7 @@ export class ViewStore {
   /** A holder restored its shard of a version (share recovery): its new commitment and its membership. */
   restoreShard(key: SecretKey, version: number, nodeId: string, index: number, commitment: string): void {
     this.versionMemo.forget(versionId(key, version));
-    const info = this.version(key, version);
+    const info = this.#version(key, version); // not through the memo: the row changes below
     if (!info) return;
     const holders = [...new Set([...info.holders, nodeId])].sort();
     const commitments = { ...(info.commitments ?? {}), [String(index)]: commitment };
