@@ -1,6 +1,7 @@
 // An unwrapped DEK in memory: id and tenant are public, the bytes are reachable only through `key` (I-K1).
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
+import { DsvError } from '../../errors/index.ts';
 
 export type DekState = 'active' | 'retired' | 'destroyed';
 
@@ -9,6 +10,7 @@ export class DataKey {
   readonly tenant: string;
   readonly #key: Buffer;
   #cipherKey: KeyObject | undefined;
+  #wiped = false;
 
   constructor(id: number, tenant: string, key: Uint8Array) {
     this.id = id;
@@ -27,6 +29,9 @@ export class DataKey {
    * drops it together with the bytes.
    */
   get cipherKey(): KeyObject {
+    // A seal that raced a shred or a revoke must fail, never seal under the zeroed bytes.
+    if (this.#wiped)
+      throw new DsvError('DSV_SHARD_UNREADABLE', undefined, { details: { reason: 'key-wiped' } });
     this.#cipherKey ??= createSecretKey(this.#key);
     return this.#cipherKey;
   }
@@ -35,6 +40,7 @@ export class DataKey {
   wipe(): void {
     this.#key.fill(0);
     this.#cipherKey = undefined;
+    this.#wiped = true;
   }
 
   toJSON(): { id: number; tenant: string } {

@@ -10,6 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { ShardIdentity } from '../../shards/shard-sealer.ts';
 import { LocalKekProvider } from '../kek/local/local-kek-provider.ts';
 import { EnvelopeShardSealer } from './envelope-shard-sealer.ts';
+import { DataKey } from './data-key.ts';
 import { Keyring, type KeyringOptions } from './keyring.ts';
 
 let root: string;
@@ -203,5 +204,14 @@ void describe('Keyring', () => {
     const second = await openKeyring('swap.db');
     await assert.rejects(second.keyring.keyById(b.id), { code: 'DSV_KEY_UNWRAP_FAILED' });
     await assert.rejects(second.sealer.open(identity('b'), sealedForB), { code: 'DSV_SHARD_UNREADABLE' });
+  });
+});
+
+describe('a wiped data key', () => {
+  it('gives no cipher key: a seal that raced a shred fails instead of sealing under zeroed bytes', () => {
+    const key = new DataKey(1, 't', randomBytes(32));
+    assert.equal(key.cipherKey.symmetricKeySize, 32);
+    key.wipe();
+    assert.throws(() => key.cipherKey, { code: 'DSV_SHARD_UNREADABLE' });
   });
 });
