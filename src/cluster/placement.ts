@@ -2,6 +2,8 @@
 // client library computes it too) and which log partition a tenant's records go to.
 import { createHash } from 'node:crypto';
 
+import { BoundedMemo } from '../kernel/bounded-memo.ts';
+
 export { holdersFor, secretId } from '../kernel/placement.ts';
 
 /** The control partition (tokens, policies, tenants, node revocations) is the last one (DESIGN §5). */
@@ -9,16 +11,11 @@ export const controlPartitionOf = (partitionCount: number): number => partitionC
 
 /** Data partitions are keyed by tenant (DESIGN §5): every partition before the control partition. */
 export function partitionForTenant(tenant: string, partitionCount: number): number {
-  const memo = `${partitionCount}\u0000${tenant}`;
-  let partition = partitions.get(memo);
-  if (partition === undefined) {
+  return partitions.getOrCompute(JSON.stringify([partitionCount, tenant]), () => {
     const dataPartitions = Math.max(1, controlPartitionOf(partitionCount));
-    partition = createHash('sha256').update(tenant, 'utf8').digest().readUInt32BE(0) % dataPartitions;
-    if (partitions.size >= 4096) partitions.clear();
-    partitions.set(memo, partition);
-  }
-  return partition;
+    return createHash('sha256').update(tenant, 'utf8').digest().readUInt32BE(0) % dataPartitions;
+  });
 }
 
 /** A pure function asked on every request: remembered per (partition count, tenant), bounded. */
-const partitions = new Map<string, number>();
+const partitions = new BoundedMemo<number>(4096);

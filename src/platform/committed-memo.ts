@@ -5,6 +5,7 @@
 // - every writer of a memoised row calls `forget` or `clear` before it writes, in the same synchronous turn;
 // - one connection per node database (node-database.ts): no other writer can change a row behind the memo.
 import type { DatabaseSync } from 'node:sqlite';
+import { BoundedMemo } from '../kernel/bounded-memo.ts';
 
 export interface CommittedMemoOptions {
   /** Entries kept at most; at the limit the memo starts over (a lookup costs one SQLite read again). */
@@ -18,13 +19,12 @@ export interface CommittedMemoOptions {
 
 export class CommittedMemo<V> {
   readonly #db: DatabaseSync;
-  readonly #entries = new Map<string, V>();
-  readonly #limit: number;
+  readonly #entries: BoundedMemo<V>;
   readonly #keepMissing: boolean;
 
   constructor(db: DatabaseSync, options: CommittedMemoOptions = {}) {
     this.#db = db;
-    this.#limit = options.limit ?? 4096;
+    this.#entries = new BoundedMemo(options.limit ?? 4096);
     this.#keepMissing = options.keepMissing ?? true;
   }
 
@@ -34,7 +34,6 @@ export class CommittedMemo<V> {
     if (hit !== undefined || this.#entries.has(key)) return hit as V;
     const value = load();
     if (this.#db.isTransaction || (value === undefined && !this.#keepMissing)) return value;
-    if (this.#entries.size >= this.#limit) this.#entries.clear();
     this.#entries.set(key, value);
     return value;
   }

@@ -11,10 +11,10 @@
 // can only say true. In `dsv dev` every signature is made in the process; on `dsv server` a node's own
 // intents, commits, endorsements and receipts are the ones it stops verifying.
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { BoundedMemo } from '../kernel/bounded-memo.ts';
 
 /** Bounded: cleared when full (a miss only costs one more verification). */
-const MAX_VERDICTS = 65_536;
-const verdicts = new Map<string, boolean>();
+const verdicts = new BoundedMemo<boolean>(65_536);
 const keyIds = new WeakMap<KeyObject, string>();
 
 function keyIdOf(key: KeyObject): string {
@@ -47,24 +47,19 @@ const memoKey = (key: KeyObject, message: Uint8Array, signature: Uint8Array): st
     signature.byteLength,
   ).toString('base64')}`;
 
-function remember(memo: string, verdict: boolean): void {
-  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
-  verdicts.set(memo, verdict);
-}
-
 /** `crypto.verify` for Ed25519, remembering the verdict for the identical (key, message, signature). */
 export function verifyEd25519(key: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
   const memo = memoKey(key, message, signature);
   const known = verdicts.get(memo);
   if (known !== undefined) return known;
   const verdict = verify(null, message, key, signature);
-  remember(memo, verdict);
+  verdicts.set(memo, verdict);
   return verdict;
 }
 
 /** `crypto.sign` for Ed25519; the signature is remembered as valid under the signing key's public key. */
 export function signEd25519(privateKey: KeyObject, message: Uint8Array): Buffer {
   const signature = sign(null, message, privateKey);
-  remember(memoKey(publicKeyOfPrivate(privateKey), message, signature), true);
+  verdicts.set(memoKey(publicKeyOfPrivate(privateKey), message, signature), true);
   return signature;
 }
