@@ -2,6 +2,7 @@
 // new applied offset (I-V2), so a crash can neither skip nor double-apply a record.
 import type { Logger } from 'pino';
 import type { CommitLog } from '../log/index.ts';
+import { FreshLookup } from '../platform/fresh-lookup.ts';
 import { inTransaction } from '../platform/node-database.ts';
 import type { LogCodec, SecretStateMachine } from '../secrets/index.ts';
 import type { ViewStore } from '../view/index.ts';
@@ -31,6 +32,9 @@ export class LogApplier {
   /** In-memory mirror of view_applied.next_offset, updated right after each transaction commits. */
   private readonly nextOffsets = new Map<number, number>();
 
+  /** The log's end offset per partition, one look-up for the strong reads that asked before it started. */
+  private readonly endOffsets: FreshLookup<number, number>;
+
   /** Makes everything applied so far durable (the node database's WAL sync); see SYNCED_RECORD_TYPES. */
   private readonly sync: (() => Promise<void>) | undefined;
 
@@ -48,6 +52,7 @@ export class LogApplier {
     this.codec = codec;
     this.logger = logger;
     this.sync = sync;
+    this.endOffsets = new FreshLookup((partition) => log.endOffset(partition));
   }
 
   start(): void {
@@ -92,11 +97,14 @@ export class LogApplier {
     if (this.abort.signal.aborted) throw new DsvError('DSV_NODE_UNAVAILABLE');
   }
 
-  /** Read-your-writes on any node (DESIGN §7.1): apply everything appended before this call. */
+  /**
+   * Read-your-writes on any node (DESIGN §7.1): apply everything appended before this call. The end offset
+   * comes from a look-up that started after this call (FreshLookup), shared with the reads that wait with it.
+   */
   async catchUp(partition: number, timeoutMs: number): Promise<void> {
     let end: number;
     try {
-      end = await this.log.endOffset(partition);
+      end = await this.endOffsets.get(partition);
     } catch (error) {
       throw new DsvError('DSV_LOG_UNAVAILABLE', undefined, { cause: error });
     }
