@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,7 @@ interface ClientTls {
   readonly ca: Buffer | string;
   readonly cert?: string;
   readonly key?: string;
+  readonly maxVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 interface PeerAnswer {
@@ -36,16 +37,17 @@ function peerCall(
   tls: ClientTls,
   token: string,
   body?: unknown,
+  connection: { agent?: Agent; peerNode?: string } = {},
 ): Promise<PeerAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path, url),
       {
         method: body === undefined ? 'GET' : 'POST',
-        agent: false,
+        agent: connection.agent ?? false,
         ...tls,
         headers: {
-          'x-dsv-peer-node': 'node-0',
+          'x-dsv-peer-node': connection.peerNode ?? 'node-0',
           'x-dsv-peer-token': token,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -244,6 +246,35 @@ describe('peer API over mutual TLS', () => {
     );
     assert.equal(answer.status, 403);
     assert.deepEqual(shardCounts(), before);
+  });
+
+  it('the peer API speaks TLS 1.3 only: a member certificate over TLS 1.2 is refused at the handshake', async () => {
+    await assert.rejects(
+      peerCall(peerUrl(1), '/peer/v1/health', { ca, ...member, maxVersion: 'TLSv1.2' }, token),
+      /version|alert|ECONNRESET|socket hang up/i,
+    );
+  });
+
+  it('I-G4: on one kept-alive connection every call is checked against its certificate', async () => {
+    // The certificate is read once per connection; the node a call claims is still checked on every call.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const tls = { ca, ...member };
+      const served = await peerCall(peerUrl(1), '/peer/v1/health', tls, token, undefined, { agent });
+      assert.equal(served.status, 200);
+      const before = shardCounts();
+      const claimsOther = await peerCall(peerUrl(1), '/peer/v1/stage', tls, token, forgedStage(), {
+        agent,
+        peerNode: 'node-2',
+      });
+      assert.equal(claimsOther.status, 403);
+      assert.equal((JSON.parse(claimsOther.body) as { code: string }).code, 'DSV_PEER_REJECTED');
+      assert.deepEqual(shardCounts(), before);
+      const again = await peerCall(peerUrl(1), '/peer/v1/health', tls, token, undefined, { agent });
+      assert.equal(again.status, 200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('plain HTTP to the peer port gets no peer API at all', async () => {

@@ -49,7 +49,18 @@ const generationOf = (body: Body): { generation?: number } =>
 export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
   const app = Fastify({
     ...quietServerOptions(options.logger, 64 * 1024 * 1024),
-    ...(options.https ? { https: { ...options.https, requestCert: true, rejectUnauthorized: true } } : {}),
+    // TLS 1.3 only: it has no renegotiation, so a connection keeps the one client certificate its handshake
+    // verified, and the member check (node/tls/peer-identity.ts) reads it once per connection (issue #10).
+    ...(options.https
+      ? {
+          https: {
+            ...options.https,
+            requestCert: true,
+            rejectUnauthorized: true,
+            minVersion: 'TLSv1.3' as const,
+          },
+        }
+      : {}),
   }) as unknown as FastifyInstance;
   const tokenHashes = new Map(
     options.manifest.members.map((member) => [member.nodeId, Buffer.from(member.peerTokenHash, 'hex')]),

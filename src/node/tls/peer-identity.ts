@@ -13,15 +13,36 @@ const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
  * member (a retired node, a certificate issued for something else), and runs beside the peer-token check.
  */
 export function requireMemberCertificate(app: FastifyInstance, memberIds: ReadonlySet<string>): void {
+  // The peer server speaks TLS 1.3 only (no renegotiation): a connection's verified certificate never changes,
+  // so it is read once per connection, not parsed again on every call (issue #10).
+  const identities = new WeakMap<object, CertificateIdentity | null>();
   app.addHook('onRequest', async (request) => {
     const socket = request.raw.socket as Partial<TLSSocket>;
-    const certificate = socket.authorized === true ? socket.getPeerCertificate?.() : undefined;
-    const name: unknown = certificate?.subject?.CN;
-    if (typeof name !== 'string' || !memberIds.has(name)) throw new DsvError('DSV_PEER_REJECTED');
+    let identity = identities.get(socket);
+    if (identity === undefined) {
+      identity = socket.authorized === true ? identityOf(socket.getPeerCertificate?.()) : null;
+      identities.set(socket, identity);
+    }
+    if (identity === null || !memberIds.has(identity.name)) throw new DsvError('DSV_PEER_REJECTED');
     // I-G4: a certificate issued for serving only (no clientAuth) does not call peers.
-    const usages = (certificate as { ext_key_usage?: string[] } | undefined)?.ext_key_usage;
-    if (usages !== undefined && !usages.includes(CLIENT_AUTH)) throw new DsvError('DSV_PEER_REJECTED');
+    if (identity.usages !== undefined && !identity.usages.includes(CLIENT_AUTH))
+      throw new DsvError('DSV_PEER_REJECTED');
     // I-G4: the certificate must name the very node the call claims to come from.
-    if (request.headers['x-dsv-peer-node'] !== name) throw new DsvError('DSV_PEER_REJECTED');
+    if (request.headers['x-dsv-peer-node'] !== identity.name) throw new DsvError('DSV_PEER_REJECTED');
   });
+}
+
+interface CertificateIdentity {
+  readonly name: string;
+  readonly usages: readonly string[] | undefined;
+}
+
+/** The subject CN and extended key usages of a verified certificate; null when it names nothing. */
+function identityOf(
+  certificate: ReturnType<TLSSocket['getPeerCertificate']> | undefined,
+): CertificateIdentity | null {
+  const name: unknown = certificate?.subject?.CN;
+  if (typeof name !== 'string') return null;
+  const usages = (certificate as { ext_key_usage?: string[] } | undefined)?.ext_key_usage;
+  return { name, usages: usages === undefined ? undefined : [...usages] };
 }
