@@ -162,7 +162,9 @@ export function printSyncs(syncs: SyncFigures, out: (line: string) => void): voi
     `sync calls per operation, counted: strace -f -c -e trace=fsync,fdatasync,sync_file_range attached to this ` +
       `process after each group's slices, for a fixed number of operations (ops) of that group on the ` +
       `${syncs.target} cluster (the other cluster idles in the same process); beside them DSV's own counts of ` +
-      `the syncs it asks for: embedded-log batches, audit-trail batches, node-database WAL syncs.`,
+      `the syncs it asks for: embedded-log batches, audit-trail batches, node-database WAL syncs. Log and ` +
+      `audit batches are single writes to files opened O_DSYNC (synced inside the write, so strace's sync ` +
+      `calls do not include them); "durable steps / op" adds them to the sync calls.`,
   );
   const lines = syncs.counts.map((count) => {
     const n = count.operations;
@@ -175,6 +177,10 @@ export function printSyncs(syncs: SyncFigures, out: (line: string) => void): voi
       count.calls.fdatasync,
       count.calls.syncFileRange,
       ratio(count.calls.fsync + count.calls.fdatasync, n),
+      ratio(
+        count.calls.fsync + count.calls.fdatasync + count.inProcess.logBatches + count.inProcess.auditBatches,
+        n,
+      ),
       perOp(count.inProcess.logBatches, n),
       perOp(count.inProcess.auditBatches, n),
       perOp(count.inProcess.walSyncs, n),
@@ -191,6 +197,7 @@ export function printSyncs(syncs: SyncFigures, out: (line: string) => void): voi
         'fdatasync',
         'sync_file_range',
         '(fsync+fdatasync) / op',
+        'durable steps / op',
         'log batches / op',
         'audit batches / op',
         'WAL syncs / op',

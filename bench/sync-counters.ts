@@ -8,9 +8,9 @@ import type { SyncCalls } from './fsync-count.ts';
 import type { DsvOperation } from './measurement.ts';
 
 export interface InProcessSyncs {
-  /** Embedded-log batches synced (one fdatasync each), every partition of every log in this process. */
+  /** Embedded-log batches synced (one O_DSYNC write each), every partition of every log in this process. */
   readonly logBatches: number;
-  /** Audit-trail batches synced (one fdatasync each), every node's sink in this process. */
+  /** Audit-trail batches synced (one O_DSYNC write each), every node's sink in this process. */
   readonly auditBatches: number;
   /** Node-database WAL syncs (stages, recoveries: I-X3), or undefined where the counter is not reachable. */
   readonly walSyncs: number | undefined;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DsvError } from '../../errors/index.ts';
 import { checkSegment, GENESIS_STATE, type ChainState } from '../chain-check.ts';
 import { syncDir } from '../../platform/sync-dir.ts';
+import { SYNCED_WRITES } from '../../platform/durable-file.ts';
 
 const SEGMENT = /^audit-(\d{6,})\.jsonl$/;
 
@@ -46,7 +47,8 @@ export async function openNewestSegment(dir: string, chainKey: Buffer): Promise<
   const number = segments.at(-1) ?? 0;
   const start = segments.length >= 2 ? await lastState(dir, segments.at(-2) ?? 0, chainKey) : GENESIS_STATE;
   const path = join(dir, segmentName(number));
-  const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  // Every write is durable when it returns (SYNCED_WRITES): the sink acknowledges a batch after its write.
+  const file = await open(path, constants.O_RDWR | constants.O_CREAT | SYNCED_WRITES, 0o600);
   try {
     if (segments.length === 0) await syncDir(dir);
     const text = await file.readFile('utf8');

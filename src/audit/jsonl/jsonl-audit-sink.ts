@@ -1,6 +1,7 @@
-// AuditSink on append-only JSON-lines files: one chain per node, group commit (one write + fdatasync per
-// batch), durable before any append resolves (I-A1).
+// AuditSink on append-only JSON-lines files: one chain per node, group commit (one synced write per batch,
+// SYNCED_WRITES), durable before any append resolves (I-A1).
 import { createSecretKey, type KeyObject } from 'node:crypto';
+import { constants } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DsvError, toDsvError } from '../../errors/index.ts';
@@ -18,6 +19,7 @@ import type { ChainState } from '../chain-check.ts';
 import { DirLock } from '../../platform/dir-lock.ts';
 import { syncDir } from '../../platform/sync-dir.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
+import { SYNCED_WRITES } from '../../platform/durable-file.ts';
 import { openNewestSegment, segmentName, type RecoveredTail } from './audit-segments.ts';
 
 export interface JsonlAuditSinkOptions {
@@ -140,8 +142,8 @@ export class JsonlAuditSink implements AuditSink {
     const bytes = Buffer.from(text);
     try {
       if (this.#size >= this.#segmentBytes) await this.#rotate();
+      // Durable before any append of the batch resolves (I-A1): every segment is opened with SYNCED_WRITES.
       await writeAll(this.#file, bytes, this.#size);
-      await this.#file.datasync(); // durable before any append of the batch resolves (I-A1)
       JsonlAuditSink.#batchSyncs += 1;
     } catch (cause) {
       // The file's state is unknown: the queue refuses further appends (reopening re-checks the chain). Try to
@@ -160,7 +162,8 @@ export class JsonlAuditSink implements AuditSink {
   /** Starts the next segment; the chain continues across files (prevHash of its first record). */
   async #rotate(): Promise<void> {
     const next = this.#segment + 1;
-    const file = await open(join(this.dir, segmentName(next)), 'wx', 0o600);
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | SYNCED_WRITES;
+    const file = await open(join(this.dir, segmentName(next)), flags, 0o600);
     await syncDir(this.dir);
     await this.#file.close();
     this.#file = file;

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommitLog } from '../commit-log.ts';
 import { runCommitLogConformance } from '../testing/conformance.ts';
-import { EmbeddedCommitLog } from './embedded-commit-log.ts';
+import { EmbeddedCommitLog, partitionFileName } from './embedded-commit-log.ts';
+import { SYNCED_WRITES } from '../../platform/durable-file.ts';
+import { openFlagsOf } from '../../../test/testing/open-flags.ts';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 
 const dirs: string[] = [];
 const dirOf = new WeakMap<CommitLog, string>();
@@ -28,4 +32,23 @@ runCommitLogConformance('EmbeddedCommitLog', {
   async dispose() {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   },
+});
+
+test('I-L2: every partition file is written through a descriptor opened with O_DSYNC (no fdatasync after it)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dsv-log-dsync-'));
+  dirs.push(dir);
+  const log = await EmbeddedCommitLog.open({ dir, partitionCount: 3 });
+  try {
+    for (let partition = 0; partition < 3; partition++) {
+      await log.append(partition, 'k', Buffer.from('v'));
+      const flags = openFlagsOf(join(dir, partitionFileName(partition)));
+      assert.equal(flags.length, 1, `partition ${partition} is held open once`);
+      assert.ok(
+        flags.every((f) => (f & SYNCED_WRITES) !== 0),
+        `flags ${flags.map((f) => f.toString(8)).join(' ')}`,
+      );
+    }
+  } finally {
+    await log.close();
+  }
 });

@@ -10,8 +10,9 @@ import { scanPartitionFile } from './partition-scan.ts';
 import { checkFrame, decodeFrame, encodeFrames, frameBytes } from './record-codec.ts';
 import { TailCache } from './tail-cache.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
+import { SYNCED_WRITES } from '../../platform/durable-file.ts';
 
-/** A group-commit batch stops growing here (one write + one fdatasync per batch). */
+/** A group-commit batch stops growing here (one synced write per batch, SYNCED_WRITES). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** One read from the file returns at most this much (but always at least one record). */
 const MAX_READ_BYTES = 4 * 1024 * 1024;
@@ -80,7 +81,8 @@ export class PartitionFile {
   }
 
   static async open(path: string, partition: number): Promise<PartitionFile> {
-    const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    // Every write is durable when it returns (SYNCED_WRITES): a batch is acknowledged after its write (I-L2).
+    const file = await open(path, constants.O_RDWR | constants.O_CREAT | SYNCED_WRITES, 0o600);
     try {
       const { size } = await file.stat();
       const { index, validEnd, lastTimestamp } = await scanPartitionFile({
@@ -119,8 +121,8 @@ export class PartitionFile {
     const timestamp = Math.max(Date.now(), this.#lastTimestamp);
     try {
       const frames = batch.map((a) => ({ key: a.keyBytes, value: a.value, timestamp }));
+      // I-L2: the file is opened with SYNCED_WRITES, so the batch is on disk when the write returns.
       await writeAt(this.#file, encodeFrames(frames), start);
-      await this.#file.datasync(); // I-L2: on disk before any append of the batch resolves
       PartitionFile.#batchSyncs += 1;
     } catch (cause) {
       // After a failed write or sync the file's state is unknown: the queue refuses further appends until the
