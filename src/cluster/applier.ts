@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { CommitLog } from '../log/index.ts';
 import { FreshLookup } from '../platform/fresh-lookup.ts';
+import { withTimeout } from '../platform/with-timeout.ts';
 import { inTransaction } from '../platform/node-database.ts';
 import type { LogCodec, SecretStateMachine } from '../secrets/index.ts';
 import type { ViewStore } from '../view/index.ts';
@@ -104,7 +105,8 @@ export class LogApplier {
   async catchUp(partition: number, timeoutMs: number): Promise<void> {
     let end: number;
     try {
-      end = await this.endOffsets.get(partition);
+      // Bounded like the apply wait: a stuck look-up holds up every read queued behind it on this partition.
+      end = await withTimeout(this.endOffsets.get(partition), timeoutMs, 'end offset');
     } catch (error) {
       throw new DsvError('DSV_LOG_UNAVAILABLE', undefined, { cause: error });
     }

@@ -9,6 +9,7 @@ import type { AuditSink } from '../audit/index.ts';
 import type { ShardHolder } from '../cluster/index.ts';
 import type { CommitLog } from '../log/index.ts';
 import { DISK_STATE_VALUE, type DiskSample } from './disk-watch.ts';
+import { withTimeout } from '../platform/with-timeout.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -353,12 +354,4 @@ export class NodeMetrics {
       close: () => sink.close(),
     };
   }
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,7 +3,7 @@
 // write quorum, the audit trail accepts records and the data, audit and log dirs are above their disk warning
 // threshold (DiskWatch, I-C5). The answer names checks, never
 // a secret, a tenant or a path inside the vault.
-import { withTimeout } from './node-metrics.ts';
+import { withTimeout } from '../platform/with-timeout.ts';
 
 export type ReadinessReason = 'log' | 'log-lag' | 'kek' | 'peers' | 'audit' | 'disk';
 

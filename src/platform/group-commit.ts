@@ -1,5 +1,5 @@
 // Group commit for an append-only file (the embedded log's partitions, I-L2; the audit trail, I-A1): appends
-// queue while one batch is written and synced, so n appends issued together cost one write and one fdatasync,
+// queue while one batch is written and synced, so n appends issued together cost one synced write (O_DSYNC),
 // and none resolves before its batch is on disk. After a failed batch the file's state is unknown, so the
 // queue refuses every later append with that failure until its owner is reopened (recovery re-checks the
 // file); the owner's `write` is where it tries to take the torn bytes back.

@@ -59,9 +59,11 @@ export async function openNewestSegment(dir: string, chainKey: Buffer): Promise<
     if (check.validBytes < size) {
       // Only an append that never resolved can be torn (it was not synced): drop it before writing after it.
       await file.truncate(check.validBytes);
-      await file.datasync();
       recovered = { droppedBytes: size - check.validBytes, atSeq: check.state.nextSeq };
     }
+    // Always: O_DSYNC syncs only the ranges written through it, so bytes already in the segment (written by a
+    // process killed before its sync, or copied in) are made durable before anything is appended after them.
+    await file.datasync();
     return { number, file, size: check.validBytes, state: check.state, recovered };
   } catch (error) {
     await file.close();

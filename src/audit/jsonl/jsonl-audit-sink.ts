@@ -19,7 +19,7 @@ import type { ChainState } from '../chain-check.ts';
 import { DirLock } from '../../platform/dir-lock.ts';
 import { syncDir } from '../../platform/sync-dir.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
-import { SYNCED_WRITES } from '../../platform/durable-file.ts';
+import { SYNCED_WRITES, syncWritten } from '../../platform/durable-file.ts';
 import { openNewestSegment, segmentName, type RecoveredTail } from './audit-segments.ts';
 
 export interface JsonlAuditSinkOptions {
@@ -142,8 +142,8 @@ export class JsonlAuditSink implements AuditSink {
     const bytes = Buffer.from(text);
     try {
       if (this.#size >= this.#segmentBytes) await this.#rotate();
-      // Durable before any append of the batch resolves (I-A1): every segment is opened with SYNCED_WRITES.
       await writeAll(this.#file, bytes, this.#size);
+      await syncWritten(this.#file); // durable (O_DSYNC, or fdatasync) before any append resolves (I-A1)
       JsonlAuditSink.#batchSyncs += 1;
     } catch (cause) {
       // The file's state is unknown: the queue refuses further appends (reopening re-checks the chain). Try to

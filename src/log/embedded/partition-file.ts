@@ -10,7 +10,7 @@ import { scanPartitionFile } from './partition-scan.ts';
 import { checkFrame, decodeFrame, encodeFrames, frameBytes } from './record-codec.ts';
 import { TailCache } from './tail-cache.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
-import { SYNCED_WRITES } from '../../platform/durable-file.ts';
+import { SYNCED_WRITES, syncWritten } from '../../platform/durable-file.ts';
 
 /** A group-commit batch stops growing here (one synced write per batch, SYNCED_WRITES). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -91,11 +91,12 @@ export class PartitionFile {
         partition,
         path,
       });
-      if (validEnd < size) {
-        // A torn tail holds only records whose append never resolved (I-L2); drop it before writing after it.
-        await file.truncate(validEnd);
-        await file.datasync();
-      }
+      // A torn tail holds only records whose append never resolved (I-L2); drop it before writing after it.
+      if (validEnd < size) await file.truncate(validEnd);
+      // Always: O_DSYNC syncs only the ranges written through it, so bytes already in the file (written by a
+      // process killed before its sync, or copied in by an operator) are made durable before anything is
+      // acknowledged after them.
+      await file.datasync();
       return new PartitionFile(partition, path, file, index, validEnd, size - validEnd, lastTimestamp);
     } catch (error) {
       await file.close();
@@ -121,8 +122,8 @@ export class PartitionFile {
     const timestamp = Math.max(Date.now(), this.#lastTimestamp);
     try {
       const frames = batch.map((a) => ({ key: a.keyBytes, value: a.value, timestamp }));
-      // I-L2: the file is opened with SYNCED_WRITES, so the batch is on disk when the write returns.
       await writeAt(this.#file, encodeFrames(frames), start);
+      await syncWritten(this.#file); // I-L2: on disk (O_DSYNC, or fdatasync) before any append resolves
       PartitionFile.#batchSyncs += 1;
     } catch (cause) {
       // After a failed write or sync the file's state is unknown: the queue refuses further appends until the

@@ -7,6 +7,7 @@
 // consecutive offsets in queue order, so an append resolves only once its record is acknowledged (I-L2),
 // at the offset the log gave it. An append whose caller gave up while it was still queued is never sent.
 import type { Producer } from '@platformatic/kafka';
+import { withTimeout } from '../../platform/with-timeout.ts';
 
 /** A request stops growing here (bytes of keys and values); a single larger record goes alone. */
 const MAX_BATCH_BYTES = 1024 * 1024;
@@ -74,7 +75,7 @@ export class ProduceBatcher {
       const sending = this.#producer().send({
         messages: batch.map(({ partition, key, value }) => ({ topic: this.#topic, partition, key, value })),
       });
-      const result = await withTimeout(sending, this.#requestTimeoutMs);
+      const result = await withTimeout(sending, this.#requestTimeoutMs, 'acknowledgement');
       const bases = new Map<number, number>();
       for (const answer of result.offsets ?? []) bases.set(answer.partition, Number(answer.offset));
       const next = new Map<number, number>();
@@ -105,11 +106,4 @@ function take(queue: PendingAppend[]): PendingAppend[] {
     count += 1;
   }
   return queue.splice(0, count);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
-    promise.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
 }
