@@ -159,10 +159,10 @@ export class DsvNode {
       const nodeIds = config.members.map((member) => member.nodeId);
       const placement = (key: { tenant: string; namespace: string; name: string }) =>
         holdersFor(key, nodeIds, config.sharing.n);
-      const codec = new LogCodec(deps.trust.manifest, deps.trust.logKey, {
-        signer: config.nodeId,
-        privateKey: deps.trust.identity.signingKey,
-      });
+      const signer = { signer: config.nodeId, privateKey: deps.trust.identity.signingKey };
+      // The nodes of one process (`dsv dev`) open each record once between them (issue #10).
+      const shareDecodes = deps.inProcessPeers !== undefined;
+      const codec = new LogCodec(deps.trust.manifest, deps.trust.logKey, signer, { shareDecodes });
       const refusedOnce = new Set<string>();
       const refusedRecords: Array<{
         partition: number;

@@ -1,7 +1,9 @@
 // Log records in and out (trust-boundaries design §2): entries are sealed and signed by this node on the way
 // in; on the way out a record counts only if its envelope verifies and its body matches the schema (I-L5, I-L6).
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
+import { BoundedMemo } from '../kernel/bounded-memo.ts';
 import {
+  canonicalJson,
   RecordOpener,
   sealRecord,
   type ClusterManifest,
@@ -15,6 +17,18 @@ export type DecodeRejection = RecordRejection | 'schema';
 
 export type DecodedRecord = SignedEntry | { readonly rejected: DecodeRejection };
 
+type OpenedRecord = Omit<SignedEntry, 'timestamp'> | { readonly rejected: DecodeRejection };
+
+/**
+ * Records decoded by the codecs of this process that open records alike: `dsv dev`'s nodes all apply every
+ * record, and opening it (signature, AES-GCM, JSON, schema) is a pure function of the manifest, the log key,
+ * the partition and the bytes — so the second and third node take the first one's answer (issue #10). The key
+ * holds all four (the bytes by SHA-256), so a codec with another manifest or key never shares an answer;
+ * shared entries are frozen, so no node can change what another applies (I-V1: the view is a function of the
+ * log alone).
+ */
+const sharedDecodes = new BoundedMemo<OpenedRecord>(8192);
+
 export class LogCodec {
   readonly manifest: ClusterManifest;
   /** A KeyObject made once: a raw key is re-imported by every cipher node:crypto makes. */
@@ -22,11 +36,27 @@ export class LogCodec {
   private readonly signer: RecordSigner | undefined;
   private readonly opener: RecordOpener;
 
-  constructor(manifest: ClusterManifest, logKey: Uint8Array, signer?: RecordSigner) {
+  /** The manifest and log key this codec opens records under, as the shared memo's scope (when it shares). */
+  private readonly decodeScope: string | undefined;
+
+  constructor(
+    manifest: ClusterManifest,
+    logKey: Uint8Array,
+    signer?: RecordSigner,
+    options: { readonly shareDecodes?: boolean } = {},
+  ) {
     this.manifest = manifest;
     this.logKey = createSecretKey(logKey);
     this.signer = signer;
     this.opener = new RecordOpener(manifest, logKey);
+    this.decodeScope = options.shareDecodes
+      ? createHash('sha256')
+          .update('dsv log-codec decode scope\0')
+          .update(canonicalJson(manifest))
+          .update('\0')
+          .update(logKey)
+          .digest('base64')
+      : undefined;
   }
 
   get signerId(): string | undefined {
@@ -39,10 +69,31 @@ export class LogCodec {
   }
 
   decode(partition: number, value: Uint8Array, timestamp: number): DecodedRecord {
+    const scope = this.decodeScope;
+    const opened =
+      scope === undefined
+        ? this.open(partition, value)
+        : sharedDecodes.getOrCompute(
+            `${scope}:${partition}:${createHash('sha256').update(value).digest('base64')}`,
+            () => deepFreeze(this.open(partition, value)),
+          );
+    return 'rejected' in opened ? opened : { ...opened, timestamp };
+  }
+
+  private open(partition: number, value: Uint8Array): OpenedRecord {
     const opened = this.opener.open(partition, value);
     if (!opened.ok) return { rejected: opened.reason };
     const entry = parseLogEntry(opened.body);
     if (!entry) return { rejected: 'schema' };
-    return { signer: opened.signer, entry, timestamp };
+    return { signer: opened.signer, entry };
   }
+}
+
+/** Freezes a parsed record all the way down (plain objects and arrays: what JSON and the schema make). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
