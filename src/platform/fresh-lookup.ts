@@ -5,8 +5,8 @@
 // acknowledged before the call is covered (read-your-writes on any node, DESIGN §7.1). A caller that arrives
 // while a look-up is running cannot use it (it may have been sent before the caller's write was acknowledged);
 // it joins the next one, which starts as soon as the running one ends, together with everyone else who
-// arrived meanwhile. So at most two look-ups are outstanding per key, and a caller waits at most for the end
-// of the running one plus its own.
+// arrived meanwhile. So per key one look-up runs and at most one waits to start, and a caller waits at most
+// for the end of the running one plus its own.
 export class FreshLookup<K, V> {
   readonly #lookup: (key: K) => Promise<V>;
   readonly #running = new Map<K, Promise<V>>();
