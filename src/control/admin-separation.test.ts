@@ -10,7 +10,7 @@ import { RecordAuthority } from '../secrets/record-authority.ts';
 import { SecretStateMachine } from '../secrets/state-machine.ts';
 import { signedTestCluster } from '../secrets/testing/signed-cluster.ts';
 import { SqliteShardStore } from '../shards/index.ts';
-import { SignatureVerifier, tokenVerifiers } from '../trust/index.ts';
+import { OPERATOR, SignatureVerifier, tokenVerifiers } from '../trust/index.ts';
 import { ViewStore } from '../view/index.ts';
 import type { ControlEntry } from './control-entry.ts';
 import { ControlStore } from './control-store.ts';
@@ -199,7 +199,8 @@ describe('I-T4: the control view applies approvals and bootstraps deterministica
   });
 });
 
-const { ids, trust, codecOf, operator, endorse, remove } = signedTestCluster('dsv-separation-');
+const { ids, trust, codecOf, sealUnchecked, operator, endorse, remove } =
+  signedTestCluster('dsv-separation-');
 after(remove);
 
 describe('I-T4: break-glass counts only from the operator key', () => {
@@ -246,7 +247,7 @@ describe('I-T4: break-glass counts only from the operator key', () => {
     apply(byOperator);
     assert.equal(refused.at(-1), 'replayed');
     // A break-glass longer than an hour does not match the schema: a no-op on every node (I-L6).
-    apply(operator.encode(0, { ...glass('long'), ttlMs: 3_600_001 } as LogEntry));
+    apply(sealUnchecked(OPERATOR, 0, { ...glass('long'), ttlMs: 3_600_001 }));
     assert.equal(control.approval('long'), undefined);
   });
 });

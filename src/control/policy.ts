@@ -39,6 +39,8 @@ export function parseRules(input: unknown): PolicyRule[] {
     throw new DsvError('DSV_INPUT_INVALID', 'rules must be a list of 1 to 100 rules');
   }
   return input.map((raw: unknown, index) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new DsvError('DSV_INPUT_INVALID', `rule ${index + 1}: a rule is an object`);
     const rule = raw as { path?: unknown; namespace?: unknown; name?: unknown; capabilities?: unknown };
     let namespace = rule.namespace;
     let name = rule.name;

@@ -87,6 +87,8 @@ export function refuseRepeatedEnvKeys(operations: readonly EnvOperation[]): void
 export interface EnvBudget {
   readonly maxEnvSecrets?: number;
   readonly maxEnvValueBytes?: number;
+  /** The node's name limit, as v1 and v2 apply it to a secret's name. */
+  readonly maxNameLength?: number;
 }
 
 function overBudget(message: string): DsvError {
@@ -106,6 +108,16 @@ export function checkEnvBudget(operations: readonly EnvOperation[], budget: EnvB
   const maxBytes = budget.maxEnvValueBytes ?? Infinity;
   if (written > maxBytes) {
     throw overBudget(`The .env file writes more than ${maxBytes} bytes of values; split it`);
+  }
+  const maxName = budget.maxNameLength ?? Infinity;
+  for (const operation of operations) {
+    if (secretNameOf(operation).length > maxName) {
+      throw new DsvError(
+        'DSV_INPUT_INVALID',
+        `The secret key on line ${operation.line} is too long (max ${maxName} characters)`,
+        { details: { line: operation.line } },
+      );
+    }
   }
 }
 

@@ -53,7 +53,8 @@ export const nodeConfigSchema = z.object({
   }),
   limits: z
     .object({
-      maxNameLength: z.number().int().min(1).max(65536).default(1024),
+      // At most what a log record may carry (log-schema.ts `text`): a longer name could never be recorded.
+      maxNameLength: z.number().int().min(1).max(1024).default(1024),
       maxValueBytes: z
         .number()
         .int()

@@ -1,6 +1,7 @@
 // Log records in and out (trust-boundaries design §2): entries are sealed and signed by this node on the way
 // in; on the way out a record counts only if its envelope verifies and its body matches the schema (I-L5, I-L6).
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
+import { DsvError } from '../errors/index.ts';
 import { BoundedMemo } from '../kernel/bounded-memo.ts';
 import {
   canonicalJson,
@@ -65,6 +66,10 @@ export class LogCodec {
 
   encode(partition: number, entry: LogEntry): Uint8Array {
     if (!this.signer) throw new Error('this log codec cannot sign');
+    // I-L6 on the way in: a record every node would refuse at decode is never appended. Input that slipped
+    // past a route's checks is the caller's error (400), not a refused record the writer then cannot find.
+    if (!parseLogEntry(entry))
+      throw new DsvError('DSV_INPUT_INVALID', 'The request has a field out of range and cannot be recorded');
     return sealRecord(this.signer, this.manifest, this.logKey, partition, entry);
   }
 

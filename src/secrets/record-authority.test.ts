@@ -14,7 +14,8 @@ import { receiptDigest } from './record-digests.ts';
 import { RecordAuthority } from './record-authority.ts';
 import { SecretStateMachine } from './state-machine.ts';
 
-const { ids, trust, clusterId, codecOf, operator, endorse, remove } = signedTestCluster('dsv-authority-');
+const { ids, trust, clusterId, codecOf, sealUnchecked, operator, endorse, remove } =
+  signedTestCluster('dsv-authority-');
 after(remove);
 
 function node() {
@@ -220,14 +221,14 @@ describe('record authority', () => {
   it('I-L6: a malformed or unauthenticated record is a counted no-op, and the partition moves on', () => {
     const n = node();
     n.apply(
-      codecOf(0).encode(0, {
+      sealUnchecked(0, 0, {
         type: 'intent',
         writeId: 'x',
         tenant: 't',
         time: 1,
         coordinator: 'node-0',
         ops: null,
-      } as unknown as LogEntry),
+      }),
     );
     n.apply(new TextEncoder().encode('{"type":"tick","time":1}'));
     n.apply(new Uint8Array([1, 2, 3]));

@@ -12,7 +12,7 @@ import { DsvError } from '../../errors/index.ts';
 import { tokenVerifiers } from '../../trust/index.ts';
 import { controlPartitionOf } from '../placement.ts';
 import { appendAuthority } from './authority-append.ts';
-import { awaitEverywhere, type CoordinatorContext } from './coordinator-context.ts';
+import { awaitEverywhere, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
 
 export const controlPartition = (context: CoordinatorContext): number =>
   controlPartitionOf(context.log.partitionCount);
@@ -49,6 +49,10 @@ export async function createTenant(
   tenant: string,
   caller: Caller,
 ): Promise<void> {
+  // A crypto-shredded tenant's name stays taken (its keys are gone): "created" would be a 201 for a tenant
+  // that refuses every write. The tenant's own partition says whether it was shredded.
+  await context.applier.catchUp(partitionOf(context, tenant), context.timeouts.applyMs);
+  if (context.view.isShredded(tenant)) throw new DsvError('DSV_TENANT_SHREDDED');
   await append(context, { type: 'tenant-create', tenant, time: Date.now() }, caller);
 }
 

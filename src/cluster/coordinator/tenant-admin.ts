@@ -6,6 +6,7 @@ import type { KeysRotateEntry, QuotaSetEntry, TenantShredEntry } from '../../sec
 import type { TenantQuota } from '../../view/index.ts';
 import { appendAuthority } from './authority-append.ts';
 import { awaitEverywhere, partitionOf, type CoordinatorContext } from './coordinator-context.ts';
+import { controlPartition } from './control-admin.ts';
 import { holdAgainstShred } from './retention-holds.ts';
 
 export interface AdminOutcome {
@@ -58,6 +59,18 @@ export async function shredTenant(
   caller: Caller,
 ): Promise<AdminOutcome> {
   if (!tenant) throw new DsvError('DSV_INPUT_INVALID', 'Tenant is required');
+  // Only a tenant that exists (or holds data) is shredded: shredding a name no tenant has yet would leave the
+  // tenant created under it later born shredded. Both views are caught up first, so a tenant just created,
+  // or just written to, counts.
+  if (context.control) {
+    await context.applier.catchUp(controlPartition(context), context.timeouts.applyMs);
+    await context.applier.catchUp(partitionOf(context, tenant), context.timeouts.applyMs);
+    const known =
+      context.control.tenantExists(tenant) ||
+      context.view.isShredded(tenant) ||
+      context.view.tenants().includes(tenant);
+    if (!known) throw new DsvError('DSV_INPUT_INVALID', 'No such tenant');
+  }
   // I-C2b: refused before anything is published when a hold is in force; the log decides again on apply.
   const held = await holdAgainstShred(context, tenant);
   if (held) throw retentionHold(held.holdId);

@@ -1,9 +1,8 @@
 // Key and tenant administration (DESIGN §8–9): rotate data keys, rewrap status, crypto-shred. Every call is
 // authenticated first (I-G1); until tokens and policies exist, only a dev-mode node allows them.
 import type { FastifyInstance } from 'fastify';
-import { DsvError } from '../../errors/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
-import { requireAdmin } from '../tenancy.ts';
+import { requireAdmin, requireTenantName } from '../tenancy.ts';
 import type { V1Context } from '../v1/v1-context.ts';
 import { registerRefreshRoutes } from './refresh-routes.ts';
 
@@ -16,10 +15,8 @@ export function registerAdminRoutes(app: FastifyInstance, context: AdminContext)
     noteAdminAction(request, 'keys.rotate');
     const caller = await context.authenticator.authenticate(request);
     requireAdmin(caller);
-    const tenant = request.body?.tenant;
-    if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) {
-      throw new DsvError('DSV_INPUT_INVALID', 'tenant must be a non-empty string');
-    }
+    const requested = request.body?.tenant;
+    const tenant = requested === undefined ? undefined : requireTenantName(requested);
     noteAdminAction(request, 'keys.rotate', { kind: 'tenant', id: tenant ?? '*' }); // '*': every tenant
     return { rotated: await context.coordinator.rotateKeys(caller, tenant) };
   });
@@ -34,7 +31,8 @@ export function registerAdminRoutes(app: FastifyInstance, context: AdminContext)
     noteAdminAction(request, 'tenant.shred', { kind: 'tenant', id: request.params.tenant });
     const caller = await context.authenticator.authenticate(request);
     requireAdmin(caller);
-    return { shredded: await context.coordinator.shredTenant(request.params.tenant, caller) };
+    const tenant = requireTenantName(request.params.tenant);
+    return { shredded: await context.coordinator.shredTenant(tenant, caller) };
   });
 
   registerRefreshRoutes(app, context);

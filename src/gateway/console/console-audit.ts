@@ -11,6 +11,7 @@ import {
 } from '../../audit/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
+import { tenantQueryCaller } from '../tenancy.ts';
 import { secretTarget } from '../v2/secret-target.ts';
 import type { V2Context } from '../v2/v2-context.ts';
 import { consoleHeaders } from './console-static.ts';
@@ -20,7 +21,6 @@ export interface ConsoleAuditContext extends V2Context {
   readonly audit?: { readonly sink: AuditSink; readonly hasher: AuditPathHasher; readonly dir?: string };
 }
 
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const MAX_RECORDS = 200;
 
 export function registerConsoleAudit(app: FastifyInstance, context: ConsoleAuditContext): void {
@@ -29,14 +29,9 @@ export function registerConsoleAudit(app: FastifyInstance, context: ConsoleAudit
     async (request, reply) => {
       noteAdminAction(request, 'audit.touched');
       consoleHeaders(reply);
-      const caller = await context.authenticator.authenticate(request);
       const requested = request.query.tenant;
-      if (requested !== undefined && !TENANT.test(requested))
-        throw new DsvError('DSV_INPUT_INVALID', 'tenant is not a valid tenant name');
-      let tenant = caller.tenant;
-      if (caller.root) tenant = requested ?? caller.tenant;
-      else if ((requested !== undefined && requested !== caller.tenant) || !caller.can('admin', '*', '*'))
-        throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+      const caller = await tenantQueryCaller(context.authenticator, request, requested);
+      const tenant = caller.tenant;
       const target = secretTarget(request.params, context.limits);
       // I-T4: a name is tenant data; root searches a path's trail only under an approval covering it.
       if (caller.root && !caller.can('list', target.namespace, target.name))

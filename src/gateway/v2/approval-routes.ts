@@ -12,12 +12,11 @@ import {
 } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
-import type { Caller } from '../tenancy.ts';
+import { requireTenantName, type Caller } from '../tenancy.ts';
 import { approvalAuditView, type ApprovalAuditContext } from './approval-audit.ts';
 import type { V2Context } from './v2-context.ts';
 import { ERROR_RESPONSES } from './v2-schemas.ts';
 
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ACCESSOR = /^[A-Za-z0-9._-]{1,256}$/;
 const tags = ['approvals'];
 const iso = (time: number | null): string | null => (time === null ? null : new Date(time).toISOString());
@@ -92,12 +91,7 @@ function requireTenantAdmin(caller: Caller): string {
 
 /** Who sees a tenant's approvals and their uses: its admin, or root (the grantee, and the cluster's manager). */
 function viewTenant(caller: Caller, requested: unknown): string {
-  if (requested !== undefined && (typeof requested !== 'string' || !TENANT.test(requested))) {
-    throw new DsvError(
-      'DSV_INPUT_INVALID',
-      "tenant must be 1-128 characters of letters, digits, '.', '_' or '-'",
-    );
-  }
+  if (requested !== undefined) requireTenantName(requested);
   if (caller.root) return typeof requested === 'string' ? requested : caller.tenant;
   if ((requested !== undefined && requested !== caller.tenant) || !caller.can('admin', '*', '*'))
     throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');

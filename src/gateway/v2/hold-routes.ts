@@ -6,11 +6,10 @@ import { mayHold } from '../../control/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import type { HoldRecord } from '../../view/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
-import type { Caller } from '../tenancy.ts';
+import { requireTenantName, type Caller } from '../tenancy.ts';
 import type { V2Context } from './v2-context.ts';
 import { ERROR_RESPONSES } from './v2-schemas.ts';
 
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const MAX_TTL_SECONDS = 100 * 365 * 86400;
 const tags = ['holds'];
 
@@ -75,15 +74,9 @@ function present(hold: HoldRecord, now: number) {
 /** Root may name any tenant; any other token acts on its own (I-T1). */
 function holdTenant(caller: Caller, requested: unknown): string {
   if (requested === undefined) return caller.tenant;
-  if (typeof requested !== 'string' || !TENANT.test(requested)) {
-    throw new DsvError(
-      'DSV_INPUT_INVALID',
-      "tenant must be 1-128 characters of letters, digits, '.', '_' or '-'",
-    );
-  }
-  if (!caller.root && requested !== caller.tenant)
-    throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
-  return requested;
+  const tenant = requireTenantName(requested);
+  if (!caller.root && tenant !== caller.tenant) throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+  return tenant;
 }
 
 function segment(value: unknown, what: string): string | null {

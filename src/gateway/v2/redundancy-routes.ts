@@ -4,10 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 import { DsvError } from '../../errors/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
+import { tenantQueryCaller } from '../tenancy.ts';
 import { isoTime, isoTimeOrNull, secretTarget } from './secret-target.ts';
 import type { V2Context } from './v2-context.ts';
-
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function registerRedundancyRoutes(app: FastifyInstance, context: V2Context): void {
   app.get<{ Params: { namespace: string; name: string }; Querystring: { tenant?: string } }>(
@@ -21,14 +20,9 @@ export function registerRedundancyRoutes(app: FastifyInstance, context: V2Contex
     },
     async (request) => {
       noteAdminAction(request, 'shards.read');
-      const caller = await context.authenticator.authenticate(request);
       const requested = request.query.tenant;
-      if (requested !== undefined && !TENANT.test(requested))
-        throw new DsvError('DSV_INPUT_INVALID', 'tenant is not a valid tenant name');
-      let tenant = caller.tenant;
-      if (caller.root) tenant = requested ?? caller.tenant;
-      else if ((requested !== undefined && requested !== caller.tenant) || !caller.can('admin', '*', '*'))
-        throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
+      const caller = await tenantQueryCaller(context.authenticator, request, requested);
+      const tenant = caller.tenant;
       const target = secretTarget(request.params, context.limits);
       // I-T4: a name is tenant data; root learns whether one exists only under an approval covering it.
       if (caller.root && !caller.can('list', target.namespace, target.name))

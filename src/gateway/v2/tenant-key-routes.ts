@@ -6,11 +6,10 @@ import { mayMakeRecord } from '../../control/index.ts';
 import type { TenantKeyStatus } from '../../cluster/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
-import type { Caller } from '../tenancy.ts';
+import { requireTenantName, type Caller } from '../tenancy.ts';
 import type { V2Context } from './v2-context.ts';
 import { ERROR_RESPONSES } from './v2-schemas.ts';
 
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const PROVIDERS = ['aws-kms', 'pkcs11', 'kmip', 'local'] as const;
 const tags = ['tenant-keys'];
 const iso = (time: number | null): string | null => (time === null ? null : new Date(time).toISOString());
@@ -87,13 +86,7 @@ function present(status: TenantKeyStatus) {
 function tenantOf(caller: Caller, requested: unknown, type: 'tenant-key-set' | 'tenant-key-revoke'): string {
   let tenant = caller.tenant;
   if (requested !== undefined) {
-    if (typeof requested !== 'string' || !TENANT.test(requested)) {
-      throw new DsvError(
-        'DSV_INPUT_INVALID',
-        "tenant must be 1-128 characters of letters, digits, '.', '_' or '-'",
-      );
-    }
-    tenant = requested;
+    tenant = requireTenantName(requested);
   }
   if (!mayMakeRecord(caller, { type, tenant, by: caller.accessor }, () => undefined)) {
     throw new DsvError('DSV_AUTH_FORBIDDEN', "Permission denied: needs the tenant's admin or root");

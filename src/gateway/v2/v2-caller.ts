@@ -3,19 +3,18 @@
 import type { FastifyRequest } from 'fastify';
 import { noteAuditSubject } from '../../audit/index.ts';
 import { DsvError } from '../../errors/index.ts';
-import type { Caller } from '../tenancy.ts';
+import { isTenantName, type Caller } from '../tenancy.ts';
 import type { V2Context } from './v2-context.ts';
 
 const callers = new WeakMap<FastifyRequest, Caller>();
 
 /** `X-DSV-Tenant`: the tenant a root token acts on (I-T4: under that tenant's approvals); a tenant token's own. */
 export const TENANT_HEADER = 'x-dsv-tenant';
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 function tenantHeader(request: FastifyRequest): string | undefined {
   const value = request.headers[TENANT_HEADER];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !TENANT.test(value)) {
+  if (typeof value !== 'string' || !isTenantName(value)) {
     throw new DsvError('DSV_INPUT_INVALID', `${TENANT_HEADER} must name one tenant`);
   }
   return value;

@@ -8,6 +8,7 @@ import {
   loadOperatorKey,
   loadTrustMaterial,
   OPERATOR,
+  sealRecord,
   signDigest,
   type TrustMaterial,
 } from '../../trust/index.ts';
@@ -26,10 +27,22 @@ export function signedTestCluster(prefix: string) {
       signer: ids[i]!,
       privateKey: trust[i]!.identity.signingKey,
     });
+  const operatorKey = loadOperatorKey(dir);
   const operator = new LogCodec(trust[0]!.manifest, trust[0]!.logKey, {
     signer: OPERATOR,
-    privateKey: loadOperatorKey(dir),
+    privateKey: operatorKey,
   });
+  /** A member (or the operator) sealing a body no schema checked: what a bug, or a stolen key, could append. */
+  const sealUnchecked = (who: number | typeof OPERATOR, partition: number, body: object) =>
+    sealRecord(
+      who === OPERATOR
+        ? { signer: OPERATOR, privateKey: operatorKey }
+        : { signer: ids[who]!, privateKey: trust[who]!.identity.signingKey },
+      trust[0]!.manifest,
+      trust[0]!.logKey,
+      partition,
+      body,
+    );
   const endorse = (i: number, entry: LogEntry) => ({
     node: ids[i]!,
     sig: signDigest(trust[i]!.identity.signingKey, endorsementDigest(clusterId, entry)),
@@ -39,6 +52,7 @@ export function signedTestCluster(prefix: string) {
     trust,
     clusterId,
     codecOf,
+    sealUnchecked,
     operator,
     endorse,
     remove: () => rmSync(dir, { recursive: true, force: true }),
