@@ -155,8 +155,6 @@ export function registerClientSideRoutes(app: FastifyInstance, context: V2Contex
         ...(query.version === undefined ? {} : { version: Number(query.version) }),
         ...(query.asOf === undefined ? {} : { asOf: query.asOf }),
       });
-      if ('version' in selector && !(Number.isSafeInteger(selector.version) && selector.version >= 1))
-        throw new DsvError('DSV_INPUT_INVALID', 'version must be a whole number of at least 1');
       requireCapability(caller, 'read', target.namespace, target.name);
       if (!('latest' in selector)) requireCapability(caller, 'history', target.namespace, target.name);
       const resolved = await context.coordinator.resolveForClient(

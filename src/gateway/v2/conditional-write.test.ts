@@ -64,4 +64,18 @@ describe('readSelector', () => {
       'DSV_INPUT_INVALID',
     );
   });
+
+  it('a version past 2^53, infinite, fractional or below 1, and a repeated asOf, are 400s', () => {
+    for (const version of [Infinity, 9007199254740992, 1.5, 0, -1, Number.NaN, '2', [1, 2]]) {
+      assert.equal(
+        code(() => readSelector({ version })),
+        'DSV_INPUT_INVALID',
+        String(version),
+      );
+    }
+    assert.equal(
+      code(() => readSelector({ asOf: ['2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z'] })),
+      'DSV_INPUT_INVALID',
+    );
+  });
 });

@@ -57,8 +57,15 @@ export function readSelector(query: { version?: unknown; asOf?: unknown }): Vers
   if (query.version !== undefined && query.asOf !== undefined) {
     throw new DsvError('DSV_INPUT_INVALID', 'version and asOf cannot be used together');
   }
-  if (typeof query.version === 'number') return { version: query.version };
-  if (typeof query.asOf !== 'string') return { latest: true };
+  if (query.version !== undefined) {
+    // A number past 2^53 names no version exactly, and a repeated parameter is ambiguous: both are refused.
+    if (!(typeof query.version === 'number' && Number.isSafeInteger(query.version) && query.version >= 1))
+      throw new DsvError('DSV_INPUT_INVALID', 'version must be a whole number of at least 1');
+    return { version: query.version };
+  }
+  if (query.asOf === undefined) return { latest: true };
+  if (typeof query.asOf !== 'string')
+    throw new DsvError('DSV_INPUT_INVALID', 'asOf must be one RFC 3339 time');
   const asOf = Date.parse(query.asOf);
   if (!Number.isFinite(asOf)) throw new DsvError('DSV_INPUT_INVALID', 'asOf must be an RFC 3339 time');
   return { asOf };
