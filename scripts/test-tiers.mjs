@@ -67,6 +67,7 @@ export const tiers = {
       'bench/load.test.ts',
       'src/cluster/testing/**/*.test.ts',
       'test/adversary/client-side-attacks.test.ts',
+      'test/adversary/peer-read-batch-attacks.test.ts',
       'test/adversary/share-refresh-attacks.test.ts',
       'test/adversary/share-refresh-attacks-2.test.ts',
       'test/audit/audit-cluster.test.ts',

@@ -29,7 +29,8 @@ export class LogApplier {
   private readonly logger: Logger;
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
-  private readonly waiters = new Map<number, Waiter[]>();
+  /** Who waits for which offset, per partition; a partition's entry goes when its last waiter does. */
+  private readonly waiters = new Map<number, Set<Waiter>>();
   /** In-memory mirror of view_applied.next_offset, updated right after each transaction commits. */
   private readonly nextOffsets = new Map<number, number>();
 
@@ -80,8 +81,12 @@ export class LogApplier {
     if (this.nextOffset(partition) > offset) return;
     if (this.abort.signal.aborted) throw new DsvError('DSV_NODE_UNAVAILABLE');
     await new Promise<void>((resolve, reject) => {
+      const waiting = this.waiters.get(partition) ?? new Set<Waiter>();
+      this.waiters.set(partition, waiting);
+      // A timed-out waiter leaves at once (from the one set its partition has), so waits that never come
+      // true cost nothing after their timeout, however many a caller starts.
       const timer = setTimeout(() => {
-        list.splice(list.indexOf(waiter), 1);
+        this.forget(partition, waiter);
         reject(new DsvError('DSV_LOG_UNAVAILABLE', 'Timed out waiting for the commit log to be applied'));
       }, timeoutMs);
       const waiter: Waiter = {
@@ -91,9 +96,7 @@ export class LogApplier {
           resolve();
         },
       };
-      const list = this.waiters.get(partition) ?? [];
-      list.push(waiter);
-      this.waiters.set(partition, list);
+      waiting.add(waiter);
     });
     if (this.abort.signal.aborted) throw new DsvError('DSV_NODE_UNAVAILABLE');
   }
@@ -144,16 +147,20 @@ export class LogApplier {
   }
 
   private wake(partition: number): void {
-    const list = this.waiters.get(partition);
-    if (!list) return;
+    const waiting = this.waiters.get(partition);
+    if (!waiting) return;
     const next = this.nextOffset(partition);
-    const remaining = list.filter((waiter) => {
+    for (const waiter of waiting) {
       if (waiter.offset < next) {
+        this.forget(partition, waiter);
         waiter.resolve();
-        return false;
       }
-      return true;
-    });
-    this.waiters.set(partition, remaining);
+    }
+  }
+
+  private forget(partition: number, waiter: Waiter): void {
+    const waiting = this.waiters.get(partition);
+    waiting?.delete(waiter);
+    if (waiting?.size === 0) this.waiters.delete(partition);
   }
 }

@@ -53,6 +53,8 @@ export interface LocalHolderDependencies {
   readonly admitStage?: () => Promise<void>;
   /** The node's value-size limit: a client-side stager's share may be no longer than value ‖ tag allows. */
   readonly maxValueBytes?: number;
+  /** The tenant's own partition (placement): a request's causality token counts only there. */
+  readonly partitionOf?: (tenant: string) => number;
 }
 
 const isAuthError = (error: unknown): boolean =>
@@ -134,12 +136,22 @@ export class LocalShardHolder implements ShardHolder {
     return this.endorse(request, 'client');
   }
 
+  /**
+   * Catches up to a request's causality token, on its tenant's own partition only: another partition's
+   * records say nothing about this tenant (and one that does not exist would only be waited on), so such a
+   * request is refused before any wait.
+   */
+  private async catchUpTo(tenant: string, partition: number, offset: number): Promise<void> {
+    if (this.deps.partitionOf !== undefined && this.deps.partitionOf(tenant) !== partition)
+      throw new DsvError('DSV_INPUT_INVALID', "The request names a partition other than its tenant's");
+    await this.deps.applier.waitApplied(partition, offset, this.deps.applyTimeoutMs);
+  }
+
   /** A shard read straight from a client (issue #9): the same decision and audit as a forwarded read. */
   async readForClient(request: ShardReadRequest): Promise<ReleasedShard | undefined> {
     if (request.latest === true) {
-      const { applier, view } = this.deps;
-      await applier.waitApplied(request.partition, request.minOffset - 1, this.deps.applyTimeoutMs);
-      if (view.key(request.key)?.latestVersion !== request.version) return undefined;
+      await this.catchUpTo(request.key.tenant, request.partition, request.minOffset - 1);
+      if (this.deps.view.key(request.key)?.latestVersion !== request.version) return undefined;
     }
     return this.read(request, 'client');
   }
@@ -172,10 +184,10 @@ export class LocalShardHolder implements ShardHolder {
     request: StageRequest,
     authorize: (write: WriteRecord, op: PlannedOp & { op: 'create' | 'update' }) => void,
   ): Promise<StageReceipt[]> {
-    const { applier, view, shards, trust, placement } = this.deps;
+    const { view, shards, trust, placement } = this.deps;
     // I-C5: a node past its critical disk threshold stores no new shard, whoever coordinates the write.
     await this.deps.admitStage?.();
-    await applier.waitApplied(request.partition, request.minOffset, this.deps.applyTimeoutMs);
+    await this.catchUpTo(request.tenant, request.partition, request.minOffset);
     const sealed: SealedShard[] = [];
     const plain: Uint8Array[] = []; // wiped once stored: a sealer may keep the buffer it was given
     const refuse = (message: string) => this.refused('peer.stage-refused', 'stager', request.tenant, message);
@@ -248,8 +260,8 @@ export class LocalShardHolder implements ShardHolder {
   }
 
   async read(request: ShardReadRequest, from = this.nodeId): Promise<ReleasedShard | undefined> {
-    const { applier, view, shards } = this.deps;
-    await applier.waitApplied(request.partition, request.minOffset - 1, this.deps.applyTimeoutMs);
+    const { view, shards } = this.deps;
+    await this.catchUpTo(request.key.tenant, request.partition, request.minOffset - 1);
     const { key } = request;
     const info = view.version(key, request.version);
     const latest = view.key(key)?.latestVersion;
@@ -337,8 +349,8 @@ export class LocalShardHolder implements ShardHolder {
   }
 
   async contribute(request: RecoveryRequest, from = this.nodeId): Promise<Uint8Array> {
-    const { applier, view, shards, placement, threshold } = this.deps;
-    await applier.waitApplied(request.partition, request.minOffset - 1, this.deps.applyTimeoutMs);
+    const { view, shards, placement, threshold } = this.deps;
+    await this.catchUpTo(request.key.tenant, request.partition, request.minOffset - 1);
     const { key } = request;
     const holders = placement(key);
     const mine = holders.indexOf(this.nodeId);

@@ -10,7 +10,7 @@ import {
   LocalShardHolder,
   LogApplier,
   Membership,
-  RemoteShardHolder,
+  type RemoteShardHolder,
   runAntiEntropy,
   startPendingSweeper,
   startShareRefreshUpkeep,
@@ -32,7 +32,7 @@ import { DsvError } from '../errors/index.ts';
 import { RewrapWorker } from '../keys/index.ts';
 import { LogCodec, RecordAuthority, SecretStateMachine } from '../secrets/index.ts';
 import { SignatureVerifier, type TrustMaterial } from '../trust/index.ts';
-import { controlPartitionOf, holdersFor, scheduleRecovery } from '../cluster/index.ts';
+import { controlPartitionOf, holdersFor, partitionForTenant, scheduleRecovery } from '../cluster/index.ts';
 import type { SecretKey } from '../secrets/index.ts';
 import type { VersionInfo } from '../view/index.ts';
 import { SqliteShardStore } from '../shards/index.ts';
@@ -46,6 +46,7 @@ import { NodeMetrics, type MetricsSources } from './node-metrics.ts';
 import { checkReadiness } from './readiness.ts';
 import { DiskWatch } from './disk-watch.ts';
 import { diskThresholds } from './node-config.ts';
+import { remoteHolders } from './remote-holders.ts';
 import { loadNodeTls, requireMemberCertificate } from './tls/index.ts';
 import { closeDraining } from '../platform/fastify-options.ts';
 
@@ -274,21 +275,9 @@ export class DsvNode {
         pathHmac: (key) => audit.hasher.pathHmac(key.tenant, key.namespace, key.name),
         onMissingShard: (key, info) => onMissingShard(key, info),
         admitStage: () => diskWatch.admitWrite(),
+        partitionOf: (tenant) => partitionForTenant(tenant, deps.log.partitionCount),
       });
-      const remotes = config.members
-        .filter((member) => member.nodeId !== config.nodeId)
-        .map(
-          (member) =>
-            new RemoteShardHolder(
-              { nodeId: member.nodeId, url: member.peerUrl },
-              {
-                selfId: config.nodeId,
-                peerToken: deps.trust.identity.peerToken,
-                requestTimeoutMs: config.timeouts.peerMs,
-                ...(tls ? { tls: tls.client } : {}),
-              },
-            ),
-        );
+      const remotes = remoteHolders(config, deps.trust.identity.peerToken, tls);
       const wrap = deps.wrapPeer ?? ((holder: ShardHolder) => holder);
       const holders = new Map<string, ShardHolder>([
         [config.nodeId, metrics.timedHolder(local, config.nodeId)],

@@ -40,6 +40,7 @@ import { signDigest } from '../../src/trust/index.ts';
 import { plainRecord } from '../testing/adversary-log-writer.ts';
 import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
 import { v1 } from '../testing/v1-client.ts';
+import { appendAsMember } from '../testing/member-append.ts';
 import { waitFor } from '../testing/wait.ts';
 
 const TENANT = 'default';
@@ -89,7 +90,8 @@ describe('red team: proactive share refresh', { timeout: 180_000 }, () => {
   };
 
   /** node-0 signs any refresh record it likes with its own identity (what a member can do). */
-  const sign = (entry: LogEntry): Promise<number> => appendAndApply(evil(), partition(), entry);
+  const sign = (entry: LogEntry): Promise<number> =>
+    appendAsMember(evil(), test.dataDir, EVIL, partition(), entry);
   /** node-0 starts a refresh of version 1 of `name`; returns the address it then speaks to participants. */
   const start = async (
     name: string,

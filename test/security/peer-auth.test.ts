@@ -129,7 +129,7 @@ describe('peer API: a node’s own credentials are not a licence (design 2026-12
             tenant: 'default',
             namespace: 'ops',
             name: 'db',
-            partition: 0,
+            partition: partitionForTenant('default', 5),
             minOffset: 0,
             version: 1,
             writeId,

@@ -7,6 +7,7 @@ import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { partitionForTenant } from '../../src/cluster/placement.ts';
 import { EmbeddedCommitLog } from '../../src/log/index.ts';
 import { DsvNode } from '../../src/node/dsv-node.ts';
 import { createLogger } from '../../src/node/logger.ts';
@@ -210,7 +211,7 @@ describe('peer API over mutual TLS', () => {
     // A dev-mode cluster: the holder honours the anonymous dev claim, so only the certificate can refuse.
     const readBody = {
       ...key,
-      partition: 0,
+      partition: partitionForTenant('default', 3),
       minOffset: 0,
       version: 1,
       writeId: info.writeId,
@@ -275,6 +276,111 @@ describe('peer API over mutual TLS', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('read-batch: each release is decided on its own, exactly as alone; the batch needs the same peer identity', async () => {
+    const key = { tenant: 'default', namespace: 'mtls', name: 'db' };
+    const info = nodes[1]?.coordinator?.context.view.version(key, 1);
+    assert.ok(info, 'the secret written above is known to node-1');
+    const read = {
+      ...key,
+      partition: partitionForTenant('default', 3),
+      minOffset: 0,
+      version: 1,
+      writeId: info.writeId,
+      credential: { kind: 'anonymous' },
+      purpose: 'read',
+    };
+    const tls = { ca, ...member };
+    const alone = await peerCall(peerUrl(1), '/peer/v1/read', tls, token, read);
+    assert.equal(alone.status, 200, alone.body);
+    const reads = [
+      read,
+      { ...read, writeId: 'no-such-write' },
+      { ...read, credential: { kind: 'token', credential: `dsv.${'x'.repeat(40)}` } },
+      read,
+    ];
+    const batch = await peerCall(peerUrl(1), '/peer/v1/read-batch', tls, token, { items: reads });
+    assert.equal(batch.status, 200, batch.body);
+    const { results } = JSON.parse(batch.body) as {
+      results: Array<{ answer?: unknown; refused?: { code: string; status: number } }>;
+    };
+    assert.equal(results.length, 4);
+    assert.deepEqual(
+      results[0],
+      { answer: JSON.parse(alone.body) as unknown },
+      'a batched release is the release alone',
+    );
+    assert.deepEqual(results[1], { refused: { code: 'DSV_SECRET_NOT_FOUND', status: 404 } });
+    const refusal = results[2]?.refused?.status;
+    assert.ok(
+      refusal === 401 || refusal === 403,
+      `a bad credential is refused for its item only: ${JSON.stringify(results[2])}`,
+    );
+    assert.equal(results[2]?.answer, undefined);
+    assert.deepEqual(results[3], results[0]);
+    // The batch route authenticates the calling node like every peer route.
+    const claimsOther = await peerCall(
+      peerUrl(1),
+      '/peer/v1/read-batch',
+      tls,
+      token,
+      { reads },
+      {
+        peerNode: 'node-2',
+      },
+    );
+    assert.equal(claimsOther.status, 403);
+    await assert.rejects(
+      peerCall(peerUrl(1), '/peer/v1/read-batch', { ca, ...foreign }, token, { items: reads }),
+      HANDSHAKE_REFUSED,
+    );
+    // Bounded: an empty batch or one over the limit is refused whole, before any release.
+    for (const size of [0, 65]) {
+      const refused = await peerCall(peerUrl(1), '/peer/v1/read-batch', tls, token, {
+        items: Array.from({ length: size }, () => read),
+      });
+      assert.equal(refused.status, 400, `${size} reads`);
+    }
+  });
+
+  it('stage-batch: a forged stage is refused for its item and stores nothing, as the single route does', async () => {
+    const before = shardCounts();
+    const tls = { ca, ...member };
+    // Well-formed (it passes the schema), but for a write that was never ordered.
+    const forged = () => {
+      // On the tenant's own partition, which has applied records: the holder then decides at once.
+      const body = { ...forgedStage(), partition: partitionForTenant('default', 3) };
+      return {
+        ...body,
+        shards: body.shards.map((shard) => ({ ...shard, blinding: 'AAAA', commitment: 'c'.repeat(64) })),
+      };
+    };
+    const alone = await peerCall(peerUrl(1), '/peer/v1/stage', tls, token, forged());
+    assert.ok(alone.status >= 400 && alone.status < 500, alone.body);
+    const batch = await peerCall(peerUrl(1), '/peer/v1/stage-batch', tls, token, {
+      items: [forged(), forged()],
+    });
+    assert.equal(batch.status, 200, batch.body);
+    const { results } = JSON.parse(batch.body) as {
+      results: Array<{ refused?: { code: string; status: number } }>;
+    };
+    assert.equal(results.length, 2);
+    for (const result of results) {
+      assert.equal(result.refused?.status, alone.status, `${JSON.stringify(result)} vs ${alone.body}`);
+      assert.equal(result.refused?.code, (JSON.parse(alone.body) as { code: string }).code);
+    }
+    assert.deepEqual(shardCounts(), before);
+  });
+
+  it('concurrent reads through one node, batched to its peers, all return the value', async () => {
+    const url = nodes[0]?.publicUrl ?? '';
+    for (let i = 0; i < 8; i++)
+      assert.equal((await v1.create(url, 'mtls', `batch-${i}`, `value-${i}`)).status, 201);
+    const answers = await Promise.all(
+      Array.from({ length: 48 }, (_, i) => v1.read(nodes[i % 3]?.publicUrl ?? '', 'mtls', `batch-${i % 8}`)),
+    );
+    answers.forEach((answer, i) => assert.deepEqual([answer.status, answer.body], [200, `value-${i % 8}`]));
   });
 
   it('plain HTTP to the peer port gets no peer API at all', async () => {

@@ -10,6 +10,7 @@ import { parseLogEntry } from '../../secrets/index.ts';
 import { sha256Hex, type ClusterManifest, type ForwardedCredential } from '../../trust/index.ts';
 import type { LocalShardHolder } from '../local-shard-holder.ts';
 import type { RefreshHolder } from '../refresh-holder.ts';
+import { registerBatchedRoute, type PeerHandler } from './peer-batch.ts';
 import { registerRefreshRoutes } from './refresh-routes.ts';
 import {
   awaitSchema,
@@ -87,8 +88,9 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
     return reply.status(dsv.status).send({ code: dsv.code, message: dsv.message });
   });
 
-  app.post<{ Body: Body }>('/peer/v1/stage', { schema: { body: stageSchema } }, async (request) => {
-    const body = request.body as {
+  // Stage, read and endorse, each alone or batched (issue #10): the holder decides every item itself.
+  const stage: PeerHandler = async (raw, peer) => {
+    const body = raw as {
       tenant: string;
       partition: number;
       minOffset: number;
@@ -110,13 +112,12 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
           commitment: shard.commitment,
         })),
       },
-      from(request),
+      peer,
     );
     return { receipts };
-  });
+  };
 
-  app.post<{ Body: Body }>('/peer/v1/read', { schema: { body: readSchema } }, async (request, reply) => {
-    const body = request.body;
+  const read: PeerHandler = async (body, peer) => {
     const found = await options.holder.read(
       {
         key: { tenant: String(body.tenant), namespace: String(body.namespace), name: String(body.name) },
@@ -129,18 +130,17 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
         requestId: requestIdOf(body),
         ...generationOf(body),
       },
-      from(request),
+      peer,
     );
-    if (!found) return reply.status(404).send({ code: 'DSV_SECRET_NOT_FOUND', message: 'No shard' });
+    if (!found) return undefined;
     return {
       index: found.index,
       share: toBase64(found.share),
       ...(found.blinding ? { blinding: toBase64(found.blinding) } : {}),
     };
-  });
+  };
 
-  app.post<{ Body: Body }>('/peer/v1/endorse', { schema: { body: endorseSchema } }, async (request) => {
-    const body = request.body;
+  const endorse: PeerHandler = async (body, peer) => {
     const entry = parseLogEntry(body.entry);
     if (!entry) throw new DsvError('DSV_INPUT_INVALID', 'Not a log record');
     const sig = await options.holder.endorse(
@@ -150,10 +150,14 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
         credential: body.credential as ForwardedCredential,
         requestId: requestIdOf(body),
       },
-      from(request),
+      peer,
     );
     return { sig };
-  });
+  };
+
+  registerBatchedRoute(app, 'stage', stageSchema, stage, from, options.logger);
+  registerBatchedRoute(app, 'read', readSchema, read, from, options.logger);
+  registerBatchedRoute(app, 'endorse', endorseSchema, endorse, from, options.logger);
 
   app.post<{ Body: Body }>('/peer/v1/recover', { schema: { body: contributeSchema } }, async (request) => {
     const body = request.body;

@@ -19,6 +19,7 @@ import type {
   RefreshDealing,
   RefreshPeer,
 } from '../refresh-types.ts';
+import { BatchedPeerCalls } from './peer-batch.ts';
 import { fromBase64, PEER_NODE_HEADER, PEER_TOKEN_HEADER, toBase64, type WireHealth } from './peer-wire.ts';
 import {
   addressToWire,
@@ -40,13 +41,20 @@ export interface RemoteHolderOptions {
   readonly selfId: string;
   readonly peerToken: string;
   readonly requestTimeoutMs: number;
+  /** The cluster's value-size limit: how many shares one batched request may carry (peer-batch.ts). */
+  readonly maxValueBytes?: number;
   readonly tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer };
 }
+
+/** The node config's default value-size limit (node-config.ts `limits.maxValueBytes`). */
+const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
 
 export class RemoteShardHolder implements ShardHolder, RefreshPeer {
   readonly nodeId: string;
   private readonly pool: Pool;
   private readonly options: RemoteHolderOptions;
+  /** Stages, reads and endorsements of one turn to this peer go in one request (issue #10). */
+  private readonly batched: BatchedPeerCalls;
 
   constructor(endpoint: PeerEndpoint, options: RemoteHolderOptions) {
     this.nodeId = endpoint.nodeId;
@@ -56,10 +64,15 @@ export class RemoteShardHolder implements ShardHolder, RefreshPeer {
       keepAliveTimeout: 10_000,
       ...(options.tls ? { connect: { ...options.tls, rejectUnauthorized: true } } : {}),
     });
+    this.batched = new BatchedPeerCalls(
+      this.nodeId,
+      (path, body, absent) => this.call('POST', path, body, absent),
+      options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+    );
   }
 
   async stage(request: StageRequest): Promise<StageReceipt[]> {
-    const body = (await this.call('POST', '/peer/v1/stage', {
+    const body = (await this.batched.call('stage', {
       tenant: request.tenant,
       partition: request.partition,
       minOffset: request.minOffset,
@@ -73,22 +86,17 @@ export class RemoteShardHolder implements ShardHolder, RefreshPeer {
   }
 
   async read(request: ShardReadRequest): Promise<ReleasedShard | undefined> {
-    const body = (await this.call(
-      'POST',
-      '/peer/v1/read',
-      {
-        ...request.key,
-        partition: request.partition,
-        minOffset: request.minOffset,
-        version: request.version,
-        writeId: request.writeId,
-        credential: request.credential,
-        purpose: request.purpose,
-        requestId: request.requestId,
-        ...(request.generation === undefined ? {} : { generation: request.generation }),
-      },
-      [404],
-    )) as { index?: number; share?: string; blinding?: string } | undefined;
+    const body = (await this.batched.call('read', {
+      ...request.key,
+      partition: request.partition,
+      minOffset: request.minOffset,
+      version: request.version,
+      writeId: request.writeId,
+      credential: request.credential,
+      purpose: request.purpose,
+      requestId: request.requestId,
+      ...(request.generation === undefined ? {} : { generation: request.generation }),
+    })) as { index?: number; share?: string; blinding?: string } | undefined;
     if (!body || typeof body.index !== 'number' || typeof body.share !== 'string') return undefined;
     return {
       index: body.index,
@@ -98,7 +106,7 @@ export class RemoteShardHolder implements ShardHolder, RefreshPeer {
   }
 
   async endorse(request: EndorseRequest): Promise<string> {
-    const body = (await this.call('POST', '/peer/v1/endorse', request)) as { sig?: unknown } | undefined;
+    const body = (await this.batched.call('endorse', { ...request })) as { sig?: unknown } | undefined;
     if (typeof body?.sig !== 'string')
       throw new DsvError('DSV_NODE_UNAVAILABLE', `Peer ${this.nodeId} refused`);
     return body.sig;
