@@ -60,6 +60,8 @@ export const ERROR_CODES = {
   DSV_QUOTA_RATE: spec(429, 'limit', 'Request rate quota exceeded', true),
   DSV_QUOTA_SECRETS: spec(429, 'limit', 'Secret count quota exceeded'),
   DSV_MEDIA_TYPE_UNSUPPORTED: spec(415, 'invalid', 'Unsupported media type'),
+  DSV_HEADERS_TOO_LARGE: spec(431, 'limit', 'The request headers are too large'),
+  DSV_REQUEST_TIMEOUT: spec(408, 'limit', 'The request did not arrive in time', true),
   DSV_LOG_UNAVAILABLE: spec(503, 'unavailable', 'Commit log unavailable', true),
   DSV_OUTCOME_UNKNOWN: spec(
     503,

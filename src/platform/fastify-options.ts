@@ -3,13 +3,17 @@
 // so a stopped node really stops without leaving a client with no answer.
 import type { FastifyInstance } from 'fastify';
 import { LogController } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { DsvError } from '../errors/index.ts';
 
 export interface QuietServerOptions {
   readonly loggerInstance: Logger;
   readonly logController: LogController;
   readonly forceCloseConnections: 'idle';
   readonly bodyLimit: number;
+  readonly clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => void;
 }
 
 export function quietServerOptions(logger: Logger, bodyLimit: number): QuietServerOptions {
@@ -20,7 +24,33 @@ export function quietServerOptions(logger: Logger, bodyLimit: number): QuietServ
     // closeDraining bounds that wait and then cuts what is left.
     forceCloseConnections: 'idle',
     bodyLimit,
+    clientErrorHandler: answerClientError,
   };
+}
+
+/**
+ * What node:http refuses before any route sees the request (malformed HTTP, a NUL in the path, headers over
+ * the limit, a request that took too long) answered like every other error: a stable code in the body and in
+ * `x-dsv-error-code`, nothing of the request echoed (DESIGN §11, I-G2). The connection then closes, as node's
+ * own answer does: the parser's state after such an error is not to be trusted.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const dsv =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new DsvError('DSV_REQUEST_TIMEOUT')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new DsvError('DSV_HEADERS_TOO_LARGE')
+        : new DsvError('DSV_INPUT_INVALID', 'Malformed HTTP request');
+  const body = JSON.stringify({ code: dsv.code, message: dsv.message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${dsv.status} ${STATUS_CODES[dsv.status] ?? ''}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `x-dsv-error-code: ${dsv.code}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** How long a stopping server waits for its in-flight requests before it cuts their connections. */

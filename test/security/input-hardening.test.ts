@@ -1,6 +1,7 @@
 // Findings of an HTTP fuzzing pass (malformed input on every public route). Each test fails while the bug is
 // present: bad input must get a stable 4xx code, never a 500, and never a 503 that blames the cluster.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
 
@@ -90,5 +91,28 @@ describe('http fuzz findings', () => {
     assert.equal(again.code, 'DSV_TENANT_SHREDDED');
     list = JSON.parse((await call('GET', '/v2/sys/tenants')).text) as { shredded: string[] };
     assert.ok(list.shredded.includes('fuzz-not-yet'));
+  });
+
+  /** Raw bytes to the public port (what no HTTP client would send), and the raw answer. */
+  const raw = (request: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(test.urls[0] ?? '');
+      const socket = connect(Number(port), hostname, () => socket.end(request));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+      socket.setTimeout(5000, () => socket.destroy(new Error('timeout')));
+    });
+
+  it('what node:http refuses before any route (a NUL in the path, headers over the limit) has a DSV code too', async () => {
+    const nul = await raw('GET /api/v1/secrets/a\u0000b HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(nul, /^HTTP\/1\.1 400 /);
+    assert.match(nul, /\r\nx-dsv-error-code: DSV_INPUT_INVALID\r\n/i);
+    assert.match(nul, /"code":"DSV_INPUT_INVALID"/);
+    const big = await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.match(big, /^HTTP\/1\.1 431 /);
+    assert.match(big, /\r\nx-dsv-error-code: DSV_HEADERS_TOO_LARGE\r\n/i);
+    assert.doesNotMatch(big, /aaaa/, 'nothing of the request is echoed');
   });
 });

@@ -98,6 +98,7 @@ describe('security hardening (dev cluster with small limits)', () => {
     const took = Date.now() - started;
     assert.ok(took < 5000, `closed after ${took} ms`);
     assert.match(received, /^HTTP\/1\.1 408/);
+    assert.match(received, /\r\nx-dsv-error-code: DSV_REQUEST_TIMEOUT\r\n/i);
   });
 
   it('H1: the connection cap and timeouts come from the node config limits', () => {
