@@ -34,6 +34,7 @@ export const tiers = {
       'src/cli/client/*.test.ts',
       'src/cluster/coordinator/**/*.test.ts',
       'src/cluster/local-shard-holder.test.ts',
+      'src/cluster/local-shard-holder-latest.test.ts',
       'src/control/**/*.test.ts',
       'src/errors/**/*.test.ts',
       'src/gateway/**/*.test.ts',

@@ -149,10 +149,6 @@ export class LocalShardHolder implements ShardHolder {
 
   /** A shard read straight from a client (issue #9): the same decision and audit as a forwarded read. */
   async readForClient(request: ShardReadRequest): Promise<ReleasedShard | undefined> {
-    if (request.latest === true) {
-      await this.catchUpTo(request.key.tenant, request.partition, request.minOffset - 1);
-      if (this.deps.view.key(request.key)?.latestVersion !== request.version) return undefined;
-    }
     return this.read(request, 'client');
   }
 
@@ -286,6 +282,10 @@ export class LocalShardHolder implements ShardHolder {
         'The client did not authorise this read',
       );
     }
+    // A client asking for "the latest" is served only if this version is this holder's latest, so a lying
+    // resolver cannot roll its read back (issue #9). Asked only of an authorised caller: to anyone else the
+    // answer would tell whether a name exists and which version is latest (I-T1, I-S5).
+    if (request.latest === true && latest !== request.version) return undefined;
     // I-A1 on the holder: the release is on this node's own trail before the shard leaves.
     await this.deps.audit({
       requestId: request.requestId,

@@ -72,6 +72,21 @@ test('a send that answers fewer items than it was sent fails the unanswered ones
   assert.equal(outcomes[1]?.status, 'rejected');
 });
 
+test('a size budget splits a turn by size too; an item over the budget goes alone', async () => {
+  const sent: number[][] = [];
+  const batcher = new TickBatcher<number, string>({
+    maxBatch: 10,
+    sizeOf: (item) => item,
+    maxSize: 10,
+    send: async (batch) => {
+      sent.push([...batch]);
+      return echo(batch);
+    },
+  });
+  await Promise.all([4, 5, 2, 12, 3, 3, 3, 1].map((item) => batcher.call(item)));
+  assert.deepEqual(sent, [[4, 5], [2], [12], [3, 3, 3, 1]]);
+});
+
 test('maxBatch below 1 is refused', () => {
   assert.throws(() => new TickBatcher({ maxBatch: 0, send: async () => [] }), RangeError);
 });

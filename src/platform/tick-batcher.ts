@@ -10,6 +10,12 @@ export interface TickBatcherOptions<Item, Result> {
   /** The most items one batch carries; more in the same turn go in further batches. */
   readonly maxBatch: number;
   /**
+   * A bound on what one batch carries by size (`sizeOf` each item, at most `maxSize` together): an item that
+   * would take a batch past it starts the next one, and an item over it alone goes alone.
+   */
+  readonly sizeOf?: (item: Item) => number;
+  readonly maxSize?: number;
+  /**
    * Sends one batch and answers one outcome per item, in order. If it throws, every item of the batch fails
    * with what it threw (a transport failure: nothing was answered).
    */
@@ -44,9 +50,20 @@ export class TickBatcher<Item, Result> {
   #flush(): void {
     const queued = this.#queued;
     this.#queued = [];
-    for (let start = 0; start < queued.length; start += this.#options.maxBatch) {
-      void this.#send(queued.slice(start, start + this.#options.maxBatch));
+    const { maxBatch, sizeOf, maxSize = Infinity } = this.#options;
+    let batch: Queued<Item, Result>[] = [];
+    let size = 0;
+    for (const entry of queued) {
+      const itemSize = sizeOf ? sizeOf(entry.item) : 0;
+      if (batch.length > 0 && (batch.length === maxBatch || size + itemSize > maxSize)) {
+        void this.#send(batch);
+        batch = [];
+        size = 0;
+      }
+      batch.push(entry);
+      size += itemSize;
     }
+    if (batch.length > 0) void this.#send(batch);
   }
 
   async #send(batch: Queued<Item, Result>[]): Promise<void> {

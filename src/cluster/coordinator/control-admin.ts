@@ -50,10 +50,16 @@ export async function createTenant(
   caller: Caller,
 ): Promise<void> {
   // A crypto-shredded tenant's name stays taken (its keys are gone): "created" would be a 201 for a tenant
-  // that refuses every write. The tenant's own partition says whether it was shredded.
-  await context.applier.catchUp(partitionOf(context, tenant), context.timeouts.applyMs);
-  if (context.view.isShredded(tenant)) throw new DsvError('DSV_TENANT_SHREDDED');
+  // that refuses every write. The tenant's own partition says whether it was shredded, before the record
+  // and again after it: the shred is ordered on another partition than the create (I-X1), so a shred racing
+  // this create is caught by the second look, and the caller is told 410 rather than 201.
+  const shredded = async (): Promise<boolean> => {
+    await context.applier.catchUp(partitionOf(context, tenant), context.timeouts.applyMs);
+    return context.view.isShredded(tenant);
+  };
+  if (await shredded()) throw new DsvError('DSV_TENANT_SHREDDED');
   await append(context, { type: 'tenant-create', tenant, time: Date.now() }, caller);
+  if (await shredded()) throw new DsvError('DSV_TENANT_SHREDDED');
 }
 
 export interface TokenRequest {

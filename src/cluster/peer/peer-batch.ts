@@ -25,6 +25,16 @@ export function batchItemsFor(maxValueBytes: number): number {
   return Math.max(1, Math.min(MAX_BATCH_ITEMS, Math.floor(MAX_BATCH_SHARE_BYTES / wireBytes)));
 }
 
+/** The base64 share bytes an item carries itself (a stage's shards); reads and endorsements carry none. */
+function wireShareBytes(item: Body): number {
+  const shards = item.shards;
+  if (!Array.isArray(shards)) return 0;
+  return shards.reduce<number>((sum, shard: unknown) => {
+    const share = (shard as { share?: unknown } | null)?.share;
+    return sum + (typeof share === 'string' ? share.length : 0);
+  }, 0);
+}
+
 /** One item's answer: its route's JSON body, or the error code and status it would have had alone. */
 export type WireBatchResult =
   | { readonly answer: Record<string, unknown> }
@@ -111,7 +121,13 @@ export class BatchedPeerCalls {
     const lane = `${op}:${String(body.partition)}`;
     let batcher = this.#batchers.get(lane);
     if (!batcher) {
-      batcher = new TickBatcher({ maxBatch: this.#maxBatch, send: (bodies) => this.#send(op, bodies) });
+      batcher = new TickBatcher({
+        maxBatch: this.#maxBatch,
+        // What an item sends (a stage's shares) counts against the batch's share bytes too.
+        sizeOf: (item: Body) => wireShareBytes(item),
+        maxSize: MAX_BATCH_SHARE_BYTES,
+        send: (bodies) => this.#send(op, bodies),
+      });
       this.#batchers.set(lane, batcher);
     }
     return batcher.call(body);

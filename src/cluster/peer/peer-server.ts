@@ -4,8 +4,9 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { fromFrameworkError } from '../../platform/fastify-errors.ts';
 import { quietServerOptions } from '../../platform/fastify-options.ts';
-import { DsvError, toDsvError } from '../../errors/index.ts';
+import { DsvError } from '../../errors/index.ts';
 import { parseLogEntry } from '../../secrets/index.ts';
 import { sha256Hex, type ClusterManifest, type ForwardedCredential } from '../../trust/index.ts';
 import type { LocalShardHolder } from '../local-shard-holder.ts';
@@ -82,7 +83,10 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
 
   app.setErrorHandler(async (error, _request, reply) => {
     const validation = (error as { validation?: unknown }).validation;
-    const dsv = validation ? new DsvError('DSV_INPUT_INVALID', 'Invalid peer request') : toDsvError(error);
+    // A refused body (too large, not JSON) is a stable 4xx, never a 500 (fastify-errors.ts).
+    const dsv = validation
+      ? new DsvError('DSV_INPUT_INVALID', 'Invalid peer request')
+      : fromFrameworkError(error);
     if (dsv.status >= 500 && dsv.status !== 503 && dsv.status !== 507)
       options.logger.error({ err: error }, 'peer request failed');
     return reply.status(dsv.status).send({ code: dsv.code, message: dsv.message });
