@@ -2,14 +2,11 @@
 // key: to anyone else a 404 or a 403 would tell whether a name exists and which version is latest (I-T1,
 // I-S5; found by the session-8 review).
 import { strict as assert } from 'node:assert';
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { LogApplier } from './applier.ts';
-import { LocalShardHolder, type LocalHolderDependencies } from './local-shard-holder.ts';
+import type { LocalShardHolder } from './local-shard-holder.ts';
 import { partitionForTenant } from './placement.ts';
+import { holderWith } from './testing/holder-with.ts';
 import { DsvError } from '../errors/index.ts';
-import type { ShardStore } from '../shards/index.ts';
-import type { TrustMaterial } from '../trust/index.ts';
 import type { ViewStore } from '../view/index.ts';
 
 const PARTITIONS = 12;
@@ -27,27 +24,15 @@ function holderWithVictimSecret(): LocalShardHolder {
     version: () => undefined,
     quota: () => ({ maxSecrets: null, maxValueBytes: null, requestsPerSecond: null }),
   } as unknown as ViewStore;
-  const trust = {
-    identity: { nodeId: 'node-0', signingKey: generateKeyPairSync('ed25519').privateKey },
-    manifest: { clusterId: 'c1', members: [] },
-    logKey: new Uint8Array(32),
-  } as unknown as TrustMaterial;
-  return new LocalShardHolder({
-    applier: { waitApplied: async () => undefined } as unknown as LogApplier,
+  return holderWith({
     view,
-    shards: { read: async () => undefined } as unknown as ShardStore,
-    applyTimeoutMs: 1000,
-    trust,
-    placement: () => ['node-0', 'node-1', 'node-2'],
-    threshold: 2,
+    shards: { read: async () => undefined },
     authenticate: async (_credential: unknown, tenant: string) => {
       if (tenant !== 'attacker') throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
       return { tenant: 'attacker', accessor: 'acc-attacker', root: false, can: () => true };
     },
-    audit: async () => undefined,
-    pathHmac: () => '0'.repeat(64),
     partitionOf: (tenant: string) => partitionForTenant(tenant, PARTITIONS),
-  } as unknown as LocalHolderDependencies);
+  });
 }
 
 /** What POST /v2/client-side/holder/shard answers: the holder's refusal code, or 404 for `undefined`. */

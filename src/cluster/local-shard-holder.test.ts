@@ -1,14 +1,11 @@
 // The holder's durability promise (issue #10): with the database in synchronous=NORMAL, a stage is on disk
 // only after the shard store's flush, so the signed receipt (what I-X3 counts) must wait for it.
 import { strict as assert } from 'node:assert';
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { newBlinding, shareCommitment } from '../sharing/index.ts';
 import type { SealedShard, ShardStore } from '../shards/index.ts';
-import type { TrustMaterial } from '../trust/index.ts';
 import type { ViewStore } from '../view/index.ts';
-import type { LogApplier } from './applier.ts';
-import { LocalShardHolder, type LocalHolderDependencies } from './local-shard-holder.ts';
+import { holderWith } from './testing/holder-with.ts';
 
 const key = { tenant: 't1', namespace: 'app', name: 'api-key' };
 
@@ -40,22 +37,7 @@ void describe('LocalShardHolder.stage', () => {
       }),
       quota: () => ({ maxSecrets: null, maxValueBytes: null, requestsPerSecond: null }),
     } as unknown as ViewStore;
-    const trust = {
-      identity: { nodeId: 'node-0', signingKey: generateKeyPairSync('ed25519').privateKey },
-      manifest: { clusterId: 'c1', members: [] },
-      logKey: new Uint8Array(32),
-    } as unknown as TrustMaterial;
-    const holder = new LocalShardHolder({
-      applier: { waitApplied: async () => undefined } as unknown as LogApplier,
-      view,
-      shards,
-      applyTimeoutMs: 1000,
-      trust,
-      placement: () => ['node-0', 'node-1', 'node-2'],
-      threshold: 2,
-      audit: async () => undefined,
-      pathHmac: () => '0'.repeat(64),
-    } as unknown as LocalHolderDependencies);
+    const holder = holderWith({ view, shards });
     const share = new Uint8Array([1, 2, 3, 4]);
     const blinding = newBlinding();
     const staging = holder.stage(

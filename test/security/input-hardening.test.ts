@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
 
-describe('http fuzz findings', () => {
+describe('input hardening (an HTTP fuzzing pass)', () => {
   let test: TestCluster;
   let root: string;
   before(async () => {

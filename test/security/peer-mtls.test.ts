@@ -163,6 +163,22 @@ describe('peer API over mutual TLS', () => {
     ],
   });
 
+  /** A peer read of mtls/db version 1 (written by the first test) with the anonymous dev credential. */
+  const anonymousRead = () => {
+    const key = { tenant: 'default', namespace: 'mtls', name: 'db' };
+    const info = nodes[1]?.coordinator?.context.view.version(key, 1);
+    assert.ok(info, 'the secret written above is known to node-1');
+    return {
+      ...key,
+      partition: partitionForTenant('default', 3),
+      minOffset: 0,
+      version: 1,
+      writeId: info.writeId,
+      credential: { kind: 'anonymous' },
+      purpose: 'read',
+    };
+  };
+
   it('nodes see each other and serve writes and reads across nodes over mutual TLS', async () => {
     assert.match(peerUrl(1), /^https:\/\//);
     assert.equal((await v1.create(nodes[0]?.publicUrl ?? '', 'mtls', 'db', 'p4ss')).status, 201);
@@ -205,19 +221,8 @@ describe('peer API over mutual TLS', () => {
       peerCall(peerUrl(1), '/peer/v1/stage', { ca, ...foreign }, token, forgedStage()),
       HANDSHAKE_REFUSED,
     );
-    const key = { tenant: 'default', namespace: 'mtls', name: 'db' };
-    const info = nodes[1]?.coordinator?.context.view.version(key, 1);
-    assert.ok(info, 'the secret written above is known to node-1');
     // A dev-mode cluster: the holder honours the anonymous dev claim, so only the certificate can refuse.
-    const readBody = {
-      ...key,
-      partition: partitionForTenant('default', 3),
-      minOffset: 0,
-      version: 1,
-      writeId: info.writeId,
-      credential: { kind: 'anonymous' },
-      purpose: 'read',
-    };
+    const readBody = anonymousRead();
     await assert.rejects(
       peerCall(peerUrl(1), '/peer/v1/read', { ca, ...foreign }, token, readBody),
       HANDSHAKE_REFUSED,
@@ -279,18 +284,7 @@ describe('peer API over mutual TLS', () => {
   });
 
   it('read-batch: each release is decided on its own, exactly as alone; the batch needs the same peer identity', async () => {
-    const key = { tenant: 'default', namespace: 'mtls', name: 'db' };
-    const info = nodes[1]?.coordinator?.context.view.version(key, 1);
-    assert.ok(info, 'the secret written above is known to node-1');
-    const read = {
-      ...key,
-      partition: partitionForTenant('default', 3),
-      minOffset: 0,
-      version: 1,
-      writeId: info.writeId,
-      credential: { kind: 'anonymous' },
-      purpose: 'read',
-    };
+    const read = anonymousRead();
     const tls = { ca, ...member };
     const alone = await peerCall(peerUrl(1), '/peer/v1/read', tls, token, read);
     assert.equal(alone.status, 200, alone.body);
