@@ -380,7 +380,7 @@ describe('batched peer calls, client side, against a hostile peer', () => {
     });
   }
 
-  it('a peer answering 404 to a batch: the items are re-sent singly, and batching is off for good', async () => {
+  it('a peer answering 404 to a batch: the items are re-sent singly, and the peer is then asked singly for a while', async () => {
     const seen: string[] = [];
     const calls = new BatchedPeerCalls(
       'node-1',

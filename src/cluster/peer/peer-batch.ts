@@ -13,6 +13,9 @@ export type BatchedOp = 'read' | 'stage' | 'endorse';
 /** Items one batch may carry: bounded, so one request cannot make a holder do unbounded work. */
 export const MAX_BATCH_ITEMS = 64;
 
+/** How long a peer without batch routes is asked one call at a time before batches are tried again. */
+const SINGLE_CALLS_MS = 60_000;
+
 /** Share bytes one batch may carry (request or answer), so a batch stays far below the peer body limit. */
 const MAX_BATCH_SHARE_BYTES = 8 * 1024 * 1024;
 
@@ -100,14 +103,15 @@ export type PeerCall = (path: string, body: Body, absentStatuses: readonly numbe
 /**
  * The client side: calls of one turn to one peer go in one `-batch` request; a lone call takes the plain
  * route. A peer without batch routes (an older release answers 404 to them) is asked one call at a time
- * from then on. `read` answers `undefined` for a 404 as its route does; the others treat 404 as an error.
+ * for a minute. `read` answers `undefined` for a 404 as its route does; the others treat 404 as an error.
  */
 export class BatchedPeerCalls {
   readonly #call: PeerCall;
   readonly #peer: string;
   readonly #maxBatch: number;
   readonly #batchers = new Map<string, TickBatcher<Body, unknown>>();
-  #batchRoutes = true;
+  /** Until when this peer is asked one call at a time: it answered 404 to a batch route (an older release). */
+  #singleUntil = 0;
 
   constructor(peer: string, call: PeerCall, maxValueBytes: number) {
     this.#peer = peer;
@@ -135,9 +139,10 @@ export class BatchedPeerCalls {
 
   async #send(op: BatchedOp, bodies: readonly Body[]): Promise<Settled<unknown>[]> {
     const absent = op === 'read' ? [404] : [];
-    if (bodies.length > 1 && this.#batchRoutes) {
+    if (bodies.length > 1 && Date.now() >= this.#singleUntil) {
       const answer = await this.#call(`/peer/v1/${op}-batch`, { items: bodies }, [404]);
-      if (answer === undefined) this.#batchRoutes = false;
+      // Asked again after a while: a peer upgraded in a rolling upgrade then batches without a restart here.
+      if (answer === undefined) this.#singleUntil = Date.now() + SINGLE_CALLS_MS;
       else {
         // Whatever the peer sent, every caller settles: one answer per item, or none for any of them.
         const results: unknown =
