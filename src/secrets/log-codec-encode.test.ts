@@ -1,6 +1,7 @@
-// I-L6 on the way in: a node never appends a record that every node's schema would refuse at decode. Such a
-// record would stand in the log as a counted no-op, and the writer would then look for a write that never
-// happened (it answered 503 "the log changed" before this check); the caller gets a 400 instead.
+// I-L6 on the way in: a node never appends a record whose request-supplied names (tenant, namespaces, names)
+// every node's schema would refuse at decode. Such a record would stand in the log as a counted no-op, and the
+// writer would then look for a write that never happened (it answered 503 "the log changed" before this
+// check); the caller gets a 400 instead.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { LogEntry } from './log-entry.ts';
@@ -26,12 +27,11 @@ test('an entry within the schema is sealed and opens to itself', () => {
   assert.deepEqual(decoded.entry, intent(name));
 });
 
-test('an entry the schema refuses is never sealed: DSV_INPUT_INVALID, no bytes to append', () => {
+test('an entry with an empty or over-long name is never sealed: DSV_INPUT_INVALID, no bytes to append', () => {
   for (const bad of [
     intent('k'.repeat(1025)),
     intent(''),
     { ...intent('k'), tenant: 'x'.repeat(1025) },
-    { ...intent('k'), ops: null } as unknown as LogEntry,
     { type: 'tenant-shred', tenant: '', time: 1, rid: 'r', endorsements: [] } as unknown as LogEntry,
   ]) {
     assert.throws(
