@@ -96,14 +96,37 @@ const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 const running = new Set();
 
-function runFile(file, { buffered }) {
+/** Ends a test file's process and whatever it started (its own process group, see runFile). */
+function killFile(child, signal = 'SIGKILL') {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/**
+ * One test file in its own `node --test` process. `--test-force-exit`: once its tests are done the process
+ * ends, even if a test left a server or timer behind (a failed test that skipped its cleanup once kept a
+ * file, and CI, waiting until CI's own deadline). `deadlineSeconds` bounds the whole file: past it the file
+ * and everything it started are killed and it fails, with the output it printed, so one hang costs one file's
+ * deadline, not the run.
+ */
+function runFile(file, { buffered, deadlineSeconds }) {
   const started = performance.now();
-  const args = ['--test', '--test-reporter=spec', '--test-timeout=600000', file];
+  const args = ['--test', '--test-reporter=spec', '--test-timeout=600000', '--test-force-exit', file];
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
+    // Its own process group, so that the deadline ends the brokers and servers it started too.
+    detached: true,
     stdio: buffered ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
   running.add(child);
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    killFile(child);
+  }, deadlineSeconds * 1000);
   const output = [];
   if (buffered) {
     child.stdout.on('data', (chunk) => output.push(chunk));
@@ -111,8 +134,21 @@ function runFile(file, { buffered }) {
   }
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
+      clearTimeout(deadline);
       running.delete(child);
-      resolve({ file, ok: code === 0, code: code ?? signal, ms: performance.now() - started, output });
+      const ms = performance.now() - started;
+      if (timedOut) {
+        const note = `\n✖ ${file}: still running after its ${deadlineSeconds} s deadline; killed\n`;
+        if (buffered) output.push(Buffer.from(note));
+        else process.stdout.write(note);
+      }
+      resolve({
+        file,
+        ok: code === 0 && !timedOut,
+        code: timedOut ? 'deadline' : (code ?? signal),
+        ms,
+        output,
+      });
     });
   });
 }
@@ -130,7 +166,7 @@ async function runTier(name, files, options) {
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
       if (!buffered) process.stdout.write(`\n── ${file}\n`);
-      const result = await runFile(file, { buffered });
+      const result = await runFile(file, { buffered, deadlineSeconds: tiers[name].fileDeadlineSeconds });
       if (buffered) {
         process.stdout.write(`\n── ${file}\n`);
         for (const chunk of result.output) process.stdout.write(chunk);
@@ -190,7 +226,7 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
       stop();
-      for (const child of running) child.kill(signal);
+      for (const child of running) killFile(child, signal);
       process.exit(1);
     });
   }

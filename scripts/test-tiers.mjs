@@ -11,6 +11,9 @@
 // Budget: `npm run test:unit` stays under two minutes; a slow file there belongs in a later tier.
 
 /**
+ * `fileDeadlineSeconds`: how long one test file of the tier may run in all before it is killed and fails (a
+ * hang then costs one deadline, not CI's 90 minutes); several times the slowest file seen on a loaded run.
+ *
  * `concurrency`: files of the tier run at once (capped by the machine's cores). Each test file is its own
  * process either way; 2 only where nothing is shared between two files run together:
  *   unit     every file works in memory or in its own mkdtemp dir; a server listens on port 0 (the OS picks).
@@ -26,6 +29,7 @@ export const tiers = {
   unit: {
     concurrency: 2,
     budgetSeconds: 120,
+    fileDeadlineSeconds: 300,
     files: [
       'bench/options.test.ts',
       'bench/stats.test.ts',
@@ -64,6 +68,7 @@ export const tiers = {
   },
   cluster: {
     concurrency: 2,
+    fileDeadlineSeconds: 900,
     files: [
       'bench/load.test.ts',
       'src/cluster/testing/**/*.test.ts',
@@ -110,6 +115,7 @@ export const tiers = {
   },
   process: {
     concurrency: 1,
+    fileDeadlineSeconds: 1200,
     files: [
       'bench/fsync-count.test.ts',
       'src/keys/kek/aws-kms/**/*.test.ts',

@@ -78,11 +78,18 @@ function buildApp(sink: AuditSink, logLines: string[], appendTimeoutMs = 5_000):
   return app;
 }
 
-const records = (dir: string): AuditRecord[] =>
-  readFileSync(firstSegment(dir), 'utf8')
+/**
+ * The trail's complete lines. Read while the sink writes a batch, the file may end in part of a line (a
+ * reader of a regular file sees a write land page by page), so only what ends in a newline is a record.
+ */
+const records = (dir: string): AuditRecord[] => {
+  const text = readFileSync(firstSegment(dir), 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as AuditRecord);
+};
 
 describe('registerAudit (Fastify onSend)', () => {
   let temp: Awaited<ReturnType<typeof tempAuditDir>>;
@@ -104,6 +111,7 @@ describe('registerAudit (Fastify onSend)', () => {
       if (kind === 4) return { url: `/secrets/name-${i}` }; // no token: 401
       return { url: '/no-such-route' };
     });
+    // Closed whatever happens: a server left listening keeps the test file's process alive after its tests.
     const responses = await Promise.all(
       calls.map(async (call) => {
         const response = await fetch(base + call.url, {
@@ -115,9 +123,10 @@ describe('registerAudit (Fastify onSend)', () => {
         const onDisk = records(temp.dir).filter((r) => r.requestId === requestId);
         return { status: response.status, requestId, body: await response.text(), onDisk };
       }),
-    );
-    await app.close();
-    await sink.close();
+    ).finally(async () => {
+      await app.close();
+      await sink.close();
+    });
     const trail = records(temp.dir);
     for (const response of responses) {
       assert.equal(response.onDisk.length, 1, `record of ${response.requestId} before its response`);
