@@ -27,80 +27,37 @@ import { loadTrustMaterial, nodeCredential, signDigest, type TrustMaterial } fro
 import { forgedEnvelope, plainRecord } from '../testing/adversary-log-writer.ts';
 import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
 import { waitFor } from '../testing/wait.ts';
+import {
+  NODE_CREDENTIAL_HEADER,
+  showReply,
+  wireCall,
+  type OrderedWrite,
+  type PlannedOp,
+  type ResolvedRead,
+  type WireAuth,
+  type WireHolder,
+  type WireReply,
+} from '../testing/client-side-wire.ts';
 
-/** What a client sends node j instead of a token: HMAC(token, cluster ‖ j) (I-G3). */
-const CREDENTIAL = 'x-dsv-node-credential';
+const CREDENTIAL = NODE_CREDENTIAL_HEADER;
+type Reply = WireReply;
+type Holder = WireHolder;
+type Ordered = OrderedWrite;
+type Resolved = ResolvedRead;
 
-interface Reply {
-  readonly status: number;
-  readonly json: Record<string, unknown>;
-}
-
-async function call(
+const call = (
   url: string,
   method: string,
   path: string,
-  auth: { token?: string; credential?: string },
+  auth: WireAuth,
   body?: unknown,
   signal?: AbortSignal,
-): Promise<Reply> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
-      ...(auth.credential ? { [CREDENTIAL]: auth.credential } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    ...(signal ? { signal } : {}),
-  });
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-  } catch {
-    json = { raw: text };
-  }
-  return { status: response.status, json };
-}
-
-interface Holder {
-  index: number;
-  nodeId: string;
-  url: string;
-  commitment?: string | null;
-}
-interface PlannedOp {
-  op: string;
-  namespace: string;
-  name: string;
-  version: number;
-  holders: Holder[];
-}
-interface Ordered {
-  writeId: string;
-  tenant: string;
-  partition: number;
-  minOffset: number;
-  coordinator: { nodeId: string; url: string };
-  plan: PlannedOp[];
-}
-interface Resolved {
-  tenant: string;
-  namespace: string;
-  name: string;
-  version: number;
-  writeId: string;
-  partition: number;
-  minOffset: number;
-  holders: Holder[];
-  generation?: number;
-}
+): Promise<Reply> => wireCall(url, method, path, auth, body, signal ? { signal } : {});
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 const unb64 = (text: unknown): Uint8Array => new Uint8Array(Buffer.from(String(text), 'base64'));
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
-const show = (reply: Reply): string => `${reply.status} ${JSON.stringify(reply.json).slice(0, 300)}`;
+const show = showReply;
 /** Refusals an attacker may get: never a 2xx. */
 const REFUSED = [400, 401, 403, 404, 409, 412, 413];
 

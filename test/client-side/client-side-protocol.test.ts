@@ -13,63 +13,21 @@ import {
 } from '../../src/sharing/index.ts';
 import { nodeCredential } from '../../src/trust/index.ts';
 import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
+import {
+  wireCall,
+  type OrderedWrite,
+  type PlannedOp,
+  type ResolvedRead,
+  type WireAuth,
+  type WireReply,
+} from '../testing/client-side-wire.ts';
 
-interface Reply {
-  readonly status: number;
-  readonly json: Record<string, unknown>;
-}
+type Reply = WireReply;
+type Ordered = OrderedWrite;
+type Resolved = ResolvedRead;
 
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  auth: { token?: string; credential?: string },
-  body?: unknown,
-): Promise<Reply> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
-      ...(auth.credential ? { 'x-dsv-node-credential': auth.credential } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-interface Holder {
-  index: number;
-  nodeId: string;
-  url: string;
-  commitment?: string | null;
-}
-interface PlannedOp {
-  op: string;
-  namespace: string;
-  name: string;
-  version: number;
-  holders: Holder[];
-}
-interface Ordered {
-  writeId: string;
-  tenant: string;
-  partition: number;
-  minOffset: number;
-  coordinator: { nodeId: string; url: string };
-  plan: PlannedOp[];
-}
-interface Resolved {
-  tenant: string;
-  namespace: string;
-  name: string;
-  version: number;
-  writeId: string;
-  partition: number;
-  minOffset: number;
-  holders: Holder[];
-}
+const call = (url: string, method: string, path: string, auth: WireAuth, body?: unknown): Promise<Reply> =>
+  wireCall(url, method, path, auth, body);
 
 describe('client-side protocol (production mode)', () => {
   let test: TestCluster;

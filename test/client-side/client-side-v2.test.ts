@@ -8,41 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import { DsvClient, DsvClientError, type ClusterTopology, type FetchLike } from '../../client/index.ts';
 import { nodeCredential } from '../../src/trust/node-credentials.ts';
 import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
+import { wireCall, type WireReply } from '../testing/client-side-wire.ts';
 
-interface Reply {
-  readonly status: number;
-  readonly text: string;
-  readonly json: Record<string, unknown>;
-}
-
-async function call(
+const call = (
   url: string,
   method: string,
   path: string,
   token: string,
   body?: unknown,
-  headers = {},
-): Promise<Reply> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined
-        ? {}
-        : { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // text bodies
-  }
-  return { status: response.status, text, json };
-}
+  headers: Record<string, string> = {},
+): Promise<WireReply> => wireCall(url, method, path, { token }, body, { headers });
 
 /** What a rejected promise threw, as [status, code]. */
 async function failure(promise: Promise<unknown>): Promise<[number, string]> {
