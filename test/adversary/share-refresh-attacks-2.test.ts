@@ -13,9 +13,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
-import type { CoordinatorContext, RefreshPeer } from '../../src/cluster/index.ts';
-import { collectSuperseded, holdersFor } from '../../src/cluster/index.ts';
-import { appendAndApply, partitionOf } from '../../src/cluster/coordinator/coordinator-context.ts';
+import { collectSuperseded } from '../../src/cluster/index.ts';
+import { appendAndApply } from '../../src/cluster/coordinator/coordinator-context.ts';
 import type { RefreshAddress, RefreshApplied, RefreshDealing } from '../../src/cluster/refresh-types.ts';
 import { DsvError } from '../../src/errors/index.ts';
 import { inTransaction } from '../../src/platform/node-database.ts';
@@ -30,12 +29,11 @@ import { signDigest, SignatureVerifier } from '../../src/trust/index.ts';
 import { ViewStore } from '../../src/view/index.ts';
 import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
 import { v1 } from '../testing/v1-client.ts';
-import { waitFor } from '../testing/wait.ts';
+import { EVIL, RED_TEAM_NODES, RED_TEAM_TENANT, refreshRedTeam } from '../testing/refresh-red-team.ts';
 
-const TENANT = 'default';
+const TENANT = RED_TEAM_TENANT;
 const USER = 'redteam2';
-const NODES = ['node-0', 'node-1', 'node-2'];
-const EVIL = 'node-0';
+const NODES = RED_TEAM_NODES;
 
 const isCode = (code: string) => (error: unknown) => error instanceof DsvError && error.code === code;
 
@@ -44,77 +42,27 @@ const isCode = (code: string) => (error: unknown) => error instanceof DsvError &
 // -----------------------------------------------------------------------------------------------------------
 describe('red team 2: proactive share refresh on a cluster', { timeout: 240_000 }, () => {
   let test: TestCluster;
-  const url = (i: number): string => test.urls[i] ?? '';
-  const contextOf = (nodeId: string): CoordinatorContext => {
-    const context = test.cluster.nodesById.get(nodeId)?.coordinator?.context;
-    if (!context) throw new Error(`${nodeId} is not running`);
-    return context;
-  };
-  const evil = (): CoordinatorContext => contextOf(EVIL);
-  const keyOf = (name: string) => ({ tenant: TENANT, namespace: USER, name });
-  const infoOf = (name: string, nodeId = 'node-1', version = 1) => {
-    const info = contextOf(nodeId).view.version(keyOf(name), version);
-    if (!info) throw new Error(`no version ${version} of ${name} on ${nodeId}`);
-    return info;
-  };
-  const partition = (): number => partitionOf(evil(), TENANT);
-  const settle = async (): Promise<void> => {
-    const end = await evil().log.endOffset(partition());
-    await waitFor(
-      () => NODES.every((nodeId) => contextOf(nodeId).view.applied(partition()).nextOffset >= end),
-      10_000,
-    );
-  };
-  const create = async (name: string, value: string): Promise<void> => {
-    assert.equal((await v1.create(url(1), USER, name, value)).status, 201);
-    await settle();
-  };
+  const {
+    url,
+    contextOf,
+    evil,
+    keyOf,
+    infoOf,
+    partition,
+    settle,
+    create,
+    sign,
+    start: startRefresh,
+    commit,
+    abort,
+    placementOf,
+    memberOf,
+  } = refreshRedTeam({ cluster: () => test, user: USER, sign: appendAndApply });
+  const start = (name: string, version = 1): Promise<RefreshAddress> => startRefresh(name, { version });
   /** Reads through the honest nodes (node-0 could answer anything through its own API). */
   const honestReads = async (name: string, version?: number) =>
     Promise.all([1, 2].map((i) => v1.read(url(i), USER, name, version)));
 
-  const sign = (entry: LogEntry): Promise<number> => appendAndApply(evil(), partition(), entry);
-  const start = async (name: string, version = 1): Promise<RefreshAddress> => {
-    const info = infoOf(name, EVIL, version);
-    const participants = Object.keys(info.commitments ?? {})
-      .map(Number)
-      .sort((a, b) => a - b);
-    const session = randomUUID();
-    const generation = info.generation + 1;
-    const offset = await sign({
-      type: 'refresh-start',
-      tenant: TENANT,
-      time: Date.now(),
-      namespace: USER,
-      name,
-      version,
-      writeId: info.writeId,
-      generation,
-      session,
-      participants,
-    });
-    return {
-      key: keyOf(name),
-      partition: partition(),
-      minOffset: offset + 1,
-      version,
-      writeId: info.writeId,
-      generation,
-      session,
-      participants,
-    };
-  };
-  const commit = (session: string, receipts: readonly RefreshReceipt[]) =>
-    sign({ type: 'refresh-commit', tenant: TENANT, time: Date.now(), session, receipts });
-  const abort = (session: string) =>
-    sign({ type: 'refresh-abort', tenant: TENANT, time: Date.now(), session, reason: 'refused' });
-  const placementOf = (name: string): readonly string[] =>
-    holdersFor(keyOf(name), evil().params.nodeIds, evil().params.n);
-  const memberOf = (name: string, index: number): RefreshPeer => {
-    const peer = evil().refresh?.peers.get(placementOf(name)[index] ?? '');
-    if (!peer) throw new Error(`no peer for index ${index}`);
-    return peer;
-  };
   const deal = async (name: string, address: RefreshAddress): Promise<RefreshDealing[]> =>
     (await Promise.all(address.participants.map((i) => memberOf(name, i).refreshDeal(address)))).flat();
   const applyAll = (

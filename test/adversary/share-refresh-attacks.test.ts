@@ -13,10 +13,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { CoordinatorContext, RefreshPeer } from '../../src/cluster/index.ts';
-import { collectSuperseded, holdersFor, PairSecrets } from '../../src/cluster/index.ts';
+import { collectSuperseded, PairSecrets } from '../../src/cluster/index.ts';
 import { refreshSessionContext } from '../../src/cluster/refresh-holder.ts';
-import { appendAndApply, partitionOf } from '../../src/cluster/coordinator/coordinator-context.ts';
+import { appendAndApply } from '../../src/cluster/coordinator/coordinator-context.ts';
 import type {
   RefreshAddress,
   RefreshApplied,
@@ -24,7 +23,7 @@ import type {
   ZeroCheckShare,
 } from '../../src/cluster/refresh-types.ts';
 import { DsvError } from '../../src/errors/index.ts';
-import type { LogEntry, RefreshReceipt } from '../../src/secrets/index.ts';
+import type { RefreshReceipt } from '../../src/secrets/index.ts';
 import { refreshReceiptDigest } from '../../src/secrets/index.ts';
 import {
   checkMacContext,
@@ -42,38 +41,35 @@ import { startTestCluster, type TestCluster } from '../testing/dev-cluster.ts';
 import { v1 } from '../testing/v1-client.ts';
 import { appendAsMember } from '../testing/member-append.ts';
 import { waitFor } from '../testing/wait.ts';
+import { EVIL, RED_TEAM_NODES, RED_TEAM_TENANT, refreshRedTeam } from '../testing/refresh-red-team.ts';
 
-const TENANT = 'default';
+const TENANT = RED_TEAM_TENANT;
 const USER = 'redteam';
-const NODES = ['node-0', 'node-1', 'node-2'];
-const EVIL = 'node-0';
+const NODES = RED_TEAM_NODES;
 
 const isCode = (code: string) => (error: unknown) => error instanceof DsvError && error.code === code;
 
 describe('red team: proactive share refresh', { timeout: 180_000 }, () => {
   let test: TestCluster;
-  const url = (i: number): string => test.urls[i] ?? '';
-  const contextOf = (nodeId: string): CoordinatorContext => {
-    const context = test.cluster.nodesById.get(nodeId)?.coordinator?.context;
-    if (!context) throw new Error(`${nodeId} is not running`);
-    return context;
-  };
-  const evil = (): CoordinatorContext => contextOf(EVIL);
-  const keyOf = (name: string) => ({ tenant: TENANT, namespace: USER, name });
-  const infoOf = (name: string, nodeId = 'node-1') => {
-    const info = contextOf(nodeId).view.version(keyOf(name), 1);
-    if (!info) throw new Error(`no version 1 of ${name} on ${nodeId}`);
-    return info;
-  };
-  const partition = (): number => partitionOf(evil(), TENANT);
-  /** Every node has applied its partition up to the log's end. */
-  const settle = async (): Promise<void> => {
-    const end = await evil().log.endOffset(partition());
-    await waitFor(
-      () => NODES.every((nodeId) => contextOf(nodeId).view.applied(partition()).nextOffset >= end),
-      10_000,
-    );
-  };
+  const {
+    url,
+    contextOf,
+    evil,
+    keyOf,
+    infoOf,
+    partition,
+    settle,
+    create,
+    start,
+    commit,
+    abort,
+    placementOf,
+    memberOf,
+  } = refreshRedTeam({
+    cluster: () => test,
+    user: USER,
+    sign: (node, partition, entry) => appendAsMember(node, test.dataDir, EVIL, partition, entry),
+  });
   /** The value reads back through every node, and every node agrees on the generation. */
   const intact = async (name: string, value: string, generation: number): Promise<void> => {
     await settle();
@@ -83,68 +79,6 @@ describe('red team: proactive share refresh', { timeout: 180_000 }, () => {
       const read = await v1.read(url(i), USER, name);
       assert.deepEqual([read.status, read.body], [200, value], `read through node-${i}`);
     }
-  };
-  const create = async (name: string, value: string): Promise<void> => {
-    assert.equal((await v1.create(url(1), USER, name, value)).status, 201);
-    await settle();
-  };
-
-  /** node-0 signs any refresh record it likes with its own identity (what a member can do). */
-  const sign = (entry: LogEntry): Promise<number> =>
-    appendAsMember(evil(), test.dataDir, EVIL, partition(), entry);
-  /** node-0 starts a refresh of version 1 of `name`; returns the address it then speaks to participants. */
-  const start = async (
-    name: string,
-    overrides: Partial<{ session: string; participants: number[]; generation: number; version: number }> = {},
-  ): Promise<RefreshAddress> => {
-    const info = infoOf(name, EVIL);
-    const participants =
-      overrides.participants ??
-      Object.keys(info.commitments ?? {})
-        .map(Number)
-        .sort((a, b) => a - b);
-    const session = overrides.session ?? randomUUID();
-    const generation = overrides.generation ?? info.generation + 1;
-    const version = overrides.version ?? 1;
-    const offset = await sign({
-      type: 'refresh-start',
-      tenant: TENANT,
-      time: Date.now(),
-      namespace: USER,
-      name,
-      version,
-      writeId: info.writeId,
-      generation,
-      session,
-      participants,
-    });
-    return {
-      key: keyOf(name),
-      partition: partition(),
-      minOffset: offset + 1,
-      version,
-      writeId: info.writeId,
-      generation,
-      session,
-      participants,
-    };
-  };
-  const commit = (session: string, receipts: readonly RefreshReceipt[]) =>
-    sign({ type: 'refresh-commit', tenant: TENANT, time: Date.now(), session, receipts });
-  const abort = (session: string) =>
-    sign({ type: 'refresh-abort', tenant: TENANT, time: Date.now(), session, reason: 'refused' });
-  /** node-0's peer clients (each call arrives as from node-0, the refresher). */
-  const peers = (): ReadonlyMap<string, RefreshPeer> => {
-    const refresh = evil().refresh;
-    if (!refresh) throw new Error('refresh not wired');
-    return refresh.peers;
-  };
-  const placementOf = (name: string): readonly string[] =>
-    holdersFor(keyOf(name), evil().params.nodeIds, evil().params.n);
-  const memberOf = (name: string, index: number): RefreshPeer => {
-    const peer = peers().get(placementOf(name)[index] ?? '');
-    if (!peer) throw new Error(`no peer for index ${index}`);
-    return peer;
   };
   /** node-0's own pairwise secrets: ECDH with its agreement key (it holds them). */
   const pairs = () => new PairSecrets(evil().trust);
@@ -450,7 +384,7 @@ describe('red team: proactive share refresh', { timeout: 180_000 }, () => {
       const refused = [
         await start('starts', { generation: 2 }),
         await start('starts', { generation: 0 }),
-        await start('starts', { version: 7 }),
+        await start('starts', { claimedVersion: 7 }),
       ];
       const wrongPartition = randomUUID();
       const info = infoOf('starts', EVIL);
