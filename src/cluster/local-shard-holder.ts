@@ -318,7 +318,7 @@ export class LocalShardHolder implements ShardHolder {
   async endorse(request: EndorseRequest, from = this.nodeId): Promise<string> {
     const { trust } = this.deps;
     const entry = request.entry;
-    const tenant = 'tenant' in entry && typeof entry.tenant === 'string' ? entry.tenant : undefined;
+    const tenant = this.tenantActedIn(entry);
     // The caller is judged on this node's control view, which authentication brings up to date (at most a
     // second stale, as for the public API); the record's own partition is not needed to judge it.
     let caller: Caller;
@@ -346,6 +346,17 @@ export class LocalShardHolder implements ShardHolder {
       status: 200,
     });
     return signDigest(trust.identity.signingKey, endorsementDigest(trust.manifest.clusterId, entry));
+  }
+
+  /**
+   * The tenant a record to endorse acts in, to authenticate its caller for (I-T1): the record's own, or for a
+   * token revocation (which names only an accessor) the revoked token's, so that the tenant's admin may end a
+   * token of its tenant; a token this node does not know leaves none, and only root passes then.
+   */
+  private tenantActedIn(entry: EndorseRequest['entry']): string | undefined {
+    if ('tenant' in entry && typeof entry.tenant === 'string') return entry.tenant;
+    if (entry.type === 'token-revoke') return this.deps.tokenOf(entry.accessor)?.tenant ?? undefined;
+    return undefined;
   }
 
   async contribute(request: RecoveryRequest, from = this.nodeId): Promise<Uint8Array> {

@@ -123,6 +123,53 @@ describe('tokens and policies (production mode: no anonymous access)', () => {
     }
   });
 
+  it("a tenant's admin revokes its tenant's tokens; another tenant's or root's are no token it knows of", async () => {
+    const admin = await call(url(0), 'PUT', '/v2/sys/policies/acme-admin?tenant=acme', root, {
+      rules: [{ path: '*/*', capabilities: ['admin', 'read'] }],
+    });
+    assert.equal(admin.status, 200, admin.body);
+    const adminToken = (
+      JSON.parse(
+        (await call(url(0), 'POST', '/v2/sys/tokens', root, { tenant: 'acme', policies: ['acme-admin'] }))
+          .body,
+      ) as { token: string }
+    ).token;
+    const child = await call(url(1), 'POST', '/v2/sys/tokens', adminToken, {
+      tenant: 'acme',
+      policies: ['app-rw'],
+    });
+    assert.equal(child.status, 201, child.body);
+    const leaked = JSON.parse(child.body) as { token: string; accessor: string };
+    assert.equal((await v1Read(url(2), leaked.token, 'app', 'api-key')).status, 200);
+    // Revoked by the tenant's admin alone, through another node than the one that minted it.
+    const revoked = await call(url(2), 'DELETE', `/v2/sys/tokens/${leaked.accessor}`, adminToken);
+    assert.equal(revoked.status, 200, revoked.body);
+    for (const i of [0, 1, 2])
+      assert.equal((await v1Read(url(i), leaked.token, 'app', 'api-key')).status, 401, `node-${i}`);
+
+    // A token of the default tenant and a root token: the same 404 as an accessor no token has.
+    const other = JSON.parse(
+      (await call(url(0), 'POST', '/v2/sys/tokens', root, { tenant: 'default', policies: [] })).body,
+    ) as { token: string; accessor: string };
+    const self = JSON.parse((await call(url(0), 'GET', '/v2/sys/tokens/self', root)).body) as {
+      accessor: string;
+    };
+    for (const accessor of [other.accessor, self.accessor, 'no-such-accessor']) {
+      const refused = await call(url(1), 'DELETE', `/v2/sys/tokens/${accessor}`, adminToken);
+      assert.deepEqual([refused.status, refused.code], [404, 'DSV_ROUTE_NOT_FOUND'], accessor);
+    }
+    assert.equal((await call(url(0), 'GET', '/v2/sys/tokens/self', other.token)).status, 200);
+    // A token that administers nothing is refused before any accessor is looked up.
+    const plain = JSON.parse(
+      (await call(url(0), 'POST', '/v2/sys/tokens', adminToken, { tenant: 'acme', policies: ['app-rw'] }))
+        .body,
+    ) as { token: string; accessor: string };
+    for (const accessor of [plain.accessor, other.accessor, 'no-such-accessor']) {
+      const refused = await call(url(1), 'DELETE', `/v2/sys/tokens/${accessor}`, plain.token);
+      assert.deepEqual([refused.status, refused.code], [403, 'DSV_AUTH_FORBIDDEN'], accessor);
+    }
+  });
+
   it('an expired token is refused on every node', async () => {
     const created = JSON.parse(
       (

@@ -104,6 +104,17 @@ describe('retention holds on a cluster', () => {
       );
       assert.equal((await call(url(node), 'GET', '/v2/secrets/legal/contract', root)).status, 200);
     }
+    // A token that cannot see the hold (holds elsewhere) is told of no hold, as for an id no hold has.
+    const elsewhere = await call(url(), 'PUT', '/v2/sys/policies/ops-holds', root, {
+      rules: [{ path: 'ops/*', capabilities: ['hold', 'hold-release'] }],
+    });
+    assert.equal(elsewhere.status, 200);
+    const stranger = (await call(url(), 'POST', '/v2/sys/tokens', root, { policies: ['ops-holds'] })).json
+      .token as string;
+    for (const id of [holdId, 'no-such-hold']) {
+      const unseen = await call(url(1), 'DELETE', `/v2/sys/holds/${id}`, stranger);
+      assert.deepEqual([unseen.status, unseen.code], [404, 'DSV_HOLD_NOT_FOUND'], id);
+    }
     // Its placer may not release it: that needs `hold-release`.
     const refused = await call(url(1), 'DELETE', `/v2/sys/holds/${holdId}`, holder);
     assert.deepEqual([refused.status, refused.code], [403, 'DSV_AUTH_FORBIDDEN']);

@@ -239,7 +239,9 @@ export function registerHoldRoutes(app: FastifyInstance, context: V2Context): vo
       const caller = await auth(request);
       const tenant = holdTenant(caller, request.query.tenant);
       const hold = await coordinator.findHold(tenant, request.params.holdId);
-      if (!hold || hold.releasedAt !== null) throw new DsvError('DSV_HOLD_NOT_FOUND');
+      // A hold the caller may not see is answered as one that does not exist (as GET does): no oracle.
+      if (!hold || hold.releasedAt !== null || !maySee(caller, hold))
+        throw new DsvError('DSV_HOLD_NOT_FOUND');
       noteAdminAction(request, 'hold.release', { kind: 'hold', id: hold.holdId });
       if (!mayHold(caller, 'hold-release', hold)) {
         throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied: releasing a hold needs `hold-release`');

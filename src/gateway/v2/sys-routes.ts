@@ -184,12 +184,16 @@ export function registerSysRoutes(app: FastifyInstance, context: V2Context): voi
   app.delete<{ Params: { accessor: string } }>('/sys/tokens/:accessor', async (request, reply) => {
     noteAdminAction(request, 'token.revoke');
     const caller = await auth(request);
+    // Who administers no tenant is refused whatever the accessor; an admin is told of no token it may not
+    // revoke (another tenant's, a root token), so the answer is no oracle of other tenants' accessors.
+    if (!caller.root && !caller.can('admin', '*', '*'))
+      throw new DsvError('DSV_AUTH_FORBIDDEN', 'Permission denied');
     const token = context.coordinator.control?.tokenByAccessor(request.params.accessor);
-    if (!token) throw new DsvError('DSV_ROUTE_NOT_FOUND', 'No such token');
-    // Only a known accessor is recorded (a token pasted here by mistake is not), also when refused below.
+    const mayRevoke =
+      token !== undefined && (caller.root || (token.tenant !== null && token.tenant === caller.tenant));
+    if (!token || !mayRevoke) throw new DsvError('DSV_ROUTE_NOT_FOUND', 'No such token');
+    // Only a known accessor is recorded (a token pasted here by mistake is not).
     noteAdminAction(request, 'token.revoke', { kind: 'token', id: token.accessor });
-    if (token.tenant === null) requireAdmin(caller);
-    else adminTenant(caller, token.tenant);
     const confirmedNodes = await context.coordinator.revokeToken(token.accessor, caller);
     return reply.status(200).send({ accessor: token.accessor, revoked: true, confirmedNodes });
   });
