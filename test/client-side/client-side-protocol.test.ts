@@ -406,6 +406,31 @@ describe('client-side protocol (production mode)', () => {
     assert.equal((await call(url(0), 'GET', '/v2/secrets/app/short', { token: writer })).status, 404);
   });
 
+  it('prepared writes are bounded: at most maxEnvSecrets names each, and one token holds a bounded share', async () => {
+    const prepare = (as: string, ops: unknown[]) =>
+      call(url(1), 'POST', '/v2/client-side/writes/prepare', { credential: cred(as, 'node-1') }, { ops });
+    const many = (count: number, length: number, tag: string) =>
+      Array.from({ length: count }, (_, i) => ({
+        op: 'create',
+        namespace: 'app',
+        name: `${tag}-${i}-`.padEnd(length, 'x'),
+      }));
+    const tooMany = await prepare(writer, many(501, 8, 'over'));
+    assert.deepEqual([tooMany.status, tooMany.json.code], [413, 'DSV_ENV_BUDGET_EXCEEDED']);
+    // About 1 MB of long names each: one token is refused (retriable) well before the process's budget,
+    // while another token of the tenant still prepares.
+    const flooder = await token(['rw']);
+    const replies: Array<{ status: number; code: unknown }> = [];
+    for (let i = 0; i < 12 && replies.at(-1)?.status !== 429; i++) {
+      const reply = await prepare(flooder, many(500, 1000, `flood${i}`));
+      replies.push({ status: reply.status, code: reply.json.code });
+    }
+    const statuses = replies.map((reply) => reply.status).join(' ');
+    assert.deepEqual(replies.at(-1), { status: 429, code: 'DSV_QUOTA_RATE' }, statuses);
+    assert.ok(replies.length >= 4 && replies.slice(0, -1).every((r) => r.status === 200), statuses);
+    assert.equal((await prepare(writer, many(1, 8, 'still'))).status, 200);
+  });
+
   it('the log decides conflicts as for server-side writes: a second create is 409 DSV_SECRET_EXISTS', async () => {
     const again = await order(writer, [{ op: 'create', namespace: 'app', name: 'db' }]);
     assert.deepEqual([again.status, again.json.code], [409, 'DSV_SECRET_EXISTS']);

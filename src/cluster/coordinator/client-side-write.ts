@@ -35,6 +35,7 @@ import { awaitDeleteQuorum } from './delete-quorum.ts';
 import { endorsementsNeeded } from './endorsements.ts';
 import { catchUp, resolveVersion, type VersionSelector } from './reader.ts';
 import { checkTenantKey } from './tenant-keys.ts';
+import { PreparedIntents } from './prepared-intents.ts';
 
 export type ClientWriteOp =
   | {
@@ -132,8 +133,8 @@ export async function resolveForClient(
 
 /** A prepared intent waits this long for its endorsements; after that the client prepares again. */
 const PREPARED_TTL_MS = 60_000;
-const MAX_PREPARED = 10_000;
-const prepared = new Map<string, { intent: IntentEntry; partition: number; expires: number }>();
+/** Every coordinator of this process shares one budget (keys name the node): it bounds the process. */
+const prepared = new PreparedIntents();
 const preparedKey = (context: CoordinatorContext, writeId: string) => `${context.nodeId}\u0000${writeId}`;
 
 export interface PreparedClientWrite {
@@ -181,13 +182,8 @@ export function prepareClientWrite(
       endorsements: [],
     };
     const now = Date.now();
-    for (const [key, entry] of prepared) if (entry.expires < now) prepared.delete(key);
-    // Bounded: a prepared intent costs memory until it is ordered or expires, so a flood is refused (retriable).
-    if (prepared.size >= MAX_PREPARED)
-      throw new DsvError('DSV_QUOTA_RATE', 'Too many client-side writes are being prepared; retry shortly', {
-        details: { retryAfterSeconds: 1 },
-      });
-    prepared.set(preparedKey(context, writeId), { intent, partition, expires: now + PREPARED_TTL_MS });
+    // Bounded in all, per tenant and per token: a flood is refused (retriable), never held (prepared-intents.ts).
+    prepared.add(preparedKey(context, writeId), { intent, partition, expires: now + PREPARED_TTL_MS }, now);
     return { writeId, partition, intent, endorsementsNeeded: endorsementsNeeded(context) };
   })();
 }

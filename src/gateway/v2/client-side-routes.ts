@@ -57,6 +57,14 @@ export function registerClientSideRoutes(app: FastifyInstance, context: V2Contex
     async (request) => {
       const caller = callerOf(request);
       noteAuditSubject(request, { operation: 'client-side.prepare', carriesSecret: false });
+      // One client-side write names at most as many secrets as one server-side .env transform may.
+      const maxOps = context.limits.maxEnvSecrets ?? Infinity;
+      if (request.body.ops.length > maxOps) {
+        throw new DsvError(
+          'DSV_ENV_BUDGET_EXCEEDED',
+          `A client-side write names ${request.body.ops.length} secrets; at most ${maxOps} per request`,
+        );
+      }
       const ops = request.body.ops.map((op) => {
         const target = secretTarget(op, context.limits);
         // I-G1: every op is authorised here before anything is ordered; endorsers check again (I-T3).
