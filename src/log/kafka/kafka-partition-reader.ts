@@ -7,7 +7,11 @@ import { kafkaErrorId, logUnavailable } from './kafka-errors.ts';
 /** Upper bound of one broker-side long-poll; longer waits loop, since the client times a request out. */
 const FETCH_SLICE_MS = 5_000;
 const PARTITION_MAX_BYTES = 1024 * 1024;
-/** Data-control batches (transaction markers) carry no records of ours. */
+/**
+ * Data-control batches (transaction markers) carry no records of ours, but take offsets: each is read as an
+ * empty record (an undecodable no-op, I-L6), so that offsets stay dense (I-L1) and a node's applied offset
+ * reaches the partition's end even when a log writer's marker is the last thing in it.
+ */
 const IS_CONTROL_BATCH = 0b10_0000;
 /** The batch's timestamps are the broker's LogAppendTime (its maxTimestamp), not the producer's. */
 const LOG_APPEND_TIME_BATCH = 0b1000;
@@ -74,10 +78,18 @@ export class KafkaPartitionReader {
       if (!answer) return { records: [], highWatermark: -1, outOfRange: false };
       const records: LogRecord[] = [];
       for (const batch of answer.records ?? []) {
-        if ((batch.attributes & IS_CONTROL_BATCH) !== 0) continue;
         // LogAppendTime: every record of the batch has the broker's time, which is the batch's maxTimestamp.
         const appendTime =
           (batch.attributes & LOG_APPEND_TIME_BATCH) !== 0 ? Number(batch.maxTimestamp) : undefined;
+        if ((batch.attributes & IS_CONTROL_BATCH) !== 0) {
+          for (let delta = 0; delta <= batch.lastOffsetDelta; delta++) {
+            const offset = Number(batch.firstOffset + BigInt(delta));
+            if (offset < fromOffset || records.length >= maxRecords) continue;
+            const timestamp = appendTime ?? Number(batch.maxTimestamp);
+            records.push({ partition, offset, key: '', value: new Uint8Array(0), timestamp });
+          }
+          continue;
+        }
         for (const record of batch.records) {
           const offset = Number(batch.firstOffset + BigInt(record.offsetDelta));
           // A batch can start before the requested offset; the port returns from `fromOffset` on.

@@ -7,6 +7,21 @@ import { kafkaErrorId, logMisconfigured, logUnavailable } from './kafka-errors.t
 
 const TIMESTAMP_TYPE = 'message.timestamp.type';
 const LOG_APPEND_TIME = 'LogAppendTime';
+const COMPRESSION_TYPE = 'compression.type';
+const UNCOMPRESSED = 'uncompressed';
+
+/**
+ * Settings a node makes the topic have (on creation, and by altering an older topic) and then checks, with why:
+ * - log time is the broker's append time, never the producer's (I-X4);
+ * - the broker stores batches uncompressed, so it decompresses and rewrites what any producer sent compressed:
+ *   nodes then never decode a compressed batch a log writer crafted (one the broker's decoder accepts and the
+ *   nodes' refuses wedged a partition on every node; a small zstd batch inflated to 200 MB in every node) and
+ *   the broker's max.message.bytes bounds the bytes nodes fetch (I-L6: a log writer's bytes are no-ops).
+ */
+const REQUIRED_SETTINGS: ReadonlyArray<readonly [name: string, value: string, why: string]> = [
+  [TIMESTAMP_TYPE, LOG_APPEND_TIME, 'log time comes from the log, I-X4'],
+  [COMPRESSION_TYPE, UNCOMPRESSED, 'nodes never decode a batch a producer compressed, I-L6'],
+];
 
 export interface KafkaTopicSpec {
   readonly topic: string;
@@ -32,7 +47,7 @@ export async function ensureTopic(admin: Admin, spec: KafkaTopicSpec, create: bo
     await createTopic(admin, spec);
   }
   const topicId = await waitForLeaders(admin, spec);
-  await ensureLogAppendTime(admin, spec);
+  await ensureRequiredSettings(admin, spec);
   await verifyConfigs(admin, spec);
   return topicId;
 }
@@ -67,8 +82,8 @@ async function createTopic(admin: Admin, spec: KafkaTopicSpec): Promise<void> {
         { name: 'retention.ms', value: '-1' },
         { name: 'retention.bytes', value: '-1' },
         { name: 'cleanup.policy', value: 'delete' },
-        // Record time is the broker's append time, never the producer's (I-X4: log time from the log).
-        { name: TIMESTAMP_TYPE, value: LOG_APPEND_TIME },
+        // Record time is the broker's append time (I-X4); batches are stored uncompressed (I-L6).
+        ...REQUIRED_SETTINGS.map(([name, value]) => ({ name, value })),
       ],
     });
   } catch (error) {
@@ -131,39 +146,42 @@ async function describeTopicConfigs(
 }
 
 /**
- * A topic created before DSV asked for LogAppendTime (or by hand) is altered to it — records appended from
- * then on carry the broker's time; older ones keep the time their producer chose. When the broker refuses
- * (no ALTER_CONFIGS permission), start-up fails with DSV_LOG_MISCONFIGURED naming the setting.
+ * A topic created before DSV asked for a required setting (or by hand) is altered to it — records appended
+ * from then on follow it; older ones stay as they were stored. When the broker refuses (no ALTER_CONFIGS
+ * permission), start-up fails with DSV_LOG_MISCONFIGURED naming the setting.
  */
-async function ensureLogAppendTime(admin: Admin, spec: KafkaTopicSpec): Promise<void> {
+async function ensureRequiredSettings(admin: Admin, spec: KafkaTopicSpec): Promise<void> {
   const configs = await describeTopicConfigs(admin, spec.topic);
-  if (configs.get(TIMESTAMP_TYPE) === LOG_APPEND_TIME) return;
+  const missing = REQUIRED_SETTINGS.filter(([name, value]) => configs.get(name) !== value);
+  if (missing.length === 0) return;
   try {
     await admin.incrementalAlterConfigs({
       resources: [
         {
           resourceType: ConfigResourceTypes.TOPIC,
           resourceName: spec.topic,
-          configs: [
-            {
-              name: TIMESTAMP_TYPE,
-              configOperation: IncrementalAlterConfigOperationTypes.SET,
-              value: LOG_APPEND_TIME,
-            },
-          ],
+          configs: missing.map(([name, value]) => ({
+            name,
+            configOperation: IncrementalAlterConfigOperationTypes.SET,
+            value,
+          })),
         },
       ],
     });
   } catch (error) {
-    throw logMisconfigured(spec.topic, [
-      `${TIMESTAMP_TYPE} is ${configs.get(TIMESTAMP_TYPE) ?? 'unset'}, expected ${LOG_APPEND_TIME}, and ` +
-        `altering it failed (${firstLine(error)}); set it with kafka-configs --alter --add-config ` +
-        `${TIMESTAMP_TYPE}=${LOG_APPEND_TIME}`,
-    ]);
+    throw logMisconfigured(
+      spec.topic,
+      missing.map(
+        ([name, value]) =>
+          `${name} is ${configs.get(name) ?? 'unset'}, expected ${value}, and altering it failed ` +
+          `(${firstLine(error)}); set it with kafka-configs --alter --add-config ${name}=${value}`,
+      ),
+    );
   }
   // The change reaches describe-configs once the controller has propagated it: wait (bounded) for it.
   for (let attempt = 0; attempt < 40; attempt++) {
-    if ((await describeTopicConfigs(admin, spec.topic)).get(TIMESTAMP_TYPE) === LOG_APPEND_TIME) return;
+    const now = await describeTopicConfigs(admin, spec.topic);
+    if (missing.every(([name, value]) => now.get(name) === value)) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -171,8 +189,8 @@ async function ensureLogAppendTime(admin: Admin, spec: KafkaTopicSpec): Promise<
 async function verifyConfigs(admin: Admin, spec: KafkaTopicSpec): Promise<void> {
   const configs = await describeTopicConfigs(admin, spec.topic);
   const problems: string[] = [];
-  if (configs.get(TIMESTAMP_TYPE) !== LOG_APPEND_TIME) {
-    problems.push(`${TIMESTAMP_TYPE} must be ${LOG_APPEND_TIME} (log time comes from the log, I-X4)`);
+  for (const [name, value, why] of REQUIRED_SETTINGS) {
+    if (configs.get(name) !== value) problems.push(`${name} must be ${value} (${why})`);
   }
   const minIsr = configs.get('min.insync.replicas');
   if (minIsr !== String(spec.minInsyncReplicas)) {
