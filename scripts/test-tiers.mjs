@@ -37,6 +37,7 @@ export const tiers = {
       'src/audit/*.test.ts',
       'src/cli/client/*.test.ts',
       'src/cluster/coordinator/**/*.test.ts',
+      'src/cluster/applier-stall.test.ts',
       'src/cluster/local-shard-holder.test.ts',
       'src/cluster/local-shard-holder-latest.test.ts',
       'src/control/**/*.test.ts',

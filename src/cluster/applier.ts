@@ -34,6 +34,9 @@ export class LogApplier {
   /** In-memory mirror of view_applied.next_offset, updated right after each transaction commits. */
   private readonly nextOffsets = new Map<number, number>();
 
+  /** Per partition, the offset this node has failed to apply since when (cleared by the next success). */
+  private readonly failing = new Map<number, { offset: number; since: number }>();
+
   /** The log's end offset per partition, one look-up for the strong reads that asked before it started. */
   private readonly endOffsets: FreshLookup<number, number>;
 
@@ -74,6 +77,22 @@ export class LogApplier {
   /** Next offset this node will apply in `partition`. */
   nextOffset(partition: number): number {
     return this.nextOffsets.get(partition) ?? 0;
+  }
+
+  /**
+   * The partition whose applying has failed at one offset the longest, if for at least `minMs`: a node stuck
+   * there is not ready (readiness 'log-lag'), whatever its lag in records says (the Kafka red team's wedge).
+   */
+  stalled(
+    minMs: number,
+    now = Date.now(),
+  ): { partition: number; offset: number; seconds: number } | undefined {
+    let worst: { partition: number; offset: number; seconds: number } | undefined;
+    for (const [partition, { offset, since }] of this.failing) {
+      const seconds = Math.round((now - since) / 1000);
+      if (now - since >= minMs && (!worst || seconds > worst.seconds)) worst = { partition, offset, seconds };
+    }
+    return worst;
   }
 
   /** Resolves once the record at `offset` has been applied; rejects with 503 after `timeoutMs`. */
@@ -122,7 +141,10 @@ export class LogApplier {
       try {
         const from = this.nextOffset(partition);
         const records = await this.log.read(partition, from, { maxRecords: 512, maxWaitMs: 1000, signal });
-        if (records.length === 0 || signal.aborted) continue;
+        if (records.length === 0 || signal.aborted) {
+          this.failing.delete(partition); // nothing to apply: not stuck
+          continue;
+        }
         let mustSync = false;
         inTransaction(this.view.db, () => {
           for (const record of records) {
@@ -136,11 +158,15 @@ export class LogApplier {
         if (mustSync) await this.sync?.();
         const last = records[records.length - 1];
         if (last) this.nextOffsets.set(partition, last.offset + 1);
+        this.failing.delete(partition);
         this.wake(partition);
       } catch (error) {
         if (signal.aborted) break;
         // Never skip a record: retry the same offset after a pause (I-X1 would break otherwise).
-        this.logger.error({ err: error, partition }, 'applying the commit log failed; retrying');
+        const offset = this.nextOffset(partition);
+        if (this.failing.get(partition)?.offset !== offset)
+          this.failing.set(partition, { offset, since: Date.now() });
+        this.logger.error({ err: error, partition, offset }, 'applying the commit log failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }

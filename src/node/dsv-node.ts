@@ -43,7 +43,7 @@ import { checkDatabaseFormat, stampDatabaseFormat } from '../platform/schema-mig
 import { nodeConfigSchema, type NodeConfig, type NodeConfigInput } from './node-config.ts';
 import { nodeStatus, clusterFigures } from './node-status.ts';
 import { NodeMetrics, type MetricsSources } from './node-metrics.ts';
-import { checkReadiness } from './readiness.ts';
+import { checkReadiness, STALLED_APPLY_MS } from './readiness.ts';
 import { DiskWatch } from './disk-watch.ts';
 import { diskThresholds } from './node-config.ts';
 import { remoteHolders } from './remote-holders.ts';
@@ -360,6 +360,7 @@ export class DsvNode {
           auditFailed: () => openAuditSink.failed || metrics.auditLastFailed,
           logTimeoutMs: Math.min(1000, config.timeouts.applyMs),
           maxLagRecords: config.limits.readyMaxLagRecords,
+          stalledApply: () => applier.stalled(STALLED_APPLY_MS),
           disk: () => diskWatch.readiness(),
         }).then((answer) => {
           lastReady = { ready: answer.ready, reasons: answer.reasons };

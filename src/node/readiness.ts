@@ -34,9 +34,14 @@ export interface ReadinessSources {
   readonly logTimeoutMs: number;
   /** Applied offsets may trail the log's end by at most this many records per partition. */
   readonly maxLagRecords: number;
+  /** The partition whose applying has failed at one offset for a while (LogApplier.stalled), if any. */
+  stalledApply?(): { partition: number; offset: number; seconds: number } | undefined;
   /** Free space of the data, audit and local log dirs above the warning thresholds (DiskWatch, I-C5). */
   disk(): Promise<ReadinessCheck>;
 }
+
+/** Applying that has failed at one offset this long makes a node not ready (a retry loop is not progress). */
+export const STALLED_APPLY_MS = 10_000;
 
 const ok = (detail: string): ReadinessCheck => ({ ok: true, detail });
 const bad = (detail: string): ReadinessCheck => ({ ok: false, detail });
@@ -88,6 +93,14 @@ async function checkLog(sources: ReadinessSources): Promise<Pick<Readiness['chec
   }
   const lag = ends.map((end, partition) => Math.max(0, end - sources.applied(partition)));
   const worst = Math.max(0, ...lag);
+  const stalled = sources.stalledApply?.();
+  if (stalled) {
+    const { partition, offset, seconds } = stalled;
+    return {
+      log: ok('reachable'),
+      'log-lag': bad(`applying partition ${partition} has failed at offset ${offset} for ${seconds} s`),
+    };
+  }
   return {
     log: ok('reachable'),
     'log-lag':
