@@ -13,6 +13,7 @@ export {
   type AuditRecordInput,
 } from './audit-record.ts';
 export type { AuditSink } from './audit-sink.ts';
+export { AuditTrailFollower, auditTrailFollower, type TrailStatus } from './trail-follower.ts';
 export { JsonlAuditSink, type JsonlAuditSinkOptions } from './jsonl/jsonl-audit-sink.ts';
 export type { RecoveredTail } from './jsonl/audit-segments.ts';
 export { AuditPathHasher, encodePath } from './audit-path-hasher.ts';

@@ -1,14 +1,8 @@
 // GET /ui/api/audit/{namespace}/{name}[?tenant=] — the audit trail of one secret path on this node, found by
 // its HMAC (as `dsv audit touched` does), with the verification of the whole chain (issue 12). Root, or a
 // tenant admin for its own tenant. Records carry no value: operation, status, accessor, time, request id.
-import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import {
-  verifyAuditTrail,
-  type AuditPathHasher,
-  type AuditRecord,
-  type AuditSink,
-} from '../../audit/index.ts';
+import { auditTrailFollower, type AuditPathHasher, type AuditSink } from '../../audit/index.ts';
 import { DsvError } from '../../errors/index.ts';
 import { noteAdminAction } from '../audit-classification.ts';
 import { tenantQueryCaller } from '../tenancy.ts';
@@ -40,19 +34,17 @@ export function registerConsoleAudit(app: FastifyInstance, context: ConsoleAudit
       if (!context.audit || dir === undefined)
         throw new DsvError('DSV_ROUTE_NOT_FOUND', 'This node keeps no audit trail');
       const pathHmac = context.audit.hasher.pathHmac(tenant, target.namespace, target.name);
-      const verification = await verifyAuditTrail(dir);
-      const found: AuditRecord[] = [];
-      for (const file of verification.files) {
-        for (const line of (await readFile(file, 'utf8')).split('\n')) {
-          if (!line.includes(pathHmac)) continue;
-          const record = JSON.parse(line) as AuditRecord;
-          if (record.pathHmac === pathHmac && record.tenant === tenant) found.push(record);
-        }
-      }
+      const trail = auditTrailFollower(dir);
+      const verification = await trail.status();
+      const found = await trail.search(
+        pathHmac,
+        (record) => record.pathHmac === pathHmac && record.tenant === tenant,
+        MAX_RECORDS,
+      );
       return {
         tenant,
         ...target,
-        node: verification.node ?? null,
+        node: verification.node,
         verified: verification.firstBrokenLink === undefined,
         chainRecords: verification.records,
         brokenLink:
@@ -63,8 +55,8 @@ export function registerConsoleAudit(app: FastifyInstance, context: ConsoleAudit
                 reason: verification.firstBrokenLink.reason,
                 detail: verification.firstBrokenLink.detail,
               },
-        total: found.length,
-        records: found.slice(-MAX_RECORDS).map((record) => ({
+        total: found.total,
+        records: found.records.map((record) => ({
           seq: record.seq,
           time: record.time,
           operation: record.operation,

@@ -1,8 +1,7 @@
 // The tenant's audit view of admin separation on this node (I-T4c): every record of the tenant whose
 // operation is an approval's (granted, revoked, listed, break-glass applied) or whose target names one (an
 // access under an approval or break-glass). Records carry no value and no path, only ids (I-A3).
-import { readFile } from 'node:fs/promises';
-import { verifyAuditTrail, type AuditRecord } from '../../audit/index.ts';
+import { auditTrailFollower, type AuditRecord } from '../../audit/index.ts';
 import { DsvError } from '../../errors/index.ts';
 
 export interface ApprovalAuditContext {
@@ -18,20 +17,18 @@ const concernsApprovals = (record: AuditRecord): boolean =>
 export async function approvalAuditView(context: ApprovalAuditContext, tenant: string) {
   const dir = context.audit?.dir;
   if (dir === undefined) throw new DsvError('DSV_ROUTE_NOT_FOUND', 'This node keeps no audit trail');
-  const verification = await verifyAuditTrail(dir);
-  const found: AuditRecord[] = [];
-  for (const file of verification.files) {
-    for (const line of (await readFile(file, 'utf8')).split('\n')) {
-      if (!line.includes('approval')) continue;
-      const record = JSON.parse(line) as AuditRecord;
-      if (record.tenant === tenant && concernsApprovals(record)) found.push(record);
-    }
-  }
+  const trail = auditTrailFollower(dir);
+  const verification = await trail.status();
+  const { records: found } = await trail.search(
+    'approval',
+    (record) => record.tenant === tenant && concernsApprovals(record),
+    MAX_RECORDS,
+  );
   return {
     tenant,
-    node: verification.node ?? null,
+    node: verification.node,
     verified: verification.firstBrokenLink === undefined,
-    records: found.slice(-MAX_RECORDS).map((record) => ({
+    records: found.map((record) => ({
       seq: record.seq,
       time: record.time,
       operation: record.operation,
