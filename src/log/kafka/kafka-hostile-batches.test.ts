@@ -92,18 +92,22 @@ async function readToEnd(log: KafkaCommitLog): Promise<LogRecord[]> {
   return records;
 }
 
+/** A one-partition log as nodes open it: the topic created, configured and checked by DSV. */
+const openLog = (topic: string): Promise<KafkaCommitLog> =>
+  KafkaCommitLog.open({
+    bootstrap: bootstrap(),
+    topic,
+    partitionCount: 1,
+    replicationFactor: 1,
+    minInsyncReplicas: 1,
+  });
+
 const text = (record: LogRecord | undefined): string => Buffer.from(record?.value ?? []).toString('utf8');
 
 describe('KafkaCommitLog: a log writer’s batches', () => {
   it('the topic stores batches uncompressed: crafted compressed batches read back as plain records or are refused', async () => {
     const topic = `dsv-hostile-${randomUUID()}`;
-    const log = await KafkaCommitLog.open({
-      bootstrap: bootstrap(),
-      topic,
-      partitionCount: 1,
-      replicationFactor: 1,
-      minInsyncReplicas: 1,
-    });
+    const log = await openLog(topic);
     const admin = new Admin({ clientId: 'dsv-test-admin', bootstrapBrokers: bootstrap() });
     try {
       const [described] = await admin.describeConfigs({
@@ -145,13 +149,7 @@ describe('KafkaCommitLog: a log writer’s batches', () => {
 
   it('I-L1: a transaction marker takes an offset that reads as an empty record, so a reader reaches the end', async () => {
     const topic = `dsv-markers-${randomUUID()}`;
-    const log = await KafkaCommitLog.open({
-      bootstrap: bootstrap(),
-      topic,
-      partitionCount: 1,
-      replicationFactor: 1,
-      minInsyncReplicas: 1,
-    });
+    const log = await openLog(topic);
     const producer = new Producer({
       clientId: 'dsv-test-log-writer-tx',
       bootstrapBrokers: bootstrap(),
