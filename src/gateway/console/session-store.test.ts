@@ -57,4 +57,27 @@ describe('SessionStore', () => {
     store.delete('not-a-session');
     assert.equal(store.size, 1);
   });
+
+  it('one token signing in again and again ends its own oldest sessions, never another token’s', () => {
+    const store = new SessionStore({ maxSessions: 4, maxPerToken: 2 });
+    const alice = store.create('dsv.alice');
+    const flood = Array.from({ length: 20 }, () => store.create('dsv.mallory'));
+    assert.equal(store.resolve(alice.id), 'dsv.alice');
+    assert.equal(store.size, 3);
+    assert.deepEqual(
+      flood.map((session) => store.resolve(session.id) !== undefined),
+      [...Array<boolean>(18).fill(false), true, true],
+    );
+    // Full (4): the token holding the most gives up its oldest, not the lone session of another.
+    const bob = store.create('dsv.bob');
+    const carol = store.create('dsv.carol');
+    assert.equal(store.size, 4);
+    for (const [session, token] of [
+      [alice, 'dsv.alice'],
+      [bob, 'dsv.bob'],
+      [carol, 'dsv.carol'],
+    ] as const)
+      assert.equal(store.resolve(session.id), token);
+    assert.equal(flood.filter((session) => store.resolve(session.id) !== undefined).length, 1);
+  });
 });

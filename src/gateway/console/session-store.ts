@@ -8,19 +8,27 @@ export interface SessionLimits {
   readonly absoluteMs: number;
   /** A session ends when unused this long (default 30 minutes). */
   readonly idleMs: number;
-  /** At most this many live sessions per node; the oldest is dropped first (default 10 000). */
+  /**
+   * At most this many live sessions per node (default 10 000). When full, the oldest session of the token
+   * holding the most goes: one token signing in again and again ends its own sessions, never others'.
+   */
   readonly maxSessions: number;
+  /** At most this many live sessions per token; its oldest is dropped first (default 32). */
+  readonly maxPerToken: number;
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   absoluteMs: 8 * 3600_000,
   idleMs: 30 * 60_000,
   maxSessions: 10_000,
+  maxPerToken: 32,
 };
 
 interface Session {
   readonly idHash: Buffer;
   readonly token: string;
+  /** SHA-256 of the token: the key of its sessions in `byToken`. */
+  readonly tokenKey: string;
   readonly expiresAt: number;
   lastUsed: number;
 }
@@ -28,10 +36,15 @@ interface Session {
 /** A session id: 256 random bits, base64url (43 characters). */
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
+/** The first (oldest) key of a non-empty set. */
+const oldestOf = (keys: Set<string>): string => keys.values().next().value ?? '';
+
 const hashOf = (id: string): Buffer => createHash('sha256').update(id, 'utf8').digest();
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  /** Each token's live sessions, oldest first. */
+  private readonly byToken = new Map<string, Set<string>>();
   private readonly limits: SessionLimits;
   private readonly now: () => number;
 
@@ -43,16 +56,20 @@ export class SessionStore {
   /** Opens a session for `token`, ending at the earlier of the absolute limit and `tokenExpiresAt`. */
   create(token: string, tokenExpiresAt: number | null = null): { id: string; expiresAt: number } {
     this.sweep();
+    const tokenKey = hashOf(token).toString('hex');
+    const own = this.byToken.get(tokenKey);
+    while (own && own.size >= this.limits.maxPerToken) this.remove(oldestOf(own));
     while (this.sessions.size >= this.limits.maxSessions) {
-      const oldest = this.sessions.keys().next();
-      if (oldest.done === true) break;
-      this.sessions.delete(oldest.value);
+      const heaviest = [...this.byToken.values()].reduce((a, b) => (b.size > a.size ? b : a));
+      this.remove(oldestOf(heaviest));
     }
     const id = randomBytes(32).toString('base64url');
     const idHash = hashOf(id);
     const now = this.now();
     const expiresAt = Math.min(now + this.limits.absoluteMs, tokenExpiresAt ?? Number.POSITIVE_INFINITY);
-    this.sessions.set(idHash.toString('hex'), { idHash, token, expiresAt, lastUsed: now });
+    const key = idHash.toString('hex');
+    this.sessions.set(key, { idHash, token, tokenKey, expiresAt, lastUsed: now });
+    this.byToken.set(tokenKey, (this.byToken.get(tokenKey) ?? new Set()).add(key));
     return { id, expiresAt };
   }
 
@@ -67,7 +84,7 @@ export class SessionStore {
   /** Ends a session (sign-out); unknown ids are ignored. */
   delete(id: string | undefined): void {
     const session = this.find(id);
-    if (session) this.sessions.delete(session.idHash.toString('hex'));
+    if (session) this.remove(session.idHash.toString('hex'));
   }
 
   get size(): number {
@@ -81,7 +98,7 @@ export class SessionStore {
     if (!session || !timingSafeEqual(session.idHash, idHash)) return undefined;
     const now = this.now();
     if (now >= session.expiresAt || now - session.lastUsed >= this.limits.idleMs) {
-      this.sessions.delete(idHash.toString('hex'));
+      this.remove(idHash.toString('hex'));
       return undefined;
     }
     return session;
@@ -90,7 +107,16 @@ export class SessionStore {
   private sweep(): void {
     const now = this.now();
     for (const [key, session] of this.sessions) {
-      if (now >= session.expiresAt || now - session.lastUsed >= this.limits.idleMs) this.sessions.delete(key);
+      if (now >= session.expiresAt || now - session.lastUsed >= this.limits.idleMs) this.remove(key);
     }
+  }
+
+  private remove(key: string): void {
+    const session = this.sessions.get(key);
+    if (!session) return;
+    this.sessions.delete(key);
+    const own = this.byToken.get(session.tokenKey);
+    own?.delete(key);
+    if (own?.size === 0) this.byToken.delete(session.tokenKey);
   }
 }
