@@ -105,7 +105,7 @@ const openLog = (topic: string): Promise<KafkaCommitLog> =>
 const text = (record: LogRecord | undefined): string => Buffer.from(record?.value ?? []).toString('utf8');
 
 describe('KafkaCommitLog: a log writer’s batches', () => {
-  it('the topic stores batches uncompressed: crafted compressed batches read back as plain records or are refused', async () => {
+  it('I-L6: the topic stores batches uncompressed: crafted compressed batches read back as plain records or are refused', async () => {
     const topic = `dsv-hostile-${randomUUID()}`;
     const log = await openLog(topic);
     const admin = new Admin({ clientId: 'dsv-test-admin', bootstrapBrokers: bootstrap() });
@@ -147,7 +147,7 @@ describe('KafkaCommitLog: a log writer’s batches', () => {
     }
   });
 
-  it('I-L1: a transaction marker takes an offset that reads as an empty record, so a reader reaches the end', async () => {
+  it('I-L1, I-L6: a transaction marker takes an offset that reads as an empty record, so a reader reaches the end', async () => {
     const topic = `dsv-markers-${randomUUID()}`;
     const log = await openLog(topic);
     const producer = new Producer({
