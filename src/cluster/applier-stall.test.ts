@@ -56,10 +56,11 @@ describe('LogApplier: a partition that cannot be applied past one offset', () =>
   const cluster = signedTestCluster('dsv-applier-stall-');
   after(() => cluster.remove());
 
-  it('is named by stalled() and makes readiness say log-lag; once it applies again, both clear', async () => {
+  /** One node's applier on real parts over `wrap(embedded log)`. */
+  async function nodeOver<L extends CommitLog>(wrap: (log: CommitLog) => L) {
     const dir = await mkdtemp(join(tmpdir(), 'dsv-applier-stall-log-'));
     const real = await EmbeddedCommitLog.open({ dir, partitionCount: 1 });
-    const log = failingFrom(real, 1);
+    const log = wrap(real);
     const db = new DatabaseSync(':memory:');
     const view = new ViewStore(db);
     const shards = new SqliteShardStore(db, passThrough, 'node-0');
@@ -72,6 +73,17 @@ describe('LogApplier: a partition that cannot be applied past one offset', () =>
       ),
     });
     const applier = new LogApplier(log, view, machine, cluster.codecOf(0), pino({ level: 'silent' }));
+    const close = async () => {
+      await applier.stop();
+      await log.close();
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    };
+    return { real, log, applier, close };
+  }
+
+  it('is named by stalled() and makes readiness say log-lag; once it applies again, both clear', async () => {
+    const { real, log, applier, close } = await nodeOver((inner) => failingFrom(inner, 1));
     const sources = (now: number): ReadinessSources => ({
       partitions: 1,
       controlPartition: 0,
@@ -109,10 +121,33 @@ describe('LogApplier: a partition that cannot be applied past one offset', () =>
       assert.equal(applier.stalled(0), undefined);
       assert.equal((await checkReadiness(sources(later))).ready, true);
     } finally {
-      await applier.stop();
-      await log.close();
-      db.close();
-      await rm(dir, { recursive: true, force: true });
+      await close();
+    }
+  });
+
+  it('I-L1: a log that answers with a gap in its offsets is never applied past; the node says it is stuck', async () => {
+    // The log answers offset 1 as if it were 1,000 (a record that claimed its own offset, before the reader
+    // stopped believing it): the applier must not jump to 1,001.
+    const { real, applier, close } = await nodeOver((inner) => ({
+      partitionCount: inner.partitionCount,
+      append: (partition, key, value) => inner.append(partition, key, value),
+      read: async (partition, fromOffset, options) =>
+        (await inner.read(partition, fromOffset, options)).map((record) =>
+          record.offset === 1 ? { ...record, offset: 1000 } : record,
+        ),
+      endOffset: (partition) => inner.endOffset(partition),
+      identity: () => inner.identity(),
+      close: () => inner.close(),
+    }));
+    try {
+      await real.append(0, 't', new Uint8Array([1]));
+      await real.append(0, 't', new Uint8Array([2]));
+      applier.start();
+      await waitFor(() => applier.stalled(0) !== undefined, 5000);
+      assert.equal(applier.nextOffset(0), 0, 'nothing of the answer with a gap is applied');
+      assert.equal(applier.stalled(0)?.offset, 0);
+    } finally {
+      await close();
     }
   });
 });

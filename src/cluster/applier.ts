@@ -145,6 +145,15 @@ export class LogApplier {
           this.failing.delete(partition); // nothing to apply: not stuck
           continue;
         }
+        // I-L1: offsets are dense. A log that answers with a gap (records deleted, an offset a producer
+        // claimed) is never applied past: skipping would drop records every other node applies.
+        const gap = records.findIndex((record, index) => record.offset !== from + index);
+        if (gap !== -1) {
+          throw new DsvError(
+            'DSV_LOG_UNAVAILABLE',
+            `partition ${partition}: expected offset ${from + gap}, the log answered ${records[gap]?.offset}`,
+          );
+        }
         let mustSync = false;
         inTransaction(this.view.db, () => {
           for (const record of records) {

@@ -212,8 +212,19 @@ export class KafkaCommitLog implements CommitLog {
       if (fetched.records.length > 0) return fetched.records;
       const left = deadline - performance.now();
       if (left <= 0) return [];
-      // Past the end (a caller ahead of the log): the broker answers at once, so wait here instead.
-      if (fetched.outOfRange) await sleep(Math.min(left, 250), undefined, { signal }).catch(() => undefined);
+      if (fetched.outOfRange) {
+        // Before the start: records this node has not applied were deleted from the partition (DeleteRecords,
+        // retention). Never skipped (I-L1, I-V1): an error, so the applier retries and readiness says stuck.
+        const start = await this.#reader.startOffset(partition);
+        if (fromOffset < start) {
+          throw new DsvError(
+            'DSV_LOG_UNAVAILABLE',
+            `Partition ${partition} starts at offset ${start}: records from ${fromOffset} were deleted`,
+          );
+        }
+        // Past the end (a caller ahead of the log): the broker answers at once, so wait here instead.
+        await sleep(Math.min(left, 250), undefined, { signal }).catch(() => undefined);
+      }
       signal.throwIfAborted();
     }
   }

@@ -8,6 +8,7 @@ import { zstdCompressSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { Admin, compressionsAlgorithms, ConfigResourceTypes, Producer } from '@platformatic/kafka';
 import { startKafka, type LocalKafka } from '../../../test/testing/kafka.ts';
+import { isDsvError } from '../../errors/index.ts';
 import type { LogRecord } from '../commit-log.ts';
 import { KafkaCommitLog } from './kafka-commit-log.ts';
 
@@ -177,6 +178,27 @@ describe('KafkaCommitLog: a log writer’s batches', () => {
       assert.equal(text((await readToEnd(log)).at(-1)), 'honest after');
     } finally {
       await producer.close();
+      await log.close();
+    }
+  });
+
+  it('I-L1: records deleted from the start of a partition are an error to a reader behind them, never skipped', async () => {
+    const topic = `dsv-deleted-${randomUUID()}`;
+    const log = await openLog(topic);
+    const admin = new Admin({ clientId: 'dsv-test-admin', bootstrapBrokers: bootstrap() });
+    try {
+      for (const value of ['a', 'b', 'c']) await log.append(0, 'tenant', new Uint8Array(Buffer.from(value)));
+      await admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 2n }] }] });
+      await assert.rejects(log.read(0, 0, { maxRecords: 10, maxWaitMs: 1000 }), (error: unknown) => {
+        assert.ok(isDsvError(error) && error.code === 'DSV_LOG_UNAVAILABLE', String(error));
+        assert.match(error.message, /starts at offset 2: records from 0 were deleted/);
+        return true;
+      });
+      // A reader at or past the start still reads; past the end it waits, as before.
+      assert.deepEqual((await log.read(0, 2, { maxRecords: 10, maxWaitMs: 1000 })).map(text), ['c']);
+      assert.deepEqual(await log.read(0, 3, { maxRecords: 10, maxWaitMs: 300 }), []);
+    } finally {
+      await admin.close();
       await log.close();
     }
   });

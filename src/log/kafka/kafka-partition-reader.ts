@@ -1,6 +1,12 @@
 // Reads a partition from an offset with low-level Fetch requests: manual assignment, no consumer group, no
 // offset commits — every node keeps its own applied offsets in SQLite (DESIGN §5, I-V2).
-import { Consumer, FetchIsolationLevels, ListOffsetTimestamps, type BaseOptions } from '@platformatic/kafka';
+import {
+  Consumer,
+  FetchIsolationLevels,
+  ListOffsetTimestamps,
+  type BaseOptions,
+  type RecordsBatch,
+} from '@platformatic/kafka';
 import type { LogIdentity, LogRecord } from '../commit-log.ts';
 import { kafkaErrorId, logUnavailable } from './kafka-errors.ts';
 
@@ -22,6 +28,41 @@ export interface FetchResult {
   readonly highWatermark: number;
   /** The offset is past the partition's end (OFFSET_OUT_OF_RANGE). */
   readonly outOfRange: boolean;
+}
+
+/**
+ * The records of one batch, one per offset from its `firstOffset` to `firstOffset + lastOffsetDelta` — the
+ * header the broker assigned and checked. A record's own `offsetDelta` is the producer's bytes, which the
+ * broker does not check: a record whose delta is not its position is read as an empty record at its
+ * position (an undecodable no-op, I-L6), never at the offset it claims. One claiming 1,000 made every node
+ * skip the records in between, or apply past the end of the log; a negative one hid itself (the Kafka red
+ * team's round 2). A control batch (a transaction marker) has no records of ours: every offset it takes is
+ * an empty record, so offsets stay dense (I-L1) and applied offsets reach the end of the partition.
+ */
+export function recordsOfBatch(partition: number, batch: RecordsBatch): LogRecord[] {
+  // LogAppendTime: every record of the batch has the broker's time, which is the batch's maxTimestamp.
+  const appendTime =
+    (batch.attributes & LOG_APPEND_TIME_BATCH) !== 0 ? Number(batch.maxTimestamp) : undefined;
+  const control = (batch.attributes & IS_CONTROL_BATCH) !== 0;
+  const records: LogRecord[] = [];
+  for (let position = 0; position <= batch.lastOffsetDelta; position++) {
+    const offset = Number(batch.firstOffset + BigInt(position));
+    const record = control ? undefined : batch.records[position];
+    if (record === undefined || record.offsetDelta !== position) {
+      const timestamp = appendTime ?? Number(batch.maxTimestamp);
+      records.push({ partition, offset, key: '', value: new Uint8Array(0), timestamp });
+      continue;
+    }
+    records.push({
+      partition,
+      offset,
+      key: record.key === null ? '' : record.key.toString('utf8'),
+      // A copy: the caller may mutate it without touching anything shared (I-L3).
+      value: record.value === null ? new Uint8Array(0) : new Uint8Array(record.value),
+      timestamp: appendTime ?? Number(batch.firstTimestamp + record.timestampDelta),
+    });
+  }
+  return records;
 }
 
 /**
@@ -78,30 +119,11 @@ export class KafkaPartitionReader {
       if (!answer) return { records: [], highWatermark: -1, outOfRange: false };
       const records: LogRecord[] = [];
       for (const batch of answer.records ?? []) {
-        // LogAppendTime: every record of the batch has the broker's time, which is the batch's maxTimestamp.
-        const appendTime =
-          (batch.attributes & LOG_APPEND_TIME_BATCH) !== 0 ? Number(batch.maxTimestamp) : undefined;
-        if ((batch.attributes & IS_CONTROL_BATCH) !== 0) {
-          for (let delta = 0; delta <= batch.lastOffsetDelta; delta++) {
-            const offset = Number(batch.firstOffset + BigInt(delta));
-            if (offset < fromOffset || records.length >= maxRecords) continue;
-            const timestamp = appendTime ?? Number(batch.maxTimestamp);
-            records.push({ partition, offset, key: '', value: new Uint8Array(0), timestamp });
-          }
-          continue;
-        }
-        for (const record of batch.records) {
-          const offset = Number(batch.firstOffset + BigInt(record.offsetDelta));
-          // A batch can start before the requested offset; the port returns from `fromOffset` on.
-          if (offset < fromOffset || records.length >= maxRecords) continue;
-          records.push({
-            partition,
-            offset,
-            key: record.key === null ? '' : record.key.toString('utf8'),
-            // A copy: the caller may mutate it without touching anything shared (I-L3).
-            value: record.value === null ? new Uint8Array(0) : new Uint8Array(record.value),
-            timestamp: appendTime ?? Number(batch.firstTimestamp + record.timestampDelta),
-          });
+        for (const record of recordsOfBatch(partition, batch)) {
+          // A batch can start before the requested offset; the port returns from `fromOffset` on, densely.
+          const expected = records.at(-1)?.offset ?? fromOffset - 1;
+          if (record.offset <= expected || records.length >= maxRecords) continue;
+          records.push(record);
         }
       }
       return { records, highWatermark: Number(answer.highWatermark), outOfRange: false };
@@ -115,20 +137,29 @@ export class KafkaPartitionReader {
   }
 
   /** The high watermark: the offset the next acknowledged record gets. */
-  async endOffset(partition: number): Promise<number> {
+  endOffset(partition: number): Promise<number> {
+    return this.#listOffset(partition, ListOffsetTimestamps.LATEST, 'end');
+  }
+
+  /** The partition's first offset still stored (above 0 once records were deleted from its start). */
+  startOffset(partition: number): Promise<number> {
+    return this.#listOffset(partition, ListOffsetTimestamps.EARLIEST, 'start');
+  }
+
+  async #listOffset(partition: number, timestamp: bigint, what: string): Promise<number> {
     const consumer = this.#take();
     try {
       const offsets = await consumer.listOffsets({
         topics: [this.#topic],
         partitions: { [this.#topic]: [partition] },
-        timestamp: ListOffsetTimestamps.LATEST,
+        timestamp,
         isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
       });
       const offset = offsets.get(this.#topic)?.[partition];
       if (offset === undefined) throw new Error('no offset in the ListOffsets answer');
       return Number(offset);
     } catch (error) {
-      throw logUnavailable(`reading the end offset of partition ${partition}`, error);
+      throw logUnavailable(`reading the ${what} offset of partition ${partition}`, error);
     } finally {
       this.#give(consumer);
     }
