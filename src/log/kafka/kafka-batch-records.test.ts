@@ -19,23 +19,22 @@ const record = (offsetDelta: number, value: string): KafkaRecord =>
     headers: [],
   }) as unknown as KafkaRecord;
 
-const batch = (records: KafkaRecord[], overrides: Partial<RecordsBatch> = {}): RecordsBatch =>
-  ({
-    firstOffset: 100n,
-    length: 0,
-    partitionLeaderEpoch: 0,
-    magic: 2,
-    crc: 0,
-    attributes: LOG_APPEND_TIME,
-    lastOffsetDelta: records.length - 1,
-    firstTimestamp: 5n,
-    maxTimestamp: 7n,
-    producerId: -1n,
-    producerEpoch: -1,
-    firstSequence: -1,
-    records,
-    ...overrides,
-  });
+const batch = (records: KafkaRecord[], overrides: Partial<RecordsBatch> = {}): RecordsBatch => ({
+  firstOffset: 100n,
+  length: 0,
+  partitionLeaderEpoch: 0,
+  magic: 2,
+  crc: 0,
+  attributes: LOG_APPEND_TIME,
+  lastOffsetDelta: records.length - 1,
+  firstTimestamp: 5n,
+  maxTimestamp: 7n,
+  producerId: -1n,
+  producerEpoch: -1,
+  firstSequence: -1,
+  records,
+  ...overrides,
+});
 
 const shape = (records: ReturnType<typeof recordsOfBatch>) =>
   records.map((r) => [r.offset, Buffer.from(r.value).toString('utf8'), r.timestamp]);
