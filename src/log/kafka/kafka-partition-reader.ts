@@ -9,6 +9,7 @@ import {
 } from '@platformatic/kafka';
 import type { LogIdentity, LogRecord } from '../commit-log.ts';
 import { kafkaErrorId, logUnavailable } from './kafka-errors.ts';
+import { framingConsistent } from './record-framing.ts';
 
 /** Upper bound of one broker-side long-poll; longer waits loop, since the client times a request out. */
 const FETCH_SLICE_MS = 5_000;
@@ -37,9 +38,10 @@ export interface FetchResult {
  * position (an undecodable no-op, I-L6), never at the offset it claims. One claiming 1,000 made every node
  * skip the records in between, or apply past the end of the log; a negative one hid itself (the Kafka red
  * team's round 2). A control batch (a transaction marker) has no records of ours: every offset it takes is
- * an empty record, so offsets stay dense (I-L1) and applied offsets reach the end of the partition.
+ * an empty record, so offsets stay dense (I-L1) and applied offsets reach the end of the partition. So is
+ * every record of a batch that is not `readable` (its parse does not fill its framing, record-framing.ts).
  */
-export function recordsOfBatch(partition: number, batch: RecordsBatch): LogRecord[] {
+export function recordsOfBatch(partition: number, batch: RecordsBatch, readable = true): LogRecord[] {
   // LogAppendTime: every record of the batch has the broker's time, which is the batch's maxTimestamp.
   const appendTime =
     (batch.attributes & LOG_APPEND_TIME_BATCH) !== 0 ? Number(batch.maxTimestamp) : undefined;
@@ -47,7 +49,7 @@ export function recordsOfBatch(partition: number, batch: RecordsBatch): LogRecor
   const records: LogRecord[] = [];
   for (let position = 0; position <= batch.lastOffsetDelta; position++) {
     const offset = Number(batch.firstOffset + BigInt(position));
-    const record = control ? undefined : batch.records[position];
+    const record = control || !readable ? undefined : batch.records[position];
     if (record === undefined || record.offsetDelta !== position) {
       const timestamp = appendTime ?? Number(batch.maxTimestamp);
       records.push({ partition, offset, key: '', value: new Uint8Array(0), timestamp });
@@ -118,13 +120,20 @@ export class KafkaPartitionReader {
         .find((p) => p.partitionIndex === partition);
       if (!answer) return { records: [], highWatermark: -1, outOfRange: false };
       const records: LogRecord[] = [];
+      let next: number | undefined;
       for (const batch of answer.records ?? []) {
-        for (const record of recordsOfBatch(partition, batch)) {
+        // Batches follow each other without a gap; one that does not was not framed by the broker, and
+        // neither is anything after it (record-framing.ts). The next fetch starts where the answer stopped.
+        if (next !== undefined && Number(batch.firstOffset) !== next) break;
+        const consistent = framingConsistent(batch);
+        for (const record of recordsOfBatch(partition, batch, consistent)) {
           // A batch can start before the requested offset; the port returns from `fromOffset` on, densely.
           const expected = records.at(-1)?.offset ?? fromOffset - 1;
           if (record.offset <= expected || records.length >= maxRecords) continue;
           records.push(record);
         }
+        next = Number(batch.firstOffset) + batch.lastOffsetDelta + 1;
+        if (!consistent) break;
       }
       return { records, highWatermark: Number(answer.highWatermark), outOfRange: false };
     } catch (error) {
