@@ -7,7 +7,7 @@ import { DsvError } from '../../errors/index.ts';
 import type { AppendResult, CommitLog, LogIdentity, LogRecord, ReadOptions } from '../commit-log.ts';
 import { assertOffset, assertPartition, assertReadOptions, encodeRecordKey } from '../log-input.ts';
 import { logUnavailable } from './kafka-errors.ts';
-import { KafkaPartitionReader } from './kafka-partition-reader.ts';
+import { KafkaPartitionReader, type FetchResult } from './kafka-partition-reader.ts';
 import { ProduceBatcher } from './produce-batcher.ts';
 import { ensureTopic } from './kafka-topic.ts';
 
@@ -209,7 +209,7 @@ export class KafkaCommitLog implements CommitLog {
         this.#reader.fetch(partition, fromOffset, remaining, options.maxRecords),
         signal,
       );
-      if (fetched.records.length > 0) return fetched.records;
+      if (fetched.records.length > 0) return this.#more(partition, fetched, options.maxRecords, signal);
       const left = deadline - performance.now();
       if (left <= 0) return [];
       if (fetched.outOfRange) {
@@ -226,6 +226,30 @@ export class KafkaCommitLog implements CommitLog {
         await sleep(Math.min(left, 250), undefined, { signal }).catch(() => undefined);
       }
       signal.throwIfAborted();
+    }
+  }
+
+  /**
+   * The records of the batches after the first answer's, without waiting, up to `maxRecords` or the high
+   * watermark that answer reported: each fetch believes only its first batch (kafka-partition-reader.ts).
+   */
+  async #more(
+    partition: number,
+    first: FetchResult,
+    maxRecords: number,
+    signal: AbortSignal,
+  ): Promise<LogRecord[]> {
+    const records = [...first.records];
+    for (;;) {
+      const next = (records.at(-1)?.offset ?? 0) + 1;
+      if (records.length >= maxRecords || next >= first.highWatermark) return records;
+      // A batch that cannot be read is the next call's error: what was read before it is returned.
+      const fetched = await untilAborted(
+        this.#reader.fetch(partition, next, 0, maxRecords - records.length),
+        signal,
+      ).catch(() => undefined);
+      if (fetched === undefined || fetched.records.length === 0) return records;
+      records.push(...fetched.records);
     }
   }
 

@@ -68,6 +68,27 @@ export function recordsOfBatch(partition: number, batch: RecordsBatch, readable 
 }
 
 /**
+ * The records of one Fetch answer a node believes, from `fromOffset` on: those of its first batch only. The
+ * broker starts an answer at a batch it framed, but the client reads each next batch from wherever its parse
+ * of the previous one ended, which a log writer's bytes can move (record-framing.ts: a fake batch, with
+ * offsets of its choosing, after its own; the Kafka red team's rounds 3 and 4). The next fetch starts after
+ * this batch, at a boundary the broker frames again.
+ */
+export function recordsOfAnswer(
+  partition: number,
+  batches: readonly RecordsBatch[],
+  fromOffset: number,
+  maxRecords: number,
+): LogRecord[] {
+  const [batch] = batches;
+  if (batch === undefined) return [];
+  // A batch can start before the requested offset; the port returns from `fromOffset` on, densely.
+  return recordsOfBatch(partition, batch, framingConsistent(batch))
+    .filter((record) => record.offset >= fromOffset)
+    .slice(0, maxRecords);
+}
+
+/**
  * A pool of consumers used only for Fetch and ListOffsets. One fetch at a time per consumer keeps its
  * incremental fetch session (KIP-227) consistent; concurrent reads each take their own consumer.
  */
@@ -119,22 +140,7 @@ export class KafkaPartitionReader {
         .flatMap((t) => t.partitions)
         .find((p) => p.partitionIndex === partition);
       if (!answer) return { records: [], highWatermark: -1, outOfRange: false };
-      const records: LogRecord[] = [];
-      let next: number | undefined;
-      for (const batch of answer.records ?? []) {
-        // Batches follow each other without a gap; one that does not was not framed by the broker, and
-        // neither is anything after it (record-framing.ts). The next fetch starts where the answer stopped.
-        if (next !== undefined && Number(batch.firstOffset) !== next) break;
-        const consistent = framingConsistent(batch);
-        for (const record of recordsOfBatch(partition, batch, consistent)) {
-          // A batch can start before the requested offset; the port returns from `fromOffset` on, densely.
-          const expected = records.at(-1)?.offset ?? fromOffset - 1;
-          if (record.offset <= expected || records.length >= maxRecords) continue;
-          records.push(record);
-        }
-        next = Number(batch.firstOffset) + batch.lastOffsetDelta + 1;
-        if (!consistent) break;
-      }
+      const records = recordsOfAnswer(partition, answer.records ?? [], fromOffset, maxRecords);
       return { records, highWatermark: Number(answer.highWatermark), outOfRange: false };
     } catch (error) {
       if (kafkaErrorId(error, 'OFFSET_OUT_OF_RANGE'))

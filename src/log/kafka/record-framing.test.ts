@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32c, readRecordsBatches, Reader } from '@platformatic/kafka';
-import { recordsOfBatch } from './kafka-partition-reader.ts';
+import { recordsOfAnswer, recordsOfBatch } from './kafka-partition-reader.ts';
 import { framingConsistent } from './record-framing.ts';
 
 /** Kafka's zigzag varint. */
@@ -115,5 +115,23 @@ describe('reading batches as the broker framed them', () => {
         [21, 0],
       ],
     );
+  });
+
+  it('I-L1: of an answer, only the first batch is believed; what the client read after it is fetched again', () => {
+    // However the client came to read a second batch (round 4: a length whose sign it decoded otherwise than
+    // the broker, padded varints), a node takes the first, which the broker framed, and fetches again after it.
+    const answer = parse(
+      Buffer.concat([
+        batch(30n, [record(0, Buffer.from('first')), record(1, Buffer.from('second'))]),
+        batch(32n, [record(0, Buffer.from('believed only when fetched from 32'))]),
+      ]),
+    );
+    assert.equal(answer.length, 2);
+    assert.deepEqual(
+      recordsOfAnswer(0, answer, 31, 100).map((r) => [r.offset, Buffer.from(r.value).toString()]),
+      [[31, 'second']],
+    );
+    assert.deepEqual(recordsOfAnswer(0, [], 0, 100), []);
+    assert.equal(recordsOfAnswer(0, answer, 30, 1).length, 1);
   });
 });
